@@ -1,0 +1,4 @@
+// config/: every setting, its default, and loading from file, env and flags.
+export * from './schema';
+export * from './errors';
+export { loadConfig, parseSetFlags, envName, settingPaths, parseScalar, type ConfigSources } from './load';

@@ -1,0 +1,65 @@
+// Every Tickwire setting, its default and its bounds. Objects are strict so a typo
+// in a config file is an error, not a silently ignored key.
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const orderMixSchema = z
+  .strictObject({
+    limit: z.number().min(0).default(0.45),
+    cancel: z.number().min(0).default(0.4),
+    marketable: z.number().min(0).default(0.1),
+    replace: z.number().min(0).default(0.05),
+  })
+  .refine((m) => m.limit + m.cancel + m.marketable + m.replace > 0, { message: 'the order mix must not be all zero' });
+
+export const simSchema = z.strictObject({
+  /** Seed of the order-flow generator; printed with every run. */
+  seed: int(0, 0xffffffff).default(1),
+  /** Number of symbols (the first N of the built-in universe of 100). */
+  symbols: int(1, 100).default(100),
+  /** Average orders per second at a live pace (0: as fast as possible). */
+  ordersPerSec: z.number().min(0).max(10_000_000).default(3000),
+  /** Stop after this many orders (0: until stopped). */
+  orders: int(0, Number.MAX_SAFE_INTEGER).default(0),
+  /** Peak-to-trough ratio of the U-shaped intraday intensity (1: flat). */
+  intradayPeakRatio: z.number().min(1).max(20).default(4),
+  mix: orderMixSchema.default({ limit: 0.45, cancel: 0.4, marketable: 0.1, replace: 0.05 }),
+});
+
+export const engineSchema = z.strictObject({
+  /** Orders resting at once before the order pool grows (it doubles when full). */
+  orderCapacity: int(1024, 1 << 26).default(1 << 20),
+  /** Price levels at once before the level pool grows. */
+  levelCapacity: int(256, 1 << 24).default(1 << 16),
+  /** Largest accepted order, in shares. */
+  maxOrderShares: int(1, 0xffffffff).default(10_000_000),
+  /** Price increment in Price(4) units (100 = one cent). */
+  tickSize: int(1, 10_000).default(100),
+  /** Engine events the ring to the publisher holds. */
+  ringCapacity: int(64, 1 << 26).default(1 << 18),
+});
+
+export const journalSchema = z.strictObject({
+  /** Journal file; empty for none (the engine's state is then lost on exit). */
+  path: z.string().default('data/tickwire.journal'),
+  /** 'batch': write (and optionally fsync) after every batch; 'interval': every flushIntervalMs. */
+  flush: z.enum(['batch', 'interval']).default('batch'),
+  flushIntervalMs: int(1, 60_000).default(5),
+  /** fsync after each write: durable against power loss, slower. */
+  fsync: z.boolean().default(false),
+  /** Bytes buffered before a write is forced whatever the policy. */
+  bufferBytes: int(4096, 1 << 30).default(1 << 20),
+});
+
+export const configSchema = z.strictObject({
+  sim: simSchema.default(simSchema.parse({})),
+  engine: engineSchema.default(engineSchema.parse({})),
+  journal: journalSchema.default(journalSchema.parse({})),
+});
+
+export type TickwireConfig = z.infer<typeof configSchema>;
+export type SimConfig = z.infer<typeof simSchema>;
+export type EngineConfig = z.infer<typeof engineSchema>;
+export type JournalConfig = z.infer<typeof journalSchema>;
+export type OrderMix = z.infer<typeof orderMixSchema>;

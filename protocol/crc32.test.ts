@@ -1,0 +1,26 @@
+import { crc32, crc32Ascii } from './crc32';
+
+describe('crc32', () => {
+  test('matches the IEEE check value for "123456789"', () => {
+    expect(crc32(Buffer.from('123456789', 'ascii'))).toBe(0xcbf43926);
+    expect(crc32Ascii('123456789')).toBe(0xcbf43926);
+  });
+
+  test('a range gives the same value as a copy of that range', () => {
+    const bytes = Buffer.from('xx123456789yy', 'ascii');
+    expect(crc32(bytes, 2, 11)).toBe(0xcbf43926);
+  });
+
+  test('chaining two halves equals one pass', () => {
+    const bytes = Buffer.from('hello, tickwire', 'ascii');
+    expect(crc32(bytes, 5, bytes.length, crc32(bytes, 0, 5))).toBe(crc32(bytes));
+  });
+
+  test('matches zlib where Node has it', () => {
+    const zlib = require('node:zlib') as { crc32?: (d: Uint8Array) => number };
+    if (!zlib.crc32) return;
+    const bytes = new Uint8Array(1000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
+    expect(crc32(bytes)).toBe(zlib.crc32(bytes));
+  });
+});
