@@ -24,6 +24,10 @@ export const simSchema = z.strictObject({
   orders: int(0, Number.MAX_SAFE_INTEGER).default(0),
   /** Peak-to-trough ratio of the U-shaped intraday intensity (1: flat). */
   intradayPeakRatio: z.number().min(1).max(20).default(4),
+  /** Resting orders per symbol the order flow hovers around. */
+  restingPerSymbol: int(10, 1_000_000).default(300),
+  /** Commands generated, journaled and matched together (fixed, so seeded runs repeat). */
+  batchSize: int(1, 65_536).default(256),
   mix: orderMixSchema.default({ limit: 0.45, cancel: 0.4, marketable: 0.1, replace: 0.05 }),
 });
 
@@ -41,8 +45,8 @@ export const engineSchema = z.strictObject({
 });
 
 export const journalSchema = z.strictObject({
-  /** Journal file; empty for none (the engine's state is then lost on exit). */
-  path: z.string().default('data/tickwire.journal'),
+  /** Journal file ({date} becomes the session date, YYYY-MM-DD); empty for none. */
+  path: z.string().default('data/journal/{date}.journal'),
   /** 'batch': write (and optionally fsync) after every batch; 'interval': every flushIntervalMs. */
   flush: z.enum(['batch', 'interval']).default('batch'),
   flushIntervalMs: int(1, 60_000).default(5),

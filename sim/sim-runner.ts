@@ -1,0 +1,166 @@
+// Headless runs of the exchange core: a seeded run of N orders, and the replay of a
+// journal. Both print the SHA-256 of the engine event stream, so a run and its replay
+// (or two runs with one seed) can be compared.
+import * as fs from 'node:fs';
+import type { TickwireConfig } from '../config';
+import { EngineEventRingReader } from '../protocol';
+import { MARKET_OPEN_NS } from './clock';
+import { COMMAND_SIZE, CommandBuffer, CommandType } from './command';
+import { JournalIoError, REJECT_CODES } from './errors';
+import { EventDigest } from './event-digest';
+import { ExchangeCore } from './exchange-core';
+import { readJournal } from './journal';
+import { MatchingEngine } from './matching-engine';
+import { OrderFlowGenerator } from './order-flow-generator';
+import { symbolUniverse } from './symbols';
+
+export interface SimFigures {
+  seed: number | null;
+  orders: number;
+  commands: number;
+  seconds: number;
+  ordersPerSec: number;
+  events: number;
+  executions: number;
+  restingOrders: number;
+  rejects: Record<string, number>;
+  journalRecords: number;
+  eventsSha256: string;
+  stateSha256: string;
+}
+
+export interface ProgressSink {
+  progress(done: number, total: number): void;
+}
+
+function rejectsOf(engine: MatchingEngine): Record<string, number> {
+  const out: Record<string, number> = {};
+  engine.rejects.forEach((n, i) => {
+    if (i > 0 && n > 0) out[REJECT_CODES[i]] = n;
+  });
+  return out;
+}
+
+/** Replaces {date} in a journal path template. */
+export function journalPathFor(template: string, date: string): string {
+  return template.replace(/\{date\}/g, date);
+}
+
+/**
+ * Runs `orders` generated orders as fast as possible with simulated time, opening and
+ * closing the day around them. With `journalPath` the commands are journaled.
+ */
+export function runSeededSim(config: TickwireConfig, orders: number, journalPath: string, progress?: ProgressSink): SimFigures {
+  if (journalPath !== '' && fs.existsSync(journalPath) && fs.statSync(journalPath).size > 0) {
+    throw new JournalIoError(journalPath, 'a journal already exists there; replay it with --replay, or choose another path');
+  }
+  const symbols = symbolUniverse(config.sim.symbols);
+  let digest: EventDigest | null = null;
+  const core = new ExchangeCore({
+    symbols: symbols.length,
+    engine: config.engine,
+    journal: { ...config.journal, path: journalPath },
+    clock: null,
+    ringFullPolicy: { onRingFull: () => digest?.drain() },
+  });
+  digest = new EventDigest(new EngineEventRingReader(core.ring));
+  core.start();
+  const sequencer = core.sequencer as NonNullable<typeof core.sequencer>;
+  const engine = core.engine;
+  const generator = new OrderFlowGenerator(
+    {
+      seed: config.sim.seed,
+      symbols,
+      mix: config.sim.mix,
+      ordersPerSec: config.sim.ordersPerSec,
+      intradayPeakRatio: config.sim.intradayPeakRatio,
+      tickSize: config.engine.tickSize,
+      restingPerSymbol: config.sim.restingPerSymbol,
+    },
+    engine,
+  );
+  const batch = config.sim.batchSize;
+  const cmds = new CommandBuffer(Math.max(batch, 256));
+
+  const submitSession = (list: Array<{ type: number; code: number; locate: number }>, timeNs: number): void => {
+    list.forEach((c, i) => {
+      cmds.write(i * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0);
+      cmds.stamp(i * COMMAND_SIZE, 0, timeNs);
+    });
+    sequencer.submitBatch(cmds, 0, list.length);
+  };
+
+  const started = performance.now();
+  submitSession(generator.openingCommands(), MARKET_OPEN_NS);
+  let done = 0;
+  while (done < orders) {
+    const n = Math.min(batch, orders - done);
+    const firstSeq = sequencer.nextSeq;
+    for (let i = 0; i < n; i++) generator.next(cmds, i, firstSeq + i);
+    sequencer.submitBatch(cmds, 0, n);
+    done += n;
+    digest.drain();
+    if (progress && (done & 0xffff) < n) progress.progress(done, orders);
+  }
+  submitSession(generator.closingCommands(), generator.timeNs);
+  core.close();
+  const seconds = (performance.now() - started) / 1000;
+  const eventsSha256 = digest.digest();
+  return {
+    seed: config.sim.seed,
+    orders,
+    commands: engine.commands,
+    seconds,
+    ordersPerSec: Math.round(orders / seconds),
+    events: digest.events,
+    executions: digest.executions,
+    restingOrders: engine.restingOrders,
+    rejects: rejectsOf(engine),
+    journalRecords: journalPath === '' ? 0 : engine.commands,
+    eventsSha256,
+    stateSha256: engine.stateDigest(),
+  };
+}
+
+/** Replays a journal (read-only) through a fresh engine and digests its events. */
+export function replayJournal(config: TickwireConfig, journalPath: string): SimFigures {
+  if (!fs.existsSync(journalPath)) throw new JournalIoError(journalPath, 'no such journal');
+  const symbols = symbolUniverse(config.sim.symbols);
+  let digest: EventDigest | null = null;
+  const core = new ExchangeCore({
+    symbols: symbols.length,
+    engine: config.engine,
+    journal: { ...config.journal, path: '' },
+    clock: null,
+    ringFullPolicy: { onRingFull: () => digest?.drain() },
+  });
+  digest = new EventDigest(new EngineEventRingReader(core.ring));
+  const engine = core.engine;
+  const started = performance.now();
+  let orders = 0;
+  const recovery = readJournal(
+    journalPath,
+    (cmds, base) => {
+      const t = cmds.type(base);
+      if (t === CommandType.NewOrder || t === CommandType.Cancel || t === CommandType.Replace) orders++;
+      engine.apply(cmds, base);
+    },
+    { repair: false },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const eventsSha256 = digest.digest();
+  return {
+    seed: null,
+    orders,
+    commands: engine.commands,
+    seconds,
+    ordersPerSec: Math.round(orders / seconds),
+    events: digest.events,
+    executions: digest.executions,
+    restingOrders: engine.restingOrders,
+    rejects: rejectsOf(engine),
+    journalRecords: recovery.records,
+    eventsSha256,
+    stateSha256: engine.stateDigest(),
+  };
+}
