@@ -1,0 +1,90 @@
+import { CandleClock, CandleRing, CandleSeries } from './candles';
+import { nyMidnightUtcMs, sessionAnchors, parseSessionDate } from './ny-time';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const NS = (h: number, m: number) => (h * 3600 + m * 60) * 1e9;
+
+describe('America/New_York alignment', () => {
+  test('midnight is 05:00Z in winter and 04:00Z in summer, switching on the DST Sundays', () => {
+    expect(iso(nyMidnightUtcMs(2024, 3, 8))).toBe('2024-03-08T05:00:00.000Z');
+    expect(iso(nyMidnightUtcMs(2024, 3, 10))).toBe('2024-03-10T05:00:00.000Z'); // DST starts at 02:00 that day
+    expect(iso(nyMidnightUtcMs(2024, 3, 11))).toBe('2024-03-11T04:00:00.000Z');
+    expect(iso(nyMidnightUtcMs(2024, 11, 3))).toBe('2024-11-03T04:00:00.000Z'); // DST ends at 02:00 that day
+    expect(iso(nyMidnightUtcMs(2024, 11, 4))).toBe('2024-11-04T05:00:00.000Z');
+  });
+
+  test('weeks start on Monday and months on the 1st, each at its own New York midnight', () => {
+    // Wednesday 2024-11-06 (EST): its week began Monday Nov 4 (EST), its month on Nov 1 (still EDT).
+    const a = sessionAnchors(parseSessionDate('2024-11-06'));
+    expect(iso(a.midnightMs)).toBe('2024-11-06T05:00:00.000Z');
+    expect(iso(a.weekStartMs)).toBe('2024-11-04T05:00:00.000Z');
+    expect(iso(a.monthStartMs)).toBe('2024-11-01T04:00:00.000Z');
+    // A Monday is its own week start; a Sunday belongs to the week that began six days before.
+    expect(iso(sessionAnchors(parseSessionDate('2024-03-11')).weekStartMs)).toBe('2024-03-11T04:00:00.000Z');
+    expect(iso(sessionAnchors(parseSessionDate('2024-03-10')).weekStartMs)).toBe('2024-03-04T05:00:00.000Z');
+    expect(() => parseSessionDate('2024-02-30')).toThrow(RangeError);
+  });
+
+  test('a 09:30 trade lands in the 13:30Z minute after DST began and 14:30Z before', () => {
+    for (const [date, expected] of [['2024-03-08', '2024-03-08T14:30:00.000Z'], ['2024-03-11', '2024-03-11T13:30:00.000Z']]) {
+      const s = new CandleSeries(new CandleClock(date));
+      s.trade(NS(9, 30) + 59_999_999_999, 1_000_000, 1);
+      expect(iso(s.m1.startMs[s.m1.head])).toBe(expected);
+    }
+  });
+});
+
+describe('candle rings', () => {
+  test('each candle covers [start, end): a trade on the boundary opens the next one', () => {
+    const s = new CandleSeries(new CandleClock('2024-03-08'));
+    s.trade(NS(9, 34) + 59_999_999_999, 100, 1);
+    s.trade(NS(9, 35), 200, 1);
+    expect(s.m5.toArray().map((c) => [iso(c.startMs), c.open, c.close])).toEqual([
+      ['2024-03-08T14:30:00.000Z', 100, 100],
+      ['2024-03-08T14:35:00.000Z', 200, 200],
+    ]);
+    expect(s.h1.size).toBe(1);
+    expect(s.d1.size).toBe(1);
+    expect(iso(s.w1.startMs[s.w1.head])).toBe('2024-03-04T05:00:00.000Z');
+    expect(iso(s.mo1.startMs[s.mo1.head])).toBe('2024-03-01T05:00:00.000Z');
+  });
+
+  test('an interval without trades has no candle', () => {
+    const s = new CandleSeries(new CandleClock('2024-03-08'));
+    s.trade(NS(10, 0), 100, 1);
+    s.trade(NS(10, 7), 100, 1);
+    expect(s.m1.toArray().map((c) => iso(c.startMs))).toEqual(['2024-03-08T15:00:00.000Z', '2024-03-08T15:07:00.000Z']);
+  });
+
+  test('OHLC, volume, trade count and VWAP', () => {
+    const r = new CandleRing('1m', 10);
+    r.add(0, 100, 10);
+    r.add(0, 120, 30);
+    r.add(0, 90, 10);
+    r.add(0, 110, 50);
+    expect(r.get(0)).toEqual({ interval: '1m', startMs: 0, open: 100, high: 120, low: 90, close: 110, volume: 100, trades: 4, vwap: (1000 + 3600 + 900 + 5500) / 100 });
+  });
+
+  test('a full ring overwrites its oldest candle; late trades are counted, not folded in', () => {
+    const r = new CandleRing('1m', 40);
+    for (let i = 0; i < 100; i++) r.add(i * 60_000, 100 + i, 1);
+    expect(r.size).toBe(40);
+    expect(r.get(0)?.open).toBe(199);
+    expect(r.get(39)?.open).toBe(160);
+    expect(r.toArray()[0].startMs).toBe(60 * 60_000);
+    r.add(0, 1, 1);
+    expect(r.lateTrades).toBe(1);
+  });
+
+  test('a new session date carries the day, week and month candles forward correctly', () => {
+    const clock = new CandleClock('2024-03-08');
+    const s = new CandleSeries(clock);
+    s.trade(NS(10, 0), 100, 1);
+    clock.setSessionDate('2024-03-11');
+    s.trade(NS(10, 0), 100, 1);
+    expect(s.d1.size).toBe(2);
+    expect(s.w1.size).toBe(2);
+    expect(s.mo1.size).toBe(1);
+    expect(s.mo1.get(0)?.trades).toBe(2);
+  });
+});

@@ -1,0 +1,252 @@
+// One symbol's market-data order book: L3 orders (in the shared BookStore), L2 levels and
+// L1 best bid and offer. Each side keeps its levels in an Int32Array sorted so that the
+// best level is LAST: best bid/offer is one read, the top N levels are the last N
+// entries, and a level appearing or emptying near the touch (where most activity is)
+// shifts only the few entries better than it. Mutations are driven by MarketBooks.
+
+import { crc32 } from '../protocol';
+import { BookStore, NIL } from './book-store';
+import type { CandleSeries } from './candles';
+
+export const BUY = 0x42; // 'B'
+export const SELL = 0x53; // 'S'
+
+/** One price level, for callers off the hot path (HTTP, tests). */
+export interface PriceLevel {
+  price: number;
+  shares: number;
+  orders: number;
+}
+
+/** One resting order, for callers off the hot path. */
+export interface RestingOrder {
+  ref: number;
+  side: number;
+  shares: number;
+  price: number;
+  timestampNs: number;
+}
+
+/** Visits resting orders without building objects (the snapshot server's path). */
+export interface OrderVisitor {
+  onOrder(ref: number, side: number, shares: number, price: number, timestampNs: number): void;
+}
+
+const digits = new Uint8Array(24);
+
+export class OrderBook {
+  readonly locate: number;
+  symbol: string;
+  /** Last ITCH trading state ('H', 'P', 'Q', 'T'), 0 before any H message. */
+  tradingState = 0;
+  /** Bid levels, price ascending (best last). */
+  bids: Int32Array;
+  bidDepth = 0;
+  /** Ask levels, price descending (best last). */
+  asks: Int32Array;
+  askDepth = 0;
+  // Trade statistics (printable trades only).
+  lastTradePrice = 0;
+  lastTradeShares = 0;
+  lastTradeNs = 0;
+  volume = 0;
+  trades = 0;
+  /** Messages naming an order ref this book does not hold. */
+  orphans = 0;
+  candles: CandleSeries | null = null;
+  private readonly store: BookStore;
+
+  constructor(locate: number, symbol: string, store: BookStore, levelCapacity = 64) {
+    this.locate = locate;
+    this.symbol = symbol;
+    this.store = store;
+    this.bids = new Int32Array(levelCapacity);
+    this.asks = new Int32Array(levelCapacity);
+  }
+
+  /** True unless the symbol is halted, paused or quotation-only (where crossed books are legitimate). */
+  get continuousTrading(): boolean {
+    return this.tradingState === 0 || this.tradingState === 0x54;
+  }
+
+  // --- L1 -------------------------------------------------------------------------
+
+  /** Best bid Price(4), or 0 when there is none. */
+  bestBidPrice(): number {
+    return this.bidDepth > 0 ? this.store.levelPrice[this.bids[this.bidDepth - 1]] : 0;
+  }
+  bestBidShares(): number {
+    return this.bidDepth > 0 ? this.store.levelShares[this.bids[this.bidDepth - 1]] : 0;
+  }
+  /** Best ask Price(4), or 0 when there is none. */
+  bestAskPrice(): number {
+    return this.askDepth > 0 ? this.store.levelPrice[this.asks[this.askDepth - 1]] : 0;
+  }
+  bestAskShares(): number {
+    return this.askDepth > 0 ? this.store.levelShares[this.asks[this.askDepth - 1]] : 0;
+  }
+
+  // --- L2 -------------------------------------------------------------------------
+
+  /**
+   * Writes up to `n` levels of `side`, best first, into the caller's arrays; returns how
+   * many. O(n), no allocation.
+   */
+  topLevels(side: number, n: number, prices: Int32Array | Float64Array, shares: Float64Array, orders: Int32Array | null = null): number {
+    const s = this.store;
+    const list = side === BUY ? this.bids : this.asks;
+    const depth = side === BUY ? this.bidDepth : this.askDepth;
+    const count = n < depth ? n : depth;
+    for (let k = 0; k < count; k++) {
+      const level = list[depth - 1 - k];
+      prices[k] = s.levelPrice[level];
+      shares[k] = s.levelShares[level];
+      if (orders !== null) orders[k] = s.levelOrders[level];
+    }
+    return count;
+  }
+
+  /** Up to `n` levels of `side`, best first (allocates). */
+  levels(side: number, n = Infinity): PriceLevel[] {
+    const s = this.store;
+    const list = side === BUY ? this.bids : this.asks;
+    const depth = side === BUY ? this.bidDepth : this.askDepth;
+    const out: PriceLevel[] = [];
+    for (let k = 0; k < depth && k < n; k++) {
+      const level = list[depth - 1 - k];
+      out.push({ price: s.levelPrice[level], shares: s.levelShares[level], orders: s.levelOrders[level] });
+    }
+    return out;
+  }
+
+  // --- L3 -------------------------------------------------------------------------
+
+  /** Visits every resting order of `side`, best level first, oldest first within a level. */
+  forEachOrder(side: number, visitor: OrderVisitor): void {
+    const s = this.store;
+    const list = side === BUY ? this.bids : this.asks;
+    const depth = side === BUY ? this.bidDepth : this.askDepth;
+    for (let k = depth - 1; k >= 0; k--) {
+      const level = list[k];
+      const price = s.levelPrice[level];
+      for (let o = s.levelHead[level]; o !== NIL; o = s.orderNext[o]) {
+        visitor.onOrder(s.orderRef[o], side, s.orderShares[o], price, s.orderTimestamp[o]);
+      }
+    }
+  }
+
+  /** Every resting order of `side` in book priority (allocates). */
+  orders(side: number): RestingOrder[] {
+    const out: RestingOrder[] = [];
+    this.forEachOrder(side, {
+      onOrder(ref, sd, shares, price, timestampNs) {
+        out.push({ ref, side: sd, shares, price, timestampNs });
+      },
+    });
+    return out;
+  }
+
+  // --- checksum -------------------------------------------------------------------
+
+  /**
+   * Kraken-style book checksum: CRC-32 (IEEE) over the top `depth` asks from lowest price
+   * up, then the top `depth` bids from highest price down; for each level its price then
+   * its shares as decimal strings with '.' removed and leading zeros stripped. A Price(4)
+   * written "192.3400" becomes "1923400", which is the integer itself, so the digits are
+   * written straight from the integers with no string built.
+   */
+  checksum(depth = 10): number {
+    const s = this.store;
+    let crc = 0;
+    const na = depth < this.askDepth ? depth : this.askDepth;
+    for (let k = 0; k < na; k++) {
+      const level = this.asks[this.askDepth - 1 - k];
+      crc = crcDecimal(s.levelPrice[level], crc);
+      crc = crcDecimal(s.levelShares[level], crc);
+    }
+    const nb = depth < this.bidDepth ? depth : this.bidDepth;
+    for (let k = 0; k < nb; k++) {
+      const level = this.bids[this.bidDepth - 1 - k];
+      crc = crcDecimal(s.levelPrice[level], crc);
+      crc = crcDecimal(s.levelShares[level], crc);
+    }
+    return crc;
+  }
+
+  // --- mutation (MarketBooks only) -----------------------------------------------
+
+  /** Puts a new level in its sorted place: O(log levels) search plus a short shift near the touch. */
+  insertLevel(side: number, level: number, price: number): void {
+    const prices = this.store.levelPrice;
+    if (side === BUY) {
+      if (this.bidDepth === this.bids.length) this.bids = growList(this.bids);
+      const list = this.bids;
+      const at = upperBoundAscending(list, this.bidDepth, prices, price);
+      if (at < this.bidDepth) list.copyWithin(at + 1, at, this.bidDepth);
+      list[at] = level;
+      this.bidDepth++;
+    } else {
+      if (this.askDepth === this.asks.length) this.asks = growList(this.asks);
+      const list = this.asks;
+      const at = upperBoundDescending(list, this.askDepth, prices, price);
+      if (at < this.askDepth) list.copyWithin(at + 1, at, this.askDepth);
+      list[at] = level;
+      this.askDepth++;
+    }
+  }
+
+  /** Takes an emptied level out of its side. */
+  removeLevel(side: number, level: number): void {
+    const list = side === BUY ? this.bids : this.asks;
+    const depth = side === BUY ? this.bidDepth : this.askDepth;
+    // Scan from the best end: levels empty most often near the touch.
+    let at = depth - 1;
+    while (at >= 0 && list[at] !== level) at--;
+    if (at < 0) return;
+    list.copyWithin(at, at + 1, depth);
+    if (side === BUY) this.bidDepth--;
+    else this.askDepth--;
+  }
+}
+
+/** First index whose price is above `price` in an ascending list. */
+function upperBoundAscending(list: Int32Array, n: number, prices: Int32Array, price: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (prices[list[mid]] > price) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** First index whose price is below `price` in a descending list. */
+function upperBoundDescending(list: Int32Array, n: number, prices: Int32Array, price: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (prices[list[mid]] < price) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function growList(list: Int32Array): Int32Array {
+  const next = new Int32Array(list.length * 2);
+  next.set(list);
+  return next;
+}
+
+/** Continues `crc` over the decimal digits of a non-negative integer (no leading zeros). */
+function crcDecimal(value: number, crc: number): number {
+  let v = value;
+  let i = digits.length;
+  do {
+    const q = Math.floor(v / 10);
+    digits[--i] = 0x30 + (v - q * 10);
+    v = q;
+  } while (v > 0);
+  return crc32(digits, i, digits.length, crc);
+}
