@@ -13,3 +13,4 @@ export { symbolUniverse, type SymbolInfo } from './symbols';
 export { EventDigest } from './event-digest';
 export { runSeededSim, replayJournal, journalPathFor, type SimFigures, type ProgressSink } from './sim-runner';
 export { LiveSim, newYorkDate, sessionJournalPath, type LiveSimStatus } from './live-sim';
+export { EngineHarness } from './engine-harness';

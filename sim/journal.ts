@@ -128,6 +128,8 @@ export interface JournalRecovery {
 export interface JournalReadOptions {
   /** Truncate a torn tail in place (start-up does; a read-only replay does not). */
   repair: boolean;
+  /** Records read per chunk (default 65,536). */
+  chunkRecords?: number;
 }
 
 /**
@@ -164,12 +166,13 @@ export function readJournal(
     if (version !== VERSION) throw new JournalFormatError(file, `version ${version}, this build reads version ${VERSION}`);
     if (header.readUInt32LE(12) !== COMMAND_SIZE) throw new JournalFormatError(file, `record payload size ${header.readUInt32LE(12)}, expected ${COMMAND_SIZE}`);
 
-    const chunkRecords = 65536;
+    const chunkRecords = options.chunkRecords ?? 65536;
     const chunk = new Uint8Array(chunkRecords * JOURNAL_RECORD_SIZE);
     const chunk32 = new Int32Array(chunk.buffer);
     const cmds = new CommandBuffer(1);
     const c32 = cmds.i32;
     let offset = JOURNAL_HEADER_SIZE;
+    let validEnd = JOURNAL_HEADER_SIZE; // end of the last good record
     let records = 0;
     let lastSeq = 0;
     let tornDetail = '';
@@ -229,16 +232,17 @@ export function readJournal(
         lastSeq = seq;
         records++;
         at += JOURNAL_RECORD_SIZE;
+        validEnd = offset + at;
       }
       if (at === 0) throw new JournalCorruptError(file, offset, 'unreadable record');
       offset += at;
     }
     let truncatedBytes = 0;
-    if (offset < size) {
-      truncatedBytes = size - offset;
-      if (options.repair) fs.ftruncateSync(fd, offset);
+    if (validEnd < size) {
+      truncatedBytes = size - validEnd;
+      if (options.repair) fs.ftruncateSync(fd, validEnd);
     }
-    return { records, lastSeq, validBytes: offset, truncatedBytes, tornDetail };
+    return { records, lastSeq, validBytes: validEnd, truncatedBytes, tornDetail };
   } finally {
     fs.closeSync(fd);
   }

@@ -1,0 +1,169 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '../config';
+import { EngineEventRingReader } from '../protocol';
+import { EventDigest } from './event-digest';
+import { JournalCorruptError, JournalFormatError } from './errors';
+import { ExchangeCore } from './exchange-core';
+import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, readJournal } from './journal';
+import { replayJournal, runSeededSim } from './sim-runner';
+
+const config = loadConfig({ flags: { 'sim.seed': 42, 'sim.symbols': 20, 'sim.ordersPerSec': 0 } });
+
+function tmpJournal(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tw-journal-')), 'day.journal');
+}
+
+/** Opens the journal the way start-up does and returns the recovered engine's digest. */
+function recover(file: string) {
+  let digest: EventDigest | null = null;
+  const core = new ExchangeCore({
+    symbols: 20,
+    engine: config.engine,
+    journal: { ...config.journal, path: file },
+    clock: null,
+    ringFullPolicy: { onRingFull: () => digest?.drain() },
+  });
+  digest = new EventDigest(new EngineEventRingReader(core.ring));
+  const recovery = core.start();
+  const state = core.engine.stateDigest();
+  core.close();
+  return { recovery, state, events: digest.digest() };
+}
+
+describe('journal', () => {
+  test('two runs with one seed give the same event stream; another seed does not', () => {
+    const a = runSeededSim(config, 50_000, '');
+    const b = runSeededSim(config, 50_000, '');
+    const c = runSeededSim(loadConfig({ flags: { 'sim.seed': 43, 'sim.symbols': 20 } }), 50_000, '');
+    expect(a.eventsSha256).toBe(b.eventsSha256);
+    expect(a.stateSha256).toBe(b.stateSha256);
+    expect(c.eventsSha256).not.toBe(a.eventsSha256);
+    expect(a.events).toBeGreaterThan(50_000);
+  });
+
+  test('replaying a journal gives the events and the state of the run that wrote it', () => {
+    const file = tmpJournal();
+    const run = runSeededSim(config, 50_000, file);
+    expect(fs.statSync(file).size).toBe(JOURNAL_HEADER_SIZE + run.commands * JOURNAL_RECORD_SIZE);
+    const replay = replayJournal(config, file);
+    expect(replay.eventsSha256).toBe(run.eventsSha256);
+    expect(replay.stateSha256).toBe(run.stateSha256);
+    expect(replay.commands).toBe(run.commands);
+    // Start-up recovery rebuilds the identical state too.
+    expect(recover(file).state).toBe(run.stateSha256);
+  });
+
+  test('a run refuses to overwrite an existing journal', () => {
+    const file = tmpJournal();
+    runSeededSim(config, 1000, file);
+    expect(() => runSeededSim(config, 1000, file)).toThrow(/already exists/);
+  });
+
+  test('a torn last record is detected, reported and truncated; the rest recovers', () => {
+    const file = tmpJournal();
+    const run = runSeededSim(config, 10_000, file);
+    const good = fs.statSync(file).size;
+    // A crash mid-write: half of one more record.
+    fs.appendFileSync(file, Buffer.alloc(JOURNAL_RECORD_SIZE / 2, 0x30));
+    const r = recover(file);
+    expect(r.recovery.truncatedBytes).toBe(JOURNAL_RECORD_SIZE / 2);
+    expect(r.recovery.tornDetail).toMatch(new RegExp(`byte offset ${good}`));
+    expect(r.recovery.records).toBe(run.commands);
+    expect(r.state).toBe(run.stateSha256);
+    expect(fs.statSync(file).size).toBe(good);
+  });
+
+  test('records are read across chunk boundaries, and a torn tail in a later chunk is found', () => {
+    const file = tmpJournal();
+    const run = runSeededSim(config, 5000, file);
+    const good = fs.statSync(file).size;
+    fs.appendFileSync(file, Buffer.alloc(JOURNAL_RECORD_SIZE - 1, 0x11));
+    for (const chunkRecords of [1, 7, 100, 4999]) {
+      const seqs: number[] = [];
+      const r = readJournal(file, (c, b) => seqs.push(c.inboundSeq(b)), { repair: false, chunkRecords });
+      expect(r.records).toBe(run.commands);
+      expect(r.validBytes).toBe(good);
+      expect(r.truncatedBytes).toBe(JOURNAL_RECORD_SIZE - 1);
+      expect(seqs[seqs.length - 1]).toBe(run.commands);
+    }
+    expect(fs.statSync(file).size).toBe(good + JOURNAL_RECORD_SIZE - 1); // read-only left it alone
+  });
+
+  test('a last record with a bad CRC is treated as torn', () => {
+    const file = tmpJournal();
+    const run = runSeededSim(config, 1000, file);
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([0xff]), 0, 1, size - 3);
+    fs.closeSync(fd);
+    const r = recover(file);
+    expect(r.recovery.records).toBe(run.commands - 1);
+    expect(r.recovery.tornDetail).toMatch(/CRC mismatch/);
+    expect(fs.statSync(file).size).toBe(size - JOURNAL_RECORD_SIZE);
+  });
+
+  test('appending after recovery continues the inbound sequence with no gap', () => {
+    const file = tmpJournal();
+    runSeededSim(config, 1000, file);
+    fs.appendFileSync(file, Buffer.alloc(10, 1)); // torn tail
+    let digest: EventDigest | null = null;
+    const core = new ExchangeCore({
+      symbols: 20,
+      engine: config.engine,
+      journal: { ...config.journal, path: file },
+      clock: { nowNs: () => 40_000e9 },
+      ringFullPolicy: { onRingFull: () => digest?.drain() },
+    });
+    digest = new EventDigest(new EngineEventRingReader(core.ring));
+    const recovery = core.start();
+    const sequencer = core.sequencer!;
+    expect(sequencer.nextSeq).toBe(recovery.lastSeq + 1);
+    const { CommandBuffer, CommandType } = require('./command') as typeof import('./command');
+    const cmds = new CommandBuffer(1);
+    cmds.write(0, CommandType.SystemEvent, 0, 0, 0x45, 0, 0, 0, 0);
+    sequencer.submit(cmds, 0);
+    core.close();
+    const seqs: number[] = [];
+    readJournal(file, (c, b) => seqs.push(c.inboundSeq(b)), { repair: false });
+    expect(seqs.length).toBe(recovery.records + 1);
+    seqs.forEach((s, i) => expect(s).toBe(i + 1));
+  });
+
+  test('a corrupt record in the middle stops start-up with an error naming its offset', () => {
+    const file = tmpJournal();
+    runSeededSim(config, 1000, file);
+    const offset = JOURNAL_HEADER_SIZE + 100 * JOURNAL_RECORD_SIZE;
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([0xaa, 0xbb]), 0, 2, offset + 20);
+    fs.closeSync(fd);
+    const sizeBefore = fs.statSync(file).size;
+    let error: unknown;
+    try {
+      recover(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(JournalCorruptError);
+    expect((error as JournalCorruptError).offset).toBe(offset);
+    expect((error as Error).message).toMatch(new RegExp(`TW_ERR_JOURNAL_CORRUPT.*byte offset ${offset}.*CRC-32 mismatch`));
+    expect(fs.statSync(file).size).toBe(sizeBefore); // nothing cut from a corrupt journal
+  });
+
+  test('a bad length field in the middle is corruption, not a torn tail', () => {
+    const file = tmpJournal();
+    runSeededSim(config, 1000, file);
+    const offset = JOURNAL_HEADER_SIZE + 7 * JOURNAL_RECORD_SIZE;
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([0x99, 0x99, 0, 0]), 0, 4, offset);
+    fs.closeSync(fd);
+    expect(() => recover(file)).toThrow(new RegExp(`byte offset ${offset}.*record length`));
+  });
+
+  test('a file that is not a journal is refused', () => {
+    const file = tmpJournal();
+    fs.writeFileSync(file, 'this is not a journal at all, just text');
+    expect(() => recover(file)).toThrow(JournalFormatError);
+  });
+});

@@ -1,0 +1,91 @@
+// The tickwire command as a user runs it: the compiled binary in a child process.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
+
+function tickwire(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tw-cli-'));
+}
+
+describe('tickwire command', () => {
+  test('every subcommand has --help', () => {
+    for (const cmd of [[], ['run'], ['sim'], ['replay']]) {
+      const r = tickwire([...cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: tickwire/);
+    }
+  });
+
+  test('sim: one seed prints one hash; its journal replays to the same hash', () => {
+    const dir = tmpDir();
+    const journal = path.join(dir, 'day.journal');
+    const a = JSON.parse(tickwire(['sim', '--seed', '9', '--orders', '30000', '--json', '--journal', journal]).stdout);
+    const b = JSON.parse(tickwire(['sim', '--seed', '9', '--orders', '30000', '--json']).stdout);
+    const replay = JSON.parse(tickwire(['sim', '--replay', journal, '--json']).stdout);
+    expect(a.seed).toBe(9);
+    expect(a.eventsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.eventsSha256).toBe(a.eventsSha256);
+    expect(replay.eventsSha256).toBe(a.eventsSha256);
+    expect(replay.stateSha256).toBe(a.stateSha256);
+    expect(replay.orders).toBe(30000);
+    expect(a.executions).toBeGreaterThan(0);
+  });
+
+  test('a bad config prints every problem with its path and exits non-zero before anything starts', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'bad.json');
+    fs.writeFileSync(file, JSON.stringify({ sim: { symbols: 0 }, journal: { flush: 'never' } }));
+    const r = tickwire(['sim', '--orders', '10', '--config', file, '--set', 'engine.tickSize=-5'], { TICKWIRE_SIM_SEED: 'abc' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/TW_ERR_BAD_CONFIG: 4 problems/);
+    for (const p of ['sim.symbols', 'journal.flush', 'engine.tickSize', 'sim.seed']) expect(r.stderr).toContain(`  ${p}: `);
+    expect(r.stdout).toBe('');
+  });
+
+  test('a bad flag value and a missing journal are clear errors', () => {
+    expect(tickwire(['sim', '--orders', 'lots']).stderr).toMatch(/--orders must be a whole number/);
+    const r = tickwire(['sim', '--replay', '/nonexistent/x.journal']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/TW_ERR_JOURNAL_IO/);
+  });
+
+  test('run trades at a live pace, ends the day on SIGINT with exit 0, and starts a new session next time', async () => {
+    const dir = tmpDir();
+    const template = path.join(dir, '{date}.journal');
+    const start = () =>
+      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const runOnce = async (): Promise<{ code: number | null; out: string }> => {
+      const child = start();
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((r) => setTimeout(r, 2500));
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      return { code, out };
+    };
+    const first = await runOnce();
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/end of day: [\d,]+ orders/);
+    const orders = Number(/end of day: ([\d,]+) orders/.exec(first.out)![1].replace(/,/g, ''));
+    expect(orders).toBeGreaterThan(1000);
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const replay = JSON.parse(tickwire(['sim', '--replay', path.join(dir, files[0]), '--json', '--set', 'sim.symbols=10']).stdout);
+    expect(replay.orders).toBe(orders);
+    // The first session ended (end of messages), so the next run opens a second one.
+    const second = await runOnce();
+    expect(second.code).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual([files[0], files[0].replace('.journal', '-2.journal')].sort());
+  });
+});
