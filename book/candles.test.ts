@@ -29,7 +29,7 @@ describe('America/New_York alignment', () => {
     for (const [date, expected] of [['2024-03-08', '2024-03-08T14:30:00.000Z'], ['2024-03-11', '2024-03-11T13:30:00.000Z']]) {
       const s = new CandleSeries(new CandleClock(date));
       s.trade(NS(9, 30) + 59_999_999_999, 1_000_000, 1);
-      expect(iso(s.m1.startMs[s.m1.head])).toBe(expected);
+      expect(iso(s.m1.get(0)?.startMs ?? 0)).toBe(expected);
     }
   });
 });
@@ -45,8 +45,8 @@ describe('candle rings', () => {
     ]);
     expect(s.h1.size).toBe(1);
     expect(s.d1.size).toBe(1);
-    expect(iso(s.w1.startMs[s.w1.head])).toBe('2024-03-04T05:00:00.000Z');
-    expect(iso(s.mo1.startMs[s.mo1.head])).toBe('2024-03-01T05:00:00.000Z');
+    expect(iso(s.w1.get(0)?.startMs ?? 0)).toBe('2024-03-04T05:00:00.000Z');
+    expect(iso(s.mo1.get(0)?.startMs ?? 0)).toBe('2024-03-01T05:00:00.000Z');
   });
 
   test('an interval without trades has no candle', () => {

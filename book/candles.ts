@@ -39,19 +39,25 @@ export interface Candle {
   vwap: number;
 }
 
+// One candle is 8 float64 slots side by side (one cache line): a trade updates one line
+// per interval, not one per field.
+const C_START = 0;
+const C_OPEN = 1;
+const C_HIGH = 2;
+const C_LOW = 3;
+const C_CLOSE = 4;
+const C_VOLUME = 5;
+const C_TRADES = 6;
+/** Sum of price x shares, for VWAP. */
+const C_NOTIONAL = 7;
+const STRIDE = 8;
+
 /** One interval's candles, oldest overwritten first once full. */
 export class CandleRing {
   readonly interval: CandleInterval;
   readonly capacity: number;
-  startMs: Float64Array;
-  open: Int32Array;
-  high: Int32Array;
-  low: Int32Array;
-  close: Int32Array;
-  volume: Float64Array;
-  trades: Float64Array;
-  /** Sum of price x shares, for VWAP. */
-  notional: Float64Array;
+  private data: Float64Array;
+  private slots: number;
   /** Slot of the newest candle. */
   head = -1;
   size = 0;
@@ -61,62 +67,63 @@ export class CandleRing {
   constructor(interval: CandleInterval, capacity: number) {
     this.interval = interval;
     this.capacity = capacity;
-    const n = Math.min(capacity, INITIAL_SLOTS);
-    this.startMs = new Float64Array(n);
-    this.open = new Int32Array(n);
-    this.high = new Int32Array(n);
-    this.low = new Int32Array(n);
-    this.close = new Int32Array(n);
-    this.volume = new Float64Array(n);
-    this.trades = new Float64Array(n);
-    this.notional = new Float64Array(n);
+    this.slots = Math.min(capacity, INITIAL_SLOTS);
+    this.data = new Float64Array(this.slots * STRIDE);
   }
 
   /** Adds a trade to the candle starting at `startMs`. */
   add(startMs: number, price: number, shares: number): void {
+    const d = this.data;
     let h = this.head;
-    if (h >= 0 && this.startMs[h] === startMs) {
-      if (price > this.high[h]) this.high[h] = price;
-      if (price < this.low[h]) this.low[h] = price;
-      this.close[h] = price;
-      this.volume[h] += shares;
-      this.trades[h]++;
-      this.notional[h] += price * shares;
-      return;
+    if (h >= 0) {
+      const at = h * STRIDE;
+      const start = d[at + C_START];
+      if (start === startMs) {
+        if (price > d[at + C_HIGH]) d[at + C_HIGH] = price;
+        if (price < d[at + C_LOW]) d[at + C_LOW] = price;
+        d[at + C_CLOSE] = price;
+        d[at + C_VOLUME] += shares;
+        d[at + C_TRADES]++;
+        d[at + C_NOTIONAL] += price * shares;
+        return;
+      }
+      if (startMs < start) {
+        this.lateTrades++;
+        return;
+      }
     }
-    if (h >= 0 && startMs < this.startMs[h]) {
-      this.lateTrades++;
-      return;
-    }
-    if (this.size === this.startMs.length && this.size < this.capacity) this.grow();
-    h = h + 1 === this.startMs.length ? 0 : h + 1;
+    if (this.size === this.slots && this.size < this.capacity) this.grow();
+    h = h + 1 === this.slots ? 0 : h + 1;
     this.head = h;
-    if (this.size < this.startMs.length) this.size++;
-    this.startMs[h] = startMs;
-    this.open[h] = price;
-    this.high[h] = price;
-    this.low[h] = price;
-    this.close[h] = price;
-    this.volume[h] = shares;
-    this.trades[h] = 1;
-    this.notional[h] = price * shares;
+    if (this.size < this.slots) this.size++;
+    const at = h * STRIDE;
+    const e = this.data;
+    e[at + C_START] = startMs;
+    e[at + C_OPEN] = price;
+    e[at + C_HIGH] = price;
+    e[at + C_LOW] = price;
+    e[at + C_CLOSE] = price;
+    e[at + C_VOLUME] = shares;
+    e[at + C_TRADES] = 1;
+    e[at + C_NOTIONAL] = price * shares;
   }
 
   /** The k-th newest candle (0 = current), or null. */
   get(k: number): Candle | null {
     if (k < 0 || k >= this.size) return null;
-    const n = this.startMs.length;
-    const i = (this.head - k + n) % n;
+    const at = ((this.head - k + this.slots) % this.slots) * STRIDE;
+    const d = this.data;
+    const volume = d[at + C_VOLUME];
     return {
       interval: this.interval,
-      startMs: this.startMs[i],
-      open: this.open[i],
-      high: this.high[i],
-      low: this.low[i],
-      close: this.close[i],
-      volume: this.volume[i],
-      trades: this.trades[i],
-      vwap: this.volume[i] > 0 ? this.notional[i] / this.volume[i] : 0,
+      startMs: d[at + C_START],
+      open: d[at + C_OPEN],
+      high: d[at + C_HIGH],
+      low: d[at + C_LOW],
+      close: d[at + C_CLOSE],
+      volume,
+      trades: d[at + C_TRADES],
+      vwap: volume > 0 ? d[at + C_NOTIONAL] / volume : 0,
     };
   }
 
@@ -128,20 +135,11 @@ export class CandleRing {
   }
 
   private grow(): void {
-    // Only while not yet wrapped (size === length and head === length - 1), so order is kept.
-    const n = Math.min(this.capacity, this.startMs.length * 2);
-    const copy = <T extends Float64Array | Int32Array>(a: T, b: T): T => {
-      b.set(a as never);
-      return b;
-    };
-    this.startMs = copy(this.startMs, new Float64Array(n));
-    this.open = copy(this.open, new Int32Array(n));
-    this.high = copy(this.high, new Int32Array(n));
-    this.low = copy(this.low, new Int32Array(n));
-    this.close = copy(this.close, new Int32Array(n));
-    this.volume = copy(this.volume, new Float64Array(n));
-    this.trades = copy(this.trades, new Float64Array(n));
-    this.notional = copy(this.notional, new Float64Array(n));
+    // Only while not yet wrapped (size === slots, head === slots - 1), so order is kept.
+    this.slots = Math.min(this.capacity, this.slots * 2);
+    const next = new Float64Array(this.slots * STRIDE);
+    next.set(this.data);
+    this.data = next;
   }
 }
 
@@ -171,6 +169,13 @@ export class CandleSeries {
   readonly w1: CandleRing;
   readonly mo1: CandleRing;
   private readonly clock: CandleClock;
+  // Cached bucket starts for the current minute (see trade).
+  private anchorsSeen: SessionAnchors | null = null;
+  private minuteStartNs = 0;
+  private minuteEndNs = -1;
+  private m1StartMs = 0;
+  private m5StartMs = 0;
+  private h1StartMs = 0;
 
   constructor(clock: CandleClock, capacity: Readonly<Record<CandleInterval, number>> = DEFAULT_CANDLE_CAPACITY) {
     this.clock = clock;
@@ -185,15 +190,25 @@ export class CandleSeries {
   /**
    * A printable trade at `timestampNs` since New York midnight of the session date.
    * Intraday buckets are cut on the elapsed nanoseconds; New York's offset is whole hours,
-   * so they fall on wall-clock minute, 5-minute and hour boundaries.
+   * so they fall on wall-clock minute, 5-minute and hour boundaries. The current minute's
+   * bounds are cached, so most trades do no division at all.
    */
   trade(timestampNs: number, price: number, shares: number): void {
     const a = this.clock.anchors;
-    const base = a.midnightMs;
-    this.m1.add(base + (timestampNs - (timestampNs % MINUTE_NS)) / NS_PER_MS, price, shares);
-    this.m5.add(base + (timestampNs - (timestampNs % (5 * MINUTE_NS))) / NS_PER_MS, price, shares);
-    this.h1.add(base + (timestampNs - (timestampNs % (60 * MINUTE_NS))) / NS_PER_MS, price, shares);
-    this.d1.add(base, price, shares);
+    if (timestampNs >= this.minuteEndNs || timestampNs < this.minuteStartNs || a !== this.anchorsSeen) {
+      this.anchorsSeen = a;
+      const base = a.midnightMs;
+      const m1 = Math.floor(timestampNs / MINUTE_NS) * MINUTE_NS;
+      this.minuteStartNs = m1;
+      this.minuteEndNs = m1 + MINUTE_NS;
+      this.m1StartMs = base + m1 / NS_PER_MS;
+      this.m5StartMs = base + (Math.floor(timestampNs / (5 * MINUTE_NS)) * 5 * MINUTE_NS) / NS_PER_MS;
+      this.h1StartMs = base + (Math.floor(timestampNs / (60 * MINUTE_NS)) * 60 * MINUTE_NS) / NS_PER_MS;
+    }
+    this.m1.add(this.m1StartMs, price, shares);
+    this.m5.add(this.m5StartMs, price, shares);
+    this.h1.add(this.h1StartMs, price, shares);
+    this.d1.add(a.midnightMs, price, shares);
     this.w1.add(a.weekStartMs, price, shares);
     this.mo1.add(a.monthStartMs, price, shares);
   }

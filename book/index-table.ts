@@ -1,39 +1,42 @@
 // Open-addressing hash table from a non-negative integer key below 2^53 (an ITCH order
-// ref, or a packed level key) to an int32 index. Linear probing in a Float64Array of keys
-// and an Int32Array of values; deletion shifts later entries back (no tombstones), so a
+// ref, or a packed level key) to an int32 index. Linear probing in one Float64Array of
+// key/value pairs; deletion shifts later entries back (no tombstones), so a
 // day of a billion add/delete pairs never degrades the probe length. About 2x faster than
 // Map for order refs on Node 20 (STYLE.md, hot paths).
 
 const EMPTY = -1;
 
 export class IndexTable {
-  private keys: Float64Array;
-  private values: Int32Array;
+  /** Key and value side by side (slot i at 2i and 2i+1): one cache line per probe, not two. */
+  private table: Float64Array;
   private mask: number;
+  /** 32 - log2(slots): the hash's top bits pick the slot. */
+  private shift: number;
   size = 0;
 
   /** `capacity`: entries expected; the table keeps its load under 1/2 and doubles when needed. */
   constructor(capacity = 1 << 16) {
     let slots = 16;
     while (slots < capacity * 2) slots *= 2;
-    this.keys = new Float64Array(slots).fill(EMPTY);
-    this.values = new Int32Array(slots);
+    this.table = newTable(slots);
     this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
   }
 
   /** Slots allocated (twice the entries it holds before growing). */
   get slots(): number {
-    return this.keys.length;
+    return this.mask + 1;
   }
 
   /** The value for `key`, or -1. */
   get(key: number): number {
-    const keys = this.keys;
+    const t = this.table;
     const mask = this.mask;
-    let i = hash(key) & mask;
+    const shift = this.shift;
+    let i = hash(key) >>> shift;
     for (;;) {
-      const k = keys[i];
-      if (k === key) return this.values[i];
+      const k = t[2 * i];
+      if (k === key) return t[2 * i + 1];
       if (k === EMPTY) return -1;
       i = (i + 1) & mask;
     }
@@ -41,19 +44,20 @@ export class IndexTable {
 
   /** Inserts or overwrites. */
   set(key: number, value: number): void {
-    if ((this.size + 1) * 2 > this.keys.length) this.grow();
-    const keys = this.keys;
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const t = this.table;
     const mask = this.mask;
-    let i = hash(key) & mask;
+    const shift = this.shift;
+    let i = hash(key) >>> shift;
     for (;;) {
-      const k = keys[i];
+      const k = t[2 * i];
       if (k === key) {
-        this.values[i] = value;
+        t[2 * i + 1] = value;
         return;
       }
       if (k === EMPTY) {
-        keys[i] = key;
-        this.values[i] = value;
+        t[2 * i] = key;
+        t[2 * i + 1] = value;
         this.size++;
         return;
       }
@@ -61,63 +65,89 @@ export class IndexTable {
     }
   }
 
+  /** Inserts `key` unless present; returns false (and changes nothing) if it was. One probe. */
+  add(key: number, value: number): boolean {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const t = this.table;
+    const mask = this.mask;
+    const shift = this.shift;
+    let i = hash(key) >>> shift;
+    for (;;) {
+      const k = t[2 * i];
+      if (k === key) return false;
+      if (k === EMPTY) {
+        t[2 * i] = key;
+        t[2 * i + 1] = value;
+        this.size++;
+        return true;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
   /** Removes `key`; returns its value, or -1 if it was absent. */
   delete(key: number): number {
-    const keys = this.keys;
-    const values = this.values;
+    const t = this.table;
     const mask = this.mask;
-    let i = hash(key) & mask;
+    const shift = this.shift;
+    let i = hash(key) >>> shift;
     for (;;) {
-      const k = keys[i];
+      const k = t[2 * i];
       if (k === EMPTY) return -1;
       if (k === key) break;
       i = (i + 1) & mask;
     }
-    const removed = values[i];
+    const removed = t[2 * i + 1];
     // Backward-shift deletion (Knuth, Algorithm R): move up any later entry whose home
     // slot is not cyclically between the hole and its current slot.
     let hole = i;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const k = keys[j];
+      const k = t[2 * j];
       if (k === EMPTY) break;
-      const home = hash(k) & mask;
+      const home = hash(k) >>> shift;
       const between = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (!between) {
-        keys[hole] = k;
-        values[hole] = values[j];
+        t[2 * hole] = k;
+        t[2 * hole + 1] = t[2 * j + 1];
         hole = j;
       }
     }
-    keys[hole] = EMPTY;
+    t[2 * hole] = EMPTY;
     this.size--;
     return removed;
   }
 
   clear(): void {
-    this.keys.fill(EMPTY);
+    this.table = newTable(this.mask + 1);
     this.size = 0;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    const slots = oldKeys.length * 2;
-    this.keys = new Float64Array(slots).fill(EMPTY);
-    this.values = new Int32Array(slots);
+    const old = this.table;
+    const slots = (this.mask + 1) * 2;
+    this.table = newTable(slots);
     this.mask = slots - 1;
+    this.shift = 32 - Math.log2(slots);
     this.size = 0;
-    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== EMPTY) this.set(oldKeys[i], oldValues[i]);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) this.set(old[i], old[i + 1]);
   }
 }
 
-/** Mixes both 32-bit halves of an integer key (refs are often sequential: low bits vary first). */
+function newTable(slots: number): Float64Array {
+  const t = new Float64Array(slots * 2);
+  for (let i = 0; i < t.length; i += 2) t[i] = EMPTY;
+  return t;
+}
+
+/**
+ * Fibonacci hashing of both 32-bit halves: multiply by 2^32/phi and take the top bits
+ * (callers shift by `shift`), which spreads sequential refs (the usual case: exchanges
+ * number orders in arrival order) and strided ones evenly across the table.
+ */
 function hash(key: number): number {
   const lo = key >>> 0;
-  const hi = (key / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x85ebca6b);
-  return h ^ (h >>> 13);
+  const hi = (key * 2.3283064365386963e-10) | 0; // key / 2^32: a multiply, cheaper than a divide
+  return Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
 }

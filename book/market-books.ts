@@ -8,8 +8,12 @@
 // sorted insert/remove. Unknown refs are orphans (counted); integrity errors are counted,
 // logged with the sequence number and NOT applied.
 
-import { decodeItch, ItchMessage, ItchType } from '../protocol';
-import { BookStore, NIL } from './book-store';
+import { decodeItch as decodeItchExport, ItchMessage } from '../protocol';
+
+// A module-local binding: CommonJS re-exports through protocol/index are getters, and a
+// getter call per message costs more than the decode itself.
+const decodeItch = decodeItchExport;
+import { BookStore, L_HEAD, L_LOCATE, L_ORDERS, L_PRICE, L_SHARES, L_SIDE, L_TAIL, NIL, O_LEVEL, O_NEXT, O_PREV, O_PRICE, O_REF, O_SHARES, O_TIMESTAMP } from './book-store';
 import { CandleClock, CandleSeries, DEFAULT_CANDLE_CAPACITY, type CandleInterval } from './candles';
 import { Integrity, IntegrityLog, type IntegrityListener } from './errors';
 import { IndexTable } from './index-table';
@@ -60,8 +64,11 @@ export class MarketBooks {
     const orders = options.orderCapacity ?? 1 << 20;
     const levels = options.levelCapacity ?? 1 << 14;
     this.store = new BookStore(orders, levels);
-    this.refs = new IndexTable(orders);
-    this.levelIndex = new IndexTable(levels);
+    // The tables start small and double as needed: sized to the live set they stay in
+    // cache (STYLE.md: random access past a few MB costs ~200 ns), where a table sized to
+    // the pool's capacity would miss on every lookup.
+    this.refs = new IndexTable(Math.min(orders, 1 << 14));
+    this.levelIndex = new IndexTable(Math.min(levels, 1 << 12));
     this.integrity = new IntegrityLog(options.integrityLogSize ?? 256);
     this.listener = options.listener ?? null;
     this.clock = options.sessionDate !== undefined ? new CandleClock(options.sessionDate) : null;
@@ -105,45 +112,45 @@ export class MarketBooks {
     const type = m.type;
     this.applied[type]++;
     switch (type) {
-      case ItchType.AddOrder:
-      case ItchType.AddOrderMpid:
+      case 0x41: // 'A'
+      case 0x46: // 'F'
         this.addOrder(sequence, m.locate, m.orderRef, m.side, m.shares, m.price, m.timestampNs, m);
         return;
-      case ItchType.OrderExecuted:
+      case 0x45: // 'E'
         this.executeOrder(sequence, type, m.locate, m.orderRef, m.shares, m.timestampNs, -1);
         return;
-      case ItchType.OrderExecutedWithPrice:
+      case 0x43: // 'C'
         // A non-printable execution still takes shares off the order; it is just not a print.
         this.executeOrder(sequence, type, m.locate, m.orderRef, m.shares, m.timestampNs, m.printable === 0x59 ? m.price : -2);
         return;
-      case ItchType.OrderCancel:
+      case 0x58: // 'X'
         this.cancelOrder(sequence, m.locate, m.orderRef, m.shares);
         return;
-      case ItchType.OrderDelete:
+      case 0x44: // 'D'
         this.deleteOrder(sequence, m.locate, m.orderRef);
         return;
-      case ItchType.OrderReplace:
+      case 0x55: // 'U'
         this.replaceOrder(sequence, m.locate, m.orderRef, m.newRef, m.shares, m.price, m.timestampNs);
         return;
-      case ItchType.Trade: {
+      case 0x50: { // 'P'
         const book = this.ensureBook(m.locate, m);
         if (book !== null) this.print(book, m.price, m.shares, m.timestampNs);
         return;
       }
-      case ItchType.StockDirectory: {
+      case 0x52: { // 'R'
         const book = this.ensureBook(m.locate, m);
         if (book !== null) book.symbol = m.stock();
         return;
       }
-      case ItchType.StockTradingAction: {
+      case 0x48: { // 'H'
         const book = this.ensureBook(m.locate, m);
         if (book !== null) book.tradingState = m.tradingState;
         return;
       }
-      case ItchType.SystemEvent:
+      case 0x53: // 'S'
         this.systemEvent = m.eventCode;
         return;
-      case ItchType.EndOfSnapshot:
+      case 0x47: // 'G'
         this.snapshotSequence = m.snapshotSequence;
         return;
     }
@@ -153,9 +160,13 @@ export class MarketBooks {
   addOrder(sequence: number, locate: number, ref: number, side: number, shares: number, price: number, timestampNs: number, m: ItchMessage | null = null): boolean {
     const book = this.ensureBook(locate, m);
     if (book === null || shares === 0) return this.fail(Integrity.BadOrder, sequence, locate, ref);
-    if (this.refs.get(ref) !== NIL) return this.fail(Integrity.DuplicateRef, sequence, locate, ref);
     if (this.wouldCross(book, side, price)) return this.fail(Integrity.Crossed, sequence, locate, ref);
-    this.rest(book, ref, side, shares, price, timestampNs);
+    const order = this.store.allocOrder();
+    if (!this.refs.add(ref, order)) {
+      this.store.freeOrder(order);
+      return this.fail(Integrity.DuplicateRef, sequence, locate, ref);
+    }
+    this.link(book, order, ref, side, shares, price, timestampNs);
     return true;
   }
 
@@ -167,11 +178,11 @@ export class MarketBooks {
     const order = this.refs.get(ref);
     if (order === NIL) return this.orphan(type, locate);
     const s = this.store;
-    const level = s.orderLevel[order];
-    if (s.levelLocate[level] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
-    if (shares > s.orderShares[order]) return this.fail(Integrity.OverExecution, sequence, locate, ref);
-    if (shares > s.levelShares[level]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
-    const restingPrice = s.orderPrice[order];
+    const level = s.oi[order * 16 + O_LEVEL];
+    if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
+    if (shares > s.of[order * 8 + O_SHARES]) return this.fail(Integrity.OverExecution, sequence, locate, ref);
+    if (shares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
+    const restingPrice = s.oi[order * 16 + O_PRICE];
     this.reduce(order, level, shares);
     if (printPrice !== -2) {
       const book = this.books[locate] as OrderBook;
@@ -183,12 +194,12 @@ export class MarketBooks {
   /** X: a partial cancel (removing the order at zero). */
   cancelOrder(sequence: number, locate: number, ref: number, shares: number): boolean {
     const order = this.refs.get(ref);
-    if (order === NIL) return this.orphan(ItchType.OrderCancel, locate);
+    if (order === NIL) return this.orphan(0x58, locate);
     const s = this.store;
-    const level = s.orderLevel[order];
-    if (s.levelLocate[level] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
-    if (shares > s.orderShares[order]) return this.fail(Integrity.OverCancel, sequence, locate, ref);
-    if (shares > s.levelShares[level]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
+    const level = s.oi[order * 16 + O_LEVEL];
+    if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
+    if (shares > s.of[order * 8 + O_SHARES]) return this.fail(Integrity.OverCancel, sequence, locate, ref);
+    if (shares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
     this.reduce(order, level, shares);
     return true;
   }
@@ -196,12 +207,13 @@ export class MarketBooks {
   /** D: the whole order leaves the book. */
   deleteOrder(sequence: number, locate: number, ref: number): boolean {
     const order = this.refs.get(ref);
-    if (order === NIL) return this.orphan(ItchType.OrderDelete, locate);
+    if (order === NIL) return this.orphan(0x44, locate);
     const s = this.store;
-    const level = s.orderLevel[order];
-    if (s.levelLocate[level] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
-    if (s.orderShares[order] > s.levelShares[level]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
-    this.reduce(order, level, s.orderShares[order]);
+    const level = s.oi[order * 16 + O_LEVEL];
+    if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
+    const shares = s.of[order * 8 + O_SHARES];
+    if (shares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
+    this.reduce(order, level, shares);
     return true;
   }
 
@@ -212,18 +224,21 @@ export class MarketBooks {
    */
   replaceOrder(sequence: number, locate: number, ref: number, newRef: number, shares: number, price: number, timestampNs: number): boolean {
     const order = this.refs.get(ref);
-    if (order === NIL) return this.orphan(ItchType.OrderReplace, locate);
+    if (order === NIL) return this.orphan(0x55, locate);
     const s = this.store;
-    const level = s.orderLevel[order];
-    if (s.levelLocate[level] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
+    const level = s.oi[order * 16 + O_LEVEL];
+    if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
     if (shares === 0) return this.fail(Integrity.BadOrder, sequence, locate, newRef);
     if (newRef !== ref && this.refs.get(newRef) !== NIL) return this.fail(Integrity.DuplicateRef, sequence, locate, newRef);
-    if (s.orderShares[order] > s.levelShares[level]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
+    const oldShares = s.of[order * 8 + O_SHARES];
+    if (oldShares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
     const book = this.books[locate] as OrderBook;
-    const side = s.levelSide[level];
+    const side = s.li[level * 8 + L_SIDE];
     if (this.wouldCross(book, side, price)) return this.fail(Integrity.Crossed, sequence, locate, newRef);
-    this.reduce(order, level, s.orderShares[order]);
-    this.rest(book, newRef, side, shares, price, timestampNs);
+    this.reduce(order, level, oldShares);
+    const added = this.store.allocOrder();
+    this.refs.set(newRef, added);
+    this.link(book, added, newRef, side, shares, price, timestampNs);
     return true;
   }
 
@@ -233,7 +248,7 @@ export class MarketBooks {
     const existing = this.books[locate];
     if (existing !== null) return existing;
     if (locate === 0) return null;
-    const book = new OrderBook(locate, m !== null && m.type !== ItchType.OrderReplace ? m.stock() : '', this.store);
+    const book = new OrderBook(locate, m !== null && m.type !== 0x55 ? m.stock() : '', this.store);
     if (this.clock !== null) book.candles = new CandleSeries(this.clock, this.candleCapacity);
     this.books[locate] = book;
     this.bookList.push(book);
@@ -247,63 +262,73 @@ export class MarketBooks {
     return book.bidDepth > 0 && price <= book.bestBidPrice();
   }
 
-  /** Puts an order at the tail of its level, creating the level if needed. */
-  private rest(book: OrderBook, ref: number, side: number, shares: number, price: number, timestampNs: number): void {
+  /** Fills in a new order (already in the ref table) and puts it at the tail of its level, creating the level if needed. */
+  private link(book: OrderBook, order: number, ref: number, side: number, shares: number, price: number, timestampNs: number): void {
     const key = book.locate * TWO_32 + (side === SELL ? SIDE_BIT : 0) + price;
     let level = this.levelIndex.get(key);
     if (level === NIL) {
       level = this.store.allocLevel();
-      const s = this.store;
-      s.levelPrice[level] = price;
-      s.levelShares[level] = 0;
-      s.levelOrders[level] = 0;
-      s.levelHead[level] = NIL;
-      s.levelTail[level] = NIL;
-      s.levelSide[level] = side;
-      s.levelLocate[level] = book.locate;
+      const li = this.store.li; // after alloc: the pool may have grown
+      const l8 = level * 8;
+      this.store.lf[level * 4 + L_SHARES] = 0;
+      li[l8 + L_PRICE] = price;
+      li[l8 + L_ORDERS] = 0;
+      li[l8 + L_HEAD] = NIL;
+      li[l8 + L_TAIL] = NIL;
+      li[l8 + L_SIDE] = side;
+      li[l8 + L_LOCATE] = book.locate;
       this.levelIndex.set(key, level);
       book.insertLevel(side, level, price);
     }
-    const order = this.store.allocOrder();
-    const s = this.store; // after alloc: the pools may have grown
-    s.orderRef[order] = ref;
-    s.orderShares[order] = shares;
-    s.orderPrice[order] = price;
-    s.orderLevel[order] = level;
-    s.orderTimestamp[order] = timestampNs;
-    const tail = s.levelTail[level];
-    s.orderPrev[order] = tail;
-    s.orderNext[order] = NIL;
-    if (tail === NIL) s.levelHead[level] = order;
-    else s.orderNext[tail] = order;
-    s.levelTail[level] = order;
-    s.levelShares[level] += shares;
-    s.levelOrders[level]++;
-    this.refs.set(ref, order);
+    const s = this.store;
+    const of = s.of; // after the allocations: the pools may have grown
+    const oi = s.oi;
+    const li = s.li;
+    const o8 = order * 8;
+    const o16 = order * 16;
+    const l8 = level * 8;
+    of[o8 + O_REF] = ref;
+    of[o8 + O_SHARES] = shares;
+    of[o8 + O_TIMESTAMP] = timestampNs;
+    oi[o16 + O_PRICE] = price;
+    oi[o16 + O_LEVEL] = level;
+    const tail = li[l8 + L_TAIL];
+    oi[o16 + O_PREV] = tail;
+    oi[o16 + O_NEXT] = NIL;
+    if (tail === NIL) li[l8 + L_HEAD] = order;
+    else oi[tail * 16 + O_NEXT] = order;
+    li[l8 + L_TAIL] = order;
+    li[l8 + L_ORDERS]++;
+    s.lf[level * 4 + L_SHARES] += shares;
   }
 
   /** Takes `shares` off an order and its level; removes the order (and an emptied level) at zero. */
   private reduce(order: number, level: number, shares: number): void {
     const s = this.store;
-    const left = s.orderShares[order] - shares;
-    s.levelShares[level] -= shares;
+    const of = s.of;
+    const oi = s.oi;
+    const li = s.li;
+    const o8 = order * 8;
+    const l8 = level * 8;
+    const left = of[o8 + O_SHARES] - shares;
+    s.lf[level * 4 + L_SHARES] -= shares;
     if (left > 0) {
-      s.orderShares[order] = left;
+      of[o8 + O_SHARES] = left;
       return;
     }
-    const prev = s.orderPrev[order];
-    const next = s.orderNext[order];
-    if (prev === NIL) s.levelHead[level] = next;
-    else s.orderNext[prev] = next;
-    if (next === NIL) s.levelTail[level] = prev;
-    else s.orderPrev[next] = prev;
-    this.refs.delete(s.orderRef[order]);
+    const o16 = order * 16;
+    const prev = oi[o16 + O_PREV];
+    const next = oi[o16 + O_NEXT];
+    if (prev === NIL) li[l8 + L_HEAD] = next;
+    else oi[prev * 16 + O_NEXT] = next;
+    if (next === NIL) li[l8 + L_TAIL] = prev;
+    else oi[next * 16 + O_PREV] = prev;
+    this.refs.delete(of[o8 + O_REF]);
     s.freeOrder(order);
-    if (--s.levelOrders[level] === 0) {
-      const locate = s.levelLocate[level];
-      const side = s.levelSide[level];
-      const price = s.levelPrice[level];
-      this.levelIndex.delete(locate * TWO_32 + (side === SELL ? SIDE_BIT : 0) + price);
+    if (--li[l8 + L_ORDERS] === 0) {
+      const locate = li[l8 + L_LOCATE];
+      const side = li[l8 + L_SIDE];
+      this.levelIndex.delete(locate * TWO_32 + (side === SELL ? SIDE_BIT : 0) + li[l8 + L_PRICE]);
       (this.books[locate] as OrderBook).removeLevel(side, level);
       s.freeLevel(level);
     }

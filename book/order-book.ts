@@ -1,11 +1,12 @@
 // One symbol's market-data order book: L3 orders (in the shared BookStore), L2 levels and
 // L1 best bid and offer. Each side keeps its levels in an Int32Array sorted so that the
-// best level is LAST: best bid/offer is one read, the top N levels are the last N
-// entries, and a level appearing or emptying near the touch (where most activity is)
-// shifts only the few entries better than it. Mutations are driven by MarketBooks.
+// best level is LAST, with their prices in a second array in step: best bid/offer is one
+// read, the top N levels are the last N entries, the sorted search reads a compact array,
+// and a level appearing or emptying near the touch (where most activity is) shifts only
+// the few entries better than it. Mutations are driven by MarketBooks.
 
-import { crc32 } from '../protocol';
-import { BookStore, NIL } from './book-store';
+import { crc32 as crc32Export } from '../protocol';
+import { BookStore, L_SHARES, NIL } from './book-store';
 import type { CandleSeries } from './candles';
 
 export const BUY = 0x42; // 'B'
@@ -33,17 +34,21 @@ export interface OrderVisitor {
 }
 
 const digits = new Uint8Array(24);
+// Module-local binding: protocol/index re-exports are getters under CommonJS.
+const crc32 = crc32Export;
 
 export class OrderBook {
   readonly locate: number;
   symbol: string;
   /** Last ITCH trading state ('H', 'P', 'Q', 'T'), 0 before any H message. */
   tradingState = 0;
-  /** Bid levels, price ascending (best last). */
+  /** Bid levels, price ascending (best last), and their prices in step. */
   bids: Int32Array;
+  bidPrices: Int32Array;
   bidDepth = 0;
-  /** Ask levels, price descending (best last). */
+  /** Ask levels, price descending (best last), and their prices in step. */
   asks: Int32Array;
+  askPrices: Int32Array;
   askDepth = 0;
   // Trade statistics (printable trades only).
   lastTradePrice = 0;
@@ -61,7 +66,9 @@ export class OrderBook {
     this.symbol = symbol;
     this.store = store;
     this.bids = new Int32Array(levelCapacity);
+    this.bidPrices = new Int32Array(levelCapacity);
     this.asks = new Int32Array(levelCapacity);
+    this.askPrices = new Int32Array(levelCapacity);
   }
 
   /** True unless the symbol is halted, paused or quotation-only (where crossed books are legitimate). */
@@ -73,17 +80,17 @@ export class OrderBook {
 
   /** Best bid Price(4), or 0 when there is none. */
   bestBidPrice(): number {
-    return this.bidDepth > 0 ? this.store.levelPrice[this.bids[this.bidDepth - 1]] : 0;
+    return this.bidDepth > 0 ? this.bidPrices[this.bidDepth - 1] : 0;
   }
   bestBidShares(): number {
-    return this.bidDepth > 0 ? this.store.levelShares[this.bids[this.bidDepth - 1]] : 0;
+    return this.bidDepth > 0 ? this.store.lf[this.bids[this.bidDepth - 1] * 4 + L_SHARES] : 0;
   }
   /** Best ask Price(4), or 0 when there is none. */
   bestAskPrice(): number {
-    return this.askDepth > 0 ? this.store.levelPrice[this.asks[this.askDepth - 1]] : 0;
+    return this.askDepth > 0 ? this.askPrices[this.askDepth - 1] : 0;
   }
   bestAskShares(): number {
-    return this.askDepth > 0 ? this.store.levelShares[this.asks[this.askDepth - 1]] : 0;
+    return this.askDepth > 0 ? this.store.lf[this.asks[this.askDepth - 1] * 4 + L_SHARES] : 0;
   }
 
   // --- L2 -------------------------------------------------------------------------
@@ -99,9 +106,9 @@ export class OrderBook {
     const count = n < depth ? n : depth;
     for (let k = 0; k < count; k++) {
       const level = list[depth - 1 - k];
-      prices[k] = s.levelPrice[level];
-      shares[k] = s.levelShares[level];
-      if (orders !== null) orders[k] = s.levelOrders[level];
+      prices[k] = s.levelPrice(level);
+      shares[k] = s.levelShares(level);
+      if (orders !== null) orders[k] = s.levelOrders(level);
     }
     return count;
   }
@@ -114,7 +121,7 @@ export class OrderBook {
     const out: PriceLevel[] = [];
     for (let k = 0; k < depth && k < n; k++) {
       const level = list[depth - 1 - k];
-      out.push({ price: s.levelPrice[level], shares: s.levelShares[level], orders: s.levelOrders[level] });
+      out.push({ price: s.levelPrice(level), shares: s.levelShares(level), orders: s.levelOrders(level) });
     }
     return out;
   }
@@ -128,9 +135,9 @@ export class OrderBook {
     const depth = side === BUY ? this.bidDepth : this.askDepth;
     for (let k = depth - 1; k >= 0; k--) {
       const level = list[k];
-      const price = s.levelPrice[level];
-      for (let o = s.levelHead[level]; o !== NIL; o = s.orderNext[o]) {
-        visitor.onOrder(s.orderRef[o], side, s.orderShares[o], price, s.orderTimestamp[o]);
+      const price = s.levelPrice(level);
+      for (let o = s.levelHead(level); o !== NIL; o = s.orderNext(o)) {
+        visitor.onOrder(s.orderRef(o), side, s.orderShares(o), price, s.orderTimestamp(o));
       }
     }
   }
@@ -161,76 +168,80 @@ export class OrderBook {
     const na = depth < this.askDepth ? depth : this.askDepth;
     for (let k = 0; k < na; k++) {
       const level = this.asks[this.askDepth - 1 - k];
-      crc = crcDecimal(s.levelPrice[level], crc);
-      crc = crcDecimal(s.levelShares[level], crc);
+      crc = crcDecimal(s.levelPrice(level), crc);
+      crc = crcDecimal(s.levelShares(level), crc);
     }
     const nb = depth < this.bidDepth ? depth : this.bidDepth;
     for (let k = 0; k < nb; k++) {
       const level = this.bids[this.bidDepth - 1 - k];
-      crc = crcDecimal(s.levelPrice[level], crc);
-      crc = crcDecimal(s.levelShares[level], crc);
+      crc = crcDecimal(s.levelPrice(level), crc);
+      crc = crcDecimal(s.levelShares(level), crc);
     }
     return crc;
   }
 
   // --- mutation (MarketBooks only) -----------------------------------------------
 
-  /** Puts a new level in its sorted place: O(log levels) search plus a short shift near the touch. */
+  /**
+   * Puts a new level in its sorted place: O(log levels) search in the side's compact price
+   * array, then a shift of the entries better than it (few: activity is near the touch).
+   */
   insertLevel(side: number, level: number, price: number): void {
-    const prices = this.store.levelPrice;
     if (side === BUY) {
-      if (this.bidDepth === this.bids.length) this.bids = growList(this.bids);
-      const list = this.bids;
-      const at = upperBoundAscending(list, this.bidDepth, prices, price);
-      if (at < this.bidDepth) list.copyWithin(at + 1, at, this.bidDepth);
-      list[at] = level;
-      this.bidDepth++;
+      if (this.bidDepth === this.bids.length) {
+        this.bids = growList(this.bids);
+        this.bidPrices = growList(this.bidPrices);
+      }
+      this.bidDepth = insertSorted(this.bids, this.bidPrices, this.bidDepth, level, price, 1);
     } else {
-      if (this.askDepth === this.asks.length) this.asks = growList(this.asks);
-      const list = this.asks;
-      const at = upperBoundDescending(list, this.askDepth, prices, price);
-      if (at < this.askDepth) list.copyWithin(at + 1, at, this.askDepth);
-      list[at] = level;
-      this.askDepth++;
+      if (this.askDepth === this.asks.length) {
+        this.asks = growList(this.asks);
+        this.askPrices = growList(this.askPrices);
+      }
+      this.askDepth = insertSorted(this.asks, this.askPrices, this.askDepth, level, price, -1);
     }
   }
 
   /** Takes an emptied level out of its side. */
   removeLevel(side: number, level: number): void {
-    const list = side === BUY ? this.bids : this.asks;
-    const depth = side === BUY ? this.bidDepth : this.askDepth;
-    // Scan from the best end: levels empty most often near the touch.
-    let at = depth - 1;
-    while (at >= 0 && list[at] !== level) at--;
-    if (at < 0) return;
-    list.copyWithin(at, at + 1, depth);
-    if (side === BUY) this.bidDepth--;
-    else this.askDepth--;
+    if (side === BUY) this.bidDepth = removeSorted(this.bids, this.bidPrices, this.bidDepth, level);
+    else this.askDepth = removeSorted(this.asks, this.askPrices, this.askDepth, level);
   }
 }
 
-/** First index whose price is above `price` in an ascending list. */
-function upperBoundAscending(list: Int32Array, n: number, prices: Int32Array, price: number): number {
+/**
+ * Inserts into a list sorted with the best price last: ascending for bids (`dir` 1),
+ * descending for asks (`dir` -1). Returns the new depth.
+ */
+function insertSorted(list: Int32Array, prices: Int32Array, n: number, level: number, price: number, dir: number): number {
+  const key = price * dir;
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (prices[list[mid]] > price) hi = mid;
+    if (prices[mid] * dir > key) hi = mid;
     else lo = mid + 1;
   }
-  return lo;
+  // A hand loop: the shift is short, and copyWithin's runtime call costs more than it.
+  for (let i = n; i > lo; i--) {
+    list[i] = list[i - 1];
+    prices[i] = prices[i - 1];
+  }
+  list[lo] = level;
+  prices[lo] = price;
+  return n + 1;
 }
 
-/** First index whose price is below `price` in a descending list. */
-function upperBoundDescending(list: Int32Array, n: number, prices: Int32Array, price: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (prices[list[mid]] < price) hi = mid;
-    else lo = mid + 1;
+function removeSorted(list: Int32Array, prices: Int32Array, n: number, level: number): number {
+  // Scan from the best end: levels empty most often near the touch.
+  let at = n - 1;
+  while (at >= 0 && list[at] !== level) at--;
+  if (at < 0) return n;
+  for (let i = at; i < n - 1; i++) {
+    list[i] = list[i + 1];
+    prices[i] = prices[i + 1];
   }
-  return lo;
+  return n - 1;
 }
 
 function growList(list: Int32Array): Int32Array {
