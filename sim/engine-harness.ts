@@ -46,6 +46,7 @@ export class EngineHarness implements EngineEventHandler {
     this.cmds.stamp(0, seq, (this.timeNs += 1000));
     const before = this.events.length;
     const reason = this.engine.apply(this.cmds, 0);
+    this.engine.publish();
     this.reader.drain(this);
     return { reason, events: this.events.slice(before), ref: seq };
   }

@@ -58,6 +58,7 @@ export class ExchangeCore {
       if (fs.existsSync(path)) {
         const engine = this.engine;
         recovery = readJournal(path, (cmds, base) => engine.apply(cmds, base), { repair: true });
+        engine.publish();
       }
       this.journal = new JournalWriter(path, this.options.journal, recovery.validBytes);
     }

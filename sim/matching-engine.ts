@@ -1,12 +1,15 @@
 // The matching engine: one order book per symbol, price-time priority (FIFO).
 //
-// Orders and price levels live in preallocated typed-array pools (struct-of-arrays),
-// linked by index: each level holds a doubly linked FIFO of its orders, so adding at
-// the tail, executing at the head and cancelling anywhere are O(1) with no scan of the
-// level. An order ref -> order slot table finds an order; a (book side, price) -> level
-// table finds a level. Each book side keeps its levels sorted in a typed array with the
-// best level last: the best is O(1), a new or emptied level costs a binary search and a
-// short copyWithin (levels near the touch are at the end, so the copy is short).
+// Orders and price levels live in preallocated pools of 32-byte records (two typed
+// views on one buffer, so an order's fields share a cache line), linked by index:
+// each level holds a doubly linked FIFO of its orders, so adding at the tail, executing
+// at the head and cancelling anywhere are O(1) with no scan of the level. An order
+// ref -> order slot table finds an order. Each book side keeps its levels sorted in a
+// typed array with the best level last: the best is O(1); a price is found by a short
+// scan from the touch (where nearly all orders arrive), falling back to binary search
+// after 8 levels, so finding or creating a level is O(log levels) at worst; a new or
+// emptied level costs a short copyWithin near the touch. (A price -> level hash was
+// tried first: at ~25 ns a lookup it cost more than the scan.)
 //
 // Every accepted command writes its events in place into the engine-event ring and
 // publishes them as one group (the last one flagged).
@@ -23,14 +26,50 @@ import { CommandBuffer, CommandType, OrderType } from './command';
 import { RejectReason } from './errors';
 import { RefTable } from './ref-table';
 
+// Constants copied into module scope: CommonJS re-exports are getters, too slow to read
+// per event on the hot path.
+const EV_ADDED = EngineEventType.OrderAdded;
+const EV_EXECUTED = EngineEventType.OrderExecuted;
+const EV_CANCELLED = EngineEventType.OrderCancelled;
+const EV_DELETED = EngineEventType.OrderDeleted;
+const EV_REPLACED = EngineEventType.OrderReplaced;
+const EV_TRADING_STATE = EngineEventType.TradingState;
+const EV_SYSTEM = EngineEventType.SystemEvent;
+const CMD_NEW = CommandType.NewOrder;
+const CMD_CANCEL = CommandType.Cancel;
+const CMD_REPLACE = CommandType.Replace;
+const CMD_TRADING_STATE = CommandType.TradingState;
+const CMD_SYSTEM = CommandType.SystemEvent;
+const OT_LIMIT = OrderType.Limit;
+const OT_IOC = OrderType.ImmediateOrCancel;
+const OT_MARKET = OrderType.Market;
+const SIDE_BUY = Side.Buy;
+const SIDE_SELL = Side.Sell;
+const STATE_TRADING = TradingState.Trading;
+const OK: RejectReason = RejectReason.None;
+
 /** ITCH Price(4) maximum: 200,000.0000 (FEED.md). */
 export const MAX_PRICE = 2_000_000_000;
 
 const NONE = -1;
+const RECORD_BYTES = 32;
+// Field offsets within a record, in the units of the view that holds them.
+const O_REF = 0; // f64
+const O_SHARES = 1; // f64
+const O_PRICE = 4; // i32
+const O_PREV = 5;
+const O_NEXT = 6;
+const O_LEVEL = 7;
+const L_SHARES = 0; // f64
+const L_PRICE = 2; // i32
+const L_COUNT = 3;
+const L_HEAD = 4;
+const L_TAIL = 5;
+const L_BOOK_SIDE = 6;
 const BID = 0;
 const ASK = 1;
 const MARKET_CROSS_KEY = -0x80000000; // crosses every level
-const SIDE_KEY_SPAN = 2147483648; // 2^31: (book side, price) -> one level-table key
+const SCAN_LEVELS = 8; // levels scanned from the touch before a binary search
 
 export interface MatchingEngineOptions {
   /** Symbols are stock locates 1..symbols. */
@@ -68,25 +107,18 @@ export class MatchingEngine {
   private readonly ev32: Uint32Array;
   private readonly ev64: Float64Array;
 
-  // Order pool (struct of arrays), free list through orderNext.
-  private orderRef: Float64Array;
-  private orderPrice: Int32Array;
-  private orderShares: Float64Array;
-  private orderPrev: Int32Array;
-  private orderNext: Int32Array;
-  private orderLevel: Int32Array;
+  // Order records, 32 bytes: f64 [o*4] ref, [o*4+1] shares; i32 [o*8+4] price,
+  // [o*8+5] prev, [o*8+6] next, [o*8+7] level. Free list through next.
+  private of64: Float64Array;
+  private oi32: Int32Array;
   private orderFree = NONE;
   private readonly orderIndex: RefTable;
 
-  // Level pool, free list through levelHead.
-  private levelPrice: Int32Array;
-  private levelShares: Float64Array;
-  private levelCount: Int32Array;
-  private levelHead: Int32Array;
-  private levelTail: Int32Array;
-  private levelBookSide: Int32Array;
+  // Level records, 32 bytes: f64 [l*4] shares; i32 [l*8+2] price, [l*8+3] order count,
+  // [l*8+4] head, [l*8+5] tail, [l*8+6] book side. Free list through head.
+  private lf64: Float64Array;
+  private li32: Int32Array;
   private levelFree = NONE;
-  private readonly levelIndex: RefTable;
 
   // Per book side (locate * 2 + BID|ASK): level slots sorted by key ascending, best last.
   // The key is the price for bids and -price for asks, so "better" is always "greater".
@@ -124,24 +156,19 @@ export class MatchingEngine {
     this.ev64 = writer.view.f64;
 
     const oc = options.orderCapacity;
-    this.orderRef = new Float64Array(oc);
-    this.orderPrice = new Int32Array(oc);
-    this.orderShares = new Float64Array(oc);
-    this.orderPrev = new Int32Array(oc);
-    this.orderNext = new Int32Array(oc);
-    this.orderLevel = new Int32Array(oc);
+    const orders = new ArrayBuffer(oc * RECORD_BYTES);
+    this.of64 = new Float64Array(orders);
+    this.oi32 = new Int32Array(orders);
     this.chainFreeOrders(0, oc);
-    this.orderIndex = new RefTable(oc);
+    // Sized for a typical live book, not the pool: a table spread over tens of MB turns
+    // every lookup into a cache miss. It doubles as the book grows.
+    this.orderIndex = new RefTable(Math.min(oc, 1 << 16));
 
     const lc = options.levelCapacity;
-    this.levelPrice = new Int32Array(lc);
-    this.levelShares = new Float64Array(lc);
-    this.levelCount = new Int32Array(lc);
-    this.levelHead = new Int32Array(lc);
-    this.levelTail = new Int32Array(lc);
-    this.levelBookSide = new Int32Array(lc);
+    const levels = new ArrayBuffer(lc * RECORD_BYTES);
+    this.lf64 = new Float64Array(levels);
+    this.li32 = new Int32Array(levels);
     this.chainFreeLevels(0, lc);
-    this.levelIndex = new RefTable(lc);
 
     const sides = (this.symbols + 1) * 2;
     this.sideSlots = new Array<Int32Array>(sides);
@@ -151,41 +178,44 @@ export class MatchingEngine {
       this.sideKeys[i] = new Int32Array(64);
     }
     this.sideCount = new Int32Array(sides);
-    this.tradingState = new Uint8Array(this.symbols + 1).fill(TradingState.Trading);
+    this.tradingState = new Uint8Array(this.symbols + 1).fill(STATE_TRADING);
   }
 
-  /** Applies one sequenced command. Returns RejectReason.None or why it was refused. */
+  /** Applies one sequenced command. Returns RejectReason.None or why it was refused; `publish()` releases its events. */
   apply(cmds: CommandBuffer, base: number): RejectReason {
     this.commands++;
     let reason: RejectReason;
     switch (cmds.type(base)) {
-      case CommandType.NewOrder:
+      case CMD_NEW:
         reason = this.applyNewOrder(cmds, base);
         break;
-      case CommandType.Cancel:
+      case CMD_CANCEL:
         reason = this.applyCancel(cmds, base);
         break;
-      case CommandType.Replace:
+      case CMD_REPLACE:
         reason = this.applyReplace(cmds, base);
         break;
-      case CommandType.TradingState:
+      case CMD_TRADING_STATE:
         reason = this.applyTradingState(cmds, base);
         break;
-      case CommandType.SystemEvent:
+      case CMD_SYSTEM:
         reason = this.applySystemEvent(cmds, base);
         break;
       default:
         reason = RejectReason.BadCommand;
     }
-    if (reason !== RejectReason.None) {
+    if (reason !== OK) {
       this.rejects[reason]++;
       return reason;
     }
-    if (this.writer.pending() > 0) {
-      this.writer.markGroupEnd();
-      this.writer.commit();
-    }
-    return RejectReason.None;
+    // One group per command; the caller publishes (commits) after a batch.
+    if (this.writer.pending() > 0) this.writer.markGroupEnd();
+    return OK;
+  }
+
+  /** Makes every event written so far visible to the consumer (once per batch). */
+  publish(): void {
+    this.writer.commit();
   }
 
   // ---- commands -------------------------------------------------------------------
@@ -194,25 +224,25 @@ export class MatchingEngine {
     const locate = cmds.locate(base);
     if (locate < 1 || locate > this.symbols) return RejectReason.UnknownSymbol;
     const sideChar = cmds.side(base);
-    if (sideChar !== Side.Buy && sideChar !== Side.Sell) return RejectReason.BadSide;
+    if (sideChar !== SIDE_BUY && sideChar !== SIDE_SELL) return RejectReason.BadSide;
     const orderType = cmds.orderType(base);
     const shares = cmds.shares(base);
     if (shares < 1 || shares > this.maxOrderShares) return RejectReason.BadShares;
     let price = 0;
-    if (orderType === OrderType.Limit || orderType === OrderType.ImmediateOrCancel) {
+    if (orderType === OT_LIMIT || orderType === OT_IOC) {
       price = cmds.price(base);
       if (!this.validPrice(price)) return RejectReason.BadPrice;
-    } else if (orderType !== OrderType.Market) {
+    } else if (orderType !== OT_MARKET) {
       return RejectReason.BadOrderType;
     }
     if (this.marketClosed) return RejectReason.MarketClosed;
-    if (this.tradingState[locate] !== TradingState.Trading) return RejectReason.SymbolHalted;
+    if (this.tradingState[locate] !== STATE_TRADING) return RejectReason.SymbolHalted;
 
     const ref = cmds.inboundSeq(base);
     this.ordersAccepted++;
     this.sharesEntered += shares;
-    this.enter(locate, sideChar === Side.Buy ? BID : ASK, orderType, price, shares, ref, cmds.timestampNs(base), ref);
-    return RejectReason.None;
+    this.enter(locate, sideChar === SIDE_BUY ? BID : ASK, orderType, price, shares, ref, cmds.timestampNs(base), ref);
+    return OK;
   }
 
   /** Matches an incoming order, then rests what is left if it is a day limit order. */
@@ -226,12 +256,12 @@ export class MatchingEngine {
     ts: number,
     inSeq: number,
   ): void {
-    const crossKey = orderType === OrderType.Market ? MARKET_CROSS_KEY : side === BID ? -price : price;
+    const crossKey = orderType === OT_MARKET ? MARKET_CROSS_KEY : side === BID ? -price : price;
     const remaining = this.match(locate, side, crossKey, shares, ref, ts, inSeq);
     if (remaining === 0) return;
-    if (orderType === OrderType.Limit) {
+    if (orderType === OT_LIMIT) {
       this.rest(locate, side, price, remaining, ref);
-      this.emit(EngineEventType.OrderAdded, side, 0, locate, remaining, price, ref, 0, 0, ts, inSeq);
+      this.emit(EV_ADDED, side, 0, locate, remaining, price, ref, 0, 0, ts, inSeq);
     } else {
       // IOC and market remainders never rest: cancelled back to the sender.
       this.sharesCancelled += remaining;
@@ -248,21 +278,22 @@ export class MatchingEngine {
       const n = this.sideCount[opp];
       if (n === 0 || keys[n - 1] < crossKey) break;
       const level = slots[n - 1];
-      const levelPrice = this.levelPrice[level];
-      let order = this.levelHead[level];
+      const levelPrice = this.li32[level * 8 + L_PRICE];
+      let order = this.li32[level * 8 + L_HEAD];
       while (order !== NONE && remaining > 0) {
-        const resting = this.orderShares[order];
+        const of64 = this.of64;
+        const resting = of64[order * 4 + O_SHARES];
         const fill = resting < remaining ? resting : remaining;
         remaining -= fill;
         this.executions++;
         this.sharesExecuted += fill;
-        this.emit(EngineEventType.OrderExecuted, restingSide, 0, locate, fill, levelPrice, this.orderRef[order], ref, ++this.matchNumber, ts, inSeq);
-        const next = this.orderNext[order];
+        this.emit(EV_EXECUTED, restingSide, 0, locate, fill, levelPrice, of64[order * 4 + O_REF], ref, ++this.matchNumber, ts, inSeq);
+        const next = this.oi32[order * 8 + O_NEXT];
         if (fill === resting) {
           this.unlinkOrder(order, resting); // may free the level when it was the last order
         } else {
-          this.orderShares[order] = resting - fill;
-          this.levelShares[level] -= fill;
+          of64[order * 4 + O_SHARES] = resting - fill;
+          this.lf64[level * 4 + L_SHARES] -= fill;
         }
         order = next;
       }
@@ -275,33 +306,34 @@ export class MatchingEngine {
     const order = this.orderIndex.get(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
     const locate = cmds.locate(base);
-    const level = this.orderLevel[order];
-    const bookSide = this.levelBookSide[level];
+    const level = this.oi32[order * 8 + O_LEVEL];
+    const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     if (locate !== 0 && locate !== bookSide >> 1) return RejectReason.UnknownOrder;
-    const current = this.orderShares[order];
+    const current = this.of64[order * 4 + O_SHARES];
+    const price = this.li32[level * 8 + L_PRICE];
     const cancel = cmds.shares(base);
     const ts = cmds.timestampNs(base);
     const inSeq = cmds.inboundSeq(base);
     if (cancel > 0 && cancel < current) {
       // Partial cancel keeps time priority.
-      this.orderShares[order] = current - cancel;
-      this.levelShares[level] -= cancel;
+      this.of64[order * 4 + O_SHARES] = current - cancel;
+      this.lf64[level * 4 + L_SHARES] -= cancel;
       this.sharesCancelled += cancel;
-      this.emit(EngineEventType.OrderCancelled, bookSide & 1, 0, bookSide >> 1, cancel, this.levelPrice[level], ref, 0, 0, ts, inSeq);
+      this.emit(EV_CANCELLED, bookSide & 1, 0, bookSide >> 1, cancel, price, ref, 0, 0, ts, inSeq);
     } else {
       this.sharesCancelled += current;
-      this.emit(EngineEventType.OrderDeleted, bookSide & 1, 0, bookSide >> 1, current, this.levelPrice[level], ref, 0, 0, ts, inSeq);
+      this.emit(EV_DELETED, bookSide & 1, 0, bookSide >> 1, current, price, ref, 0, 0, ts, inSeq);
       this.unlinkOrder(order, current);
     }
-    return RejectReason.None;
+    return OK;
   }
 
   private applyReplace(cmds: CommandBuffer, base: number): RejectReason {
     const ref = cmds.orderRef(base);
     const order = this.orderIndex.get(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
-    const level = this.orderLevel[order];
-    const bookSide = this.levelBookSide[level];
+    const level = this.oi32[order * 8 + O_LEVEL];
+    const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     const locate = bookSide >> 1;
     const cmdLocate = cmds.locate(base);
     if (cmdLocate !== 0 && cmdLocate !== locate) return RejectReason.UnknownOrder;
@@ -310,22 +342,22 @@ export class MatchingEngine {
     const price = cmds.price(base);
     if (!this.validPrice(price)) return RejectReason.BadPrice;
     if (this.marketClosed) return RejectReason.MarketClosed;
-    if (this.tradingState[locate] !== TradingState.Trading) return RejectReason.SymbolHalted;
+    if (this.tradingState[locate] !== STATE_TRADING) return RejectReason.SymbolHalted;
 
     const side = bookSide & 1;
-    const current = this.orderShares[order];
-    const oldPrice = this.levelPrice[level];
+    const current = this.of64[order * 4 + O_SHARES];
+    const oldPrice = this.li32[level * 8 + L_PRICE];
     const ts = cmds.timestampNs(base);
     const inSeq = cmds.inboundSeq(base);
     if (price === oldPrice && shares <= current) {
       if (shares === current) return RejectReason.NoChange;
       // Same price, smaller size: a partial cancel that keeps priority.
       const cancel = current - shares;
-      this.orderShares[order] = shares;
-      this.levelShares[level] -= cancel;
+      this.of64[order * 4 + O_SHARES] = shares;
+      this.lf64[level * 4 + L_SHARES] -= cancel;
       this.sharesCancelled += cancel;
-      this.emit(EngineEventType.OrderCancelled, side, 0, locate, cancel, oldPrice, ref, 0, 0, ts, inSeq);
-      return RejectReason.None;
+      this.emit(EV_CANCELLED, side, 0, locate, cancel, oldPrice, ref, 0, 0, ts, inSeq);
+      return OK;
     }
 
     const newRef = inSeq;
@@ -338,25 +370,25 @@ export class MatchingEngine {
     if (oppCount > 0 && this.sideKeys[opp][oppCount - 1] >= crossKey) {
       // A replace that would cross is a delete and a new aggressive order, so the
       // feed never shows a resting order inside the spread.
-      this.emit(EngineEventType.OrderDeleted, side, 0, locate, current, oldPrice, ref, 0, 0, ts, inSeq);
-      this.enter(locate, side, OrderType.Limit, price, shares, newRef, ts, inSeq);
+      this.emit(EV_DELETED, side, 0, locate, current, oldPrice, ref, 0, 0, ts, inSeq);
+      this.enter(locate, side, OT_LIMIT, price, shares, newRef, ts, inSeq);
     } else {
       this.rest(locate, side, price, shares, newRef);
-      this.emit(EngineEventType.OrderReplaced, side, 0, locate, shares, price, ref, newRef, 0, ts, inSeq);
+      this.emit(EV_REPLACED, side, 0, locate, shares, price, ref, newRef, 0, ts, inSeq);
     }
-    return RejectReason.None;
+    return OK;
   }
 
   private applyTradingState(cmds: CommandBuffer, base: number): RejectReason {
     const locate = cmds.locate(base);
     if (locate < 1 || locate > this.symbols) return RejectReason.UnknownSymbol;
     const state = cmds.code(base);
-    if (state !== TradingState.Halted && state !== TradingState.Paused && state !== TradingState.QuotationOnly && state !== TradingState.Trading) {
+    if (state !== TradingState.Halted && state !== TradingState.Paused && state !== TradingState.QuotationOnly && state !== STATE_TRADING) {
       return RejectReason.BadCommand;
     }
     this.tradingState[locate] = state;
-    this.emit(EngineEventType.TradingState, 0, state, locate, 0, 0, 0, 0, 0, cmds.timestampNs(base), cmds.inboundSeq(base));
-    return RejectReason.None;
+    this.emit(EV_TRADING_STATE, 0, state, locate, 0, 0, 0, 0, 0, cmds.timestampNs(base), cmds.inboundSeq(base));
+    return OK;
   }
 
   private applySystemEvent(cmds: CommandBuffer, base: number): RejectReason {
@@ -378,8 +410,8 @@ export class MatchingEngine {
       default:
         return RejectReason.BadCommand;
     }
-    this.emit(EngineEventType.SystemEvent, 0, code, 0, 0, 0, 0, 0, 0, cmds.timestampNs(base), cmds.inboundSeq(base));
-    return RejectReason.None;
+    this.emit(EV_SYSTEM, 0, code, 0, 0, 0, 0, 0, 0, cmds.timestampNs(base), cmds.inboundSeq(base));
+    return OK;
   }
 
   private validPrice(price: number): boolean {
@@ -391,75 +423,93 @@ export class MatchingEngine {
   /** Adds an order at the tail of its price level, creating the level if needed. */
   private rest(locate: number, side: number, price: number, shares: number, ref: number): void {
     const bookSide = locate * 2 + side;
-    const levelKey = bookSide * SIDE_KEY_SPAN + price;
-    let level = this.levelIndex.get(levelKey);
-    if (level === NONE) level = this.newLevel(bookSide, price, levelKey);
+    const key = side === BID ? price : -price;
+    const pos = this.findPosition(bookSide, key);
+    const n = this.sideCount[bookSide];
+    const level = pos < n && this.sideKeys[bookSide][pos] === key ? this.sideSlots[bookSide][pos] : this.newLevel(bookSide, price, key, pos);
     if (this.orderFree === NONE) this.growOrders();
+    const oi32 = this.oi32;
+    const li32 = this.li32;
     const order = this.orderFree;
-    this.orderFree = this.orderNext[order];
-    this.orderRef[order] = ref;
-    this.orderPrice[order] = price;
-    this.orderShares[order] = shares;
-    this.orderLevel[order] = level;
-    const tail = this.levelTail[level];
-    this.orderPrev[order] = tail;
-    this.orderNext[order] = NONE;
-    if (tail === NONE) this.levelHead[level] = order;
-    else this.orderNext[tail] = order;
-    this.levelTail[level] = order;
-    this.levelCount[level]++;
-    this.levelShares[level] += shares;
+    const o = order * 8;
+    this.orderFree = oi32[o + O_NEXT];
+    this.of64[order * 4 + O_REF] = ref;
+    this.of64[order * 4 + O_SHARES] = shares;
+    oi32[o + O_PRICE] = price;
+    oi32[o + O_LEVEL] = level;
+    const l = level * 8;
+    const tail = li32[l + L_TAIL];
+    oi32[o + O_PREV] = tail;
+    oi32[o + O_NEXT] = NONE;
+    if (tail === NONE) li32[l + L_HEAD] = order;
+    else oi32[tail * 8 + O_NEXT] = order;
+    li32[l + L_TAIL] = order;
+    li32[l + L_COUNT]++;
+    this.lf64[level * 4 + L_SHARES] += shares;
     this.orderIndex.set(ref, order);
     this.restingOrders++;
   }
 
   /** Removes an order from its level (O(1)); frees the level when it empties. */
   private unlinkOrder(order: number, shares: number): void {
-    const level = this.orderLevel[order];
-    const prev = this.orderPrev[order];
-    const next = this.orderNext[order];
-    if (prev === NONE) this.levelHead[level] = next;
-    else this.orderNext[prev] = next;
-    if (next === NONE) this.levelTail[level] = prev;
-    else this.orderPrev[next] = prev;
-    this.levelShares[level] -= shares;
-    this.orderIndex.delete(this.orderRef[order]);
-    this.orderNext[order] = this.orderFree;
+    const oi32 = this.oi32;
+    const li32 = this.li32;
+    const o = order * 8;
+    const level = oi32[o + O_LEVEL];
+    const l = level * 8;
+    const prev = oi32[o + O_PREV];
+    const next = oi32[o + O_NEXT];
+    if (prev === NONE) li32[l + L_HEAD] = next;
+    else oi32[prev * 8 + O_NEXT] = next;
+    if (next === NONE) li32[l + L_TAIL] = prev;
+    else oi32[next * 8 + O_PREV] = prev;
+    this.lf64[level * 4 + L_SHARES] -= shares;
+    this.orderIndex.delete(this.of64[order * 4 + O_REF]);
+    oi32[o + O_NEXT] = this.orderFree;
     this.orderFree = order;
     this.restingOrders--;
-    if (--this.levelCount[level] === 0) this.removeLevel(level);
+    if (--li32[l + L_COUNT] === 0) this.removeLevel(level);
   }
 
-  private newLevel(bookSide: number, price: number, levelKey: number): number {
-    if (this.levelFree === NONE) this.growLevels();
-    const level = this.levelFree;
-    this.levelFree = this.levelHead[level];
-    this.levelPrice[level] = price;
-    this.levelShares[level] = 0;
-    this.levelCount[level] = 0;
-    this.levelHead[level] = NONE;
-    this.levelTail[level] = NONE;
-    this.levelBookSide[level] = bookSide;
-    this.levelIndex.set(levelKey, level);
+  /**
+   * Index of the first level whose key is >= key in the side's ascending key array
+   * (its length if none): the level itself when it exists, else where it goes.
+   */
+  private findPosition(bookSide: number, key: number): number {
+    const keys = this.sideKeys[bookSide];
+    const n = this.sideCount[bookSide];
+    // Scan down from the best (the end): new orders arrive at or near the touch.
+    const stop = n > SCAN_LEVELS ? n - SCAN_LEVELS : 0;
+    let i = n;
+    while (i > stop && keys[i - 1] >= key) i--;
+    if (i > stop || i === 0 || keys[i - 1] < key) return i;
+    let lo = 0;
+    let hi = i - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 
-    const key = (bookSide & 1) === BID ? price : -price;
-    let n = this.sideCount[bookSide];
+  private newLevel(bookSide: number, price: number, key: number, pos: number): number {
+    if (this.levelFree === NONE) this.growLevels();
+    const li32 = this.li32;
+    const level = this.levelFree;
+    const l = level * 8;
+    this.levelFree = li32[l + L_HEAD];
+    this.lf64[level * 4 + L_SHARES] = 0;
+    li32[l + L_PRICE] = price;
+    li32[l + L_COUNT] = 0;
+    li32[l + L_HEAD] = NONE;
+    li32[l + L_TAIL] = NONE;
+    li32[l + L_BOOK_SIDE] = bookSide;
+    const n = this.sideCount[bookSide];
     if (n === this.sideSlots[bookSide].length) this.growSide(bookSide);
     const slots = this.sideSlots[bookSide];
     const keys = this.sideKeys[bookSide];
-    // Most new levels are at or near the touch, i.e. near the end.
-    let pos: number;
-    if (n === 0 || keys[n - 1] < key) {
-      pos = n;
-    } else {
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (keys[mid] < key) lo = mid + 1;
-        else hi = mid;
-      }
-      pos = lo;
+    if (pos < n) {
       slots.copyWithin(pos + 1, pos, n);
       keys.copyWithin(pos + 1, pos, n);
     }
@@ -470,26 +520,18 @@ export class MatchingEngine {
   }
 
   private removeLevel(level: number): void {
-    const bookSide = this.levelBookSide[level];
-    const price = this.levelPrice[level];
-    this.levelIndex.delete(bookSide * SIDE_KEY_SPAN + price);
+    const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     const n = this.sideCount[bookSide];
     const slots = this.sideSlots[bookSide];
     if (slots[n - 1] !== level) {
+      const price = this.li32[level * 8 + L_PRICE];
+      const pos = this.findPosition(bookSide, (bookSide & 1) === BID ? price : -price);
       const keys = this.sideKeys[bookSide];
-      const key = (bookSide & 1) === BID ? price : -price;
-      let lo = 0;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (keys[mid] < key) lo = mid + 1;
-        else hi = mid;
-      }
-      slots.copyWithin(lo, lo + 1, n);
-      keys.copyWithin(lo, lo + 1, n);
+      slots.copyWithin(pos, pos + 1, n);
+      keys.copyWithin(pos, pos + 1, n);
     }
     this.sideCount[bookSide] = n - 1;
-    this.levelHead[level] = this.levelFree;
+    this.li32[level * 8 + L_HEAD] = this.levelFree;
     this.levelFree = level;
   }
 
@@ -509,7 +551,7 @@ export class MatchingEngine {
     const base = this.writer.claim();
     const u8 = this.ev8;
     u8[base] = type;
-    u8[base + 1] = type === EngineEventType.SystemEvent || type === EngineEventType.TradingState ? 0 : side === BID ? Side.Buy : Side.Sell;
+    u8[base + 1] = type === EV_SYSTEM || type === EV_TRADING_STATE ? 0 : side === BID ? SIDE_BUY : SIDE_SELL;
     u8[base + 2] = 0;
     u8[base + 3] = code;
     const h = base >> 1;
@@ -532,39 +574,31 @@ export class MatchingEngine {
   // ---- growth (rare: pools double when full) -----------------------------------------
 
   private chainFreeOrders(from: number, to: number): void {
-    for (let i = from; i < to - 1; i++) this.orderNext[i] = i + 1;
-    this.orderNext[to - 1] = this.orderFree;
+    for (let i = from; i < to - 1; i++) this.oi32[i * 8 + O_NEXT] = i + 1;
+    this.oi32[(to - 1) * 8 + O_NEXT] = this.orderFree;
     this.orderFree = from;
   }
 
   private chainFreeLevels(from: number, to: number): void {
-    for (let i = from; i < to - 1; i++) this.levelHead[i] = i + 1;
-    this.levelHead[to - 1] = this.levelFree;
+    for (let i = from; i < to - 1; i++) this.li32[i * 8 + L_HEAD] = i + 1;
+    this.li32[(to - 1) * 8 + L_HEAD] = this.levelFree;
     this.levelFree = from;
   }
 
   private growOrders(): void {
-    const old = this.orderRef.length;
-    const cap = old * 2;
-    this.orderRef = growF64(this.orderRef, cap);
-    this.orderPrice = growI32(this.orderPrice, cap);
-    this.orderShares = growF64(this.orderShares, cap);
-    this.orderPrev = growI32(this.orderPrev, cap);
-    this.orderNext = growI32(this.orderNext, cap);
-    this.orderLevel = growI32(this.orderLevel, cap);
-    this.chainFreeOrders(old, cap);
+    const old = this.of64.length / 4;
+    const buffer = growBuffer(this.of64.buffer as ArrayBuffer);
+    this.of64 = new Float64Array(buffer);
+    this.oi32 = new Int32Array(buffer);
+    this.chainFreeOrders(old, old * 2);
   }
 
   private growLevels(): void {
-    const old = this.levelPrice.length;
-    const cap = old * 2;
-    this.levelPrice = growI32(this.levelPrice, cap);
-    this.levelShares = growF64(this.levelShares, cap);
-    this.levelCount = growI32(this.levelCount, cap);
-    this.levelHead = growI32(this.levelHead, cap);
-    this.levelTail = growI32(this.levelTail, cap);
-    this.levelBookSide = growI32(this.levelBookSide, cap);
-    this.chainFreeLevels(old, cap);
+    const old = this.lf64.length / 4;
+    const buffer = growBuffer(this.lf64.buffer as ArrayBuffer);
+    this.lf64 = new Float64Array(buffer);
+    this.li32 = new Int32Array(buffer);
+    this.chainFreeLevels(old, old * 2);
   }
 
   private growSide(bookSide: number): void {
@@ -582,13 +616,13 @@ export class MatchingEngine {
   order(ref: number): OrderView | null {
     const order = this.orderIndex.get(ref);
     if (order === NONE) return null;
-    const bookSide = this.levelBookSide[this.orderLevel[order]];
+    const bookSide = this.li32[this.oi32[order * 8 + O_LEVEL] * 8 + L_BOOK_SIDE];
     return {
       ref,
       locate: bookSide >> 1,
       side: (bookSide & 1) === BID ? 'B' : 'S',
-      price: this.orderPrice[order],
-      shares: this.orderShares[order],
+      price: this.oi32[order * 8 + O_PRICE],
+      shares: this.of64[order * 4 + O_SHARES],
     };
   }
 
@@ -604,7 +638,7 @@ export class MatchingEngine {
 
   private bestPrice(bookSide: number): number {
     const n = this.sideCount[bookSide];
-    return n === 0 ? 0 : this.levelPrice[this.sideSlots[bookSide][n - 1]];
+    return n === 0 ? 0 : this.li32[this.sideSlots[bookSide][n - 1] * 8 + L_PRICE];
   }
 
   /** Levels of one side from the best, at most `depth`. */
@@ -614,7 +648,7 @@ export class MatchingEngine {
     const out: LevelView[] = [];
     for (let i = n - 1; i >= 0 && out.length < depth; i--) {
       const level = this.sideSlots[bookSide][i];
-      out.push({ price: this.levelPrice[level], shares: this.levelShares[level], orders: this.levelCount[level] });
+      out.push({ price: this.li32[level * 8 + L_PRICE], shares: this.lf64[level * 4 + L_SHARES], orders: this.li32[level * 8 + L_COUNT] });
     }
     return out;
   }
@@ -622,9 +656,11 @@ export class MatchingEngine {
   /** Order refs at one price level, in time priority. */
   ordersAt(locate: number, side: 'B' | 'S', price: number): number[] {
     const bookSide = locate * 2 + (side === 'B' ? BID : ASK);
-    const level = this.levelIndex.get(bookSide * SIDE_KEY_SPAN + price);
+    const key = side === 'B' ? price : -price;
+    const pos = this.findPosition(bookSide, key);
+    const level = pos < this.sideCount[bookSide] && this.sideKeys[bookSide][pos] === key ? this.sideSlots[bookSide][pos] : NONE;
     const out: number[] = [];
-    for (let o = level === NONE ? NONE : this.levelHead[level]; o !== NONE; o = this.orderNext[o]) out.push(this.orderRef[o]);
+    for (let o = level === NONE ? NONE : this.li32[level * 8 + L_HEAD]; o !== NONE; o = this.oi32[o * 8 + O_NEXT]) out.push(this.of64[o * 4 + O_REF]);
     return out;
   }
 
@@ -636,8 +672,8 @@ export class MatchingEngine {
         const slots = this.sideSlots[bookSide];
         for (let i = this.sideCount[bookSide] - 1; i >= 0; i--) {
           const level = slots[i];
-          for (let o = this.levelHead[level]; o !== NONE; o = this.orderNext[o]) {
-            visit({ ref: this.orderRef[o], locate, side: side === BID ? 'B' : 'S', price: this.orderPrice[o], shares: this.orderShares[o] });
+          for (let o = this.li32[level * 8 + L_HEAD]; o !== NONE; o = this.oi32[o * 8 + O_NEXT]) {
+            visit({ ref: this.of64[o * 4 + O_REF], locate, side: side === BID ? 'B' : 'S', price: this.oi32[o * 8 + O_PRICE], shares: this.of64[o * 4 + O_SHARES] });
           }
         }
       }
@@ -682,9 +718,9 @@ function growI32(a: Int32Array, cap: number): Int32Array {
   return b;
 }
 
-function growF64(a: Float64Array, cap: number): Float64Array {
-  const b = new Float64Array(cap);
-  b.set(a);
+function growBuffer(a: ArrayBuffer): ArrayBuffer {
+  const b = new ArrayBuffer(a.byteLength * 2);
+  new Uint8Array(b).set(new Uint8Array(a));
   return b;
 }
 

@@ -40,6 +40,7 @@ export class Sequencer {
     if (journal !== null) journal.endBatch();
     const engine = this.engine;
     for (let i = 0; i < count; i++) engine.apply(cmds, (first + i) * COMMAND_SIZE);
+    engine.publish();
   }
 
   /** Sequences, journals and applies one command; returns the engine's verdict. */
@@ -49,6 +50,8 @@ export class Sequencer {
       this.journal.append(cmds, base);
       this.journal.endBatch();
     }
-    return this.engine.apply(cmds, base);
+    const reason = this.engine.apply(cmds, base);
+    this.engine.publish();
+    return reason;
   }
 }

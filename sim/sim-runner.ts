@@ -147,6 +147,7 @@ export function replayJournal(config: TickwireConfig, journalPath: string): SimF
     },
     { repair: false },
   );
+  engine.publish();
   const seconds = (performance.now() - started) / 1000;
   const eventsSha256 = digest.digest();
   return {
