@@ -18,7 +18,6 @@ import {
   OrderType,
   Prng,
   Sequencer,
-  symbolUniverse,
 } from '../sim';
 
 const SEED = Number(process.env.BENCH_SEED ?? 20261122);
@@ -28,7 +27,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BATCH = 256;
 const SYMBOLS = 100;
 
-const config = loadConfig({ flags: { 'sim.seed': SEED } });
+const config = loadConfig({ flags: { 'sim.seed': SEED, 'sim.symbols': SYMBOLS, 'sim.ordersPerSec': 0 } });
 const engineOptions = {
   symbols: SYMBOLS,
   orderCapacity: config.engine.orderCapacity,
@@ -54,19 +53,7 @@ function generateWorkload(): { cmds: CommandBuffer; count: number; peerSize: Flo
   const cmds = new CommandBuffer(total);
   const peerSize = new Float64Array(total); // partial cancels: the size left, for the peer's modify()
   const { engine, release } = freshEngine();
-  const symbols = symbolUniverse(SYMBOLS);
-  const generator = new OrderFlowGenerator(
-    {
-      seed: SEED,
-      symbols,
-      mix: config.sim.mix,
-      ordersPerSec: 0,
-      intradayPeakRatio: config.sim.intradayPeakRatio,
-      tickSize: config.engine.tickSize,
-      restingPerSymbol: config.sim.restingPerSymbol,
-    },
-    engine,
-  );
+  const generator = OrderFlowGenerator.fromConfig(config, engine);
   let n = 0;
   for (const c of generator.openingCommands()) {
     cmds.write(n * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0);

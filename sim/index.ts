@@ -11,6 +11,6 @@ export { ExchangeCore, type ExchangeCoreOptions } from './exchange-core';
 export { OrderFlowGenerator, type OrderStatus, type OrderFlowOptions, type SessionCommand } from './order-flow-generator';
 export { symbolUniverse, type SymbolInfo } from './symbols';
 export { EventDigest } from './event-digest';
-export { runSeededSim, replayJournal, journalPathFor, type SimFigures, type ProgressSink } from './sim-runner';
+export { runSeededSim, replayJournal, journalPathFor, digestingCore, type SimFigures, type ProgressSink } from './sim-runner';
 export { LiveSim, newYorkDate, sessionJournalPath, type LiveSimStatus } from './live-sim';
 export { EngineHarness } from './engine-harness';

@@ -7,7 +7,7 @@ import { EventDigest } from './event-digest';
 import { JournalCorruptError, JournalFormatError } from './errors';
 import { ExchangeCore } from './exchange-core';
 import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, readJournal } from './journal';
-import { replayJournal, runSeededSim } from './sim-runner';
+import { digestingCore, replayJournal, runSeededSim } from './sim-runner';
 
 const config = loadConfig({ flags: { 'sim.seed': 42, 'sim.symbols': 20, 'sim.ordersPerSec': 0 } });
 
@@ -17,15 +17,7 @@ function tmpJournal(): string {
 
 /** Opens the journal the way start-up does and returns the recovered engine's digest. */
 function recover(file: string) {
-  let digest: EventDigest | null = null;
-  const core = new ExchangeCore({
-    symbols: 20,
-    engine: config.engine,
-    journal: { ...config.journal, path: file },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => digest?.drain() },
-  });
-  digest = new EventDigest(new EngineEventRingReader(core.ring));
+  const { core, digest } = digestingCore(config, file);
   const recovery = core.start();
   const state = core.engine.stateDigest();
   core.close();

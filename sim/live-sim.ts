@@ -11,7 +11,6 @@ import { ExchangeCore } from './exchange-core';
 import type { JournalRecovery } from './journal';
 import { OrderFlowGenerator } from './order-flow-generator';
 import { journalPathFor } from './sim-runner';
-import { symbolUniverse } from './symbols';
 
 export interface LiveSimStatus {
   orders: number;
@@ -65,28 +64,16 @@ export class LiveSim {
   constructor(config: TickwireConfig, journalPath: string, handler: EngineEventHandler) {
     this.config = config;
     this.handler = handler;
-    const symbols = symbolUniverse(config.sim.symbols);
     const drainPolicy: RingFullPolicy = { onRingFull: () => this.drainEvents() };
     this.core = new ExchangeCore({
-      symbols: symbols.length,
+      symbols: config.sim.symbols,
       engine: config.engine,
       journal: { ...config.journal, path: journalPath },
       clock: this.clock,
       ringFullPolicy: drainPolicy,
     });
     this.reader = new EngineEventRingReader(this.core.ring);
-    this.generator = new OrderFlowGenerator(
-      {
-        seed: config.sim.seed,
-        symbols,
-        mix: config.sim.mix,
-        ordersPerSec: config.sim.ordersPerSec,
-        intradayPeakRatio: config.sim.intradayPeakRatio,
-        tickSize: config.engine.tickSize,
-        restingPerSymbol: config.sim.restingPerSymbol,
-      },
-      this.core.engine,
-    );
+    this.generator = OrderFlowGenerator.fromConfig(config, this.core.engine);
     this.cmds = new CommandBuffer(Math.max(256, config.sim.batchSize));
   }
 

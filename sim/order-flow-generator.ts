@@ -6,12 +6,12 @@
 // (through OrderStatus) whether a picked one still is: dead refs are dropped when met,
 // so picking an order to cancel stays O(1) amortised with no shadow book.
 
-import type { OrderMix } from '../config';
+import type { OrderMix, TickwireConfig } from '../config';
 import { Side } from '../protocol';
 import { MARKET_CLOSE_NS, MARKET_OPEN_NS } from './clock';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType } from './command';
 import { Prng } from './prng';
-import type { SymbolInfo } from './symbols';
+import { symbolUniverse, type SymbolInfo } from './symbols';
 
 /** A system event or trading state command that opens or closes the day. */
 export interface SessionCommand {
@@ -68,6 +68,22 @@ export class OrderFlowGenerator {
   private pendingFrom = 0;
   /** Simulated arrival time of the last order, ns since midnight. */
   timeNs = MARKET_OPEN_NS;
+
+  /** The generator a configuration describes (`sim.*`, with the engine's tick size). */
+  static fromConfig(config: TickwireConfig, status: OrderStatus): OrderFlowGenerator {
+    return new OrderFlowGenerator(
+      {
+        seed: config.sim.seed,
+        symbols: symbolUniverse(config.sim.symbols),
+        mix: config.sim.mix,
+        ordersPerSec: config.sim.ordersPerSec,
+        intradayPeakRatio: config.sim.intradayPeakRatio,
+        tickSize: config.engine.tickSize,
+        restingPerSymbol: config.sim.restingPerSymbol,
+      },
+      status,
+    );
+  }
 
   constructor(options: OrderFlowOptions, status: OrderStatus) {
     this.seed = options.seed;

@@ -12,6 +12,9 @@ export class RefTable {
   private shift: number;
   private count = 0;
   private limit: number;
+  // Where the last successful get found its key: a cancel looks an order up, then
+  // deletes it, and the delete starts there instead of probing again.
+  private lastIndex = 0;
 
   constructor(expected: number) {
     let cap = 16;
@@ -41,7 +44,10 @@ export class RefTable {
     let i = this.slotOf(key);
     for (;;) {
       const k = keys[i];
-      if (k === key) return this.values[i];
+      if (k === key) {
+        this.lastIndex = i;
+        return this.values[i];
+      }
       if (k === EMPTY) return -1;
       i = (i + 1) & mask;
     }
@@ -74,12 +80,15 @@ export class RefTable {
     const keys = this.keys;
     const values = this.values;
     const mask = this.mask;
-    let i = this.slotOf(key);
-    for (;;) {
-      const k = keys[i];
-      if (k === EMPTY) return -1;
-      if (k === key) break;
-      i = (i + 1) & mask;
+    let i = this.lastIndex;
+    if (keys[i] !== key) {
+      i = this.slotOf(key);
+      for (;;) {
+        const k = keys[i];
+        if (k === EMPTY) return -1;
+        if (k === key) break;
+        i = (i + 1) & mask;
+      }
     }
     const removed = values[i];
     // Backward-shift: pull later entries of the probe run into the hole.

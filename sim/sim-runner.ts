@@ -12,7 +12,6 @@ import { ExchangeCore } from './exchange-core';
 import { readJournal } from './journal';
 import { MatchingEngine } from './matching-engine';
 import { OrderFlowGenerator } from './order-flow-generator';
-import { symbolUniverse } from './symbols';
 
 export interface SimFigures {
   seed: number | null;
@@ -41,6 +40,21 @@ function rejectsOf(engine: MatchingEngine): Record<string, number> {
   return out;
 }
 
+/** An exchange core on simulated time whose events are digested as they come. */
+export function digestingCore(config: TickwireConfig, journalPath: string): { core: ExchangeCore; digest: EventDigest } {
+  const holder: { digest: EventDigest | null } = { digest: null };
+  const core = new ExchangeCore({
+    symbols: config.sim.symbols,
+    engine: config.engine,
+    journal: { ...config.journal, path: journalPath },
+    clock: null,
+    ringFullPolicy: { onRingFull: () => holder.digest?.drain() },
+  });
+  const digest = new EventDigest(new EngineEventRingReader(core.ring));
+  holder.digest = digest;
+  return { core, digest };
+}
+
 /** Replaces {date} in a journal path template. */
 export function journalPathFor(template: string, date: string): string {
   return template.replace(/\{date\}/g, date);
@@ -54,31 +68,11 @@ export function runSeededSim(config: TickwireConfig, orders: number, journalPath
   if (journalPath !== '' && fs.existsSync(journalPath) && fs.statSync(journalPath).size > 0) {
     throw new JournalIoError(journalPath, 'a journal already exists there; replay it with --replay, or choose another path');
   }
-  const symbols = symbolUniverse(config.sim.symbols);
-  let digest: EventDigest | null = null;
-  const core = new ExchangeCore({
-    symbols: symbols.length,
-    engine: config.engine,
-    journal: { ...config.journal, path: journalPath },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => digest?.drain() },
-  });
-  digest = new EventDigest(new EngineEventRingReader(core.ring));
+  const { core, digest } = digestingCore(config, journalPath);
   core.start();
   const sequencer = core.sequencer as NonNullable<typeof core.sequencer>;
   const engine = core.engine;
-  const generator = new OrderFlowGenerator(
-    {
-      seed: config.sim.seed,
-      symbols,
-      mix: config.sim.mix,
-      ordersPerSec: config.sim.ordersPerSec,
-      intradayPeakRatio: config.sim.intradayPeakRatio,
-      tickSize: config.engine.tickSize,
-      restingPerSymbol: config.sim.restingPerSymbol,
-    },
-    engine,
-  );
+  const generator = OrderFlowGenerator.fromConfig(config, engine);
   const batch = config.sim.batchSize;
   const cmds = new CommandBuffer(Math.max(batch, 256));
 
@@ -125,16 +119,7 @@ export function runSeededSim(config: TickwireConfig, orders: number, journalPath
 /** Replays a journal (read-only) through a fresh engine and digests its events. */
 export function replayJournal(config: TickwireConfig, journalPath: string): SimFigures {
   if (!fs.existsSync(journalPath)) throw new JournalIoError(journalPath, 'no such journal');
-  const symbols = symbolUniverse(config.sim.symbols);
-  let digest: EventDigest | null = null;
-  const core = new ExchangeCore({
-    symbols: symbols.length,
-    engine: config.engine,
-    journal: { ...config.journal, path: '' },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => digest?.drain() },
-  });
-  digest = new EventDigest(new EngineEventRingReader(core.ring));
+  const { core, digest } = digestingCore(config, '');
   const engine = core.engine;
   const started = performance.now();
   let orders = 0;
