@@ -13,6 +13,16 @@ import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType } from './command';
 import { Prng } from './prng';
 import { symbolUniverse, type SymbolInfo } from './symbols';
 
+// Module-local copies: CommonJS re-exports are getters, too slow per order.
+const BUY = Side.Buy;
+const SELL = Side.Sell;
+const CMD_NEW = CommandType.NewOrder;
+const CMD_CANCEL = CommandType.Cancel;
+const CMD_REPLACE = CommandType.Replace;
+const OT_LIMIT = OrderType.Limit;
+const OT_IOC = OrderType.ImmediateOrCancel;
+const OT_MARKET = OrderType.Market;
+
 /** A system event or trading state command that opens or closes the day. */
 export interface SessionCommand {
   type: number;
@@ -172,26 +182,26 @@ export class OrderFlowGenerator {
     const locate = this.pickSymbol();
     const mid = this.walk(locate);
     const buy = rng.next() < 0.5;
-    const side = buy ? Side.Buy : Side.Sell;
+    const side = buy ? BUY : SELL;
     const shares = this.pickShares();
     if (roll >= this.cumCancel && roll < this.cumMarketable) {
       // Marketable flow: a third market orders, the rest limits through the touch (some IOC).
       const kind = rng.next();
       if (kind < 1 / 3) {
-        cmds.write(base, CommandType.NewOrder, side, OrderType.Market, 0, locate, shares, 0, 0);
+        cmds.write(base, CMD_NEW, side, OT_MARKET, 0, locate, shares, 0, 0);
       } else {
         const through = (1 + rng.geometric(0.5)) * this.tick;
         const price = buy ? mid + through : Math.max(this.tick, mid - through);
-        const type = kind < 2 / 3 ? OrderType.ImmediateOrCancel : OrderType.Limit;
-        cmds.write(base, CommandType.NewOrder, side, type, 0, locate, shares, price, 0);
-        if (type === OrderType.Limit) this.remember(seq, locate, side);
+        const type = kind < 2 / 3 ? OT_IOC : OT_LIMIT;
+        cmds.write(base, CMD_NEW, side, type, 0, locate, shares, price, 0);
+        if (type === OT_LIMIT) this.remember(seq, locate, side);
       }
       return;
     }
     // Passive limit near the touch: a geometric number of ticks away from the mid.
     const away = (1 + rng.geometric(0.35)) * this.tick;
     const price = this.passivePrice(locate, buy, mid, away);
-    cmds.write(base, CommandType.NewOrder, side, OrderType.Limit, 0, locate, shares, price, 0);
+    cmds.write(base, CMD_NEW, side, OT_LIMIT, 0, locate, shares, price, 0);
     this.remember(seq, locate, side);
   }
 
@@ -273,7 +283,7 @@ export class OrderFlowGenerator {
     const ref = this.live[i];
     // One cancel in five is partial (half the original size, at most).
     const partial = this.rng.next() < 0.2 ? 1 + this.rng.nextInt(50) : 0;
-    cmds.write(base, CommandType.Cancel, 0, 0, 0, 0, partial, 0, ref);
+    cmds.write(base, CMD_CANCEL, 0, 0, 0, 0, partial, 0, ref);
     if (partial === 0) this.forget(i);
     return true;
   }
@@ -287,8 +297,8 @@ export class OrderFlowGenerator {
     // Re-price passively near the current mid, with a fresh size: loses priority.
     const away = (1 + this.rng.geometric(0.35)) * this.tick;
     const mid = this.mid[locate];
-    const price = this.passivePrice(locate, side === Side.Buy, mid, away);
-    cmds.write(base, CommandType.Replace, 0, 0, 0, locate, this.pickShares(), price, ref);
+    const price = this.passivePrice(locate, side === BUY, mid, away);
+    cmds.write(base, CMD_REPLACE, 0, 0, 0, locate, this.pickShares(), price, ref);
     this.live[i] = seq; // the new ref takes the old one's place
     return true;
   }
