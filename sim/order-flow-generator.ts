@@ -141,10 +141,12 @@ export class OrderFlowGenerator {
 
   /**
    * Intensity at a time of day relative to the day's average: a U shape, `peakRatio`
-   * times higher at the open and close than at midday (flat outside market hours).
+   * times higher at the open and close than at midday; the plain average outside
+   * market hours (a live run at night trades at the configured rate).
    */
   intensity(timeNs: number): number {
-    const x = Math.min(1, Math.max(0, (timeNs - MARKET_OPEN_NS) / (MARKET_CLOSE_NS - MARKET_OPEN_NS)));
+    if (timeNs < MARKET_OPEN_NS || timeNs > MARKET_CLOSE_NS) return 1;
+    const x = (timeNs - MARKET_OPEN_NS) / (MARKET_CLOSE_NS - MARKET_OPEN_NS);
     const u = (2 * x - 1) * (2 * x - 1);
     const shape = 1 + (this.peakRatio - 1) * u;
     return shape / (1 + (this.peakRatio - 1) / 3);
