@@ -1,23 +1,26 @@
 // The order and price-level pools every book of a MarketBooks shares, addressed by int32
-// index, with free lists threaded through them. Each order is one 64-byte record (one
-// cache line) and each level one 32-byte record, read through a Float64Array and an
-// Int32Array over the same memory: touching an order costs one cache miss, not one per
-// field (STYLE.md, hot paths). One order ref table covers the day (ITCH order refs are
-// unique across symbols), so all symbols' orders live in one pool. Pools are allocated
-// at start-up from the configured capacities and double when full.
+// index, with free lists threaded through them. Each order is one 32-byte record and each
+// level one 32-byte record, read through a Float64Array and an Int32Array over the same
+// memory: touching an order costs one cache miss, not one per field, and the pool for the
+// live book stays small enough to sit in L2 (STYLE.md, hot paths). An order keeps no price:
+// its level has it. One order ref table covers the day (ITCH order refs are unique across
+// symbols), so all symbols' orders live in one pool. Pools are allocated at start-up from
+// the configured capacities and double when full.
 
 export const NIL = -1;
 
-/** Order record: float64 slots at `order * 8 + k`. */
+/** Order record: float64 slots at `order * 4 + k` (bytes 0..15). */
 export const O_REF = 0;
-export const O_SHARES = 1;
-export const O_TIMESTAMP = 2;
-/** Order record: int32 slots at `order * 16 + k` (bytes 24..39 of the record). */
-export const O_PRICE = 6;
-export const O_LEVEL = 7;
+export const O_TIMESTAMP = 1;
+/**
+ * Order record: int32 slots at `order * 8 + k` (bytes 16..31). Shares are a u32 held in
+ * an int32 slot: read them as `oi[...] >>> 0`.
+ */
+export const O_SHARES = 4;
+export const O_LEVEL = 5;
 /** Previous and next order in the level's FIFO queue (time priority). */
-export const O_PREV = 8;
-export const O_NEXT = 9;
+export const O_PREV = 6;
+export const O_NEXT = 7;
 
 /** Level record: float64 slot at `level * 4 + k`. */
 export const L_SHARES = 0;
@@ -30,13 +33,13 @@ export const L_TAIL = 5;
 export const L_SIDE = 6;
 export const L_LOCATE = 7;
 
-const ORDER_BYTES = 64;
+const ORDER_BYTES = 32;
 const LEVEL_BYTES = 32;
 
 export class BookStore {
-  /** Orders as float64 (ref, shares, timestamp). */
+  /** Orders as float64 (ref, timestamp). */
   of: Float64Array;
-  /** Orders as int32 (price, level, prev, next). */
+  /** Orders as int32 (shares, level, prev, next). */
   oi: Int32Array;
   /** Levels as float64 (total shares). */
   lf: Float64Array;
@@ -76,7 +79,7 @@ export class BookStore {
     this.liveOrders++;
     const free = this.orderFree;
     if (free !== NIL) {
-      this.orderFree = this.oi[free * 16 + O_NEXT];
+      this.orderFree = this.oi[free * 8 + O_NEXT];
       return free;
     }
     if (this.orderHigh === this.orderCap) this.growOrders();
@@ -85,7 +88,7 @@ export class BookStore {
 
   freeOrder(i: number): void {
     this.liveOrders--;
-    this.oi[i * 16 + O_NEXT] = this.orderFree;
+    this.oi[i * 8 + O_NEXT] = this.orderFree;
     this.orderFree = i;
   }
 
@@ -108,11 +111,11 @@ export class BookStore {
   }
 
   // Readers for code off the hot path.
-  orderRef(i: number): number { return this.of[i * 8 + O_REF]; }
-  orderShares(i: number): number { return this.of[i * 8 + O_SHARES]; }
-  orderTimestamp(i: number): number { return this.of[i * 8 + O_TIMESTAMP]; }
-  orderPrice(i: number): number { return this.oi[i * 16 + O_PRICE]; }
-  orderNext(i: number): number { return this.oi[i * 16 + O_NEXT]; }
+  orderRef(i: number): number { return this.of[i * 4 + O_REF]; }
+  orderShares(i: number): number { return this.oi[i * 8 + O_SHARES] >>> 0; }
+  orderTimestamp(i: number): number { return this.of[i * 4 + O_TIMESTAMP]; }
+  orderPrice(i: number): number { return this.li[this.oi[i * 8 + O_LEVEL] * 8 + L_PRICE]; }
+  orderNext(i: number): number { return this.oi[i * 8 + O_NEXT]; }
   levelShares(l: number): number { return this.lf[l * 4 + L_SHARES]; }
   levelPrice(l: number): number { return this.li[l * 8 + L_PRICE]; }
   levelOrders(l: number): number { return this.li[l * 8 + L_ORDERS]; }

@@ -3,20 +3,20 @@
 // into the reused ItchMessage and apply it, or call `decodeAndApply` on wire bytes.
 //
 // Orders of all symbols share one pool and one ref table (refs are unique across the
-// day); price levels are found by a second table keyed by (locate, side, price), so add,
-// execute, cancel, delete and replace are O(1) and only a new or emptied level costs a
-// sorted insert/remove. Unknown refs are orphans (counted); integrity errors are counted,
-// logged with the sequence number and NOT applied.
+// day), so execute, cancel, delete and replace are O(1); an add finds its price level by
+// a short scan from the touch of its book's sorted level list (O(log levels) at worst),
+// and only a new or emptied level costs a sorted insert/remove. Unknown refs are orphans
+// (counted); integrity errors are counted, logged with the sequence number and NOT applied.
 
 import { decodeItch as decodeItchExport, ItchMessage } from '../protocol';
 
 // A module-local binding: CommonJS re-exports through protocol/index are getters, and a
 // getter call per message costs more than the decode itself.
 const decodeItch = decodeItchExport;
-import { BookStore, L_HEAD, L_LOCATE, L_ORDERS, L_PRICE, L_SHARES, L_SIDE, L_TAIL, NIL, O_LEVEL, O_NEXT, O_PREV, O_PRICE, O_REF, O_SHARES, O_TIMESTAMP } from './book-store';
+import { BookStore, L_HEAD, L_LOCATE, L_ORDERS, L_PRICE, L_SHARES, L_SIDE, L_TAIL, NIL, O_LEVEL, O_NEXT, O_PREV, O_REF, O_SHARES, O_TIMESTAMP } from './book-store';
 import { CandleClock, CandleSeries, DEFAULT_CANDLE_CAPACITY, type CandleInterval } from './candles';
 import { Integrity, IntegrityLog, type IntegrityListener } from './errors';
-import { IndexTable } from './index-table';
+import { OrderRefTable } from './order-ref-table';
 import { BUY, OrderBook, SELL } from './order-book';
 
 export interface MarketBooksOptions {
@@ -33,9 +33,6 @@ export interface MarketBooksOptions {
   /** Recent integrity errors kept for reporting (default 256). */
   integrityLogSize?: number;
 }
-
-const TWO_32 = 4294967296;
-const SIDE_BIT = 2147483648; // 2^31: prices are below it (max 2,000,000,000)
 
 export class MarketBooks {
   readonly store: BookStore;
@@ -55,8 +52,7 @@ export class MarketBooks {
 
   private readonly books: (OrderBook | null)[] = new Array<OrderBook | null>(65536).fill(null);
   private readonly bookList: OrderBook[] = [];
-  private readonly refs: IndexTable;
-  private readonly levelIndex: IndexTable;
+  private readonly refs: OrderRefTable;
   private readonly listener: IntegrityListener | null;
   private readonly candleCapacity: Record<CandleInterval, number>;
 
@@ -64,11 +60,10 @@ export class MarketBooks {
     const orders = options.orderCapacity ?? 1 << 20;
     const levels = options.levelCapacity ?? 1 << 14;
     this.store = new BookStore(orders, levels);
-    // The tables start small and double as needed: sized to the live set they stay in
+    // The ref table starts small and doubles as needed: sized to the live set it stays in
     // cache (STYLE.md: random access past a few MB costs ~200 ns), where a table sized to
     // the pool's capacity would miss on every lookup.
-    this.refs = new IndexTable(Math.min(orders, 1 << 14));
-    this.levelIndex = new IndexTable(Math.min(levels, 1 << 12));
+    this.refs = new OrderRefTable(this.store, Math.min(orders, 1 << 14));
     this.integrity = new IntegrityLog(options.integrityLogSize ?? 256);
     this.listener = options.listener ?? null;
     this.clock = options.sessionDate !== undefined ? new CandleClock(options.sessionDate) : null;
@@ -178,12 +173,12 @@ export class MarketBooks {
     const order = this.refs.get(ref);
     if (order === NIL) return this.orphan(type, locate);
     const s = this.store;
-    const level = s.oi[order * 16 + O_LEVEL];
+    const level = s.oi[order * 8 + O_LEVEL];
     if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
-    if (shares > s.of[order * 8 + O_SHARES]) return this.fail(Integrity.OverExecution, sequence, locate, ref);
+    if (shares > (s.oi[order * 8 + O_SHARES] >>> 0)) return this.fail(Integrity.OverExecution, sequence, locate, ref);
     if (shares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
-    const restingPrice = s.oi[order * 16 + O_PRICE];
-    this.reduce(order, level, shares);
+    const restingPrice = s.li[level * 8 + L_PRICE];
+    this.reduce(order, level, shares, ref);
     if (printPrice !== -2) {
       const book = this.books[locate] as OrderBook;
       this.print(book, printPrice === -1 ? restingPrice : printPrice, shares, timestampNs);
@@ -196,11 +191,11 @@ export class MarketBooks {
     const order = this.refs.get(ref);
     if (order === NIL) return this.orphan(0x58, locate);
     const s = this.store;
-    const level = s.oi[order * 16 + O_LEVEL];
+    const level = s.oi[order * 8 + O_LEVEL];
     if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
-    if (shares > s.of[order * 8 + O_SHARES]) return this.fail(Integrity.OverCancel, sequence, locate, ref);
+    if (shares > (s.oi[order * 8 + O_SHARES] >>> 0)) return this.fail(Integrity.OverCancel, sequence, locate, ref);
     if (shares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
-    this.reduce(order, level, shares);
+    this.reduce(order, level, shares, ref);
     return true;
   }
 
@@ -209,11 +204,11 @@ export class MarketBooks {
     const order = this.refs.get(ref);
     if (order === NIL) return this.orphan(0x44, locate);
     const s = this.store;
-    const level = s.oi[order * 16 + O_LEVEL];
+    const level = s.oi[order * 8 + O_LEVEL];
     if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
-    const shares = s.of[order * 8 + O_SHARES];
+    const shares = s.oi[order * 8 + O_SHARES] >>> 0;
     if (shares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
-    this.reduce(order, level, shares);
+    this.reduce(order, level, shares, ref);
     return true;
   }
 
@@ -226,18 +221,18 @@ export class MarketBooks {
     const order = this.refs.get(ref);
     if (order === NIL) return this.orphan(0x55, locate);
     const s = this.store;
-    const level = s.oi[order * 16 + O_LEVEL];
+    const level = s.oi[order * 8 + O_LEVEL];
     if (s.li[level * 8 + L_LOCATE] !== locate) return this.fail(Integrity.LocateMismatch, sequence, locate, ref);
     if (shares === 0) return this.fail(Integrity.BadOrder, sequence, locate, newRef);
     if (newRef !== ref && this.refs.get(newRef) !== NIL) return this.fail(Integrity.DuplicateRef, sequence, locate, newRef);
-    const oldShares = s.of[order * 8 + O_SHARES];
+    const oldShares = s.oi[order * 8 + O_SHARES] >>> 0;
     if (oldShares > s.lf[level * 4 + L_SHARES]) return this.fail(Integrity.NegativeLevel, sequence, locate, ref);
     const book = this.books[locate] as OrderBook;
     const side = s.li[level * 8 + L_SIDE];
     if (this.wouldCross(book, side, price)) return this.fail(Integrity.Crossed, sequence, locate, newRef);
-    this.reduce(order, level, oldShares);
+    this.reduce(order, level, oldShares, ref);
     const added = this.store.allocOrder();
-    this.refs.set(newRef, added);
+    this.refs.add(newRef, added);
     this.link(book, added, newRef, side, shares, price, timestampNs);
     return true;
   }
@@ -264,9 +259,11 @@ export class MarketBooks {
 
   /** Fills in a new order (already in the ref table) and puts it at the tail of its level, creating the level if needed. */
   private link(book: OrderBook, order: number, ref: number, side: number, shares: number, price: number, timestampNs: number): void {
-    const key = book.locate * TWO_32 + (side === SELL ? SIDE_BIT : 0) + price;
-    let level = this.levelIndex.get(key);
-    if (level === NIL) {
+    const slot = book.levelSlot(side, price);
+    let level: number;
+    if (slot >= 0) {
+      level = book.levelAt(side, slot);
+    } else {
       level = this.store.allocLevel();
       const li = this.store.li; // after alloc: the pool may have grown
       const l8 = level * 8;
@@ -277,59 +274,56 @@ export class MarketBooks {
       li[l8 + L_TAIL] = NIL;
       li[l8 + L_SIDE] = side;
       li[l8 + L_LOCATE] = book.locate;
-      this.levelIndex.set(key, level);
-      book.insertLevel(side, level, price);
+      book.insertLevel(side, -1 - slot, level, price);
     }
     const s = this.store;
     const of = s.of; // after the allocations: the pools may have grown
     const oi = s.oi;
     const li = s.li;
+    const o4 = order * 4;
     const o8 = order * 8;
-    const o16 = order * 16;
     const l8 = level * 8;
-    of[o8 + O_REF] = ref;
-    of[o8 + O_SHARES] = shares;
-    of[o8 + O_TIMESTAMP] = timestampNs;
-    oi[o16 + O_PRICE] = price;
-    oi[o16 + O_LEVEL] = level;
+    of[o4 + O_REF] = ref;
+    of[o4 + O_TIMESTAMP] = timestampNs;
+    oi[o8 + O_SHARES] = shares;
+    oi[o8 + O_LEVEL] = level;
     const tail = li[l8 + L_TAIL];
-    oi[o16 + O_PREV] = tail;
-    oi[o16 + O_NEXT] = NIL;
+    oi[o8 + O_PREV] = tail;
+    oi[o8 + O_NEXT] = NIL;
     if (tail === NIL) li[l8 + L_HEAD] = order;
-    else oi[tail * 16 + O_NEXT] = order;
+    else oi[tail * 8 + O_NEXT] = order;
     li[l8 + L_TAIL] = order;
     li[l8 + L_ORDERS]++;
     s.lf[level * 4 + L_SHARES] += shares;
   }
 
-  /** Takes `shares` off an order and its level; removes the order (and an emptied level) at zero. */
-  private reduce(order: number, level: number, shares: number): void {
+  /**
+   * Takes `shares` off an order (whose ref is `ref`) and its level; removes the order (and
+   * an emptied level) at zero.
+   */
+  private reduce(order: number, level: number, shares: number, ref: number): void {
     const s = this.store;
-    const of = s.of;
     const oi = s.oi;
     const li = s.li;
     const o8 = order * 8;
     const l8 = level * 8;
-    const left = of[o8 + O_SHARES] - shares;
+    const left = (oi[o8 + O_SHARES] >>> 0) - shares;
     s.lf[level * 4 + L_SHARES] -= shares;
     if (left > 0) {
-      of[o8 + O_SHARES] = left;
+      oi[o8 + O_SHARES] = left;
       return;
     }
-    const o16 = order * 16;
-    const prev = oi[o16 + O_PREV];
-    const next = oi[o16 + O_NEXT];
+    const prev = oi[o8 + O_PREV];
+    const next = oi[o8 + O_NEXT];
     if (prev === NIL) li[l8 + L_HEAD] = next;
-    else oi[prev * 16 + O_NEXT] = next;
+    else oi[prev * 8 + O_NEXT] = next;
     if (next === NIL) li[l8 + L_TAIL] = prev;
-    else oi[next * 16 + O_PREV] = prev;
-    this.refs.delete(of[o8 + O_REF]);
+    else oi[next * 8 + O_PREV] = prev;
+    this.refs.delete(ref);
     s.freeOrder(order);
     if (--li[l8 + L_ORDERS] === 0) {
       const locate = li[l8 + L_LOCATE];
-      const side = li[l8 + L_SIDE];
-      this.levelIndex.delete(locate * TWO_32 + (side === SELL ? SIDE_BIT : 0) + li[l8 + L_PRICE]);
-      (this.books[locate] as OrderBook).removeLevel(side, level);
+      (this.books[locate] as OrderBook).removeLevel(li[l8 + L_SIDE], level);
       s.freeLevel(level);
     }
   }

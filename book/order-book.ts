@@ -183,22 +183,38 @@ export class OrderBook {
   // --- mutation (MarketBooks only) -----------------------------------------------
 
   /**
-   * Puts a new level in its sorted place: O(log levels) search in the side's compact price
-   * array, then a shift of the entries better than it (few: activity is near the touch).
+   * Where `price` sits on `side`: the index of its level in the side's list (>= 0), or
+   * -1 - (the index a new level would take) when no level has that price. Scans from the
+   * touch, where most orders arrive, and falls back to a binary search after a few steps;
+   * measured cheaper than a hash of (locate, side, price), which missed cache on every add.
    */
-  insertLevel(side: number, level: number, price: number): void {
+  levelSlot(side: number, price: number): number {
+    if (side === BUY) return findSlot(this.bidPrices, this.bidDepth, price, 1);
+    return findSlot(this.askPrices, this.askDepth, price, -1);
+  }
+
+  /** The level at `slot` (from levelSlot, >= 0) of `side`. */
+  levelAt(side: number, slot: number): number {
+    return side === BUY ? this.bids[slot] : this.asks[slot];
+  }
+
+  /**
+   * Puts a new level at index `at` of its side (from levelSlot: -1 - slot), shifting the
+   * entries better than it (few: activity is near the touch).
+   */
+  insertLevel(side: number, at: number, level: number, price: number): void {
     if (side === BUY) {
       if (this.bidDepth === this.bids.length) {
         this.bids = growList(this.bids);
         this.bidPrices = growList(this.bidPrices);
       }
-      this.bidDepth = insertSorted(this.bids, this.bidPrices, this.bidDepth, level, price, 1);
+      this.bidDepth = insertAt(this.bids, this.bidPrices, this.bidDepth, at, level, price);
     } else {
       if (this.askDepth === this.asks.length) {
         this.asks = growList(this.asks);
         this.askPrices = growList(this.askPrices);
       }
-      this.askDepth = insertSorted(this.asks, this.askPrices, this.askDepth, level, price, -1);
+      this.askDepth = insertAt(this.asks, this.askPrices, this.askDepth, at, level, price);
     }
   }
 
@@ -209,26 +225,44 @@ export class OrderBook {
   }
 }
 
+/** Steps of linear scan from the touch before levelSlot switches to a binary search. */
+const SCAN_STEPS = 8;
+
 /**
- * Inserts into a list sorted with the best price last: ascending for bids (`dir` 1),
- * descending for asks (`dir` -1). Returns the new depth.
+ * levelSlot over one side's prices, sorted with the best price last: ascending for bids
+ * (`dir` 1), descending for asks (`dir` -1).
  */
-function insertSorted(list: Int32Array, prices: Int32Array, n: number, level: number, price: number, dir: number): number {
+function findSlot(prices: Int32Array, n: number, price: number, dir: number): number {
   const key = price * dir;
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (prices[mid] * dir > key) hi = mid;
-    else lo = mid + 1;
+  const stop = n - SCAN_STEPS;
+  let i = n - 1;
+  // Skip the levels better than `price`, best first.
+  while (i >= 0 && prices[i] * dir > key) {
+    if (i === stop) {
+      // Deep in the book: binary search [0, i) for the first level better than `price`.
+      let lo = 0;
+      let hi = i;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (prices[mid] * dir > key) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo > 0 && prices[lo - 1] === price ? lo - 1 : -1 - lo;
+    }
+    i--;
   }
+  return i >= 0 && prices[i] === price ? i : -2 - i; // not found: a new level goes at i + 1
+}
+
+/** Inserts at index `at` of a list of depth `n`; returns the new depth. */
+function insertAt(list: Int32Array, prices: Int32Array, n: number, at: number, level: number, price: number): number {
   // A hand loop: the shift is short, and copyWithin's runtime call costs more than it.
-  for (let i = n; i > lo; i--) {
+  for (let i = n; i > at; i--) {
     list[i] = list[i - 1];
     prices[i] = prices[i - 1];
   }
-  list[lo] = level;
-  prices[lo] = price;
+  list[at] = level;
+  prices[at] = price;
   return n + 1;
 }
 
