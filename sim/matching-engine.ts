@@ -134,6 +134,9 @@ export class MatchingEngine {
   private eventSeq = 0;
   private matchNumber = 0;
 
+  /** Inbound sequence number of the last command applied (accepted or not). */
+  lastInboundSeq = 0;
+
   // Figures, all monotonic.
   commands = 0;
   ordersAccepted = 0;
@@ -184,6 +187,7 @@ export class MatchingEngine {
   /** Applies one sequenced command. Returns RejectReason.None or why it was refused; `publish()` releases its events. */
   apply(cmds: CommandBuffer, base: number): RejectReason {
     this.commands++;
+    this.lastInboundSeq = cmds.inboundSeq(base);
     let reason: RejectReason;
     switch (cmds.type(base)) {
       case CMD_NEW:

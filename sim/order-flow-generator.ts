@@ -35,6 +35,8 @@ export interface OrderStatus {
   isLive(ref: number): boolean;
   /** Orders resting in every book now. */
   readonly restingOrders: number;
+  /** Inbound sequence number of the last command applied: refs above it are not in the book yet. */
+  readonly lastInboundSeq: number;
   /** Best prices (0 when a side is empty): passive orders stay behind the touch. */
   bestBid(locate: number): number;
   bestAsk(locate: number): number;
@@ -74,8 +76,6 @@ export class OrderFlowGenerator {
   private liveSide: Uint8Array;
   private liveCount = 0;
   private readonly restingTarget: number;
-  // Refs from here on belong to the batch being generated: not yet in the engine.
-  private pendingFrom = 0;
   /** Simulated arrival time of the last order, ns since midnight. */
   timeNs = MARKET_OPEN_NS;
 
@@ -158,7 +158,6 @@ export class OrderFlowGenerator {
    */
   next(cmds: CommandBuffer, index: number, seq: number): void {
     const base = index * COMMAND_SIZE;
-    this.pendingFrom = seq - index;
     this.timeNs = Math.round(this.timeNs + 1e9 / (this.avgRate * this.intensity(this.timeNs)));
     this.compose(cmds, base, seq);
     cmds.stamp(base, 0, this.timeNs);
@@ -269,10 +268,12 @@ export class OrderFlowGenerator {
   }
 
   private pickLive(): number {
+    // Orders generated in the batch being built are not in the engine yet.
+    const applied = this.status.lastInboundSeq;
     for (let tries = 0; tries < 8 && this.liveCount > 0; tries++) {
       const i = this.rng.nextInt(this.liveCount);
       const ref = this.live[i];
-      if (ref >= this.pendingFrom) continue; // the engine has not seen it yet
+      if (ref > applied) continue;
       if (this.status.isLive(ref)) return i;
       this.forget(i);
     }
