@@ -24,3 +24,24 @@ describe('crc32', () => {
     expect(crc32(bytes)).toBe(zlib.crc32(bytes));
   });
 });
+
+describe('crc32 slicing-by-8', () => {
+  test('agrees with the bytewise definition at every length and alignment', () => {
+    const table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c;
+    }
+    const bytewise = (b: Uint8Array, s: number, e: number): number => {
+      let c = ~0;
+      for (let i = s; i < e; i++) c = table[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+      return ~c >>> 0;
+    };
+    const bytes = new Uint8Array(300);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) & 0xff;
+    for (let start = 0; start < 9; start++) {
+      for (let len = 0; len < 90; len++) expect(crc32(bytes, start, start + len)).toBe(bytewise(bytes, start, start + len));
+    }
+  });
+});

@@ -12,6 +12,11 @@ import { crc32 } from '../protocol';
 import { COMMAND_SIZE, CommandBuffer } from './command';
 import { JournalCorruptError, JournalFormatError, JournalIoError } from './errors';
 
+// Module-local copies: CommonJS re-exports are getters, too slow per record.
+const crc32Of = crc32;
+const RECORD_PAYLOAD = COMMAND_SIZE;
+const PAYLOAD_WORDS = COMMAND_SIZE >> 2;
+
 const MAGIC = 'TWJOURNL';
 const VERSION = 1;
 export const JOURNAL_HEADER_SIZE = 16;
@@ -76,9 +81,9 @@ export class JournalWriter {
     const s = base >> 2;
     const b32 = this.buf32;
     // Copy as int32 words: float64 copies could canonicalise NaN bit patterns.
-    for (let i = 0; i < COMMAND_SIZE >> 2; i++) b32[w + 2 + i] = src[s + i];
-    b32[w] = COMMAND_SIZE;
-    b32[w + 1] = crc32(this.buf, at + 8, at + 8 + COMMAND_SIZE) | 0;
+    for (let i = 0; i < PAYLOAD_WORDS; i++) b32[w + 2 + i] = src[s + i];
+    b32[w] = RECORD_PAYLOAD;
+    b32[w + 1] = crc32Of(this.buf, at + 8, at + 8 + RECORD_PAYLOAD) | 0;
     this.used++;
     this.records++;
   }

@@ -10,6 +10,8 @@ import type { RejectReason } from './errors';
 import type { JournalWriter } from './journal';
 import type { MatchingEngine } from './matching-engine';
 
+const CMD_SIZE = COMMAND_SIZE; // a module-local copy: the import is read per command
+
 export class Sequencer {
   private next: number;
   private readonly clock: Clock | null;
@@ -33,13 +35,13 @@ export class Sequencer {
   submitBatch(cmds: CommandBuffer, first: number, count: number): void {
     const journal = this.journal;
     for (let i = 0; i < count; i++) {
-      const base = (first + i) * COMMAND_SIZE;
+      const base = (first + i) * CMD_SIZE;
       cmds.stamp(base, this.next++, this.clock === null ? cmds.timestampNs(base) : this.clock.nowNs());
       if (journal !== null) journal.append(cmds, base);
     }
     if (journal !== null) journal.endBatch();
     const engine = this.engine;
-    for (let i = 0; i < count; i++) engine.apply(cmds, (first + i) * COMMAND_SIZE);
+    for (let i = 0; i < count; i++) engine.apply(cmds, (first + i) * CMD_SIZE);
     engine.publish();
   }
 
