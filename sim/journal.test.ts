@@ -159,3 +159,32 @@ describe('journal', () => {
     expect(() => recover(file)).toThrow(JournalFormatError);
   });
 });
+
+describe('journal flush policy', () => {
+  test("'batch' writes at the end of every batch; 'interval' holds records until the interval has passed", async () => {
+    const { JournalWriter } = require('./journal') as typeof import('./journal');
+    const { CommandBuffer, CommandType } = require('./command') as typeof import('./command');
+    const cmds = new CommandBuffer(1);
+    cmds.write(0, CommandType.SystemEvent, 0, 0, 0x4f, 0, 0, 0, 0);
+    const base = { fsync: false, bufferBytes: 1 << 16, flushIntervalMs: 200 };
+
+    const batchFile = tmpJournal();
+    const batch = new JournalWriter(batchFile, { ...base, flush: 'batch' });
+    cmds.stamp(0, 1, 0);
+    batch.append(cmds, 0);
+    batch.endBatch();
+    expect(fs.statSync(batchFile).size).toBe(JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE);
+    batch.close();
+
+    const intervalFile = tmpJournal();
+    const interval = new JournalWriter(intervalFile, { ...base, flush: 'interval' });
+    cmds.stamp(0, 1, 0);
+    interval.append(cmds, 0);
+    interval.endBatch();
+    expect(fs.statSync(intervalFile).size).toBe(JOURNAL_HEADER_SIZE); // still buffered
+    await new Promise((r) => setTimeout(r, 250));
+    interval.endBatch();
+    expect(fs.statSync(intervalFile).size).toBe(JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE);
+    interval.close();
+  });
+});

@@ -118,6 +118,8 @@ export class LiveSim {
       this.drainEvents();
     }
     if (limit > 0 && this.orders >= limit) this.due = 0;
+    // Under the 'interval' policy, records buffered in a quiet spell still go out on time.
+    this.core.journal?.endBatch();
   }
 
   private drainEvents(): void {
