@@ -223,3 +223,26 @@ describe('matching engine', () => {
     expect(h.events.filter((e) => e.type === 'A').length).toBe(5000);
   });
 });
+
+describe('order ref index', () => {
+  test('orders that outlive the direct-mapped window are still found, executed and cancelled', () => {
+    // A window of 8 refs: almost every resting order ends up in the overflow table.
+    const h = new EngineHarness({ refWindow: 8 });
+    const old = [h.limit(1, 'B', 100, 10).ref, h.limit(1, 'B', 100, 10.01).ref, h.limit(1, 'S', 100, 20).ref];
+    const later: number[] = [];
+    for (let i = 0; i < 50; i++) later.push(h.limit(2, i % 2 ? 'B' : 'S', 100, i % 2 ? 5 + i / 100 : 30 + i / 100).ref);
+    for (const ref of [...old, ...later]) expect(h.engine.isLive(ref)).toBe(true);
+    expect(h.cancel(old[0]).events[0]).toMatchObject({ type: 'D', orderRef: old[0] });
+    expect(h.replace(old[1], 300, 10.02).events[0]).toMatchObject({ type: 'U', orderRef: old[1] });
+    const sweep = h.market(1, 'B', 100);
+    expect(sweep.events[0]).toMatchObject({ type: 'E', orderRef: old[2] });
+    for (const ref of later) expect(h.cancel(ref).reason).toBe(RejectReason.None);
+    expect(h.engine.restingOrders).toBe(1);
+    expect(h.cancel(old[0]).reason).toBe(RejectReason.UnknownOrder);
+    expect(h.cancel(12345678).reason).toBe(RejectReason.UnknownOrder);
+  });
+
+  test('a window that is not a power of two is refused', () => {
+    expect(() => new EngineHarness({ refWindow: 1000 })).toThrow(/power of two/);
+  });
+});

@@ -70,6 +70,7 @@ const BID = 0;
 const ASK = 1;
 const MARKET_CROSS_KEY = -0x80000000; // crosses every level
 const SCAN_LEVELS = 8; // levels scanned from the touch before a binary search
+const REF_WINDOW = 1 << 20; // default direct-mapped order refs (4 MiB); older resting orders overflow
 
 export interface MatchingEngineOptions {
   /** Symbols are stock locates 1..symbols. */
@@ -79,6 +80,8 @@ export interface MatchingEngineOptions {
   maxOrderShares: number;
   /** Price increment in Price(4) units (100 = one cent). */
   tickSize: number;
+  /** Refs the direct-mapped index spans, a power of two (default 2^20). */
+  refWindow?: number;
 }
 
 /** One price level as tests and tools see it. */
@@ -112,7 +115,13 @@ export class MatchingEngine {
   private of64: Float64Array;
   private oi32: Int32Array;
   private orderFree = NONE;
-  private readonly orderIndex: RefTable;
+  // Order ref -> order slot. Refs are inbound sequence numbers, so a direct-mapped
+  // window (ref & mask) serves nearly every lookup: inserts write it sequentially, and
+  // the order record confirms the ref. An order still resting when a ref a whole window
+  // later needs its entry moves to the overflow table.
+  private readonly refWindow: Int32Array;
+  private readonly refWindowMask: number;
+  private readonly overflow: RefTable;
 
   // Level records, 32 bytes: f64 [l*4] shares; i32 [l*8+2] price, [l*8+3] order count,
   // [l*8+4] head, [l*8+5] tail, [l*8+6] book side. Free list through head.
@@ -166,7 +175,15 @@ export class MatchingEngine {
     // Sized by the live book, not the pool: each new ref lands on a random slot, so a
     // table larger than the cache makes every insert a cache miss. It starts small and
     // doubles as the book grows (about 0.8 MB for the sim's 32,000 resting orders).
-    this.orderIndex = new RefTable(1024);
+    const window = options.refWindow ?? REF_WINDOW;
+    if (!(window >= 2 && window <= 1 << 28 && (window & (window - 1)) === 0)) {
+      throw new RangeError(`refWindow must be a power of two in 2..2^28, got ${window}`);
+    }
+    // ref & mask: refs are integers below 2^31 in a day, and 2^k divides 2^32, so the
+    // int32 conversion of `&` keeps the low bits exactly.
+    this.refWindow = new Int32Array(window).fill(NONE);
+    this.refWindowMask = window - 1;
+    this.overflow = new RefTable(1024);
 
     const lc = options.levelCapacity;
     const levels = new ArrayBuffer(lc * RECORD_BYTES);
@@ -308,7 +325,7 @@ export class MatchingEngine {
 
   private applyCancel(cmds: CommandBuffer, base: number): RejectReason {
     const ref = cmds.orderRef(base);
-    const order = this.orderIndex.get(ref);
+    const order = this.findOrder(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
     const locate = cmds.locate(base);
     const level = this.oi32[order * 8 + O_LEVEL];
@@ -335,7 +352,7 @@ export class MatchingEngine {
 
   private applyReplace(cmds: CommandBuffer, base: number): RejectReason {
     const ref = cmds.orderRef(base);
-    const order = this.orderIndex.get(ref);
+    const order = this.findOrder(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
     const level = this.oi32[order * 8 + O_LEVEL];
     const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
@@ -423,6 +440,30 @@ export class MatchingEngine {
     return price >= 1 && price <= MAX_PRICE && price % this.tickSize === 0;
   }
 
+  // ---- order ref index ----------------------------------------------------------------
+
+  /** The slot of the resting order with this ref, or NONE. */
+  private findOrder(ref: number): number {
+    if (!(ref >= 1 && ref <= Number.MAX_SAFE_INTEGER)) return NONE; // also NaN
+    const slot = this.refWindow[ref & this.refWindowMask];
+    if (slot !== NONE && this.of64[slot * 4 + O_REF] === ref) return slot;
+    return this.overflow.size === 0 ? NONE : this.overflow.get(ref);
+  }
+
+  private indexOrder(ref: number, slot: number): void {
+    const i = ref & this.refWindowMask;
+    const held = this.refWindow[i];
+    // A live order a whole window older holds the entry: it moves to the overflow table.
+    if (held !== NONE) this.overflow.set(this.of64[held * 4 + O_REF], held);
+    this.refWindow[i] = slot;
+  }
+
+  private unindexOrder(ref: number, slot: number): void {
+    const i = ref & this.refWindowMask;
+    if (this.refWindow[i] === slot) this.refWindow[i] = NONE;
+    else this.overflow.delete(ref);
+  }
+
   // ---- book structure ---------------------------------------------------------------
 
   /** Adds an order at the tail of its price level, creating the level if needed. */
@@ -451,7 +492,7 @@ export class MatchingEngine {
     li32[l + L_TAIL] = order;
     li32[l + L_COUNT]++;
     this.lf64[level * 4 + L_SHARES] += shares;
-    this.orderIndex.set(ref, order);
+    this.indexOrder(ref, order);
     this.restingOrders++;
   }
 
@@ -469,7 +510,7 @@ export class MatchingEngine {
     if (next === NONE) li32[l + L_TAIL] = prev;
     else oi32[next * 8 + O_PREV] = prev;
     this.lf64[level * 4 + L_SHARES] -= shares;
-    this.orderIndex.delete(this.of64[order * 4 + O_REF]);
+    this.unindexOrder(this.of64[order * 4 + O_REF], order);
     oi32[o + O_NEXT] = this.orderFree;
     this.orderFree = order;
     this.restingOrders--;
@@ -615,11 +656,11 @@ export class MatchingEngine {
   // ---- queries (not on the hot path) ------------------------------------------------
 
   isLive(ref: number): boolean {
-    return this.orderIndex.get(ref) !== NONE;
+    return this.findOrder(ref) !== NONE;
   }
 
   order(ref: number): OrderView | null {
-    const order = this.orderIndex.get(ref);
+    const order = this.findOrder(ref);
     if (order === NONE) return null;
     const bookSide = this.li32[this.oi32[order * 8 + O_LEVEL] * 8 + L_BOOK_SIDE];
     return {
