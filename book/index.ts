@@ -3,7 +3,6 @@
 export { MarketBooks, type MarketBooksOptions } from './market-books';
 export { OrderBook, BUY, SELL, type PriceLevel, type RestingOrder, type OrderVisitor } from './order-book';
 export { BookStore, NIL } from './book-store';
-export { IndexTable } from './index-table';
 export { Integrity, IntegrityLog, integrityName, type IntegrityListener, type IntegrityRecord } from './errors';
 export {
   CandleRing,

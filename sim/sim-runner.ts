@@ -40,6 +40,31 @@ function rejectsOf(engine: MatchingEngine): Record<string, number> {
   return out;
 }
 
+function figuresOf(
+  seed: number | null,
+  orders: number,
+  startedMs: number,
+  engine: MatchingEngine,
+  digest: EventDigest,
+  journalRecords: number,
+): SimFigures {
+  const seconds = (performance.now() - startedMs) / 1000;
+  return {
+    seed,
+    orders,
+    commands: engine.commands,
+    seconds,
+    ordersPerSec: Math.round(orders / seconds),
+    events: digest.events,
+    executions: digest.executions,
+    restingOrders: engine.restingOrders,
+    rejects: rejectsOf(engine),
+    journalRecords,
+    eventsSha256: digest.digest(),
+    stateSha256: engine.stateDigest(),
+  };
+}
+
 /** An exchange core on simulated time whose events are digested as they come. */
 export function digestingCore(config: TickwireConfig, journalPath: string): { core: ExchangeCore; digest: EventDigest } {
   const holder: { digest: EventDigest | null } = { digest: null };
@@ -98,22 +123,7 @@ export function runSeededSim(config: TickwireConfig, orders: number, journalPath
   }
   submitSession(generator.closingCommands(), generator.timeNs);
   core.close();
-  const seconds = (performance.now() - started) / 1000;
-  const eventsSha256 = digest.digest();
-  return {
-    seed: config.sim.seed,
-    orders,
-    commands: engine.commands,
-    seconds,
-    ordersPerSec: Math.round(orders / seconds),
-    events: digest.events,
-    executions: digest.executions,
-    restingOrders: engine.restingOrders,
-    rejects: rejectsOf(engine),
-    journalRecords: journalPath === '' ? 0 : engine.commands,
-    eventsSha256,
-    stateSha256: engine.stateDigest(),
-  };
+  return figuresOf(config.sim.seed, orders, started, engine, digest, journalPath === '' ? 0 : engine.commands);
 }
 
 /** Replays a journal (read-only) through a fresh engine and digests its events. */
@@ -133,20 +143,5 @@ export function replayJournal(config: TickwireConfig, journalPath: string): SimF
     { repair: false },
   );
   engine.publish();
-  const seconds = (performance.now() - started) / 1000;
-  const eventsSha256 = digest.digest();
-  return {
-    seed: null,
-    orders,
-    commands: engine.commands,
-    seconds,
-    ordersPerSec: Math.round(orders / seconds),
-    events: digest.events,
-    executions: digest.executions,
-    restingOrders: engine.restingOrders,
-    rejects: rejectsOf(engine),
-    journalRecords: recovery.records,
-    eventsSha256,
-    stateSha256: engine.stateDigest(),
-  };
+  return figuresOf(null, orders, started, engine, digest, recovery.records);
 }
