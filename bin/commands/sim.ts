@@ -25,7 +25,7 @@ function print(figures: SimFigures, json: boolean): void {
     `orders          ${n(figures.orders)} in ${figures.seconds.toFixed(3)} s (${n(figures.ordersPerSec)} orders/s)`,
     `commands        ${n(figures.commands)}`,
     `events          ${n(figures.events)}`,
-    `executions      ${n(figures.executions)}`,
+    `trades          ${n(figures.executions)} (executions against resting orders)`,
     `resting orders  ${n(figures.restingOrders)}`,
     `rejects         ${Object.keys(figures.rejects).length === 0 ? 'none' : Object.entries(figures.rejects).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`,
     `journal records ${n(figures.journalRecords)}`,
