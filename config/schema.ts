@@ -56,10 +56,41 @@ export const journalSchema = z.strictObject({
   bufferBytes: int(4096, 1 << 30).default(1 << 20),
 });
 
+/** One feed line: a multicast group and its UDP port (FEED.md: lines A and B carry identical packets). */
+export const feedLineSchema = z.strictObject({
+  group: z.ipv4().refine((ip) => {
+    const first = Number(ip.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }, { message: 'a feed line group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)' }),
+  port: int(1, 65535),
+});
+
+export const publisherSchema = z.strictObject({
+  /** MoldUDP64 session, up to 10 printable ASCII characters; '' derives it from the session date ("TW" + YYYYMMDD). */
+  session: z
+    .string()
+    .max(10)
+    .regex(/^[\x20-\x7e]*$/, { message: 'the session must be printable ASCII' })
+    .default(''),
+  /** Largest UDP payload of a feed packet in bytes (FEED.md: 1,472, an Ethernet MTU). */
+  maxPayloadBytes: int(64, 65507).default(1472),
+  /** Recent messages kept for retransmission, addressable by sequence number (40 bytes + 1 each). */
+  storeCapacity: int(1024, 1 << 26).default(1 << 21),
+  /** Longest a message waits in a part-filled packet before it is sent. */
+  maxDelayUs: int(0, 1_000_000).default(100),
+  lineA: feedLineSchema.default({ group: '239.192.10.1', port: 30001 }),
+  lineB: feedLineSchema.default({ group: '239.192.10.2', port: 30002 }),
+  /** Local interface address the multicast is sent from. */
+  interface: z.ipv4().default('127.0.0.1'),
+  /** Multicast TTL (1: the local network only). */
+  ttl: int(0, 255).default(1),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
   journal: journalSchema.default(journalSchema.parse({})),
+  publisher: publisherSchema.default(publisherSchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,16 @@
+// publisher/: engine events to the ITCH 5.0 / MoldUDP64 feed. This slice is the pipeline
+// without sockets: mapping, sequencing, the message store, packetizing, the publisher's books.
+export { FeedPublisher, feedPublisherOptions, type FeedPublisherOptions } from './feed-publisher';
+export { MessageStore, STORE_SLOT_BYTES, DEFAULT_STORE_CAPACITY, type StoredMessageVisitor } from './message-store';
+export { MemoryPacketSink, type PacketSink } from './packet-sink';
+export { sessionNameForDate, resolveSessionName } from './session-name';
+export { DEFAULT_DIRECTORY_FIELDS } from './symbol-directory';
+export {
+  EventFault,
+  EVENT_FAULT_KINDS,
+  eventFaultName,
+  StoreRange,
+  storeRangeName,
+  PublisherError,
+  type EventFaultListener,
+} from './errors';
