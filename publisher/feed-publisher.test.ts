@@ -304,6 +304,25 @@ describe('FeedPublisher over a seeded day', () => {
   });
 });
 
+describe('FeedPublisher batching', () => {
+  test('with flushOnGroupEnd off, packets fill across groups and the caller flushes per drain', () => {
+    const day = publishSeededDay(20_000, 100, false, { flushOnGroupEnd: false });
+    day.publisher.flush();
+    const { packets, rebuilt } = decodeCapture(day.sink, day.publisher.session, false);
+    const data = packets.filter((p) => p.kind === MoldPacketKind.Data);
+    let expected = 1;
+    for (const p of data) {
+      expect(p.sequence).toBe(expected);
+      expected += p.count;
+    }
+    expect(expected).toBe(day.publisher.nextSequence);
+    expect(Math.max(...data.map((p) => p.length))).toBeLessThanOrEqual(1472);
+    // Mostly full packets: far fewer packets than messages.
+    expect(data.length).toBeLessThan(day.publisher.messages / 20);
+    expect(rebuilt.book(1)?.checksum()).toBe(day.publisher.books.book(1)?.checksum());
+  });
+});
+
 describe('FeedPublisher books', () => {
   test('an independent MarketBooks rebuilt from the packets equals the publisher books after 200,000 seeded orders', () => {
     const day = publishSeededDay(200_000, 100, false);

@@ -73,6 +73,12 @@ export interface FeedPublisherOptions {
   books?: Omit<MarketBooksOptions, 'sessionDate'>;
   /** Told about each bad engine event. */
   faultListener?: EventFaultListener | null;
+  /**
+   * Send the packet at the end of every event group (default true: latency first, a
+   * command's events never wait for the next command). False packs whole engine batches:
+   * the caller flushes after each ring drain, and packets fill under load.
+   */
+  flushOnGroupEnd?: boolean;
 }
 
 /** FeedPublisherOptions from the configuration: the listing of `sim.symbols` and the `publisher` section. */
@@ -119,6 +125,8 @@ export class FeedPublisher implements EngineEventHandler {
   private readonly listener: EventFaultListener | null;
   private readonly firstSequence: number;
   private nextEngineSequence = 0;
+  /** EVENT_FLAG_GROUP_END when flushing at group ends, 0 when the caller flushes per batch. */
+  private readonly flushMask: number;
 
   constructor(options: FeedPublisherOptions) {
     this.sessionDate = options.sessionDate;
@@ -149,6 +157,7 @@ export class FeedPublisher implements EngineEventHandler {
     this.packet = this.packetizer.buffer;
     this.books = new MarketBooks({ ...options.books, sessionDate: options.sessionDate });
     this.listener = options.faultListener ?? null;
+    this.flushMask = options.flushOnGroupEnd === false ? 0 : 1;
   }
 
   /** Sequence number the next message gets. */
@@ -283,7 +292,7 @@ export class FeedPublisher implements EngineEventHandler {
           this.fault(EventFault.UnknownType, engineSeq, type, true);
       }
     }
-    if ((flags & 1) !== 0) this.packetizer.flush(); // EVENT_FLAG_GROUP_END
+    if ((flags & this.flushMask) !== 0) this.packetizer.flush(); // EVENT_FLAG_GROUP_END
   }
 
   /**
