@@ -78,6 +78,8 @@ export const publisherSchema = z.strictObject({
   storeCapacity: int(1024, 1 << 26).default(1 << 21),
   /** Longest a message waits in a part-filled packet before it is sent. */
   maxDelayUs: int(0, 1_000_000).default(100),
+  /** Also send a packet at the end of every engine event group (one command's events); off: packets fill per drained batch. */
+  flushOnGroupEnd: z.boolean().default(false),
   lineA: feedLineSchema.default({ group: '239.192.10.1', port: 30001 }),
   lineB: feedLineSchema.default({ group: '239.192.10.2', port: 30002 }),
   /** Local interface address the multicast is sent from. */

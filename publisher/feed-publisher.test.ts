@@ -251,7 +251,7 @@ describe(`FeedPublisher over a seeded day (seed ${SEED}, TW_SEED to change)`, ()
   const tickers = ['', ...listing(SYMBOLS).map((s) => s.ticker)];
 
   beforeAll(() => {
-    day = publishSeededDay(ORDERS, SYMBOLS, true);
+    day = publishSeededDay(ORDERS, SYMBOLS, true, { flushOnGroupEnd: true });
     capture = decodeCapture(day.sink, day.publisher.session, true);
   });
 
@@ -478,6 +478,7 @@ describe('FeedPublisher bad input', () => {
       symbols: listing(3),
       sessionDate: SESSION_DATE,
       faultListener: { onEventFault: (code) => faults.push(code) },
+      flushOnGroupEnd: true,
     });
     expect(() => reader.drain(publisher)).not.toThrow();
     expect(publisher.events).toBe(8);
