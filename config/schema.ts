@@ -76,6 +76,27 @@ export const publisherSchema = z.strictObject({
   maxPayloadBytes: int(64, 65507).default(1472),
   /** Recent messages kept for retransmission, addressable by sequence number (40 bytes + 1 each). */
   storeCapacity: int(1024, 1 << 26).default(1 << 21),
+  /**
+   * The rewinder: MoldUDP64 retransmission requests over unicast UDP (FEED.md, "Retransmission
+   * request"). Every answer is one packet of at most maxPayloadBytes, so the limits below bound
+   * what it can be made to send (publisher/README.md, "Rewinder").
+   */
+  rewinder: z
+    .strictObject({
+      /** Address the rewinder listens on (IPv4). */
+      host: z.ipv4().default('127.0.0.1'),
+      /** UDP port (0: any free port). */
+      port: int(0, 65535).default(30003),
+      /** Messages answered per request at most (a larger count is cut to this, then to what fits one packet). */
+      maxMessagesPerRequest: int(1, 65534).default(1000),
+      /** Requests a second per requester (address:port), a token bucket that also allows a burst of this many. */
+      maxRequestsPerSecond: int(1, 1_000_000).default(50),
+      /** Requesters tracked at once; idle ones are forgotten, and a new one beyond this is refused. */
+      maxRequesters: int(1, 1 << 20).default(4096),
+      /** Answers a second from all requesters together (the bound on its total output). */
+      maxAnswersPerSecond: int(1, 10_000_000).default(5000),
+    })
+    .default({ host: '127.0.0.1', port: 30003, maxMessagesPerRequest: 1000, maxRequestsPerSecond: 50, maxRequesters: 4096, maxAnswersPerSecond: 5000 }),
   /** Longest a message waits in a part-filled packet before it is sent. */
   maxDelayUs: int(0, 1_000_000).default(100),
   /** Also send a packet at the end of every engine event group (one command's events); off: packets fill per drained batch. */

@@ -79,3 +79,54 @@ export class PublisherError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Why the rewinder did not answer a retransmission request (FEED.md, "Retransmission
+ * request"), counted by code in `Rewinder.refused`. A refused request gets no answer at all:
+ * MoldUDP64 has no reject message, and answering refusals would itself be traffic to a
+ * possibly spoofed address.
+ */
+export const RewindRefusal = {
+  None: 0,
+  /** Not a 20-byte request (session 10, sequence 8, count 2). */
+  BadLength: 1,
+  /** Sequence 0: MoldUDP64 sequences start at 1. */
+  ZeroSequence: 2,
+  /** Count 0: nothing asked for. */
+  ZeroCount: 3,
+  /** A sequence of 2^53 or more: no session gets there. */
+  SequenceTooLarge: 4,
+  /** Another session than the one this rewinder serves. */
+  WrongSession: 5,
+  /** The requester (address:port) is over its requests per second. */
+  RateLimited: 6,
+  /** A new requester while the requester table is full of active ones. */
+  TooManyRequesters: 7,
+  /** All requesters together are over the rewinder's answers per second. */
+  Overloaded: 8,
+  /** The range starts before the oldest message the store holds and no older source has it. */
+  AgedOut: 9,
+  /** Every answer buffer is still waiting for its send to finish. */
+  Busy: 10,
+} as const;
+export type RewindRefusal = (typeof RewindRefusal)[keyof typeof RewindRefusal];
+
+const REWIND_REFUSAL_NAMES: readonly string[] = [
+  'TW_OK',
+  'TW_ERR_REWIND_BAD_LENGTH',
+  'TW_ERR_REWIND_ZERO_SEQUENCE',
+  'TW_ERR_REWIND_ZERO_COUNT',
+  'TW_ERR_REWIND_SEQUENCE_TOO_LARGE',
+  'TW_ERR_REWIND_WRONG_SESSION',
+  'TW_ERR_REWIND_RATE_LIMITED',
+  'TW_ERR_REWIND_TOO_MANY_REQUESTERS',
+  'TW_ERR_REWIND_OVERLOADED',
+  'TW_ERR_REWIND_AGED_OUT',
+  'TW_ERR_REWIND_BUSY',
+];
+
+export const REWIND_REFUSAL_KINDS = REWIND_REFUSAL_NAMES.length;
+
+export function rewindRefusalName(code: number): string {
+  return REWIND_REFUSAL_NAMES[code] ?? `TW_ERR_REWIND_UNKNOWN_${code}`;
+}

@@ -14,3 +14,16 @@ export {
   PublisherError,
   type EventFaultListener,
 } from './errors';
+export {
+  Rewinder,
+  rewinderOptions,
+  AnswerPacket,
+  NO_OLDER_MESSAGES,
+  MONOTONIC_CLOCK,
+  type RewinderOptions,
+  type RewindSource,
+  type RewinderClock,
+  type RewinderFigures,
+  type OlderMessageSource,
+} from './rewinder';
+export { RewindRefusal, REWIND_REFUSAL_KINDS, rewindRefusalName } from './errors';
