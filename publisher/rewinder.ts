@@ -158,7 +158,7 @@ export interface RewinderFigures {
   answered: number;
   /** Answers with no message (count 0, sequence = next expected): the range is not published yet. */
   emptyAnswers: number;
-  /** Requests whose count was larger than one answer holds (cut to maxMessagesPerRequest or to one packet). */
+  /** Answers with fewer messages than asked: cut to maxMessagesPerRequest, to one packet, or to what is published. */
   shortened: number;
   messagesSent: number;
   bytesSent: number;
