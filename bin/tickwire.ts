@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tickwire command: wires the pieces into processes.
 import { Command } from 'commander';
+import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
 import { registerSim } from './commands/sim';
@@ -13,6 +14,7 @@ program
   .showHelpAfterError();
 
 registerRun(program);
+registerPublish(program);
 registerSim(program);
 registerReplay(program);
 

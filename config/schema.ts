@@ -107,6 +107,27 @@ export const publisherSchema = z.strictObject({
   interface: z.ipv4().default('127.0.0.1'),
   /** Multicast TTL (1: the local network only). */
   ttl: int(0, 255).default(1),
+  /** Socket send buffer per line, bytes (the kernel may cap it at net.core.wmem_max). */
+  sendBufferBytes: int(65536, 1 << 30).default(4 << 20),
+  /** Most packets a second on each line (0: unpaced); above it packets queue, never drop. */
+  maxPacketsPerSec: int(0, 10_000_000).default(0),
+  /** Packet buffers preallocated for sends in flight and the pacing queue (maxPayloadBytes each). */
+  queuePackets: int(16, 1 << 20).default(4096),
+  /**
+   * For networks without multicast: "host:port" receivers that each get every packet, in a
+   * freshly shuffled order per packet. When set, the multicast lines are not used.
+   */
+  unicastDestinations: z
+    .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, { message: 'a unicast destination is host:port, for example 127.0.0.1:31001' }))
+    .default([]),
+  /** Seed of the unicast shuffle (0: from the clock; the seed used is printed). */
+  unicastSeed: int(0, 0xffffffff).default(0),
+  /** A heartbeat goes out after this long without a packet. */
+  heartbeatIntervalMs: int(10, 60_000).default(1000),
+  /** End-of-session packets repeated after the first (at the end of the day). */
+  endOfSessionRepeats: int(0, 100).default(3),
+  /** Gap between end-of-session repeats. */
+  endOfSessionIntervalMs: int(1, 60_000).default(1000),
 });
 
 export const configSchema = z.strictObject({

@@ -3,6 +3,8 @@
 export { FeedPublisher, feedPublisherOptions, type FeedPublisherOptions } from './feed-publisher';
 export { MessageStore, STORE_SLOT_BYTES, DEFAULT_STORE_CAPACITY, type StoredMessageVisitor } from './message-store';
 export { MemoryPacketSink, type PacketSink } from './packet-sink';
+export { FeedLines, type FeedLinesOptions, type FeedLineAddress, type UnicastReceiver } from './feed-lines';
+export { PublisherService, publisherServiceFromConfig, feedLinesFromConfig, type PublisherServiceOptions } from './publisher-service';
 export { sessionNameForDate, resolveSessionName } from './session-name';
 export { DEFAULT_DIRECTORY_FIELDS } from './symbol-directory';
 export {

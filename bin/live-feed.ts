@@ -1,0 +1,93 @@
+// The exchange core at a live pace with the publisher in its loop, on the feed lines:
+// what `tickwire publish` and `tickwire run` both start.
+import { publisherServiceFromConfig, type PublisherService } from '../publisher';
+import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
+import type { TickwireConfig } from '../config';
+
+export interface LiveFeed {
+  sim: LiveSim;
+  service: PublisherService;
+  recovery: JournalRecovery;
+  journalPath: string;
+  sessionDate: string;
+  /** Ends the day (S M, S E, S C, end of session repeated), closes the journal and the lines. Idempotent. */
+  endDay(): Promise<void>;
+}
+
+/** True when a journal holds End of Messages: its session is over. */
+export function sessionEnded(file: string): boolean {
+  let ended = false;
+  try {
+    readJournal(
+      file,
+      (cmds, base) => {
+        if (cmds.type(base) === 0x53 && cmds.code(base) === 0x43) ended = true;
+      },
+      { repair: false },
+    );
+  } catch {
+    return false; // a damaged journal is reported when it is opened for real
+  }
+  return ended;
+}
+
+/** Commands a journal already holds (0 if absent or unreadable): a restart replays them. */
+function journaledCommands(file: string): number {
+  if (file === '') return 0;
+  let n = 0;
+  try {
+    readJournal(file, () => void n++, { repair: false });
+  } catch {
+    // absent or damaged: counted up to the damage; the real open reports it
+  }
+  return n;
+}
+
+/**
+ * Opens the lines, then starts the live sim with the publisher as its event handler. A
+ * restart replays the journal through the publisher with the lines muted (receivers do not
+ * see the day again; the session continues at the next sequence number). Not yet done:
+ * re-sending what a crashed process may not have sent.
+ */
+export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
+  const sessionDate = newYorkDate(Date.now());
+  const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
+  const service = publisherServiceFromConfig(config, sessionDate);
+  await service.open();
+  const sim = new LiveSim(config, journalPath, service);
+  // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
+  const recovery = journaledCommands(journalPath) > 0 ? service.muted(() => sim.start()) : sim.start();
+  let ending: Promise<void> | null = null;
+  const endDay = (): Promise<void> => {
+    if (ending === null) {
+      sim.stop(true);
+      ending = service.finish();
+    }
+    return ending;
+  };
+  return { sim, service, recovery, journalPath, sessionDate, endDay };
+}
+
+/** The feed's addresses, for the start-up banner. */
+export function describeLines(feed: LiveFeed): string {
+  const lines = feed.service.lines;
+  const where = lines.isUnicast
+    ? `unicast to ${lines.unicast.map((r) => `${r.host}:${r.port}`).join(', ')} (shuffled per packet, seed ${lines.unicastSeed})`
+    : `line A ${lines.lineA.group}:${lines.lineA.port}, line B ${lines.lineB.group}:${lines.lineB.port} (interface ${lines.interfaceAddress}, TTL ${lines.ttl})`;
+  const pace = lines.maxPacketsPerSec > 0 ? `, paced at ${lines.maxPacketsPerSec.toLocaleString('en-US')} packets/s` : '';
+  return `feed: session ${feed.service.publisher.session}, ${where}${pace}`;
+}
+
+/** The feed's figures at the end of the day. */
+export function describeFeedEnd(feed: LiveFeed): string {
+  const s = feed.service;
+  const p = s.publisher;
+  const l = s.lines;
+  return (
+    `feed: ${p.messages.toLocaleString('en-US')} messages in ${l.packetsSent.toLocaleString('en-US')} packets, next sequence ${p.nextSequence}` +
+    `, ${s.heartbeats} heartbeats, end of session sent ${p.ended ? 1 + s.endOfSessionRepeatsSent : 0} times` +
+    `, max packet delay ${Math.round(s.maxPacketDelayUs)} us, send errors ${l.sendErrors}${l.sendErrors > 0 ? ` (last: ${l.lastSendError})` : ''}` +
+    (l.maxQueueDepth > 0 ? `, max pacing queue ${l.maxQueueDepth} packets` : '') +
+    (l.mutedPackets > 0 ? `, ${l.mutedPackets} replayed packets not re-sent` : '')
+  );
+}

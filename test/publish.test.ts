@@ -1,0 +1,101 @@
+// `tickwire publish` as a user runs it (the compiled binary in a child process), heard by
+// real receiving sockets on both lines in this process and decoded with protocol/.
+// Bounded, generous waits; no timing assertions. Fails (does not skip) without multicast.
+import { spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MoldPacketKind, MoldUdp64Packet } from '../protocol';
+
+const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
+const IFACE = '127.0.0.1';
+const GROUPS = ['239.192.77.21', '239.192.77.22'];
+
+interface Line {
+  socket: dgram.Socket;
+  port: number;
+  packets: Buffer[];
+}
+
+async function listen(group: string): Promise<Line> {
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, () => resolve());
+  });
+  try {
+    socket.addMembership(group, IFACE);
+  } catch (err) {
+    socket.close();
+    throw new Error(`multicast is not available on ${IFACE} here (addMembership ${group}: ${(err as Error).message}); this test needs loopback multicast`);
+  }
+  const line: Line = { socket, port: socket.address().port, packets: [] };
+  socket.on('message', (m) => line.packets.push(m));
+  return line;
+}
+
+describe('tickwire publish', () => {
+  test('publishes a gap-free feed from sequence 1 on both lines, ending with end of session, and exits 0', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-publish-'));
+    const [a, b] = [await listen(GROUPS[0]), await listen(GROUPS[1])];
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          BIN, 'publish', '--orders', '5000', '--rate', '5000', '--seed', '3',
+          '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+          '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${a.port}`,
+          '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${b.port}`,
+          '--set', 'publisher.endOfSessionIntervalMs=100',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+        child.once('exit', (c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      expect({ code, out }).toEqual({ code: 0, out: expect.stringMatching(/end of day: 5,000 orders/) as unknown as string });
+      expect(out).toMatch(new RegExp(`line A ${GROUPS[0].replace(/\./g, '\\.')}:${a.port}, line B`));
+      const sent = Number(/in ([\d,]+) packets/.exec(out)![1].replace(/,/g, ''));
+      const nextSequence = Number(/next sequence (\d+)/.exec(out)![1]);
+      // The last datagrams may still be in the socket buffers when the child exits.
+      const until = Date.now() + 10_000;
+      while ((a.packets.length < sent || b.packets.length < sent) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+
+      for (const line of [a, b]) {
+        expect(line.packets.length).toBe(sent);
+        const p = new MoldUdp64Packet();
+        let expected = 1;
+        let messages = 0;
+        let gaps = 0;
+        let faults = 0;
+        for (const bytes of line.packets) {
+          if (p.parse(bytes, 0, bytes.length) !== 0) {
+            faults++;
+            continue;
+          }
+          if (p.sequence !== expected) gaps++;
+          if (p.kind === MoldPacketKind.Data) {
+            messages += p.count;
+            expected = p.nextSequence;
+          }
+        }
+        expect({ faults, gaps, next: expected }).toEqual({ faults: 0, gaps: 0, next: nextSequence });
+        expect(messages).toBe(nextSequence - 1);
+        p.parse(line.packets[line.packets.length - 1], 0, line.packets[line.packets.length - 1].length);
+        expect(p.kind).toBe(MoldPacketKind.EndOfSession);
+      }
+      expect(a.packets.every((x, i) => x.equals(b.packets[i]))).toBe(true);
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  });
+});
