@@ -1,12 +1,16 @@
 // The exchange core at a live pace with the publisher in its loop, on the feed lines:
 // what `tickwire publish` and `tickwire run` both start.
-import { publisherServiceFromConfig, type PublisherService } from '../publisher';
+import { publisherServiceFromConfig, Rewinder, rewinderOptions, type PublisherService } from '../publisher';
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
 
 export interface LiveFeed {
   sim: LiveSim;
   service: PublisherService;
+  /** MoldUDP64 retransmission from the publisher's message store. */
+  rewinder: Rewinder;
+  /** The port the rewinder listens on (the configured one, or the one given for port 0). */
+  rewinderPort: number;
   recovery: JournalRecovery;
   journalPath: string;
   sessionDate: string;
@@ -54,6 +58,15 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
   const service = publisherServiceFromConfig(config, sessionDate);
   await service.open();
+  const rewinder = new Rewinder(rewinderOptions(config, service.publisher));
+  let rewinderPort: number;
+  try {
+    rewinderPort = await rewinder.start();
+  } catch (err) {
+    // Nothing was published yet: close the lines without ending a session.
+    await service.lines.close();
+    throw err; // TW_ERR_PUB_BIND, naming the address and the setting to change
+  }
   const sim = new LiveSim(config, journalPath, service);
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const recovery = journaledCommands(journalPath) > 0 ? service.muted(() => sim.start()) : sim.start();
@@ -61,11 +74,12 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const endDay = (): Promise<void> => {
     if (ending === null) {
       sim.stop(true);
-      ending = service.finish();
+      // Answer retransmissions until the last end of session has gone out.
+      ending = service.finish().then(() => rewinder.close());
     }
     return ending;
   };
-  return { sim, service, recovery, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, recovery, journalPath, sessionDate, endDay };
 }
 
 /** The feed's addresses, for the start-up banner. */
@@ -75,7 +89,8 @@ export function describeLines(feed: LiveFeed): string {
     ? `unicast to ${lines.unicast.map((r) => `${r.host}:${r.port}`).join(', ')} (shuffled per packet, seed ${lines.unicastSeed})`
     : `line A ${lines.lineA.group}:${lines.lineA.port}, line B ${lines.lineB.group}:${lines.lineB.port} (interface ${lines.interfaceAddress}, TTL ${lines.ttl})`;
   const pace = lines.maxPacketsPerSec > 0 ? `, paced at ${lines.maxPacketsPerSec.toLocaleString('en-US')} packets/s` : '';
-  return `feed: session ${feed.service.publisher.session}, ${where}${pace}`;
+  const rewinder = `rewinder ${feed.service.publisher.session.trim()} on udp ${feed.rewinder.host}:${feed.rewinderPort}`;
+  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}`;
 }
 
 /** The feed's figures at the end of the day. */
@@ -88,6 +103,12 @@ export function describeFeedEnd(feed: LiveFeed): string {
     `, ${s.heartbeats} heartbeats, end of session sent ${p.ended ? 1 + s.endOfSessionRepeatsSent : 0} times` +
     `, max packet delay ${Math.round(s.maxPacketDelayUs)} us, send errors ${l.sendErrors}${l.sendErrors > 0 ? ` (last: ${l.lastSendError})` : ''}` +
     (l.maxQueueDepth > 0 ? `, max pacing queue ${l.maxQueueDepth} packets` : '') +
-    (l.mutedPackets > 0 ? `, ${l.mutedPackets} replayed packets not re-sent` : '')
+    (l.mutedPackets > 0 ? `, ${l.mutedPackets} replayed packets not re-sent` : '') +
+    rewinderFigures(feed)
   );
+}
+
+function rewinderFigures(feed: LiveFeed): string {
+  const f = feed.rewinder.figures();
+  return `; rewinder: ${f.requests} requests, ${f.answered} answered (${f.messagesSent} messages), ${f.refused} refused`;
 }

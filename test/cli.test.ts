@@ -5,6 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
+// Test runs of `run` must not collide with each other or a running tickwire: any free
+// rewinder port, and short end-of-session repeats.
+const QUIET_FEED = ['--set', 'publisher.rewinder.port=0', '--set', 'publisher.endOfSessionIntervalMs=100'];
 
 function tickwire(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
@@ -17,7 +20,7 @@ function tmpDir(): string {
 
 describe('tickwire command', () => {
   test('every subcommand has --help', () => {
-    for (const cmd of [[], ['run'], ['sim'], ['replay']]) {
+    for (const cmd of [[], ['run'], ['publish'], ['sim'], ['replay']]) {
       const r = tickwire([...cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: tickwire/);
@@ -61,7 +64,7 @@ describe('tickwire command', () => {
     const dir = tmpDir();
     const template = path.join(dir, '{date}.journal');
     const start = () =>
-      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10'], {
+      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10', ...QUIET_FEED], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const runOnce = async (): Promise<{ code: number | null; out: string }> => {
@@ -92,7 +95,7 @@ describe('tickwire command', () => {
   test('run killed with SIGKILL resumes the same session from its journal, with no gap in sequence numbers', async () => {
     const dir = tmpDir();
     const template = path.join(dir, '{date}.journal');
-    const args = [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10'];
+    const args = [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10', ...QUIET_FEED];
     const startRun = () => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -6,7 +6,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MoldPacketKind, MoldUdp64Packet } from '../protocol';
+import { encodeRetransmissionRequest, moldSessionBytes, MoldPacketKind, MoldUdp64Packet } from '../protocol';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
 const IFACE = '127.0.0.1';
@@ -48,6 +48,7 @@ describe('tickwire publish', () => {
           '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${a.port}`,
           '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${b.port}`,
           '--set', 'publisher.endOfSessionIntervalMs=100',
+          '--set', 'publisher.rewinder.port=0',
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -96,6 +97,70 @@ describe('tickwire publish', () => {
     } finally {
       a.socket.close();
       b.socket.close();
+    }
+  });
+
+  test('answers a retransmission request on its rewinder with the bytes the lines carried', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-publish-'));
+    const lineA = await listen(GROUPS[0]);
+    const requester = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => requester.bind(0, '127.0.0.1', () => resolve()));
+    const answers: Buffer[] = [];
+    requester.on('message', (m) => answers.push(m));
+    const child = spawn(
+      process.execPath,
+      [
+        BIN, 'publish', '--rate', '3000', '--duration', '6',
+        '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+        '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${lineA.port}`,
+        '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', 'publisher.lineB.port=9',
+        '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    const waitFor = async (ok: () => boolean, what: string): Promise<void> => {
+      const until = Date.now() + 30_000;
+      while (!ok()) {
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}; output so far:\n${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      await waitFor(() => /rewinder (\S+) on udp 127\.0\.0\.1:(\d+)/.test(out), 'the rewinder banner');
+      const [, session, port] = /rewinder (\S+) on udp 127\.0\.0\.1:(\d+)/.exec(out)!;
+      // Collect the first 20 messages as line A carried them.
+      const live: Buffer[] = [];
+      const p = new MoldUdp64Packet();
+      await waitFor(() => {
+        live.length = 0;
+        for (const bytes of lineA.packets) {
+          if (p.parse(bytes, 0, bytes.length) !== 0 || p.kind !== MoldPacketKind.Data) continue;
+          for (let o = p.nextMessage(); o >= 0 && live.length < 20; o = p.nextMessage()) live.push(Buffer.from(bytes.subarray(o, o + p.messageLength)));
+        }
+        return live.length >= 20;
+      }, 'the first 20 messages on line A');
+
+      const request = new Uint8Array(20);
+      encodeRetransmissionRequest(request, 0, moldSessionBytes(session), 1, 20);
+      requester.send(request, Number(port), '127.0.0.1');
+      await waitFor(() => answers.length > 0, 'the rewinder answer');
+      const answer = answers[0];
+      expect(p.parse(answer, 0, answer.length)).toBe(0);
+      expect(p.sequence).toBe(1);
+      expect(p.count).toBeGreaterThan(0);
+      const got: Buffer[] = [];
+      for (let o = p.nextMessage(); o >= 0; o = p.nextMessage()) got.push(Buffer.from(answer.subarray(o, o + p.messageLength)));
+      expect(got).toEqual(live.slice(0, got.length));
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/rewinder: 1 requests, 1 answered/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      requester.close();
+      lineA.socket.close();
     }
   });
 });
