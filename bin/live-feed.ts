@@ -1,6 +1,6 @@
 // The exchange core at a live pace with the publisher in its loop, on the feed lines:
 // what `tickwire publish` and `tickwire run` both start.
-import { publisherServiceFromConfig, Rewinder, rewinderOptions, type PublisherService } from '../publisher';
+import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions, type PublisherService } from '../publisher';
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
 
@@ -11,6 +11,10 @@ export interface LiveFeed {
   rewinder: Rewinder;
   /** The port the rewinder listens on (the configured one, or the one given for port 0). */
   rewinderPort: number;
+  /** SoupBinTCP snapshots of the publisher's books for late joiners. */
+  snapshot: SnapshotServer;
+  /** The port the snapshot server listens on (the configured one, or the one given for port 0). */
+  snapshotPort: number;
   recovery: JournalRecovery;
   journalPath: string;
   sessionDate: string;
@@ -67,6 +71,15 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the address and the setting to change
   }
+  const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
+  let snapshotPort: number;
+  try {
+    snapshotPort = await snapshot.start();
+  } catch (err) {
+    await rewinder.close();
+    await service.lines.close();
+    throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
+  }
   const sim = new LiveSim(config, journalPath, service);
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const recovery = journaledCommands(journalPath) > 0 ? service.muted(() => sim.start()) : sim.start();
@@ -75,11 +88,14 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     if (ending === null) {
       sim.stop(true);
       // Answer retransmissions until the last end of session has gone out.
-      ending = service.finish().then(() => rewinder.close());
+      // Snapshot clients get End of Session 'Z' at their next heartbeat tick once S C is out.
+      ending = service.finish()
+        .then(() => rewinder.close())
+        .then(() => snapshot.close());
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, recovery, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, journalPath, sessionDate, endDay };
 }
 
 /** The feed's addresses, for the start-up banner. */
@@ -90,7 +106,8 @@ export function describeLines(feed: LiveFeed): string {
     : `line A ${lines.lineA.group}:${lines.lineA.port}, line B ${lines.lineB.group}:${lines.lineB.port} (interface ${lines.interfaceAddress}, TTL ${lines.ttl})`;
   const pace = lines.maxPacketsPerSec > 0 ? `, paced at ${lines.maxPacketsPerSec.toLocaleString('en-US')} packets/s` : '';
   const rewinder = `rewinder ${feed.service.publisher.session.trim()} on udp ${feed.rewinder.host}:${feed.rewinderPort}`;
-  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}`;
+  const snapshot = `snapshot on tcp ${feed.snapshot.host}:${feed.snapshotPort}`;
+  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}`;
 }
 
 /** The feed's figures at the end of the day. */
@@ -110,5 +127,9 @@ export function describeFeedEnd(feed: LiveFeed): string {
 
 function rewinderFigures(feed: LiveFeed): string {
   const f = feed.rewinder.figures();
-  return `; rewinder: ${f.requests} requests, ${f.answered} answered (${f.messagesSent} messages), ${f.refused} refused`;
+  const n = feed.snapshot.figures();
+  return (
+    `; rewinder: ${f.requests} requests, ${f.answered} answered (${f.messagesSent} messages), ${f.refused} refused` +
+    `; snapshot: ${n.loginsAccepted} logins accepted, ${n.loginsRejected} rejected, ${n.snapshotsSent} snapshots sent (${n.ordersSent} orders), ${n.refused} connections refused`
+  );
 }

@@ -97,6 +97,26 @@ export const publisherSchema = z.strictObject({
       maxAnswersPerSecond: int(1, 10_000_000).default(5000),
     })
     .default({ host: '127.0.0.1', port: 30003, maxMessagesPerRequest: 1000, maxRequestsPerSecond: 50, maxRequesters: 4096, maxAnswersPerSecond: 5000 }),
+  /**
+   * The snapshot server for late joiners: SoupBinTCP 4.0 over TCP (FEED.md, "Snapshot"). It
+   * sends the books as of one sequence number, then End of Snapshot naming the first live one.
+   */
+  snapshot: z
+    .strictObject({
+      /** Address the snapshot server listens on (IPv4). */
+      host: z.ipv4().default('127.0.0.1'),
+      /** TCP port (0: any free port). */
+      port: int(0, 65535).default(30004),
+      /** Login Request username (SoupBinTCP: at most 6 characters). */
+      username: z.string().max(6).default('tw'),
+      /** Login Request password (SoupBinTCP: at most 10 characters). */
+      password: z.string().max(10).default('tickwire'),
+      /** Connections at once; one more is refused (each being sent a snapshot holds a buffer of it). */
+      maxClients: int(1, 65536).default(16),
+      /** A connection that has not logged in after this long is closed. */
+      loginTimeoutMs: int(1, 3_600_000).default(5000),
+    })
+    .default({ host: '127.0.0.1', port: 30004, username: 'tw', password: 'tickwire', maxClients: 16, loginTimeoutMs: 5000 }),
   /** Longest a message waits in a part-filled packet before it is sent. */
   maxDelayUs: int(0, 1_000_000).default(100),
   /** Also send a packet at the end of every engine event group (one command's events); off: packets fill per drained batch. */

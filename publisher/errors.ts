@@ -130,3 +130,40 @@ export const REWIND_REFUSAL_KINDS = REWIND_REFUSAL_NAMES.length;
 export function rewindRefusalName(code: number): string {
   return REWIND_REFUSAL_NAMES[code] ?? `TW_ERR_REWIND_UNKNOWN_${code}`;
 }
+
+/** Why the snapshot server refused or closed a connection (counted in `SnapshotServer.refused`). */
+export const SnapshotRefusal = {
+  None: 0,
+  /** Login Request with a wrong username or password: Login Rejected 'A' (FEED.md, "Snapshot"). */
+  NotAuthorized: 1,
+  /** Login Request for another (non-blank) session: Login Rejected 'S'. */
+  SessionUnavailable: 2,
+  /** A frame before login longer than a Login Request (49 bytes): garbage or not SoupBinTCP. Closed. */
+  OversizedFrame: 3,
+  /** A frame before login of length 0, or an 'L' whose length is not a Login Request's. Closed. */
+  BadFrame: 4,
+  /** A first frame that is not a Login Request 'L'. Closed. */
+  NotLogin: 5,
+  /** No Login Request within publisher.snapshot.loginTimeoutMs. Closed. */
+  LoginTimeout: 6,
+  /** A connection beyond publisher.snapshot.maxClients. Closed at once. */
+  TooManyClients: 7,
+} as const;
+export type SnapshotRefusal = (typeof SnapshotRefusal)[keyof typeof SnapshotRefusal];
+
+const SNAPSHOT_REFUSAL_NAMES: readonly string[] = [
+  'TW_OK',
+  'TW_ERR_SNAPSHOT_NOT_AUTHORIZED',
+  'TW_ERR_SNAPSHOT_SESSION_UNAVAILABLE',
+  'TW_ERR_SNAPSHOT_OVERSIZED_FRAME',
+  'TW_ERR_SNAPSHOT_BAD_FRAME',
+  'TW_ERR_SNAPSHOT_NOT_LOGIN',
+  'TW_ERR_SNAPSHOT_LOGIN_TIMEOUT',
+  'TW_ERR_SNAPSHOT_TOO_MANY_CLIENTS',
+];
+
+export const SNAPSHOT_REFUSAL_KINDS = SNAPSHOT_REFUSAL_NAMES.length;
+
+export function snapshotRefusalName(code: number): string {
+  return SNAPSHOT_REFUSAL_NAMES[code] ?? `TW_ERR_SNAPSHOT_UNKNOWN_${code}`;
+}

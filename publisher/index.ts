@@ -29,3 +29,12 @@ export {
   type OlderMessageSource,
 } from './rewinder';
 export { RewindRefusal, REWIND_REFUSAL_KINDS, rewindRefusalName } from './errors';
+export {
+  SnapshotServer,
+  SnapshotFrames,
+  snapshotServerOptions,
+  type SnapshotServerOptions,
+  type SnapshotSource,
+  type SnapshotServerFigures,
+} from './snapshot-server';
+export { SnapshotRefusal, SNAPSHOT_REFUSAL_KINDS, snapshotRefusalName } from './errors';

@@ -48,7 +48,7 @@ describe('tickwire publish', () => {
           '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${a.port}`,
           '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${b.port}`,
           '--set', 'publisher.endOfSessionIntervalMs=100',
-          '--set', 'publisher.rewinder.port=0',
+          '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -115,6 +115,7 @@ describe('tickwire publish', () => {
         '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${lineA.port}`,
         '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', 'publisher.lineB.port=9',
         '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0',
+        '--set', 'publisher.snapshot.port=0',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
