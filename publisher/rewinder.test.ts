@@ -12,10 +12,12 @@ import { FeedPublisher, feedPublisherOptions, type FeedPublisherOptions } from '
 import { MemoryPacketSink } from './packet-sink';
 import { AnswerPacket, Rewinder, rewinderOptions, type OlderMessageSource, type RewinderClock, type RewinderOptions, type RewindSource } from './rewinder';
 import { RequesterLimiter, TABLE_FULL, TAKEN, RATE_LIMITED } from './requester-limiter';
+import { liveMessages, waitUntil as waitUntilWithin } from '../test/support/feed';
 
 const SESSION_DATE = '2024-03-08';
 const SEED = Number(process.env.TW_SEED ?? 11);
 const WAIT_MS = 20_000;
+const waitUntil = (what: string, done: () => boolean): Promise<void> => waitUntilWithin(what, done, WAIT_MS);
 
 /** A seeded day (opening, `orders` orders, closing) published into a memory sink. */
 function publishSeededDay(orders: number, extra: Partial<FeedPublisherOptions> = {}): { publisher: FeedPublisher; sink: MemoryPacketSink } {
@@ -62,27 +64,7 @@ function publishSeededDay(orders: number, extra: Partial<FeedPublisherOptions> =
   return { publisher, sink };
 }
 
-/** Every message of the live packets, by sequence number (copies). */
-function liveMessages(sink: MemoryPacketSink): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  const p = new MoldUdp64Packet();
-  for (let i = 0; i < sink.count; i++) {
-    const bytes = sink.packet(i);
-    expect(p.parse(bytes, 0, bytes.length)).toBe(0);
-    let s = p.sequence;
-    for (let at = p.nextMessage(); at >= 0; at = p.nextMessage()) out.set(s++, bytes.slice(at, at + p.messageLength));
-  }
-  return out;
-}
 
-/** Polls `done` every few ms until it holds, or fails after WAIT_MS. */
-async function waitUntil(what: string, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A requester: its own UDP socket on loopback, keeping a copy of every answer. */
 class Client {

@@ -22,10 +22,12 @@ import { SnapshotRefusal } from './errors';
 import { FeedPublisher, feedPublisherOptions } from './feed-publisher';
 import { MemoryPacketSink } from './packet-sink';
 import { SnapshotServer, type SnapshotServerOptions } from './snapshot-server';
+import { liveMessages, waitUntil as waitUntilWithin } from '../test/support/feed';
 
 const SESSION_DATE = '2024-03-08';
 const SEED = Number(process.env.TW_SEED ?? 5);
 const WAIT_MS = 20_000;
+const waitUntil = (what: string, done: () => boolean): Promise<void> => waitUntilWithin(what, done, WAIT_MS);
 const SYMBOLS = 6;
 
 /** A seeded trading day that advances when the test says so. */
@@ -89,26 +91,7 @@ class Day {
   }
 }
 
-/** Every message the live packets carried, by sequence number (copies). */
-function liveMessages(sink: MemoryPacketSink): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  const p = new MoldUdp64Packet();
-  for (let i = 0; i < sink.count; i++) {
-    const bytes = sink.packet(i);
-    expect(p.parse(bytes, 0, bytes.length)).toBe(0);
-    let s = p.sequence;
-    for (let at = p.nextMessage(); at >= 0; at = p.nextMessage()) out.set(s++, bytes.slice(at, at + p.messageLength));
-  }
-  return out;
-}
 
-async function waitUntil(what: string, done: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A SoupBinTCP client on a real socket, decoding with protocol/'s stream decoder. */
 class Client extends SoupBinHandlerBase {
