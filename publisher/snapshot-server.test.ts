@@ -9,7 +9,6 @@ import {
   EngineEventRingReader,
   encodeSoupEmpty,
   encodeSoupLoginRequest,
-  MoldUdp64Packet,
   SoupBinHandlerBase,
   SoupBinStreamDecoder,
   SoupFrameSize,
