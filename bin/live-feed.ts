@@ -1,6 +1,16 @@
 // The exchange core at a live pace with the publisher in its loop, on the feed lines:
 // what `tickwire publish` and `tickwire run` both start.
-import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions, type PublisherService } from '../publisher';
+import * as fs from 'node:fs';
+import {
+  publisherServiceFromConfig,
+  resendFromStore,
+  Rewinder,
+  rewinderOptions,
+  SnapshotServer,
+  snapshotServerOptions,
+  type PublisherService,
+  type ResendResult,
+} from '../publisher';
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
 
@@ -16,6 +26,8 @@ export interface LiveFeed {
   /** The port the snapshot server listens on (the configured one, or the one given for port 0). */
   snapshotPort: number;
   recovery: JournalRecovery;
+  /** After a restart: what was re-sent after the sent-watermark (null on a fresh day). */
+  resent: ResendResult | null;
   journalPath: string;
   sessionDate: string;
   /** Ends the day (S M, S E, S C, end of session repeated), closes the journal and the lines. Idempotent. */
@@ -37,6 +49,24 @@ export function sessionEnded(file: string): boolean {
     return false; // a damaged journal is reported when it is opened for real
   }
   return ended;
+}
+
+/**
+ * The sent-watermark file beside the journal: the highest sequence number both lines had
+ * finished sending, written a few times a second. A restart re-sends everything after it,
+ * so a receiver sees no gap; a stale or unreadable watermark only means more repeats.
+ */
+export function watermarkPath(journalPath: string): string {
+  return `${journalPath}.sent`;
+}
+
+function readWatermark(file: string): number {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Commands a journal already holds (0 if absent or unreadable): a restart replays them. */
@@ -82,20 +112,47 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   }
   const sim = new LiveSim(config, journalPath, service);
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
-  const recovery = journaledCommands(journalPath) > 0 ? service.muted(() => sim.start()) : sim.start();
+  const restart = journaledCommands(journalPath) > 0;
+  const recovery = restart ? service.muted(() => sim.start()) : sim.start();
+  // What the previous process journaled but may not have sent goes out again.
+  const marks = journalPath === '' ? '' : watermarkPath(journalPath);
+  const resent = restart ? resendFromStore(service.publisher, service.lines, readWatermark(marks) + 1) : null;
+  let written = -1;
+  const writeMark = (): void => {
+    const sent = service.lines.sentThrough;
+    if (marks === '' || sent === written) return;
+    try {
+      fs.writeFileSync(marks, String(sent));
+      written = sent;
+    } catch {
+      // Unwritable: a restart then re-sends more (repeats, never a gap).
+    }
+  };
+  const markTimer = setInterval(writeMark, 50);
+  markTimer.unref();
   let ending: Promise<void> | null = null;
   const endDay = (): Promise<void> => {
     if (ending === null) {
+      clearInterval(markTimer);
       sim.stop(true);
       // Answer retransmissions until the last end of session has gone out.
       // Snapshot clients get End of Session 'Z' at their next heartbeat tick once S C is out.
       ending = service.finish()
         .then(() => rewinder.close())
-        .then(() => snapshot.close());
+        .then(() => snapshot.close())
+        .then(writeMark);
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, endDay };
+}
+
+/** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */
+export function describeResend(feed: LiveFeed): string {
+  const r = feed.resent;
+  if (r === null) return '';
+  const aged = r.agedOut > 0 ? `; ${r.agedOut.toLocaleString('en-US')} older messages had left the store (receivers recover them by snapshot)` : '';
+  return `feed: restart re-sent ${r.messages.toLocaleString('en-US')} messages from sequence ${r.from} (after the sent-watermark)${aged}\n`;
 }
 
 /** The feed's addresses, for the start-up banner. */

@@ -78,6 +78,11 @@ export class FeedLines implements PacketSink {
   bytesSent = 0;
   /** Packets dropped because the lines were muted. */
   mutedPackets = 0;
+  /**
+   * Highest MoldUDP64 sequence number whose packet both lines have finished sending (the
+   * send callbacks came back): the sent-watermark a restart re-sends after.
+   */
+  sentThrough = 0;
   /** Sends that failed (callback error or socket error event). */
   sendErrors = 0;
   lastSendError = '';
@@ -232,6 +237,7 @@ export class FeedLines implements PacketSink {
     if (err !== null) this.countError(err);
     if (--slot.pending === 0) {
       this.inFlight--;
+      this.advanceWatermark(slot.buffer, slot.length);
       // Buffers allocated when the pool ran dry join it: the pool grows to the deepest queue seen.
       this.free.push(slot);
       if (this.inFlight === 0 && this.queueSize === 0) this.wakeIdle();
@@ -262,6 +268,15 @@ export class FeedLines implements PacketSink {
     if (this.pumpTimer !== null) clearTimeout(this.pumpTimer);
     this.pumpTimer = null;
     await Promise.all([closeSocket(this.socketA), this.socketB === null ? Promise.resolve() : closeSocket(this.socketB)]);
+  }
+
+  /** Data packets (FEED.md: count 1..0xFFFE) move the watermark to their last message. */
+  private advanceWatermark(buf: Buffer, length: number): void {
+    if (length < 20) return;
+    const count = buf.readUInt16BE(18);
+    if (count === 0 || count === 0xffff) return;
+    const last = buf.readUInt32BE(10) * 4294967296 + buf.readUInt32BE(14) + count - 1;
+    if (last > this.sentThrough) this.sentThrough = last;
   }
 
   private transmit(slot: PacketSlot): void {

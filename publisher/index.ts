@@ -38,3 +38,4 @@ export {
   type SnapshotServerFigures,
 } from './snapshot-server';
 export { SnapshotRefusal, SNAPSHOT_REFUSAL_KINDS, snapshotRefusalName } from './errors';
+export { resendFromStore, type ResendResult } from './store-resender';

@@ -14,6 +14,11 @@ function tickwire(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The journal files in a folder (each has a sent-watermark file beside it). */
+function journals(dir: string): string[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.journal'));
+}
+
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'tw-cli-'));
 }
@@ -82,14 +87,14 @@ describe('tickwire command', () => {
     expect(first.out).toMatch(/end of day: [\d,]+ orders/);
     const orders = Number(/end of day: ([\d,]+) orders/.exec(first.out)![1].replace(/,/g, ''));
     expect(orders).toBeGreaterThan(1000);
-    const files = fs.readdirSync(dir);
+    const files = journals(dir);
     expect(files).toHaveLength(1);
     const replay = JSON.parse(tickwire(['sim', '--replay', path.join(dir, files[0]), '--json', '--set', 'sim.symbols=10']).stdout);
     expect(replay.orders).toBe(orders);
     // The first session ended (end of messages), so the next run opens a second one.
     const second = await runOnce();
     expect(second.code).toBe(0);
-    expect(fs.readdirSync(dir).sort()).toEqual([files[0], files[0].replace('.journal', '-2.journal')].sort());
+    expect(journals(dir).sort()).toEqual([files[0], files[0].replace('.journal', '-2.journal')].sort());
   });
 
   test('run killed with SIGKILL resumes the same session from its journal, with no gap in sequence numbers', async () => {
@@ -108,7 +113,7 @@ describe('tickwire command', () => {
     await new Promise((r) => setTimeout(r, 2000));
     first.child.kill('SIGKILL');
     await first.exited;
-    const file = path.join(dir, fs.readdirSync(dir)[0]);
+    const file = path.join(dir, journals(dir)[0]);
     const before = JSON.parse(tickwire(['sim', '--replay', file, '--json', '--set', 'sim.symbols=10']).stdout);
     expect(before.commands).toBeGreaterThan(1000);
 
@@ -117,7 +122,7 @@ describe('tickwire command', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     expect(second.output()).toMatch(/resumed after [\d,]+ commands/);
-    expect(fs.readdirSync(dir)).toHaveLength(1); // the same session, not a new one
+    expect(journals(dir)).toHaveLength(1); // the same session, not a new one
     // Replay checks that inbound sequence numbers are contiguous across the restart.
     const after = JSON.parse(tickwire(['sim', '--replay', file, '--json', '--set', 'sim.symbols=10']).stdout);
     expect(after.commands).toBeGreaterThan(before.commands);

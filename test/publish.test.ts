@@ -35,6 +35,16 @@ async function listen(group: string): Promise<Line> {
   return line;
 }
 
+/** Highest message sequence number the captured packets carried. */
+function highestSequence(packets: Buffer[]): number {
+  const p = new MoldUdp64Packet();
+  let high = 0;
+  for (const bytes of packets) {
+    if (p.parse(bytes, 0, bytes.length) === 0 && p.kind === MoldPacketKind.Data) high = Math.max(high, p.nextSequence - 1);
+  }
+  return high;
+}
+
 describe('tickwire publish', () => {
   test('publishes a gap-free feed from sequence 1 on both lines, ending with end of session, and exits 0', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-publish-'));
@@ -162,6 +172,82 @@ describe('tickwire publish', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       requester.close();
       lineA.socket.close();
+    }
+  });
+
+  test('killed with SIGKILL and started again, it continues the session: receivers see no gap, only repeats of identical messages', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-publish-kill-'));
+    const groups = ['239.192.77.31', '239.192.77.32'];
+    const [a, b] = [await listen(groups[0]), await listen(groups[1])];
+    const args = (extra: string[]): string[] => [
+      BIN, 'publish', '--rate', '4000', ...extra,
+      '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+      '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${a.port}`,
+      '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${b.port}`,
+      '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
+    ];
+    const run = (extra: string[]) => {
+      const child = spawn(process.execPath, args(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      return { child, exited, output: () => out };
+    };
+    try {
+      // The first run's lines are paced well below its rate, so packets are queued (journaled,
+      // not yet sent) when it is killed: without the re-send, receivers would see a gap.
+      const first = run(['--set', 'publisher.maxPacketsPerSec=40']);
+      const until = Date.now() + 30_000;
+      while (a.packets.length < 50 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const beforeRestart = a.packets.length;
+      expect(beforeRestart).toBeGreaterThanOrEqual(50);
+      const sentBeforeKill = highestSequence(a.packets);
+
+      const second = run(['--duration', '2']);
+      expect(await second.exited).toBe(0);
+      expect(second.output()).toMatch(/resumed after [\d,]+ commands/);
+      const resent = /restart re-sent ([\d,]+) messages from sequence (\d+)/.exec(second.output());
+      expect(resent).not.toBeNull();
+      // The re-send starts at or before the first message the killed process never sent.
+      expect(Number(resent![2])).toBeLessThanOrEqual(sentBeforeKill + 1);
+      expect(Number(resent![1].replace(/,/g, ''))).toBeGreaterThan(0);
+      const nextSequence = Number(/next sequence (\d+)/.exec(second.output())![1]);
+      const sent = Number(/in ([\d,]+) packets/.exec(second.output())![1].replace(/,/g, ''));
+      const settle = Date.now() + 10_000;
+      while ((a.packets.length < beforeRestart + sent || b.packets.length < beforeRestart + sent) && Date.now() < settle) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+
+      for (const line of [a, b]) {
+        const bySequence = new Map<number, Buffer>();
+        let mismatched = 0;
+        let repeats = 0;
+        const p = new MoldUdp64Packet();
+        for (const bytes of line.packets) {
+          if (p.parse(bytes, 0, bytes.length) !== 0 || p.kind !== MoldPacketKind.Data) continue;
+          let seq = p.sequence;
+          for (let o = p.nextMessage(); o >= 0; o = p.nextMessage(), seq++) {
+            const msg = Buffer.from(bytes.subarray(o, o + p.messageLength));
+            const seen = bySequence.get(seq);
+            if (seen === undefined) bySequence.set(seq, msg);
+            else {
+              repeats++;
+              if (!seen.equals(msg)) mismatched++;
+            }
+          }
+        }
+        const missing: number[] = [];
+        for (let seq = 1; seq < nextSequence; seq++) if (!bySequence.has(seq)) missing.push(seq);
+        expect({ missing: missing.slice(0, 10), missingCount: missing.length, mismatched }).toEqual({ missing: [], missingCount: 0, mismatched: 0 });
+        expect(repeats).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      a.socket.close();
+      b.socket.close();
     }
   });
 });

@@ -2,7 +2,7 @@
 // the feed lines (issue 4). Ends the day on Ctrl-C, SIGTERM, --duration or --orders.
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, startLiveFeed, type LiveFeed } from '../live-feed';
+import { describeFeedEnd, describeLines, describeResend, startLiveFeed, type LiveFeed } from '../live-feed';
 
 interface PublishOptions {
   rate?: string;
@@ -44,7 +44,9 @@ export function registerPublish(program: Command): void {
           (durationS > 0 ? `, ${durationS} s` : '') +
           `\njournal ${feed.journalPath || '(none)'}` +
           (feed.recovery.records > 0 ? `: resumed after ${feed.recovery.records.toLocaleString('en-US')} commands, feed continues at sequence ${feed.service.publisher.nextSequence}` : '') +
-          '\nCtrl-C ends the day and exits.\n',
+          '\n' +
+          describeResend(feed) +
+          'Ctrl-C ends the day and exits.\n',
       );
       const status = liveStatus(feed, tty);
       let ending = false;

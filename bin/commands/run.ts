@@ -3,7 +3,7 @@
 // as they land).
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, startLiveFeed } from '../live-feed';
+import { describeFeedEnd, describeLines, describeResend, startLiveFeed } from '../live-feed';
 
 interface RunOptions {
   rate?: string;
@@ -33,8 +33,9 @@ export function registerRun(program: Command): void {
           `journal ${journalPath || '(none)'}` +
           (recovery.records > 0 ? `: resumed after ${recovery.records.toLocaleString('en-US')} commands (last inbound seq ${recovery.lastSeq})` : '') +
           (recovery.truncatedBytes > 0 ? `; ${recovery.tornDetail}, ${recovery.truncatedBytes} bytes truncated` : '') +
-          `\n${describeLines(feed)}` +
-          '\nCtrl-C ends the day and exits.\n',
+          `\n${describeLines(feed)}\n` +
+          describeResend(feed) +
+          'Ctrl-C ends the day and exits.\n',
       );
       let seconds = 0;
       const statusTimer = setInterval(() => {
