@@ -5,20 +5,55 @@
 //      order flow over 100 symbols, closing) recorded into one big buffer of 64-byte records;
 //   2. timed, TW_BENCH_RUNS times: a fresh FeedPublisher over every recorded event, packets
 //      to a sink that counts them (what a socket send would be handed).
-// Prints one JSON line last (STYLE.md, Benchmarks): the best run's rates and the median.
-// Floor (issue 4): 1,000,000 events/s. Part (b), live onto both lines with sockets at
-// 215,000 orders/s, belongs to the socket session.
+// Floor (issue 4): 1,000,000 events/s.
+//
+// Part (b), live, after part (a): the exchange core at a live pace (LiveSim, journaling to a
+// temporary file as `tickwire publish` does) at TW_BENCH_LIVE_RATE orders/s (215,000) for
+// TW_BENCH_LIVE_SECONDS (30), the PublisherService in its loop sending onto both multicast
+// lines over loopback (bench groups 239.192.77.1:37101 and 239.192.77.2:37102, rewinder and
+// snapshot server on port 0), and a receiver in another process (bench/feed-receiver.ts,
+// forked, 4 MiB receive buffers) counting per line packets, messages, gaps, duplicates and
+// the messages missing from 1..last. The delay of every packet (first message into the
+// empty packet -> packet handed to the lines, which unpaced is the socket send) goes into an
+// hdr-histogram through PublisherService's `delayRecorder`. TW_BENCH_LIVE_JOURNAL=0 runs
+// without the journal; TW_BENCH_LIVE_SECONDS=0 skips part (b).
+//
+// Prints one JSON line last (STYLE.md, Benchmarks): part (a)'s best run's rates and the
+// median at the top level, part (b) under `live`.
 
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as hdr from 'hdr-histogram-js';
 import { configSchema } from '../config';
 import { ENGINE_EVENT_SIZE, EngineEventRingReader, EngineEventView, type EngineEventHandler } from '../protocol';
-import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator } from '../sim';
-import { FeedPublisher, feedPublisherOptions, type PacketSink } from '../publisher';
+import { COMMAND_SIZE, CommandBuffer, ExchangeCore, LiveSim, OrderFlowGenerator, newYorkDate } from '../sim';
+import {
+  FeedPublisher,
+  feedPublisherOptions,
+  publisherServiceFromConfig,
+  Rewinder,
+  rewinderOptions,
+  SnapshotServer,
+  snapshotServerOptions,
+  type PacketSink,
+} from '../publisher';
+import type { LineCounts, ReceiverReady, ReceiverReport, ReceiverStart, ReceiverStop } from './feed-receiver';
 
 const EVENTS = Number(process.env.TW_BENCH_EVENTS ?? 3_000_000);
 const RUNS = Number(process.env.TW_BENCH_RUNS ?? 3);
 const SEED = Number(process.env.TW_SEED ?? 1);
 const SESSION_DATE = '2024-03-08';
+const LIVE_RATE = Number(process.env.TW_BENCH_LIVE_RATE ?? 215_000);
+const LIVE_SECONDS = Number(process.env.TW_BENCH_LIVE_SECONDS ?? 30);
+const LIVE_JOURNAL = process.env.TW_BENCH_LIVE_JOURNAL !== '0';
+const LIVE_LINES = [
+  { group: '239.192.77.1', port: 37101 },
+  { group: '239.192.77.2', port: 37102 },
+];
+const RECV_BUFFER_BYTES = 4 << 20;
 
 /** Copies engine event records out of the ring into one big buffer (8 float64 words each). */
 class EventRecorder implements EngineEventHandler {
@@ -125,7 +160,147 @@ function publishOnce(view: EngineEventView, count: number): Run {
   };
 }
 
-function main(): void {
+interface LiveFigures {
+  part: string;
+  targetOrdersPerSec: number;
+  seconds: number;
+  ordersPerSec: number;
+  orders: number;
+  messagesPerSec: number;
+  packetsPerSec: number;
+  lossMessages: { lineA: number; lineB: number };
+  delayP50Us: number;
+  delayP99Us: number;
+  delayMaxUs: number;
+  delayPackets: number;
+  lines: { lineA: LineCounts; lineB: LineCounts };
+  sent: { messages: number; packets: number; sendErrors: number; poolExhausted: number; timedFlushes: number; lateFlushes: number };
+  journal: boolean;
+  publisherCpuPct: number;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+}
+
+/** Waits for one IPC message of the given type from the receiver. */
+function nextMessage<T extends { type: string }>(child: ReturnType<typeof fork>, type: T['type'], timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`feed receiver: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (raw: unknown): void => {
+      const msg = raw as T;
+      if (msg.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(msg);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+async function live(): Promise<LiveFigures> {
+  const journalDir = LIVE_JOURNAL ? fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-')) : '';
+  const config = configSchema.parse({
+    sim: { seed: SEED, symbols: 100, ordersPerSec: LIVE_RATE },
+    journal: { path: LIVE_JOURNAL ? path.join(journalDir, '{date}.journal') : '' },
+    publisher: {
+      lineA: LIVE_LINES[0],
+      lineB: LIVE_LINES[1],
+      rewinder: { port: 0 },
+      snapshot: { port: 0 },
+      endOfSessionRepeats: 1,
+      endOfSessionIntervalMs: 100,
+    },
+  });
+  const receiver = fork(path.join(__dirname, 'feed-receiver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const start: ReceiverStart = { type: 'start', lines: LIVE_LINES, interface: config.publisher.interface, recvBufferBytes: RECV_BUFFER_BYTES };
+    const ready = nextMessage<ReceiverReady>(receiver, 'ready', 10_000);
+    receiver.send(start);
+    const granted = (await ready).recvBufferBytes;
+    process.stderr.write(`live: receiver pid ${receiver.pid} joined both lines (receive buffer granted ${granted} bytes)\n`);
+
+    // As bin/live-feed.ts starts them, with the delay histogram in the publisher service.
+    const delays = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+    const sessionDate = newYorkDate(Date.now());
+    const service = publisherServiceFromConfig(config, sessionDate, delays);
+    await service.open();
+    const rewinder = new Rewinder(rewinderOptions(config, service.publisher));
+    await rewinder.start();
+    const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
+    await snapshot.start();
+    const sim = new LiveSim(config, LIVE_JOURNAL ? path.join(journalDir, `${sessionDate}.journal`) : '', service);
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+
+    sim.start();
+    delays.reset(); // the window only: the opening's packets are not the load
+    loopDelay.enable();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const sent0 = { messages: service.publisher.messages, packets: service.lines.packetsSent };
+    let lastOrders = 0;
+    const progress = setInterval(() => {
+      const s = Math.round((performance.now() - t0) / 1000);
+      process.stderr.write(`live ${s}s: ${(sim.orders - lastOrders).toLocaleString('en-US')} orders/s, ${service.lines.packetsSent.toLocaleString('en-US')} packets sent\n`);
+      lastOrders = sim.orders;
+    }, 1000);
+    await new Promise((resolve) => setTimeout(resolve, LIVE_SECONDS * 1000));
+    clearInterval(progress);
+    const seconds = (performance.now() - t0) / 1000;
+    const orders = sim.orders;
+    const cpu = process.cpuUsage(cpu0);
+    loopDelay.disable();
+    const sent = {
+      messages: service.publisher.messages - sent0.messages,
+      packets: service.lines.packetsSent - sent0.packets,
+    };
+    const delayP50Us = delays.getValueAtPercentile(50);
+    const delayP99Us = delays.getValueAtPercentile(99);
+    const delayMaxUs = delays.maxValue;
+    const delayPackets = delays.totalCount;
+
+    sim.stop(true);
+    await service.finish();
+    await rewinder.close();
+    await snapshot.close();
+    const lastSequence = service.publisher.nextSequence - 1;
+    const reportP = nextMessage<ReceiverReport>(receiver, 'report', 10_000);
+    const stop: ReceiverStop = { type: 'stop', lastSequence };
+    receiver.send(stop);
+    const [lineA, lineB] = (await reportP).lines;
+    return {
+      part: 'b: live sim onto both multicast lines (loopback), receiver in another process',
+      targetOrdersPerSec: LIVE_RATE,
+      seconds: Math.round(seconds * 100) / 100,
+      ordersPerSec: Math.round(orders / seconds),
+      orders,
+      // Per line (both carry the same packets); the whole day's received count over the window.
+      messagesPerSec: Math.round(lineA.messages / seconds),
+      packetsPerSec: Math.round(lineA.packets / seconds),
+      lossMessages: { lineA: lineA.lossMessages, lineB: lineB.lossMessages },
+      delayP50Us,
+      delayP99Us,
+      delayMaxUs,
+      delayPackets,
+      lines: { lineA, lineB },
+      sent: {
+        messages: sent.messages,
+        packets: sent.packets,
+        sendErrors: service.lines.sendErrors,
+        poolExhausted: service.lines.poolExhausted,
+        timedFlushes: service.timedFlushes,
+        lateFlushes: service.lateFlushes,
+      },
+      journal: LIVE_JOURNAL,
+      publisherCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
+      eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+      eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
+    };
+  } finally {
+    if (receiver.exitCode === null) receiver.kill();
+    if (journalDir !== '') fs.rmSync(journalDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
   process.stderr.write(`recording a seeded sim day of ${EVENTS.toLocaleString('en-US')} engine events (seed ${SEED})...\n`);
   const day = recordDay(EVENTS);
   const runs: Run[] = [];
@@ -154,11 +329,15 @@ function main(): void {
     faults: best.faults,
     integrityErrors: best.integrityErrors,
     restingOrders: best.restingOrders,
-    seed: SEED,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
   };
-  console.log(JSON.stringify(result));
+  const liveFigures = LIVE_SECONDS > 0 ? await live() : null;
+  console.log(JSON.stringify({ ...result, live: liveFigures, seed: SEED, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version }));
 }
 
-main();
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench:publisher failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -16,6 +16,16 @@ import type { EngineEventHandler, EngineEventView } from '../protocol';
 import { FeedLines } from './feed-lines';
 import { FeedPublisher, feedPublisherOptions } from './feed-publisher';
 
+/**
+ * Where each packet's delay goes, in whole microseconds: from the moment its first message
+ * entered the empty packet to the moment the packet was handed to the lines (the call into
+ * `FeedLines.sendPacket` returned; unpaced, that call is the socket send). An
+ * hdr-histogram-js `Histogram` is one. Called once per packet; it must not allocate.
+ */
+export interface PacketDelayRecorder {
+  recordValue(us: number): void;
+}
+
 export interface PublisherServiceOptions {
   publisher: FeedPublisher;
   lines: FeedLines;
@@ -27,6 +37,8 @@ export interface PublisherServiceOptions {
   endOfSessionRepeats?: number;
   /** Gap between them (default 1,000). */
   endOfSessionIntervalMs?: number;
+  /** Every packet's delay (benchmarks); absent: only `maxPacketDelayUs` and `lateFlushes` are kept. */
+  delayRecorder?: PacketDelayRecorder | null;
 }
 
 /** Events between two clock reads for the maxDelayUs check (a clock read costs ~40 ns). */
@@ -51,6 +63,7 @@ export class PublisherService implements EngineEventHandler {
   maxPacketDelayUs = 0;
 
   private readonly maxDelayMs: number;
+  private readonly delayRecorder: PacketDelayRecorder | null;
   private firstPendingMs = 0;
   private packetsSeen = 0;
   private eventCount = 0;
@@ -72,6 +85,7 @@ export class PublisherService implements EngineEventHandler {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 1000;
     this.endOfSessionRepeats = options.endOfSessionRepeats ?? 3;
     this.endOfSessionIntervalMs = options.endOfSessionIntervalMs ?? 1000;
+    this.delayRecorder = options.delayRecorder ?? null;
   }
 
   /** Opens the lines (TW_ERR_PUB_LINE_SETUP if they cannot be) and starts the heartbeat timer. */
@@ -145,8 +159,9 @@ export class PublisherService implements EngineEventHandler {
   private timedFlush(): void {
     const p = this.publisher;
     if (p.pendingCount !== 0) {
-      if (this.firstPendingMs !== 0) this.recordDelay(performance.now() - this.firstPendingMs);
       p.flush();
+      // Measured once the packet has been handed to the lines, as for a full packet above.
+      if (this.firstPendingMs !== 0) this.recordDelay(performance.now() - this.firstPendingMs);
       this.timedFlushes++;
     }
     this.packetsSeen = p.packetsSent;
@@ -157,6 +172,7 @@ export class PublisherService implements EngineEventHandler {
     const us = ms * 1000;
     if (us > this.maxPacketDelayUs) this.maxPacketDelayUs = us;
     if (us > this.maxDelayUs) this.lateFlushes++;
+    if (this.delayRecorder !== null) this.delayRecorder.recordValue(Math.round(us));
   }
 
   private checkIdle(): void {
@@ -194,8 +210,11 @@ export function feedLinesFromConfig(config: TickwireConfig): FeedLines {
   });
 }
 
-/** The publisher, its lines and timers, from the configuration; call open() before events flow. */
-export function publisherServiceFromConfig(config: TickwireConfig, sessionDate: string): PublisherService {
+/**
+ * The publisher, its lines and timers, from the configuration; call open() before events flow.
+ * `delayRecorder` (benchmarks) receives every packet's delay.
+ */
+export function publisherServiceFromConfig(config: TickwireConfig, sessionDate: string, delayRecorder: PacketDelayRecorder | null = null): PublisherService {
   const lines = feedLinesFromConfig(config);
   const publisher = new FeedPublisher(feedPublisherOptions(config, sessionDate, lines));
   const c = config.publisher;
@@ -206,5 +225,6 @@ export function publisherServiceFromConfig(config: TickwireConfig, sessionDate: 
     heartbeatIntervalMs: c.heartbeatIntervalMs,
     endOfSessionRepeats: c.endOfSessionRepeats,
     endOfSessionIntervalMs: c.endOfSessionIntervalMs,
+    delayRecorder,
   });
 }
