@@ -122,7 +122,8 @@ export class PublisherService implements EngineEventHandler {
   /**
    * Runs `replay` (a journal replay on restart) with the lines muted, so receivers do not
    * see the day again; the session then continues at the next sequence. What a crashed
-   * process had not yet sent is not re-sent (later work: resume from the journal).
+   * process had not yet sent is re-sent from the store by the caller (`resendFromStore`,
+   * from the persisted sent-watermark).
    */
   muted<T>(replay: () => T): T {
     this.lines.muted = true;
