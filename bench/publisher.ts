@@ -28,8 +28,8 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { configSchema } from '../config';
-import { ENGINE_EVENT_SIZE, EngineEventRingReader, EngineEventView, type EngineEventHandler } from '../protocol';
-import { COMMAND_SIZE, CommandBuffer, ExchangeCore, LiveSim, OrderFlowGenerator, newYorkDate } from '../sim';
+import { ENGINE_EVENT_SIZE, EngineEventView, type EngineEventHandler } from '../protocol';
+import { LiveSim, newYorkDate, SeededDay } from '../sim';
 import {
   FeedPublisher,
   feedPublisherOptions,
@@ -89,39 +89,11 @@ class CountingSink implements PacketSink {
 function recordDay(target: number): { view: EngineEventView; count: number; orders: number } {
   const config = configSchema.parse({ sim: { seed: SEED, symbols: 100 } });
   const recorder = new EventRecorder(target + 4096);
-  let reader: EngineEventRingReader | null = null;
-  const core = new ExchangeCore({
-    symbols: config.sim.symbols,
-    engine: config.engine,
-    journal: { ...config.journal, path: '' },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => reader?.drain(recorder) },
-  });
-  reader = new EngineEventRingReader(core.ring);
-  core.start();
-  const sequencer = core.sequencer as NonNullable<typeof core.sequencer>;
-  const generator = OrderFlowGenerator.fromConfig(config, core.engine);
-  const batch = config.sim.batchSize;
-  const cmds = new CommandBuffer(Math.max(batch, 256));
-  const session = (list: Array<{ type: number; code: number; locate: number }>, timeNs: number): void => {
-    list.forEach((c, i) => {
-      cmds.write(i * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0);
-      cmds.stamp(i * COMMAND_SIZE, 0, timeNs);
-    });
-    sequencer.submitBatch(cmds, 0, list.length);
-  };
-  session(generator.openingCommands(), 34_200_000_000_000);
-  let orders = 0;
-  while (recorder.count < target) {
-    const firstSeq = sequencer.nextSeq;
-    for (let i = 0; i < batch; i++) generator.next(cmds, i, firstSeq + i);
-    sequencer.submitBatch(cmds, 0, batch);
-    orders += batch;
-    reader.drain(recorder);
-  }
-  session(generator.closingCommands(), generator.timeNs);
-  core.close();
-  reader.drain(recorder);
+  const day = new SeededDay(config, recorder);
+  day.open();
+  while (recorder.count < target) day.batch(config.sim.batchSize);
+  day.close();
+  const orders = day.orders;
   return { view: new EngineEventView(recorder.words.buffer, 0, recorder.count * ENGINE_EVENT_SIZE), count: recorder.count, orders };
 }
 

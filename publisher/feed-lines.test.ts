@@ -5,8 +5,8 @@
 // here the tests fail saying so (they do not skip).
 import * as dgram from 'node:dgram';
 import { configSchema } from '../config';
-import { decodeItch, EngineEventRingReader, ItchMessage, MoldPacketKind, MoldUdp64Packet, moldSessionBytes } from '../protocol';
-import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator } from '../sim';
+import { decodeItch, ItchMessage, MoldPacketKind, MoldUdp64Packet, moldSessionBytes } from '../protocol';
+import { SeededDay } from '../sim';
 import { FeedLines, FeedPublisher, feedPublisherOptions, PublisherService, type FeedLinesOptions } from './index';
 
 const SESSION_DATE = '2024-03-08';
@@ -97,48 +97,18 @@ function decode(packets: Buffer[], session: string): Decoded {
   return out;
 }
 
-/** The exchange core with the service as its event handler; the day is driven in chunks so the receivers keep up. */
+/** A seeded day with the service as its event handler; driven in chunks so the receivers keep up. */
 function exchange(service: PublisherService, symbols: number) {
-  const config = configSchema.parse({ sim: { seed: SEED, symbols } });
-  let reader: EngineEventRingReader | null = null;
-  const core = new ExchangeCore({
-    symbols,
-    engine: config.engine,
-    journal: { ...config.journal, path: '' },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => reader?.drain(service) },
-  });
-  reader = new EngineEventRingReader(core.ring);
-  core.start();
-  const sequencer = core.sequencer as NonNullable<typeof core.sequencer>;
-  const generator = OrderFlowGenerator.fromConfig(config, core.engine);
-  const cmds = new CommandBuffer(512);
-  const session = (list: Array<{ type: number; code: number; locate: number }>, timeNs: number): void => {
-    list.forEach((c, i) => {
-      cmds.write(i * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0);
-      cmds.stamp(i * COMMAND_SIZE, 0, timeNs);
-    });
-    sequencer.submitBatch(cmds, 0, list.length);
-    reader?.drain(service);
-  };
+  const day = new SeededDay(configSchema.parse({ sim: { seed: SEED, symbols } }), service);
   return {
-    open: () => session(generator.openingCommands(), 34_200_000_000_000),
+    open: () => day.open(),
     orders: async (total: number): Promise<void> => {
       for (let done = 0; done < total; ) {
-        const n = Math.min(200, total - done);
-        const firstSeq = sequencer.nextSeq;
-        for (let i = 0; i < n; i++) generator.next(cmds, i, firstSeq + i);
-        sequencer.submitBatch(cmds, 0, n);
-        reader?.drain(service);
-        done += n;
+        done += day.batch(Math.min(200, total - done));
         await new Promise((r) => setTimeout(r, 2)); // the engine's loop yields between batches, as live
       }
     },
-    close: () => {
-      session(generator.closingCommands(), generator.timeNs);
-      core.close();
-      reader?.drain(service);
-    },
+    close: () => day.close(),
   };
 }
 

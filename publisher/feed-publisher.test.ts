@@ -17,7 +17,7 @@ import {
   type EngineEventHandler,
 } from '../protocol';
 import { BUY, MarketBooks, SELL } from '../book';
-import { COMMAND_SIZE, CommandBuffer, EngineHarness, ExchangeCore, OrderFlowGenerator } from '../sim';
+import { EngineHarness, SeededDay } from '../sim';
 import { EventFault, FeedPublisher, feedPublisherOptions, MemoryPacketSink, PublisherError, StoreRange, type FeedPublisherOptions } from './index';
 
 const SESSION_DATE = '2024-03-08';
@@ -74,40 +74,10 @@ function publishSeededDay(orders: number, symbols: number, keepEvents: boolean, 
   const sink = new TrackingSink();
   const publisher = new FeedPublisher({ ...feedPublisherOptions(config, SESSION_DATE, sink), ...extra });
   const tap = new Tap(publisher, sink, keepEvents);
-  let reader: EngineEventRingReader | null = null;
-  const core = new ExchangeCore({
-    symbols,
-    engine: config.engine,
-    journal: { ...config.journal, path: '' },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => reader?.drain(tap) },
-  });
-  reader = new EngineEventRingReader(core.ring);
-  core.start();
-  const sequencer = core.sequencer as NonNullable<typeof core.sequencer>;
-  const generator = OrderFlowGenerator.fromConfig(config, core.engine);
-  const batch = config.sim.batchSize;
-  const cmds = new CommandBuffer(Math.max(batch, 256));
-  const session = (list: Array<{ type: number; code: number; locate: number }>, timeNs: number): void => {
-    list.forEach((c, i) => {
-      cmds.write(i * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0);
-      cmds.stamp(i * COMMAND_SIZE, 0, timeNs);
-    });
-    sequencer.submitBatch(cmds, 0, list.length);
-    reader?.drain(tap);
-  };
-  session(generator.openingCommands(), 34_200_000_000_000);
-  for (let done = 0; done < orders; ) {
-    const n = Math.min(batch, orders - done);
-    const firstSeq = sequencer.nextSeq;
-    for (let i = 0; i < n; i++) generator.next(cmds, i, firstSeq + i);
-    sequencer.submitBatch(cmds, 0, n);
-    reader.drain(tap);
-    done += n;
-  }
-  session(generator.closingCommands(), generator.timeNs);
-  core.close();
-  reader.drain(tap);
+  const day = new SeededDay(config, tap);
+  day.open();
+  day.trade(orders, config.sim.batchSize);
+  day.close();
   return { publisher, sink, tap, symbols };
 }
 

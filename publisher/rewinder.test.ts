@@ -5,8 +5,8 @@
 // bounded and generous (a loaded 2-core CI machine).
 import * as dgram from 'node:dgram';
 import { configSchema } from '../config';
-import { EngineEventRingReader, encodeRetransmissionRequest, MoldPacketKind, MoldUdp64Packet, moldSessionBytes, writeU64 } from '../protocol';
-import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator } from '../sim';
+import { encodeRetransmissionRequest, MoldPacketKind, MoldUdp64Packet, moldSessionBytes, writeU64 } from '../protocol';
+import { SeededDay } from '../sim';
 import { RewindRefusal, rewindRefusalName } from './errors';
 import { FeedPublisher, feedPublisherOptions, type FeedPublisherOptions } from './feed-publisher';
 import { MemoryPacketSink } from './packet-sink';
@@ -21,45 +21,17 @@ const waitUntil = (what: string, done: () => boolean): Promise<void> => waitUnti
 
 /** A seeded day (opening, `orders` orders, closing) published into a memory sink. */
 function publishSeededDay(orders: number, extra: Partial<FeedPublisherOptions> = {}): { publisher: FeedPublisher; sink: MemoryPacketSink } {
-  const symbols = 4;
-  const config = configSchema.parse({ sim: { seed: SEED, symbols } });
+  const config = configSchema.parse({ sim: { seed: SEED, symbols: 4 } });
   const sink = new MemoryPacketSink();
   const publisher = new FeedPublisher({ ...feedPublisherOptions(config, SESSION_DATE, sink), ...extra });
-  let reader: EngineEventRingReader | null = null;
-  const core = new ExchangeCore({
-    symbols,
-    engine: config.engine,
-    journal: { ...config.journal, path: '' },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => reader?.drain(publisher) },
-  });
-  reader = new EngineEventRingReader(core.ring);
-  core.start();
-  const sequencer = core.sequencer as NonNullable<typeof core.sequencer>;
-  const generator = OrderFlowGenerator.fromConfig(config, core.engine);
-  const cmds = new CommandBuffer(256);
-  const session = (list: Array<{ type: number; code: number; locate: number }>, timeNs: number): void => {
-    list.forEach((c, i) => {
-      cmds.write(i * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0);
-      cmds.stamp(i * COMMAND_SIZE, 0, timeNs);
-    });
-    sequencer.submitBatch(cmds, 0, list.length);
-    reader?.drain(publisher);
-    publisher.flush();
-  };
-  session(generator.openingCommands(), 34_200_000_000_000);
+  const day = new SeededDay(config, publisher);
+  day.open();
+  publisher.flush();
   for (let done = 0; done < orders; ) {
-    const n = Math.min(256, orders - done);
-    const firstSeq = sequencer.nextSeq;
-    for (let i = 0; i < n; i++) generator.next(cmds, i, firstSeq + i);
-    sequencer.submitBatch(cmds, 0, n);
-    reader.drain(publisher);
+    done += day.batch(Math.min(256, orders - done));
     publisher.flush();
-    done += n;
   }
-  session(generator.closingCommands(), generator.timeNs);
-  core.close();
-  reader.drain(publisher);
+  day.close();
   publisher.flush();
   return { publisher, sink };
 }

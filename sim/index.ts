@@ -14,3 +14,4 @@ export { EventDigest } from './event-digest';
 export { runSeededSim, replayJournal, journalPathFor, digestingCore, type SimFigures, type ProgressSink } from './sim-runner';
 export { LiveSim, newYorkDate, sessionJournalPath, type LiveSimStatus } from './live-sim';
 export { EngineHarness } from './engine-harness';
+export { SeededDay } from './seeded-day';
