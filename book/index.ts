@@ -14,3 +14,4 @@ export {
   type CandleInterval,
 } from './candles';
 export { nyMidnightUtcMs, nyOffsetMs, parseSessionDate, sessionAnchors, type SessionAnchors, type SessionDate } from './ny-time';
+export type { MarketDataSource, MarketDataListener, MarketDataStatus } from './market-data-source';
