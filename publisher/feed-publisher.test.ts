@@ -517,3 +517,56 @@ describe('FeedPublisher heartbeats', () => {
     ]);
   });
 });
+
+describe('FeedPublisher as a MarketDataSource', () => {
+  test('a listener hears every message in sequence after the books applied it, and each group end', () => {
+    const config = configSchema.parse({ sim: { seed: SEED, symbols: 5 } });
+    const sink = new TrackingSink();
+    const publisher = new FeedPublisher(feedPublisherOptions(config, SESSION_DATE, sink));
+    const seen: number[] = [];
+    const boundaries: number[] = [];
+    let bookLagged = 0;
+    let lastTradeWrong = 0;
+    const statuses: boolean[] = [];
+    const tap = new Tap(publisher, sink, false);
+    const throwing = publisher.subscribe({
+      onMessage: () => {
+        throw new Error('listener bug');
+      },
+      onBoundary: () => undefined,
+    });
+    const unsubscribe = publisher.subscribe({
+      onMessage(sequence, m) {
+        seen.push(sequence);
+        if (publisher.books.applied[m.type] === 0) bookLagged++;
+        if (m.type === 0x45) {
+          const book = publisher.books.book(m.locate);
+          if (book === null || book.lastTradeShares !== m.shares) lastTradeWrong++;
+        }
+      },
+      onBoundary(sequence) {
+        boundaries.push(sequence);
+      },
+      onStatus(s) {
+        statuses.push(s.ended);
+      },
+    });
+    const day = new SeededDay(config, tap);
+    day.open();
+    day.trade(5_000, 500);
+    day.close();
+    publisher.flush();
+    throwing();
+    expect(seen.length).toBe(publisher.messages);
+    expect(seen.every((s, i) => s === i + 1)).toBe(true);
+    expect(bookLagged).toBe(0);
+    expect(lastTradeWrong).toBe(0);
+    expect(boundaries.length).toBe(tap.groupEnds);
+    expect(boundaries[boundaries.length - 1]).toBe(publisher.sequence);
+    expect(statuses).toEqual([true]);
+    expect(publisher.listenerErrors).toBe(publisher.messages);
+    expect(publisher.lastListenerError).toBe('listener bug');
+    unsubscribe();
+    expect(publisher.sequence).toBe(publisher.nextSequence - 1);
+  });
+});

@@ -16,7 +16,7 @@ import type { ListedSymbol, TickwireConfig } from '../config';
 import { listing } from '../config';
 import * as protocol from '../protocol';
 import { MoldUdp64Packetizer, type EngineEventHandler, type EngineEventView } from '../protocol';
-import { MarketBooks, type MarketBooksOptions } from '../book';
+import { MarketBooks, type MarketBooksOptions, type MarketDataListener, type MarketDataSource, type MarketDataStatus } from '../book';
 import { EVENT_FAULT_KINDS, EventFault, PublisherError, type EventFaultListener } from './errors';
 import { MessageStore } from './message-store';
 import type { PacketSink } from './packet-sink';
@@ -96,7 +96,7 @@ export function feedPublisherOptions(config: TickwireConfig, sessionDate: string
   };
 }
 
-export class FeedPublisher implements EngineEventHandler {
+export class FeedPublisher implements EngineEventHandler, MarketDataSource {
   readonly session: string;
   readonly sessionDate: string;
   /** The publisher's books and candles, built from exactly the bytes it sends. */
@@ -118,7 +118,15 @@ export class FeedPublisher implements EngineEventHandler {
   directorySent = false;
   /** End of Messages (S C) went out: the session is over. */
   ended = false;
+  /** Always true: the publisher's books are what it sent (MarketDataSource). */
+  readonly valid = true;
+  /** Listeners that threw (each error is caught, counted and the last kept; publishing goes on). */
+  listenerErrors = 0;
+  lastListenerError = '';
 
+  private listeners: MarketDataListener[] = [];
+  /** listeners.length, read on the hot path without a property chain. */
+  private listenerCount = 0;
   private readonly packetizer: MoldUdp64Packetizer;
   private readonly packet: Uint8Array;
   private readonly storeBytes: Uint8Array;
@@ -185,6 +193,24 @@ export class FeedPublisher implements EngineEventHandler {
   /** Largest UDP payload of a packet. */
   get maxPayloadBytes(): number {
     return this.packetizer.maxPayloadBytes;
+  }
+
+  /** The last sequence number given out (MarketDataSource). */
+  get sequence(): number {
+    return this.store.nextSequence - 1;
+  }
+
+  /**
+   * MarketDataSource: `listener` hears every message after the books applied it, and the
+   * end of every engine event group (a consistent book). One branch per message when none.
+   */
+  subscribe(listener: MarketDataListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    this.listenerCount = this.listeners.length;
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+      this.listenerCount = this.listeners.length;
+    };
   }
 
   /** Sends the part-filled packet, if any (the maxDelayUs timer calls this). */
@@ -295,6 +321,7 @@ export class FeedPublisher implements EngineEventHandler {
       }
     }
     if ((flags & this.flushMask) !== 0) this.packetizer.flush(); // EVENT_FLAG_GROUP_END
+    if (this.listenerCount !== 0 && (flags & 1) !== 0) this.notifyBoundary();
   }
 
   /**
@@ -308,6 +335,45 @@ export class FeedPublisher implements EngineEventHandler {
     const sequence = this.store.nextSequence;
     this.store.commit(length);
     if (this.books.decodeAndApply(sb, o, length, sequence) !== 0) this.fault(EventFault.BookDecodeFault, sequence, sb[o], false);
+    else if (this.listenerCount !== 0) this.notifyMessage(sequence);
+  }
+
+  private notifyMessage(sequence: number): void {
+    const m = this.books.message;
+    for (const l of this.listeners) {
+      try {
+        l.onMessage(sequence, m);
+      } catch (err) {
+        this.listenerFailed(err);
+      }
+    }
+  }
+
+  private notifyBoundary(): void {
+    const sequence = this.store.nextSequence - 1;
+    for (const l of this.listeners) {
+      try {
+        l.onBoundary(sequence);
+      } catch (err) {
+        this.listenerFailed(err);
+      }
+    }
+    if (this.ended) this.notifyStatus({ valid: true, sequence, ended: true });
+  }
+
+  private notifyStatus(status: MarketDataStatus): void {
+    for (const l of this.listeners) {
+      try {
+        l.onStatus?.(status);
+      } catch (err) {
+        this.listenerFailed(err);
+      }
+    }
+  }
+
+  private listenerFailed(err: unknown): void {
+    this.listenerErrors++;
+    this.lastListenerError = err instanceof Error ? err.message : String(err);
   }
 
   /**
