@@ -13,6 +13,7 @@ import {
 } from '../publisher';
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
+import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 
 export interface LiveFeed {
   sim: LiveSim;
@@ -21,6 +22,8 @@ export interface LiveFeed {
   rewinder: Rewinder;
   /** The port the rewinder listens on (the configured one, or the one given for port 0). */
   rewinderPort: number;
+  /** Re-encodes the journal into the day's ITCH file for requests older than the store (null without a journal or with publisher.rewinder.archive off). */
+  archiver: JournalArchiver | null;
   /** SoupBinTCP snapshots of the publisher's books for late joiners. */
   snapshot: SnapshotServer;
   /** The port the snapshot server listens on (the configured one, or the one given for port 0). */
@@ -92,12 +95,16 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
   const service = publisherServiceFromConfig(config, sessionDate);
   await service.open();
-  const rewinder = new Rewinder(rewinderOptions(config, service.publisher));
+  const archiver = journalPath !== '' && config.publisher.rewinder.archive
+    ? startJournalArchiver(config, journalPath, sessionDate, service.publisher.maxPayloadBytes)
+    : null;
+  const rewinder = new Rewinder(rewinderOptions(config, service.publisher, archiver?.archive));
   let rewinderPort: number;
   try {
     rewinderPort = await rewinder.start();
   } catch (err) {
     // Nothing was published yet: close the lines without ending a session.
+    await archiver?.close();
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the address and the setting to change
   }
@@ -107,6 +114,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     snapshotPort = await snapshot.start();
   } catch (err) {
     await rewinder.close();
+    await archiver?.close();
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
@@ -139,12 +147,13 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
       // Snapshot clients get End of Session 'Z' at their next heartbeat tick once S C is out.
       ending = service.finish()
         .then(() => rewinder.close())
+        .then(() => archiver?.close())
         .then(() => snapshot.close())
         .then(writeMark);
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */
@@ -182,11 +191,19 @@ export function describeFeedEnd(feed: LiveFeed): string {
   );
 }
 
+function archiveFigures(a: JournalArchiver | null): string {
+  if (a === null) return '';
+  const x = a.archive;
+  const failed = a.error !== '' ? `, archiver stopped: ${a.error}` : '';
+  return ` (${x.answered} from the journal archive, archived through ${x.archivedThrough}${failed})`;
+}
+
 function rewinderFigures(feed: LiveFeed): string {
   const f = feed.rewinder.figures();
   const n = feed.snapshot.figures();
   return (
     `; rewinder: ${f.requests} requests, ${f.answered} answered (${f.messagesSent} messages), ${f.refused} refused` +
+    archiveFigures(feed.archiver) +
     `; snapshot: ${n.loginsAccepted} logins accepted, ${n.loginsRejected} rejected, ${n.snapshotsSent} snapshots sent (${n.ordersSent} orders), ${n.refused} connections refused`
   );
 }

@@ -95,8 +95,15 @@ export const publisherSchema = z.strictObject({
       maxRequesters: int(1, 1 << 20).default(4096),
       /** Answers a second from all requesters together (the bound on its total output). */
       maxAnswersPerSecond: int(1, 10_000_000).default(5000),
+      /**
+       * Answer requests older than the message store from the journal: a worker thread replays
+       * the journal into an ITCH file of the day beside it (`<journal>.itch`). Needs a journal.
+       */
+      archive: z.boolean().default(true),
+      /** How often the archiver looks for new journal records, in ms. */
+      archivePollMs: int(10, 60_000).default(250),
     })
-    .default({ host: '127.0.0.1', port: 30003, maxMessagesPerRequest: 1000, maxRequestsPerSecond: 50, maxRequesters: 4096, maxAnswersPerSecond: 5000 }),
+    .default({ host: '127.0.0.1', port: 30003, maxMessagesPerRequest: 1000, maxRequestsPerSecond: 50, maxRequesters: 4096, maxAnswersPerSecond: 5000, archive: true, archivePollMs: 250 }),
   /**
    * The snapshot server for late joiners: SoupBinTCP 4.0 over TCP (FEED.md, "Snapshot"). It
    * sends the books as of one sequence number, then End of Snapshot naming the first live one.

@@ -2,6 +2,7 @@
 // without sockets: mapping, sequencing, the message store, packetizing, the publisher's books.
 export { FeedPublisher, feedPublisherOptions, type FeedPublisherOptions } from './feed-publisher';
 export { MessageStore, STORE_SLOT_BYTES, DEFAULT_STORE_CAPACITY, type StoredMessageVisitor } from './message-store';
+export { MessageArchive, MessageArchiveWriter, createArchiveIndex, ARCHIVE_BLOCK, ARCHIVE_INDEX_ENTRIES } from './message-archive';
 export { MemoryPacketSink, type PacketSink } from './packet-sink';
 export { FeedLines, type FeedLinesOptions, type FeedLineAddress, type UnicastReceiver } from './feed-lines';
 export { PublisherService, publisherServiceFromConfig, feedLinesFromConfig, type PublisherServiceOptions } from './publisher-service';

@@ -103,8 +103,8 @@ export class AnswerPacket {
 }
 
 /**
- * Where messages older than the store come from. The journal re-encoder is later work
- * (issue 4: "re-encodes older ones from the journal"); until then NO_OLDER_MESSAGES refuses.
+ * Where messages older than the store come from: a MessageArchive (message-archive.ts), the
+ * day's messages re-encoded from the journal by a worker; NO_OLDER_MESSAGES without a journal.
  */
 export interface OlderMessageSource {
   /**
@@ -115,7 +115,7 @@ export interface OlderMessageSource {
   appendOlder(first: number, maxCount: number, answer: AnswerPacket): boolean;
 }
 
-/** Today's older-message source: none (aged-out ranges are refused and counted). */
+/** No older-message source: aged-out ranges are refused and counted. */
 export const NO_OLDER_MESSAGES: OlderMessageSource = {
   appendOlder(): boolean {
     return false;
@@ -139,10 +139,11 @@ export interface RewinderOptions {
 }
 
 /** RewinderOptions from the `publisher.rewinder` config section. */
-export function rewinderOptions(config: TickwireConfig, source: RewindSource): RewinderOptions {
+export function rewinderOptions(config: TickwireConfig, source: RewindSource, older: OlderMessageSource = NO_OLDER_MESSAGES): RewinderOptions {
   const r = config.publisher.rewinder;
   return {
     source,
+    older,
     host: r.host,
     port: r.port,
     maxMessagesPerRequest: r.maxMessagesPerRequest,

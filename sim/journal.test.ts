@@ -47,6 +47,30 @@ describe('journal', () => {
     expect(recover(file).state).toBe(run.stateSha256);
   });
 
+  test('a journal still being written can be followed: reads resumed at validBytes see each record once, and a half-written tail waits', () => {
+    const file = tmpJournal();
+    runSeededSim(config, 20_000, file);
+    const full = fs.readFileSync(file);
+    const all: number[] = [];
+    readJournal(file, (cmds, base) => void all.push(cmds.inboundSeq(base)), { repair: false });
+    // The same file growing in uneven steps, the last step ending mid-record.
+    const growing = tmpJournal();
+    const cuts = [JOURNAL_HEADER_SIZE + 3 * JOURNAL_RECORD_SIZE + 10, JOURNAL_HEADER_SIZE + 5000 * JOURNAL_RECORD_SIZE, full.length - 7, full.length];
+    const seen: number[] = [];
+    let fromOffset = JOURNAL_HEADER_SIZE;
+    let afterSeq = 0;
+    for (const cut of cuts) {
+      fs.writeFileSync(growing, full.subarray(0, cut));
+      const r = readJournal(growing, (cmds, base) => void seen.push(cmds.inboundSeq(base)), { repair: false, fromOffset, afterSeq, chunkRecords: 777 });
+      fromOffset = r.validBytes;
+      afterSeq = r.lastSeq;
+    }
+    expect(seen).toEqual(all);
+    expect(() => readJournal(growing, () => undefined, { repair: false, fromOffset: JOURNAL_HEADER_SIZE + 1 })).toThrow(JournalFormatError);
+    // A resumed read still checks contiguity against the sequence before it.
+    expect(() => readJournal(growing, () => undefined, { repair: false, fromOffset: JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE, afterSeq: 5 })).toThrow(JournalCorruptError);
+  });
+
   test('a run refuses to overwrite an existing journal', () => {
     const file = tmpJournal();
     runSeededSim(config, 1000, file);

@@ -135,6 +135,13 @@ export interface JournalReadOptions {
   repair: boolean;
   /** Records read per chunk (default 65,536). */
   chunkRecords?: number;
+  /**
+   * Resume a read where an earlier one stopped (its `validBytes`), for following a journal
+   * that is still being written: records before it are skipped unread.
+   */
+  fromOffset?: number;
+  /** With `fromOffset`: the inbound sequence of the record before it (the earlier `lastSeq`). */
+  afterSeq?: number;
 }
 
 /**
@@ -176,10 +183,14 @@ export function readJournal(
     const chunk32 = new Int32Array(chunk.buffer);
     const cmds = new CommandBuffer(1);
     const c32 = cmds.i32;
-    let offset = JOURNAL_HEADER_SIZE;
-    let validEnd = JOURNAL_HEADER_SIZE; // end of the last good record
+    const from = options.fromOffset ?? JOURNAL_HEADER_SIZE;
+    if (from < JOURNAL_HEADER_SIZE || (from - JOURNAL_HEADER_SIZE) % JOURNAL_RECORD_SIZE !== 0) {
+      throw new JournalFormatError(file, `fromOffset ${from} is not a record boundary`);
+    }
+    let offset = from;
+    let validEnd = from; // end of the last good record
     let records = 0;
-    let lastSeq = 0;
+    let lastSeq = options.afterSeq ?? 0;
     let tornDetail = '';
     outer: while (offset < size) {
       const want = Math.min(chunk.length, size - offset);
@@ -230,7 +241,7 @@ export function readJournal(
         }
         for (let i = 0; i < COMMAND_SIZE >> 2; i++) c32[i] = chunk32[(at >> 2) + 2 + i];
         const seq = cmds.inboundSeq(0);
-        if (seq !== lastSeq + 1 && !(records === 0 && seq >= 1 && Number.isInteger(seq))) {
+        if (seq !== lastSeq + 1 && !(records === 0 && lastSeq === 0 && seq >= 1 && Number.isInteger(seq))) {
           throw new JournalCorruptError(file, recordOffset, `inbound sequence ${seq} follows ${lastSeq}: sequence numbers must be contiguous`);
         }
         onCommand(cmds, 0);

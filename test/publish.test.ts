@@ -110,7 +110,7 @@ describe('tickwire publish', () => {
     }
   });
 
-  test('answers a retransmission request on its rewinder with the bytes the lines carried', async () => {
+  test('answers a retransmission request on its rewinder with the bytes the lines carried, from the journal archive once the store has moved on', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-publish-'));
     const lineA = await listen(GROUPS[0]);
     const requester = dgram.createSocket('udp4');
@@ -125,7 +125,8 @@ describe('tickwire publish', () => {
         '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${lineA.port}`,
         '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', 'publisher.lineB.port=9',
         '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0',
-        '--set', 'publisher.snapshot.port=0',
+        '--set', 'publisher.snapshot.port=0', '--set', 'publisher.storeCapacity=1024',
+        '--set', 'publisher.rewinder.archivePollMs=50',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -155,9 +156,21 @@ describe('tickwire publish', () => {
         return live.length >= 20;
       }, 'the first 20 messages on line A');
 
+      // The store holds 1,024 messages: wait until message 1 has left it (the lines are far past it).
+      let carried = 0;
+      await waitFor(() => {
+        carried = 0;
+        for (const bytes of lineA.packets) if (p.parse(bytes, 0, bytes.length) === 0 && p.kind === MoldPacketKind.Data) carried += p.count;
+        return carried > 4096;
+      }, 'line A to carry 4,096 messages');
       const request = new Uint8Array(20);
       encodeRetransmissionRequest(request, 0, moldSessionBytes(session), 1, 20);
-      requester.send(request, Number(port), '127.0.0.1');
+      // Answered from the archive the worker re-encodes from the journal; it lags the live
+      // feed by a poll, so ask again until the answer comes.
+      for (let i = 0; i < 100 && answers.length === 0; i++) {
+        requester.send(request, Number(port), '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await waitFor(() => answers.length > 0, 'the rewinder answer');
       const answer = answers[0];
       expect(p.parse(answer, 0, answer.length)).toBe(0);
@@ -167,7 +180,8 @@ describe('tickwire publish', () => {
       for (let o = p.nextMessage(); o >= 0; o = p.nextMessage()) got.push(Buffer.from(answer.subarray(o, o + p.messageLength)));
       expect(got).toEqual(live.slice(0, got.length));
       expect(await exited).toBe(0);
-      expect(out).toMatch(/rewinder: 1 requests, 1 answered/);
+      expect(out).toMatch(/rewinder: \d+ requests, 1 answered/);
+      expect(out).toMatch(/\(1 from the journal archive, archived through \d+\)/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       requester.close();

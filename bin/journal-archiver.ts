@@ -1,0 +1,129 @@
+// The journal archiver: a worker thread that follows the day's journal, replays it through
+// its own exchange core and FeedPublisher (the same deterministic path a restart takes), and
+// appends every message to the day's ITCH file (publisher/message-archive.ts), so the
+// rewinder can answer requests older than its in-memory message store.
+//
+// It lives in bin/ because it joins sim/ and publisher/, which may not import each other.
+// Off the critical path: it costs a replay of the day's commands (the engine replays at
+// millions of commands a second, so ~10% of a core at the design peak), on its own thread.
+
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { TickwireConfig } from '../config';
+import { EngineEventRingReader } from '../protocol';
+import { FeedPublisher, feedPublisherOptions, MessageArchive, MessageArchiveWriter, createArchiveIndex, type PacketSink } from '../publisher';
+import { ExchangeCore, JOURNAL_HEADER_SIZE, JournalIoError, readJournal } from '../sim';
+import { workerScript } from './worker-script';
+
+interface ArchiverData {
+  config: TickwireConfig;
+  journalPath: string;
+  sessionDate: string;
+  archivePath: string;
+  index: SharedArrayBuffer;
+  pollMs: number;
+}
+
+/** What the worker tells its parent. */
+export type ArchiverReport = { kind: 'ended'; messages: number } | { kind: 'failed'; message: string };
+
+export interface JournalArchiver {
+  /** The rewinder's older-message source. */
+  archive: MessageArchive;
+  /** The ITCH file of the day. */
+  archivePath: string;
+  /** Set when the worker stopped on an error (requests older than the store are then refused). */
+  error: string;
+  /** True once the archive holds the whole session (End of Messages replayed). */
+  ended: boolean;
+  close(): Promise<void>;
+}
+
+/** The archive beside a journal. */
+export function archivePathFor(journalPath: string): string {
+  return `${journalPath}.itch`;
+}
+
+/** Starts the archiver worker for `journalPath`; the returned archive is ready to give to the rewinder. */
+export function startJournalArchiver(config: TickwireConfig, journalPath: string, sessionDate: string, maxPayloadBytes: number): JournalArchiver {
+  const index = createArchiveIndex();
+  const archivePath = archivePathFor(journalPath);
+  const data: ArchiverData = { config, journalPath, sessionDate, archivePath, index, pollMs: config.publisher.rewinder.archivePollMs };
+  const worker = new Worker(workerScript(__filename), { workerData: data });
+  worker.unref();
+  const handle: JournalArchiver = {
+    archive: new MessageArchive(archivePath, index, maxPayloadBytes),
+    archivePath,
+    error: '',
+    ended: false,
+    async close() {
+      handle.archive.close();
+      await worker.terminate();
+    },
+  };
+  worker.on('message', (report: ArchiverReport) => {
+    if (report.kind === 'ended') handle.ended = true;
+    else handle.error = report.message;
+  });
+  worker.on('error', (err) => {
+    handle.error = err.message;
+  });
+  return handle;
+}
+
+/** Accepts packets and drops them: the archiver wants messages, not packets. */
+const DROP_PACKETS: PacketSink = { sendPacket: () => undefined };
+
+function runArchiver(data: ArchiverData): void {
+  const { config, journalPath, sessionDate, archivePath, index, pollMs } = data;
+  const port = parentPort;
+  const writer = new MessageArchiveWriter(archivePath, index);
+  const publisher = new FeedPublisher({ ...feedPublisherOptions(config, sessionDate, DROP_PACKETS), storeCapacity: 1 << 16 });
+  const store = publisher.store;
+  publisher.subscribe({
+    onMessage(sequence) {
+      writer.append(sequence, store.bytes, store.offsetOf(sequence), store.lengthOf(sequence));
+    },
+    onBoundary() {},
+  });
+  const holder: { reader: EngineEventRingReader | null } = { reader: null };
+  const core = new ExchangeCore({
+    symbols: config.sim.symbols,
+    engine: config.engine,
+    journal: { ...config.journal, path: '' },
+    clock: null,
+    ringFullPolicy: { onRingFull: () => holder.reader?.drain(publisher) },
+  });
+  const reader = new EngineEventRingReader(core.ring);
+  holder.reader = reader;
+  core.start();
+  const engine = core.engine;
+  let fromOffset = JOURNAL_HEADER_SIZE;
+  let afterSeq = 0;
+  const poll = (): void => {
+    try {
+      const r = readJournal(journalPath, (cmds, base) => engine.apply(cmds, base), { repair: false, fromOffset, afterSeq });
+      if (r.validBytes >= JOURNAL_HEADER_SIZE) fromOffset = r.validBytes;
+      afterSeq = r.lastSeq > 0 ? r.lastSeq : afterSeq;
+      engine.publish();
+      reader.drain(publisher);
+      writer.flush();
+    } catch (err) {
+      if (!(err instanceof JournalIoError)) {
+        // A corrupt journal: the live process reports it; the archive stops where it is.
+        writer.fail();
+        port?.postMessage({ kind: 'failed', message: (err as Error).message } satisfies ArchiverReport);
+        return;
+      }
+      // Not there yet (a new day's journal is created with its first command): try again.
+    }
+    if (publisher.ended) {
+      writer.close();
+      port?.postMessage({ kind: 'ended', messages: writer.written } satisfies ArchiverReport);
+      return;
+    }
+    setTimeout(poll, pollMs);
+  };
+  poll();
+}
+
+if (!isMainThread && (workerData as ArchiverData | null)?.archivePath !== undefined) runArchiver(workerData as ArchiverData);
