@@ -14,9 +14,11 @@ import {
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
+import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
 
 export interface LiveFeed {
-  sim: LiveSim;
+  /** The exchange core: in this loop, or on its own thread with `publisher.thread: 'own'`. */
+  sim: SimHandle;
   service: PublisherService;
   /** MoldUDP64 retransmission from the publisher's message store. */
   rewinder: Rewinder;
@@ -118,13 +120,38 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
-  const sim = new LiveSim(config, journalPath, service);
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
-  const recovery = restart ? service.muted(() => sim.start()) : sim.start();
   // What the previous process journaled but may not have sent goes out again.
   const marks = journalPath === '' ? '' : watermarkPath(journalPath);
-  const resent = restart ? resendFromStore(service.publisher, service.lines, readWatermark(marks) + 1) : null;
+  let resent: ResendResult | null = null;
+  let sim: SimHandle;
+  let recovery: JournalRecovery;
+  if (config.publisher.thread === 'own') {
+    const hooks = {
+      beginReplay: () => void (service.lines.muted = true),
+      endReplay: () => {
+        service.muted(() => undefined); // sends the replay's last packet muted, then unmutes
+        resent = resendFromStore(service.publisher, service.lines, readWatermark(marks) + 1);
+      },
+    };
+    try {
+      const started = await RemoteSim.start(config, journalPath, service, hooks, restart);
+      sim = started.sim;
+      recovery = started.recovery;
+    } catch (err) {
+      await snapshot.close();
+      await rewinder.close();
+      await archiver?.close();
+      await service.lines.close();
+      throw err;
+    }
+  } else {
+    const live = new LiveSim(config, journalPath, service);
+    recovery = restart ? service.muted(() => live.start()) : live.start();
+    if (restart) resent = resendFromStore(service.publisher, service.lines, readWatermark(marks) + 1);
+    sim = new InlineSim(live);
+  }
   let written = -1;
   const writeMark = (): void => {
     const sent = service.lines.sentThrough;
@@ -142,10 +169,10 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const endDay = (): Promise<void> => {
     if (ending === null) {
       clearInterval(markTimer);
-      sim.stop(true);
       // Answer retransmissions until the last end of session has gone out.
       // Snapshot clients get End of Session 'Z' at their next heartbeat tick once S C is out.
-      ending = service.finish()
+      ending = sim.stop(true)
+        .then(() => service.finish())
         .then(() => rewinder.close())
         .then(() => archiver?.close())
         .then(() => snapshot.close())

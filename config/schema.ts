@@ -124,6 +124,13 @@ export const publisherSchema = z.strictObject({
       loginTimeoutMs: int(1, 3_600_000).default(5000),
     })
     .default({ host: '127.0.0.1', port: 30004, username: 'tw', password: 'tickwire', maxClients: 16, loginTimeoutMs: 5000 }),
+  /**
+   * Where the publisher runs: 'engine', in the exchange core's own loop (one busy thread; the
+   * default, for machines with few cores), or 'own', the exchange core on a worker thread
+   * and the publisher (lines, rewinder, snapshot, gateway) on the main thread, the two
+   * joined by the SharedArrayBuffer event ring.
+   */
+  thread: z.enum(['engine', 'own']).default('engine'),
   /** Longest a message waits in a part-filled packet before it is sent. */
   maxDelayUs: int(0, 1_000_000).default(100),
   /** Also send a packet at the end of every engine event group (one command's events); off: packets fill per drained batch. */

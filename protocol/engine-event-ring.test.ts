@@ -110,6 +110,35 @@ describe('engine event ring', () => {
     expect(result).toEqual({ received: total, bad: 0, groups: total / 10 });
   });
 
+  test('waitForEventsAsync wakes on a commit from another thread, and times out with false when nothing comes', async () => {
+    const ring = EngineEventRing.create(64);
+    const r = new EngineEventRingReader(ring);
+    const t0 = Date.now();
+    expect(await r.waitForEventsAsync(30)).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(20);
+    const dist = path.resolve(__dirname, '../dist/protocol');
+    const worker = new Worker(
+      `
+      const { workerData } = require('node:worker_threads');
+      const { EngineEventRing, EngineEventRingWriter } = require(workerData.dist);
+      setTimeout(() => {
+        const w = new EngineEventRingWriter(new EngineEventRing(workerData.sab));
+        const base = w.claim();
+        w.view.f64[(base >> 3) + 2] = 1;
+        w.commit();
+      }, 50);
+      `,
+      { eval: true, workerData: { sab: ring.sab, dist } },
+    );
+    // The event loop stays free while waiting: a timer set now still fires.
+    let ticked = false;
+    setTimeout(() => (ticked = true), 5);
+    expect(await r.waitForEventsAsync(10_000)).toBe(true);
+    expect(ticked).toBe(true);
+    expect(r.available()).toBe(1);
+    await worker.terminate();
+  });
+
   test('a buffer that is not a ring is refused', () => {
     expect(() => new EngineEventRing(new SharedArrayBuffer(1000))).toThrow(/not an engine event ring/);
     expect(() => EngineEventRing.create(0)).toThrow(RangeError);

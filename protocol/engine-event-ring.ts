@@ -190,6 +190,23 @@ export class EngineEventRingReader {
     return n;
   }
 
+  /**
+   * Resolves when events are committed or `timeoutMs` passes, without blocking the thread
+   * (Atomics.waitAsync): a consumer on a thread that also serves sockets and timers.
+   */
+  waitForEventsAsync(timeoutMs: number): Promise<boolean> {
+    if (this.available() > 0) return Promise.resolve(true);
+    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
+    const seen = this.read;
+    const waited = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(this.ctrl, WRITE, seen, timeoutMs);
+    const done = (): boolean => {
+      Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
+      return this.available() > 0;
+    };
+    if (!waited.async) return Promise.resolve(done());
+    return waited.value.then(done);
+  }
+
   /** Blocks (worker threads) until events are committed or `timeoutMs` passes. */
   waitForEvents(timeoutMs: number): boolean {
     if (this.available() > 0) return true;
@@ -199,4 +216,9 @@ export class EngineEventRingReader {
     Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
     return this.available() > 0;
   }
+}
+
+/** Atomics.waitAsync (ES2024; in Node since 16), not in the es2022 lib this build targets. */
+interface AtomicsWithWaitAsync {
+  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
-import { EngineEventRingReader, type EngineEventHandler, type RingFullPolicy } from '../protocol';
+import { EngineEventRingReader, type EngineEventHandler, type EngineEventRing, type RingFullPolicy } from '../protocol';
 import { SystemClock } from './clock';
 import { COMMAND_SIZE, CommandBuffer } from './command';
 import { ExchangeCore } from './exchange-core';
@@ -51,7 +51,8 @@ export class LiveSim {
   readonly reader: EngineEventRingReader;
   private readonly config: TickwireConfig;
   private readonly cmds: CommandBuffer;
-  private readonly handler: EngineEventHandler;
+  /** Null: the consumer is another thread reading `ring` (events are committed, not drained). */
+  private readonly handler: EngineEventHandler | null;
   private timer: NodeJS.Timeout | null = null;
   private due = 0;
   private lastTickMs = 0;
@@ -60,8 +61,12 @@ export class LiveSim {
   events = 0;
   private rateWindow: number[] = [];
 
-  /** `handler` receives every engine event (the publisher, later); events are released after it. */
-  constructor(config: TickwireConfig, journalPath: string, handler: EngineEventHandler) {
+  /**
+   * `handler` receives every engine event in this loop (the publisher); events are released
+   * after it. With `handler` null, `ring` is shared with a consumer thread: events are
+   * committed to it, and a full ring waits for that thread.
+   */
+  constructor(config: TickwireConfig, journalPath: string, handler: EngineEventHandler | null, ring?: EngineEventRing) {
     this.config = config;
     this.handler = handler;
     const drainPolicy: RingFullPolicy = { onRingFull: () => this.drainEvents() };
@@ -70,15 +75,19 @@ export class LiveSim {
       engine: config.engine,
       journal: { ...config.journal, path: journalPath },
       clock: this.clock,
-      ringFullPolicy: drainPolicy,
+      ring,
+      ringFullPolicy: handler === null ? null : drainPolicy,
     });
     this.reader = new EngineEventRingReader(this.core.ring);
     this.generator = OrderFlowGenerator.fromConfig(config, this.core.engine);
     this.cmds = new CommandBuffer(Math.max(256, config.sim.batchSize));
   }
 
-  /** Recovers the journal, opens the day if it is new, and starts generating. */
-  start(): JournalRecovery {
+  /**
+   * Recovers the journal, opens the day if it is new, and starts generating (unless
+   * `paused`: then `resume()` starts it, after the consumer has taken the replay).
+   */
+  start(paused = false): JournalRecovery {
     const recovery = this.core.start();
     const engine = this.core.engine;
     this.drainEvents();
@@ -87,9 +96,15 @@ export class LiveSim {
     } else {
       engine.forEachRestingOrder((o) => this.generator.remember(o.ref, o.locate, o.side === 'B' ? 0x42 : 0x53));
     }
+    if (!paused) this.resume();
+    return recovery;
+  }
+
+  /** Starts generating orders at the configured pace. */
+  resume(): void {
+    if (this.timer !== null) return;
     this.lastTickMs = performance.now();
     this.timer = setInterval(() => this.tick(), 1);
-    return recovery;
   }
 
   private submitSession(list: Array<{ type: number; code: number; locate: number }>): void {
@@ -123,7 +138,11 @@ export class LiveSim {
   }
 
   private drainEvents(): void {
-    this.events += this.reader.drain(this.handler);
+    if (this.handler !== null) this.events += this.reader.drain(this.handler);
+    else {
+      this.core.writer.commit();
+      this.events = this.core.engine.lastEventSeq;
+    }
   }
 
   /** Orders per second over the last few samples (call once a second). */

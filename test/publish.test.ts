@@ -189,7 +189,7 @@ describe('tickwire publish', () => {
     }
   });
 
-  test('killed with SIGKILL and started again, it continues the session: receivers see no gap, only repeats of identical messages', async () => {
+  test.each(['engine', 'own'])('killed with SIGKILL and started again (publisher.thread %s), it continues the session: receivers see no gap, only repeats of identical messages', async (thread) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-publish-kill-'));
     const groups = ['239.192.77.31', '239.192.77.32'];
     const [a, b] = [await listen(groups[0]), await listen(groups[1])];
@@ -199,6 +199,7 @@ describe('tickwire publish', () => {
       '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${a.port}`,
       '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${b.port}`,
       '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
+      '--set', `publisher.thread=${thread}`,
     ];
     const run = (extra: string[]) => {
       const child = spawn(process.execPath, args(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
