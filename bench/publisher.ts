@@ -28,7 +28,9 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { configSchema } from '../config';
-import { ENGINE_EVENT_SIZE, EngineEventView, type EngineEventHandler } from '../protocol';
+import { Worker } from 'node:worker_threads';
+import { ENGINE_EVENT_SIZE, EngineEventRing, EngineEventRingWriter, EngineEventView, type EngineEventHandler } from '../protocol';
+import { RemoteSim, type SimHandle, InlineSim } from '../bin/engine-thread';
 import { LiveSim, newYorkDate, SeededDay } from '../sim';
 import {
   FeedPublisher,
@@ -49,6 +51,8 @@ const SESSION_DATE = '2024-03-08';
 const LIVE_RATE = Number(process.env.TW_BENCH_LIVE_RATE ?? 215_000);
 const LIVE_SECONDS = Number(process.env.TW_BENCH_LIVE_SECONDS ?? 30);
 const LIVE_JOURNAL = process.env.TW_BENCH_LIVE_JOURNAL !== '0';
+/** publisher.thread settings to measure: 'engine' (publisher in the engine's loop) and 'own'. */
+const THREADS = (process.env.TW_BENCH_THREADS ?? 'engine,own').split(',').filter((t) => t === 'engine' || t === 'own') as Array<'engine' | 'own'>;
 const LIVE_LINES = [
   { group: '239.192.77.1', port: 37101 },
   { group: '239.192.77.2', port: 37102 },
@@ -132,8 +136,78 @@ function publishOnce(view: EngineEventView, count: number): Run {
   };
 }
 
+/**
+ * Part (a) with the publisher on its own thread: this thread copies the recorded events into
+ * an engine event ring (as the engine's writer does, committing every 512), a worker drains
+ * it into a FeedPublisher (flushing after each drain). Timed in the worker from the first
+ * event of a pass to the flush after its last; the best of `runs` passes.
+ */
+async function publishAcrossThreads(view: EngineEventView, count: number, runs: number): Promise<{ best: number; median: number; messages: number; packets: number }> {
+  const ring = EngineEventRing.create(1 << 16);
+  const dist = path.resolve(__dirname, '..');
+  const worker = new Worker(
+    `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const path = require('node:path');
+    const { configSchema } = require(path.join(workerData.dist, 'config'));
+    const { EngineEventRing, EngineEventRingReader } = require(path.join(workerData.dist, 'protocol'));
+    const { FeedPublisher, feedPublisherOptions } = require(path.join(workerData.dist, 'publisher'));
+    const reader = new EngineEventRingReader(new EngineEventRing(workerData.sab));
+    const config = configSchema.parse({ sim: { symbols: 100 } });
+    for (let r = 0; r < workerData.runs; r++) {
+      let packets = 0;
+      const sink = { sendPacket() { packets++; } };
+      const publisher = new FeedPublisher(feedPublisherOptions(config, workerData.date, sink));
+      let got = 0, t0 = 0;
+      while (got < workerData.count) {
+        if (!reader.waitForEvents(100)) continue;
+        if (got === 0) t0 = performance.now();
+        got += reader.drain(publisher);
+        publisher.flush();
+      }
+      parentPort.postMessage({ seconds: (performance.now() - t0) / 1000, messages: publisher.messages, packets });
+    }
+    `,
+    { eval: true, workerData: { sab: ring.sab, dist, runs, count, date: SESSION_DATE } },
+  );
+  const results: Array<{ seconds: number; messages: number; packets: number }> = [];
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: { seconds: number; messages: number; packets: number }) => {
+      results.push(m);
+      if (results.length === runs) resolve();
+    });
+    worker.once('error', reject);
+  });
+  const writer = new EngineEventRingWriter(ring); // a full ring waits for the worker
+  const src = view.f64;
+  for (let r = 0; r < runs; r++) {
+    const before = results.length;
+    for (let i = 0; i < count; i++) {
+      const base = writer.claim();
+      const to = base >> 3;
+      const from = i * 8;
+      const dst = writer.view.f64;
+      for (let k = 0; k < 8; k++) dst[to + k] = src[from + k];
+      if ((i & 511) === 511) writer.commit();
+    }
+    writer.commit();
+    // One pass at a time: the next starts when the worker has reported this one.
+    while (results.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await finished;
+  await worker.terminate();
+  const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+  return {
+    best: Math.round(count / sorted[0].seconds),
+    median: Math.round(count / sorted[Math.floor((sorted.length - 1) / 2)].seconds),
+    messages: sorted[0].messages,
+    packets: sorted[0].packets,
+  };
+}
+
 interface LiveFigures {
   part: string;
+  thread: 'engine' | 'own';
   targetOrdersPerSec: number;
   seconds: number;
   ordersPerSec: number;
@@ -148,7 +222,7 @@ interface LiveFigures {
   lines: { lineA: LineCounts; lineB: LineCounts };
   sent: { messages: number; packets: number; sendErrors: number; poolExhausted: number; timedFlushes: number; lateFlushes: number };
   journal: boolean;
-  publisherCpuPct: number;
+  processCpuPct: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
 }
@@ -168,7 +242,7 @@ function nextMessage<T extends { type: string }>(child: ReturnType<typeof fork>,
   });
 }
 
-async function live(): Promise<LiveFigures> {
+async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
   const journalDir = LIVE_JOURNAL ? fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-')) : '';
   const config = configSchema.parse({
     sim: { seed: SEED, symbols: 100, ordersPerSec: LIVE_RATE },
@@ -199,10 +273,16 @@ async function live(): Promise<LiveFigures> {
     await rewinder.start();
     const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
     await snapshot.start();
-    const sim = new LiveSim(config, LIVE_JOURNAL ? path.join(journalDir, `${sessionDate}.journal`) : '', service);
+    const journalPath = LIVE_JOURNAL ? path.join(journalDir, `${sessionDate}.journal`) : '';
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-
-    sim.start();
+    let sim: SimHandle;
+    if (thread === 'own') {
+      sim = (await RemoteSim.start(config, journalPath, service, { beginReplay: () => undefined, endReplay: () => undefined }, false)).sim;
+    } else {
+      const inline = new LiveSim(config, journalPath, service);
+      inline.start();
+      sim = new InlineSim(inline);
+    }
     delays.reset(); // the window only: the opening's packets are not the load
     loopDelay.enable();
     const cpu0 = process.cpuUsage();
@@ -229,7 +309,7 @@ async function live(): Promise<LiveFigures> {
     const delayMaxUs = delays.maxValue;
     const delayPackets = delays.totalCount;
 
-    sim.stop(true);
+    await sim.stop(true);
     await service.finish();
     await rewinder.close();
     await snapshot.close();
@@ -240,6 +320,7 @@ async function live(): Promise<LiveFigures> {
     const [lineA, lineB] = (await reportP).lines;
     return {
       part: 'b: live sim onto both multicast lines (loopback), receiver in another process',
+      thread,
       targetOrdersPerSec: LIVE_RATE,
       seconds: Math.round(seconds * 100) / 100,
       ordersPerSec: Math.round(orders / seconds),
@@ -262,7 +343,8 @@ async function live(): Promise<LiveFigures> {
         lateFlushes: service.lateFlushes,
       },
       journal: LIVE_JOURNAL,
-      publisherCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
+      // This process: the publisher's thread, and with thread 'own' the engine's thread too.
+      processCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
       eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e4) / 100,
       eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e4) / 100,
     };
@@ -302,8 +384,22 @@ async function main(): Promise<void> {
     integrityErrors: best.integrityErrors,
     restingOrders: best.restingOrders,
   };
-  const liveFigures = LIVE_SECONDS > 0 ? await live() : null;
-  console.log(JSON.stringify({ ...result, live: liveFigures, seed: SEED, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version }));
+  let ownThread: Record<string, number | string> | null = null;
+  if (THREADS.includes('own')) {
+    const own = await publishAcrossThreads(day.view, day.count, RUNS);
+    process.stderr.write(`own thread: best ${own.best.toLocaleString('en-US')} events/s, median ${own.median.toLocaleString('en-US')}\n`);
+    ownThread = {
+      part: 'a, publisher on its own thread: engine events through the SharedArrayBuffer ring to a worker, to packets',
+      eventsPerSec: own.best,
+      medianEventsPerSec: own.median,
+      messages: own.messages,
+      packets: own.packets,
+      ratioToEngineThread: Math.round((own.best / result.eventsPerSec) * 1000) / 1000,
+    };
+  }
+  const liveFigures: LiveFigures[] = [];
+  if (LIVE_SECONDS > 0) for (const thread of THREADS) liveFigures.push(await live(thread));
+  console.log(JSON.stringify({ ...result, ownThread, live: liveFigures, seed: SEED, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version }));
 }
 
 main().then(
