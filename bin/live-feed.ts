@@ -13,6 +13,7 @@ import {
 } from '../publisher';
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
+import { startLiveStorage, type LiveStorage } from './live-storage';
 
 export interface LiveFeed {
   sim: LiveSim;
@@ -30,6 +31,8 @@ export interface LiveFeed {
   resent: ResendResult | null;
   journalPath: string;
   sessionDate: string;
+  /** The columnar store's writer, fed by a tap on the publisher (null when storage.engine is off). */
+  storage: LiveStorage | null;
   /** Ends the day (S M, S E, S C, end of session repeated), closes the journal and the lines. Idempotent. */
   endDay(): Promise<void>;
 }
@@ -110,6 +113,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
+  const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate); // before the sim: a restart's replay reaches it too
   const sim = new LiveSim(config, journalPath, service);
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
@@ -140,11 +144,12 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
       ending = service.finish()
         .then(() => rewinder.close())
         .then(() => snapshot.close())
-        .then(writeMark);
+        .then(writeMark)
+        .then(async () => void (await storage?.close())); // flushes what the publisher sent
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, storage, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */
