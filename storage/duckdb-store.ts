@@ -52,7 +52,7 @@ export async function openDuckDb(file: string, readOnly = false): Promise<DuckDB
 }
 
 /** Creates the schema in a new file, checks (or migrates) an existing one. */
-export async function ensureSchema(con: DuckDBConnection, file: string): Promise<void> {
+export async function ensureSchema(con: DuckDBConnection, file: string, readOnly = false): Promise<void> {
   const tables = new Set((await con.runAndReadAll('SELECT table_name FROM information_schema.tables')).getRows().map((r) => String(r[0])));
   const ours = TABLES.filter((t) => tables.has(t.name)).map((t) => t.name);
   if (!tables.has('tw_meta')) {
@@ -62,6 +62,7 @@ export async function ensureSchema(con: DuckDBConnection, file: string): Promise
         `${file} has tables (${ours.join(', ')}) but no schema version: it was written by a Tickwire before versioned storage (schema version 0). This build writes version ${SCHEMA_VERSION} and cannot migrate it; move the file aside (or export what you need from it) and start again`,
       );
     }
+    if (readOnly) throw new StorageError(StorageErrorCode.Schema, `${file} is not a Tickwire store (no tw_meta table): check storage.path`);
     for (const ddl of duckdbDdl()) await con.run(ddl);
     await con.run(`INSERT INTO tw_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
     return;
@@ -77,7 +78,7 @@ export async function ensureSchema(con: DuckDBConnection, file: string): Promise
   }
   while (version < SCHEMA_VERSION) {
     const steps = MIGRATIONS[version];
-    if (steps === undefined) {
+    if (steps === undefined || readOnly) {
       throw new StorageError(
         StorageErrorCode.Schema,
         `${file} has schema version ${version} and this build (version ${SCHEMA_VERSION}) has no migration from it: move the file aside (or export what you need from it) and start again`,
@@ -89,7 +90,7 @@ export async function ensureSchema(con: DuckDBConnection, file: string): Promise
     await con.run('COMMIT');
     version++;
   }
-  for (const ddl of duckdbDdl()) await con.run(ddl); // tables added in this version
+  if (!readOnly) for (const ddl of duckdbDdl()) await con.run(ddl); // tables added in this version
   for (const t of TABLES) {
     const have = new Set(
       (await con.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${t.name}'`)).getRows().map((r) => String(r[0])),
