@@ -91,7 +91,8 @@ export async function startLiveStorage(
     if (closing === null) {
       closing = (async () => {
         schedule?.stop();
-        const flushed = await service.flush(publisher.sequence, timeoutMs);
+        // A store that never opened cannot be flushed: the next start catches up from the journal.
+        const flushed = service.opened ? await service.flush(publisher.sequence, timeoutMs) : false;
         unsubscribe();
         if (!flushed) log(`storage: stored through sequence ${service.storedThrough} of ${publisher.sequence} at close; the rest is caught up from the journal at the next start of this session`);
         await service.close();

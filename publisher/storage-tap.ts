@@ -347,6 +347,7 @@ export class StorageTap implements MarketDataListener {
     u32[w + 7] = this.stockWords[locate * 2 + 1];
     u8[base + 2] = this.levels(book, BUY, w + 8, w + 28, f + 24);
     u8[base + 3] = this.levels(book, SELL, w + 18, w + 38, f + 34);
+    this.records++;
   }
 
   /** Writes one side's top levels (zeros past the book's depth); returns how many. */

@@ -69,7 +69,7 @@ describe('tickwire command', () => {
     const dir = tmpDir();
     const template = path.join(dir, '{date}.journal');
     const start = () =>
-      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10', ...QUIET_FEED], {
+      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10', ...QUIET_FEED], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const runOnce = async (): Promise<{ code: number | null; out: string }> => {
@@ -100,7 +100,7 @@ describe('tickwire command', () => {
   test('run killed with SIGKILL resumes the same session from its journal, with no gap in sequence numbers', async () => {
     const dir = tmpDir();
     const template = path.join(dir, '{date}.journal');
-    const args = [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10', ...QUIET_FEED];
+    const args = [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10', ...QUIET_FEED];
     const startRun = () => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
