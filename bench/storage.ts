@@ -6,7 +6,8 @@
 //   2. the publisher pipeline (engine events to packets, as bench:publisher part (a)) with
 //      storage off, then on (tap + the real writer worker thread storing into DuckDB at the
 //      same time, a ring large enough that the tap never overflows), TW_BENCH_RUNS runs
-//      each, alternating; the ratio of the medians. Floor 0.9.
+//      each, alternating; the ratio of the medians. Floor 0.9. Also the tap alone (a ring
+//      nobody drains), which separates the tap's own cost from the writer thread's CPU.
 //   3. export: 10,000,000 trades of one day (100 symbols, generated in SQL) to Parquet with
 //      the manifest. Floor 20 s.
 //   4. candles history: 1m candles of 100 symbols for 20 trading days, 300 random queries
@@ -100,6 +101,7 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
   return { rowsPerSec: Math.round(rows / seconds), rows, seconds };
 }
 
+/** storage: null = off; 'tap' = the tap into a ring nobody drains (its own cost); else a DuckDB file written by the worker meanwhile. */
 async function publishOnce(view: EngineEventView, count: number, storage: string | null): Promise<{ eventsPerSec: number; overflows: number }> {
   const config = configSchema.parse({ sim: { symbols: 100 }, storage: { path: storage ?? 'unused' } });
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
@@ -107,7 +109,7 @@ async function publishOnce(view: EngineEventView, count: number, storage: string
   let tap: StorageTap | null = null;
   if (storage !== null) {
     const ring = StorageRecordRing.create(Math.ceil(count * 1.3) + 4096);
-    service = await StorageService.start({ storage: config.storage, session: SESSION, ring });
+    if (storage !== 'tap') service = await StorageService.start({ storage: config.storage, session: SESSION, ring });
     tap = new StorageTap(publisher.books, ring);
     publisher.subscribe(tap);
   }
@@ -187,9 +189,11 @@ async function main(): Promise<void> {
     const ing = await ingest(view, count, dir);
     const off: number[] = [];
     const on: number[] = [];
+    const tapOnly: number[] = [];
     let overflows = 0;
     for (let r = 0; r < RUNS; r++) {
       off.push((await publishOnce(view, count, null)).eventsPerSec);
+      tapOnly.push((await publishOnce(view, count, 'tap')).eventsPerSec);
       const db = path.join(dir, `on-${r}.duckdb`);
       const run = await publishOnce(view, count, db);
       on.push(run.eventsPerSec);
@@ -205,6 +209,9 @@ async function main(): Promise<void> {
       publisherEventsPerSecOff: median(off),
       publisherEventsPerSecOn: median(on),
       storageOnOffRatio: Math.round((median(on) / median(off)) * 1000) / 1000,
+      publisherEventsPerSecTapOnly: median(tapOnly),
+      tapOnlyOffRatio: Math.round((median(tapOnly) / median(off)) * 1000) / 1000,
+      loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
       tapOverflows: overflows,
       exportTrades: exp.trades,
       exportSeconds: Math.round(exp.seconds * 100) / 100,

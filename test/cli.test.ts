@@ -110,7 +110,11 @@ describe('tickwire command', () => {
       return { child, exited, output: () => out };
     };
     const first = startRun();
-    await new Promise((r) => setTimeout(r, 2000));
+    // Until the journal holds over 1,000 commands (16-byte header + 56 bytes each): start-up
+    // (storage opening its database first) takes longer on a loaded machine than a fixed sleep.
+    const deadline = Date.now() + 30_000;
+    const journalBytes = (): number => journals(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    while (journalBytes() < 16 + 1200 * 56 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     first.child.kill('SIGKILL');
     await first.exited;
     const file = path.join(dir, journals(dir)[0]);
