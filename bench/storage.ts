@@ -67,7 +67,8 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
   const ring = StorageRecordRing.create(1 << 20);
   const reader = new StorageRecordReader(ring);
-  publisher.subscribe(new StorageTap(publisher.books, ring));
+  const tap = new StorageTap(publisher.books, ring);
+  publisher.subscribe(tap);
   const sink = new DuckDbSink(path.join(dir, 'ingest.duckdb'));
   await sink.open();
   const decoder = new RecordDecoder(SESSION);
@@ -76,6 +77,7 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
   let last = 0;
   const drain = async (): Promise<void> => {
     const started = performance.now();
+    tap.flush();
     decoder.clear();
     const n = reader.available();
     for (let i = 0; i < n; ) {
@@ -119,6 +121,7 @@ async function publishOnce(view: EngineEventView, count: number, storage: string
     if ((i & 511) === 511) publisher.flush();
   }
   publisher.flush();
+  tap?.flush();
   const seconds = (performance.now() - started) / 1000;
   if (service !== null) {
     await service.flush(publisher.sequence, 600_000);

@@ -86,11 +86,16 @@ export async function startLiveStorage(
   holder.service = service;
   const tap = new StorageTap(publisher.books, ring, { snapshotIntervalMs: s.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
   const unsubscribe = publisher.subscribe(tap);
+  // The tap publishes records to the writer in bunches; this hands over the rest when the feed is quiet.
+  const flushTimer = setInterval(() => tap.flush(), 50);
+  flushTimer.unref();
   let closing: Promise<boolean> | null = null;
   const close = (timeoutMs = 30_000): Promise<boolean> => {
     if (closing === null) {
       closing = (async () => {
         schedule?.stop();
+        clearInterval(flushTimer);
+        tap.flush();
         // A store that never opened cannot be flushed: the next start catches up from the journal.
         const flushed = service.opened ? await service.flush(publisher.sequence, timeoutMs) : false;
         unsubscribe();

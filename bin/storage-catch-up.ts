@@ -36,6 +36,7 @@ export function createCatchUpSource(options: unknown): CatchUpSource {
       const ring = StorageRecordRing.create(1 << 14);
       const records = new StorageRecordReader(ring);
       const drainRecords = (): void => {
+        tap.flush();
         const n = records.available();
         let i = 0;
         while (i < n) {
@@ -46,7 +47,7 @@ export function createCatchUpSource(options: unknown): CatchUpSource {
         }
         records.advance(n);
       };
-      const tap = new StorageTap(publisher.books, ring, {
+      const tap: StorageTap = new StorageTap(publisher.books, ring, {
         snapshotIntervalMs: config.storage.snapshotIntervalMs,
         emitFrom: from,
         emitTo: to,

@@ -125,7 +125,12 @@ export class StorageRecordRing {
     }
     let cap = 64;
     while (cap < slots) cap <<= 1;
-    return new StorageRecordRing(new SharedArrayBuffer(HEADER_BYTES + cap * STORAGE_SLOT_SIZE));
+    const sab = new SharedArrayBuffer(HEADER_BYTES + cap * STORAGE_SLOT_SIZE);
+    // Touch every page now: a fresh buffer is mapped lazily, and first-touch page faults
+    // would otherwise land on the publisher's thread as the tap first fills the ring.
+    const words = new Int32Array(sab);
+    for (let i = 0; i < words.length; i += 1024) words[i] = 0;
+    return new StorageRecordRing(sab);
   }
 
   /** Attaches to a ring made by `create` (the writer thread's side, from workerData). */
@@ -198,6 +203,29 @@ export class StorageRecordWriter {
   /** Drops the records claimed since the last commit (a group that did not fit whole). */
   rollback(): void {
     this.cursor = this.committed;
+  }
+
+  /** The write position (claimed slots so far): a mark to commit or roll back to. */
+  get position(): number {
+    return this.cursor;
+  }
+
+  /** Publishes the records claimed up to `position` (a mark taken earlier), keeping those after it claimed. */
+  commitThrough(position: number): void {
+    if (position === this.committed) return;
+    this.committed = position;
+    Atomics.store(this.ctrl, WRITE, position);
+    if (Atomics.load(this.ctrl, CONSUMER_WAITING) !== 0) Atomics.notify(this.ctrl, WRITE);
+  }
+
+  /** Drops the records claimed after `position` (a mark at or after the last commit). */
+  rollbackTo(position: number): void {
+    this.cursor = position;
+  }
+
+  /** Claimed slots not yet committed. */
+  uncommitted(): number {
+    return (this.cursor - this.committed) | 0;
   }
 
   /** Slots claimed or committed and not yet consumed. */

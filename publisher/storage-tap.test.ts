@@ -50,11 +50,12 @@ function run(orders: number, options: StorageTapOptions = {}, ringSlots = 1 << 1
   const tap = new StorageTap(publisher.books, ring, options);
   publisher.subscribe(tap);
   const records: Rec[] = [];
-  if (drainEvery) publisher.subscribe({ onMessage: () => {}, onBoundary: () => readAll(reader, records) });
+  if (drainEvery) publisher.subscribe({ onMessage: () => {}, onBoundary: () => (tap.flush(), readAll(reader, records)) });
   const day = new SeededDay(config, publisher);
   day.open();
   day.trade(orders, 256);
   day.close();
+  tap.flush();
   readAll(reader, records);
   return { publisher, tap, records, reader };
 }
@@ -105,12 +106,14 @@ describe('StorageTap', () => {
     const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
     const ring = StorageRecordRing.create(1 << 16);
     const reader = new StorageRecordReader(ring);
-    publisher.subscribe(new StorageTap(publisher.books, ring, { snapshotIntervalMs: 100 }));
+    const tap = new StorageTap(publisher.books, ring, { snapshotIntervalMs: 100 });
+    publisher.subscribe(tap);
     let snapshots = 0;
     const times: number[] = [];
     publisher.subscribe({
       onMessage: () => {},
       onBoundary: () => {
+        tap.flush();
         const out: Rec[] = [];
         readAll(reader, out, (v, base) => {
           if (v.u8[base] !== StorageRecordKind.L2) return;
@@ -164,11 +167,12 @@ describe('StorageTap', () => {
     const records: Rec[] = [];
     let boundaries = 0;
     // A slow writer: drains every 2,000th boundary (about 2,200 records into a 1,024-slot ring).
-    publisher.subscribe({ onMessage: () => {}, onBoundary: () => void (++boundaries % 2000 === 0 && readAll(reader, records)) });
+    publisher.subscribe({ onMessage: () => {}, onBoundary: () => void (++boundaries % 2000 === 0 && (tap.flush(), readAll(reader, records))) });
     const day = new SeededDay(config, publisher);
     day.open();
     day.trade(20_000, 256);
     day.close();
+    tap.flush();
     readAll(reader, records);
     expect(tap.overflows).toBeGreaterThan(0);
     const gaps = records.filter((r) => r.kind === StorageRecordKind.Gap).map((r) => Buffer.from(r.bytes, 'hex'));

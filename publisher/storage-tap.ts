@@ -28,6 +28,10 @@ const L2_SLOTS = protocol.L2_SLOTS;
 const DEPTH = protocol.L2_DEPTH;
 const INTERVALS = 6;
 const NS_PER_MS = 1e6;
+/** Slots written before the tap publishes them to the writer at a group's end. */
+const COMMIT_SLOTS = 256;
+/** Feed time after which written records are published at a group's end anyway. */
+const COMMIT_NS = 20e6;
 
 export interface StorageTapOptions {
   /** L2 snapshots of the books that changed, every this many ms of feed time (default 1,000). */
@@ -79,6 +83,9 @@ export class StorageTap implements MarketDataListener {
   /** The first sequence of the group being written (the one after the last boundary). */
   private groupFirst = 1;
   private overflowed = false;
+  /** Write position at the last group end: what flush() publishes and a gap rolls back to. */
+  private boundaryAt: number;
+  private committedNs = 0;
   // Scratch for L2 levels.
   private readonly prices = new Int32Array(DEPTH);
   private readonly shares = new Float64Array(DEPTH);
@@ -99,6 +106,7 @@ export class StorageTap implements MarketDataListener {
     this.emitTo = options.emitTo ?? Number.MAX_SAFE_INTEGER;
     this.onRingFull = options.onRingFull ?? null;
     this.halfRing = ring.capacity >> 1;
+    this.boundaryAt = this.writer.position;
   }
 
   onMessage(sequence: number, m: ItchMessage): void {
@@ -135,8 +143,18 @@ export class StorageTap implements MarketDataListener {
       this.nextSnapshotNs = (Math.floor(this.lastNs / this.intervalNs) + 1) * this.intervalNs;
     }
     if (this.overflowed && this.writer.used() <= this.halfRing) this.closeGap(sequence);
-    this.writer.commit();
     this.groupFirst = sequence + 1;
+    this.boundaryAt = this.writer.position;
+    // Publishing the write position is an atomic store (a full fence): once per COMMIT_SLOTS
+    // slots or COMMIT_NS of feed time, not per group. flush() publishes the rest (a timer,
+    // the end of the day).
+    if (this.writer.uncommitted() >= COMMIT_SLOTS || this.lastNs - this.committedNs >= COMMIT_NS) this.flush();
+  }
+
+  /** Publishes every whole group written so far to the writer (call between engine drains: a timer, the end of the day). */
+  flush(): void {
+    this.writer.commitThrough(this.boundaryAt);
+    this.committedNs = this.lastNs;
   }
 
   // --- records ------------------------------------------------------------------------
@@ -146,7 +164,8 @@ export class StorageTap implements MarketDataListener {
     let base = this.writer.claim(slots);
     if (base >= 0) return base;
     if (this.onRingFull !== null) {
-      this.writer.commit();
+      this.writer.commit(); // a catch-up consumes in this thread: a part of a group is fine
+      this.boundaryAt = this.writer.position;
       this.onRingFull();
       base = this.writer.claim(slots);
       if (base >= 0) return base;
@@ -156,8 +175,9 @@ export class StorageTap implements MarketDataListener {
   }
 
   private openGap(): void {
-    // Drop the half-written group: the writer only ever sees whole groups.
-    this.writer.rollback();
+    // Drop the half-written group (the writer only ever sees whole groups); keep the ones before it.
+    this.writer.rollbackTo(this.boundaryAt);
+    this.flush();
     this.overflowed = true;
     this.overflows++;
     this.gapFrom = Math.max(this.groupFirst, this.emitFrom);

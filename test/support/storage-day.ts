@@ -50,6 +50,7 @@ export async function storeSeededDay(
   day.open();
   day.trade(orders, 256);
   day.close();
+  tap.flush();
   return { publisher, tap, service };
 }
 
@@ -72,5 +73,6 @@ export async function resumeFromJournal(config: TickwireConfig, journalPath: str
   core.start();
   holder.reader.drain(publisher);
   core.close();
+  tap.flush();
   return { publisher, tap, service };
 }
