@@ -15,6 +15,7 @@ import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalReco
 import type { TickwireConfig } from '../config';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
+import { startLiveStorage, type LiveStorage } from './live-storage';
 
 export interface LiveFeed {
   /** The exchange core: in this loop, or on its own thread with `publisher.thread: 'own'`. */
@@ -35,6 +36,8 @@ export interface LiveFeed {
   resent: ResendResult | null;
   journalPath: string;
   sessionDate: string;
+  /** The columnar store's writer, fed by a tap on the publisher (null when storage.engine is off). */
+  storage: LiveStorage | null;
   /** Ends the day (S M, S E, S C, end of session repeated), closes the journal and the lines. Idempotent. */
   endDay(): Promise<void>;
 }
@@ -120,6 +123,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
+  const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate); // before the sim: a restart's replay reaches it too
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
   // What the previous process journaled but may not have sent goes out again.
@@ -140,6 +144,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
       sim = started.sim;
       recovery = started.recovery;
     } catch (err) {
+      await storage?.close();
       await snapshot.close();
       await rewinder.close();
       await archiver?.close();
@@ -176,11 +181,12 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
         .then(() => rewinder.close())
         .then(() => archiver?.close())
         .then(() => snapshot.close())
-        .then(writeMark);
+        .then(writeMark)
+        .then(async () => void (await storage?.close())); // flushes what the publisher sent
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, storage, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */

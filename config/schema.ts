@@ -164,11 +164,43 @@ export const publisherSchema = z.strictObject({
   endOfSessionIntervalMs: int(1, 60_000).default(1000),
 });
 
+/** Persistence: the columnar store, history queries and the end-of-day export (storage/README.md). */
+export const storageSchema = z.strictObject({
+  /** 'duckdb' (embedded, a file at `path`), 'questdb' (a server at `questdb.url`) or 'off'. */
+  engine: z.enum(['duckdb', 'questdb', 'off']).default('duckdb'),
+  /** The DuckDB database file. */
+  path: z.string().min(1).default('data/tickwire.duckdb'),
+  questdb: z
+    .strictObject({
+      /** QuestDB's HTTP endpoint: ILP/HTTP writes and /exec queries. */
+      url: z.url().default('http://127.0.0.1:9000'),
+    })
+    .default({ url: 'http://127.0.0.1:9000' }),
+  /** L2 top-10 snapshots of the books that changed, every this many ms of feed time. */
+  snapshotIntervalMs: int(10, 3_600_000).default(1000),
+  /** 64-byte slots in the ring from the publisher to the writer thread (2^20 = 64 MB, about 4 s at the design peak). */
+  ringSlots: int(1024, 1 << 26).default(1 << 20),
+  /** Records stored per transaction at most. */
+  batchRecords: int(64, 1 << 24).default(1 << 18),
+  /** After a failed open or write, the writer retries this often. */
+  retryMs: int(10, 600_000).default(1000),
+  export: z
+    .strictObject({
+      /** node-cron expression of the end-of-day export ('' for none): 16:05 Monday to Friday. */
+      schedule: z.string().default('5 16 * * 1-5'),
+      timezone: z.string().min(1).default('America/New_York'),
+      /** Where the Parquet files go (Hive partitions date=/symbol= under trades/, candles/, feed_messages/). */
+      outDir: z.string().min(1).default('data/export'),
+    })
+    .default({ schedule: '5 16 * * 1-5', timezone: 'America/New_York', outDir: 'data/export' }),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
   journal: journalSchema.default(journalSchema.parse({})),
   publisher: publisherSchema.default(publisherSchema.parse({})),
+  storage: storageSchema.default(storageSchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;
@@ -176,3 +208,4 @@ export type SimConfig = z.infer<typeof simSchema>;
 export type EngineConfig = z.infer<typeof engineSchema>;
 export type JournalConfig = z.infer<typeof journalSchema>;
 export type OrderMix = z.infer<typeof orderMixSchema>;
+export type StorageConfig = z.infer<typeof storageSchema>;

@@ -40,3 +40,4 @@ export {
 } from './snapshot-server';
 export { SnapshotRefusal, SNAPSHOT_REFUSAL_KINDS, snapshotRefusalName } from './errors';
 export { resendFromStore, type ResendResult } from './store-resender';
+export { StorageTap, type StorageTapOptions } from './storage-tap';

@@ -69,7 +69,7 @@ describe('tickwire command', () => {
     const dir = tmpDir();
     const template = path.join(dir, '{date}.journal');
     const start = () =>
-      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10', ...QUIET_FEED], {
+      spawn(process.execPath, [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10', ...QUIET_FEED], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const runOnce = async (): Promise<{ code: number | null; out: string }> => {
@@ -100,7 +100,7 @@ describe('tickwire command', () => {
   test('run killed with SIGKILL resumes the same session from its journal, with no gap in sequence numbers', async () => {
     const dir = tmpDir();
     const template = path.join(dir, '{date}.journal');
-    const args = [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', 'sim.symbols=10', ...QUIET_FEED];
+    const args = [BIN, 'run', '--rate', '3000', '--set', `journal.path=${template}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10', ...QUIET_FEED];
     const startRun = () => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -110,7 +110,11 @@ describe('tickwire command', () => {
       return { child, exited, output: () => out };
     };
     const first = startRun();
-    await new Promise((r) => setTimeout(r, 2000));
+    // Until the journal holds over 1,000 commands (16-byte header + 56 bytes each): start-up
+    // (storage opening its database first) takes longer on a loaded machine than a fixed sleep.
+    const deadline = Date.now() + 30_000;
+    const journalBytes = (): number => journals(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    while (journalBytes() < 16 + 1200 * 56 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     first.child.kill('SIGKILL');
     await first.exited;
     const file = path.join(dir, journals(dir)[0]);

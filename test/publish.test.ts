@@ -54,7 +54,7 @@ describe('tickwire publish', () => {
         process.execPath,
         [
           BIN, 'publish', '--orders', '5000', '--rate', '5000', '--seed', '3',
-          '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+          '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10',
           '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${a.port}`,
           '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${b.port}`,
           '--set', 'publisher.endOfSessionIntervalMs=100',
@@ -121,7 +121,7 @@ describe('tickwire publish', () => {
       process.execPath,
       [
         BIN, 'publish', '--rate', '3000', '--duration', '6',
-        '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+        '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10',
         '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${lineA.port}`,
         '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', 'publisher.lineB.port=9',
         '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0',
@@ -195,7 +195,7 @@ describe('tickwire publish', () => {
     const [a, b] = [await listen(groups[0]), await listen(groups[1])];
     const args = (extra: string[]): string[] => [
       BIN, 'publish', '--rate', '4000', ...extra,
-      '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+      '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10',
       '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${a.port}`,
       '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${b.port}`,
       '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',

@@ -1,0 +1,241 @@
+// Storage benchmark (issue 7), four parts, one JSON line last:
+//   1. ingest: a seeded sim day (TW_BENCH_EVENTS engine events, 100 symbols) through a
+//      publisher with a storage tap; each time the ring is half full its records are
+//      decoded and written to a DuckDB file in one transaction (appender, data chunks).
+//      Timed: decode + write only. Floor 500,000 rows/s.
+//   2. the publisher pipeline (engine events to packets, as bench:publisher part (a)) with
+//      storage off, then on (tap + the real writer worker thread storing into DuckDB at the
+//      same time, a ring large enough that the tap never overflows), TW_BENCH_RUNS runs
+//      each, alternating; the ratio of the medians. Floor 0.9. Also the tap alone (a ring
+//      nobody drains), which separates the tap's own cost from the writer thread's CPU.
+//   3. export: 10,000,000 trades of one day (100 symbols, generated in SQL) to Parquet with
+//      the manifest. Floor 20 s.
+//   4. candles history: 1m candles of 100 symbols for 20 trading days, 300 random queries
+//      (symbol, resolution 1m/5m/1h/1d, a 1-5 day range); p50 and p99.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { configSchema } from '../config';
+import { nyMidnightUtcMs } from '../book';
+import { ENGINE_EVENT_SIZE, EngineEventView, StorageRecordReader, StorageRecordRing, StorageRecordKind, type EngineEventHandler } from '../protocol';
+import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../publisher';
+import { SeededDay } from '../sim';
+import { DuckDbHistory, DuckDbSink, RecordDecoder, StorageService, ensureSchema, exportDay } from '../storage';
+
+const EVENTS = Number(process.env.TW_BENCH_EVENTS ?? 2_000_000);
+const RUNS = Number(process.env.TW_BENCH_RUNS ?? 3);
+const SEED = Number(process.env.TW_SEED ?? 1);
+const EXPORT_TRADES = Number(process.env.TW_BENCH_EXPORT_TRADES ?? 10_000_000);
+const DATE = '2024-03-08';
+const SESSION = { session: 'TW20240308', sessionDate: DATE, midnightMs: nyMidnightUtcMs(2024, 3, 8) };
+const NO_PACKETS: PacketSink = { sendPacket: () => {} };
+
+class EventRecorder implements EngineEventHandler {
+  words = new Float64Array(1 << 20);
+  count = 0;
+  onEngineEvent(view: EngineEventView, base: number): void {
+    if ((this.count + 1) * 8 > this.words.length) {
+      const grown = new Float64Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    const from = base >> 3;
+    const to = this.count * 8;
+    for (let k = 0; k < 8; k++) this.words[to + k] = view.f64[from + k];
+    this.count++;
+  }
+}
+
+function recordDay(target: number): { view: EngineEventView; count: number } {
+  const config = configSchema.parse({ sim: { seed: SEED, symbols: 100 } });
+  const recorder = new EventRecorder();
+  const day = new SeededDay(config, recorder);
+  day.open();
+  while (recorder.count < target) day.batch(config.sim.batchSize);
+  day.close();
+  return { view: new EngineEventView(recorder.words.buffer, 0, recorder.count * ENGINE_EVENT_SIZE), count: recorder.count };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function ingest(view: EngineEventView, count: number, dir: string): Promise<{ rowsPerSec: number; rows: number; seconds: number }> {
+  const config = configSchema.parse({ sim: { symbols: 100 } });
+  const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+  const ring = StorageRecordRing.create(1 << 20);
+  const reader = new StorageRecordReader(ring);
+  const tap = new StorageTap(publisher.books, ring);
+  publisher.subscribe(tap);
+  const sink = new DuckDbSink(path.join(dir, 'ingest.duckdb'));
+  await sink.open();
+  const decoder = new RecordDecoder(SESSION);
+  let rows = 0;
+  let seconds = 0;
+  let last = 0;
+  const drain = async (): Promise<void> => {
+    const started = performance.now();
+    tap.flush();
+    decoder.clear();
+    const n = reader.available();
+    for (let i = 0; i < n; ) {
+      const base = reader.baseOf(i);
+      const kind = reader.view.u8[base];
+      if (kind !== StorageRecordKind.Pad) {
+        decoder.decode(reader.view, base);
+        last = reader.view.f64[(base >> 3) + 1];
+      }
+      i += reader.view.u8[base + 1];
+    }
+    rows += decoder.rows;
+    await sink.write(decoder, last);
+    reader.advance(n);
+    seconds += (performance.now() - started) / 1000;
+  };
+  for (let i = 0, base = 0; i < count; i++, base += ENGINE_EVENT_SIZE) {
+    publisher.onEngineEvent(view, base);
+    if ((i & 4095) === 4095 && reader.available() > ring.capacity / 2) await drain();
+  }
+  await drain();
+  await sink.close();
+  return { rowsPerSec: Math.round(rows / seconds), rows, seconds };
+}
+
+/** storage: null = off; 'tap' = the tap into a ring nobody drains (its own cost); else a DuckDB file written by the worker meanwhile. */
+async function publishOnce(view: EngineEventView, count: number, storage: string | null): Promise<{ eventsPerSec: number; overflows: number }> {
+  const config = configSchema.parse({ sim: { symbols: 100 }, storage: { path: storage ?? 'unused' } });
+  const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+  let service: StorageService | null = null;
+  let tap: StorageTap | null = null;
+  if (storage !== null) {
+    const ring = StorageRecordRing.create(Math.ceil(count * 1.3) + 4096);
+    if (storage !== 'tap') service = await StorageService.start({ storage: config.storage, session: SESSION, ring });
+    tap = new StorageTap(publisher.books, ring);
+    publisher.subscribe(tap);
+  }
+  const started = performance.now();
+  for (let i = 0, base = 0; i < count; i++, base += ENGINE_EVENT_SIZE) {
+    publisher.onEngineEvent(view, base);
+    if ((i & 511) === 511) publisher.flush();
+  }
+  publisher.flush();
+  tap?.flush();
+  const seconds = (performance.now() - started) / 1000;
+  if (service !== null) {
+    await service.flush(publisher.sequence, 600_000);
+    await service.close();
+  }
+  return { eventsPerSec: Math.round(count / seconds), overflows: tap?.overflows ?? 0 };
+}
+
+async function exportBench(dir: string): Promise<{ seconds: number; bytes: number; files: number; trades: number }> {
+  const file = path.join(dir, 'export.duckdb');
+  const db = await DuckDBInstance.create(file);
+  const con = await db.connect();
+  await ensureSchema(con, file);
+  await con.run(`
+    INSERT INTO trades SELECT DATE '${DATE}', '${SESSION.session}', i + 1, TIMESTAMP '${DATE} 14:30:00' + to_microseconds(i * 2),
+      34200000000000 + i * 2000, 'SYM' || (i % 100), (i % 100) + 1, i * 7, CASE WHEN i % 2 = 0 THEN 'B' ELSE 'S' END,
+      100 + i % 900, 1000000 + (i % 5000) * 100, i + 1
+    FROM range(${EXPORT_TRADES}) t(i)`);
+  const started = performance.now();
+  const manifest = await exportDay(con, DATE, path.join(dir, 'export'));
+  const seconds = (performance.now() - started) / 1000;
+  const files = manifest.tables.trades.files;
+  con.closeSync();
+  db.closeSync();
+  return { seconds, bytes: files.reduce((n, f) => n + f.bytes, 0), files: files.length, trades: manifest.tables.trades.rows };
+}
+
+async function candlesBench(dir: string): Promise<{ p50Ms: number; p99Ms: number; queries: number; candles: number }> {
+  const file = path.join(dir, 'candles.duckdb');
+  const db = await DuckDBInstance.create(file);
+  const con = await db.connect();
+  await ensureSchema(con, file);
+  // 20 weekdays from 2024-03-04, 390 minutes each from 09:30 New York (14:30 UTC before DST, 13:30 after).
+  await con.run(`
+    INSERT INTO candles
+    SELECT d::DATE, 'TW', 0, 'SYM' || s, s + 1, '1m',
+      d + INTERVAL (CASE WHEN d < DATE '2024-03-10' THEN 14 ELSE 13 END) HOUR + INTERVAL 30 MINUTE + to_minutes(m),
+      1000000 + m, 1000100 + m, 999900 + m, 1000050 + m, 1000 + m, 10, 1000025.0
+    FROM range(100) a(s), (SELECT unnest(generate_series(DATE '2024-03-04', DATE '2024-03-29', INTERVAL 1 DAY)) AS d) days, range(390) b(m)
+    WHERE dayofweek(d) BETWEEN 1 AND 5`);
+  const candles = Number((await con.runAndReadAll('SELECT count(*) FROM candles')).getRows()[0][0]);
+  const history = new DuckDbHistory(con);
+  let x = SEED || 1;
+  const rand = (n: number): number => {
+    x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return (x >>> 0) % n;
+  };
+  const resolutions = [60, 300, 3600, 86_400];
+  const times: number[] = [];
+  const first = Date.UTC(2024, 2, 4);
+  for (let q = 0; q < 320; q++) {
+    const start = first + rand(20) * 86_400_000;
+    const started = performance.now();
+    await history.candles({ symbol: `SYM${rand(100)}`, resolution: resolutions[rand(4)], startMs: start, endMs: start + (1 + rand(5)) * 86_400_000, limit: 10_000 });
+    if (q >= 20) times.push(performance.now() - started); // the first 20 warm up
+  }
+  con.closeSync();
+  db.closeSync();
+  times.sort((a, b) => a - b);
+  const pick = (p: number): number => Math.round(times[Math.min(times.length - 1, Math.floor(p * times.length))] * 100) / 100;
+  return { p50Ms: pick(0.5), p99Ms: pick(0.99), queries: times.length, candles };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-storage-'));
+  try {
+    const { view, count } = recordDay(EVENTS);
+    const ing = await ingest(view, count, dir);
+    const off: number[] = [];
+    const on: number[] = [];
+    const tapOnly: number[] = [];
+    let overflows = 0;
+    for (let r = 0; r < RUNS; r++) {
+      off.push((await publishOnce(view, count, null)).eventsPerSec);
+      tapOnly.push((await publishOnce(view, count, 'tap')).eventsPerSec);
+      const db = path.join(dir, `on-${r}.duckdb`);
+      const run = await publishOnce(view, count, db);
+      on.push(run.eventsPerSec);
+      overflows += run.overflows;
+    }
+    const exp = await exportBench(dir);
+    const cq = await candlesBench(dir);
+    const figures = {
+      bench: 'storage',
+      events: count,
+      ingestRowsPerSec: ing.rowsPerSec,
+      ingestRows: ing.rows,
+      publisherEventsPerSecOff: median(off),
+      publisherEventsPerSecOn: median(on),
+      storageOnOffRatio: Math.round((median(on) / median(off)) * 1000) / 1000,
+      publisherEventsPerSecTapOnly: median(tapOnly),
+      tapOnlyOffRatio: Math.round((median(tapOnly) / median(off)) * 1000) / 1000,
+      loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
+      tapOverflows: overflows,
+      exportTrades: exp.trades,
+      exportSeconds: Math.round(exp.seconds * 100) / 100,
+      exportParquetBytes: exp.bytes,
+      exportFiles: exp.files,
+      candlesQueryP50Ms: cq.p50Ms,
+      candlesQueryP99Ms: cq.p99Ms,
+      candlesQueries: cq.queries,
+      candlesStored: cq.candles,
+      runs: RUNS,
+      seed: SEED,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+    };
+    process.stdout.write(JSON.stringify(figures) + '\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+// Storage's catch-up source (storage/catch-up-source.ts): the journal, the source of
+// truth, replayed read-only through a fresh matching engine and a muted FeedPublisher with
+// a storage tap limited to the wanted range. Replay is deterministic (the same journal
+// gives the same engine events, feed sequence numbers, books, candles and snapshot times),
+// so the records are exactly those the live tap wrote or would have written. Loaded by
+// path in the storage worker thread (storage/ may not import sim/ or publisher/).
+//
+// Each call replays from the start of the journal and stops once the range is covered:
+// simple and always correct; a gap near the end of a long day costs a replay of the day
+// (about 1M engine events/s).
+import type { TickwireConfig } from '../config';
+import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../publisher';
+import { EngineEventRingReader, StorageRecordReader, StorageRecordRing } from '../protocol';
+import { ExchangeCore, readJournal } from '../sim';
+import { StorageError, StorageErrorCode, type CatchUpSource } from '../storage';
+
+export interface JournalCatchUpOptions {
+  config: TickwireConfig;
+  journalPath: string;
+  sessionDate: string;
+}
+
+/** Packets of a replay go nowhere: only the books and the tap matter. */
+const NO_PACKETS: PacketSink = { sendPacket: () => {} };
+
+/** Thrown inside the journal reader to stop once the range is covered. */
+class Covered extends Error {}
+
+export function createCatchUpSource(options: unknown): CatchUpSource {
+  const o = options as JournalCatchUpOptions;
+  return {
+    replay(from, to, onRecord) {
+      if (o.journalPath === '') throw new StorageError(StorageErrorCode.CatchUp, 'no journal (journal.path is empty): sequences that missed the ring cannot be re-derived');
+      const config = o.config;
+      const publisher = new FeedPublisher({ ...feedPublisherOptions(config, o.sessionDate, NO_PACKETS), storeCapacity: 1024 });
+      const ring = StorageRecordRing.create(1 << 14);
+      const records = new StorageRecordReader(ring);
+      const drainRecords = (): void => {
+        tap.flush();
+        const n = records.available();
+        let i = 0;
+        while (i < n) {
+          const base = records.baseOf(i);
+          const slots = records.view.u8[base + 1];
+          if (records.view.u8[base] !== 0) onRecord(records.view, base);
+          i += slots;
+        }
+        records.advance(n);
+      };
+      const tap: StorageTap = new StorageTap(publisher.books, ring, {
+        snapshotIntervalMs: config.storage.snapshotIntervalMs,
+        emitFrom: from,
+        emitTo: to,
+        onRingFull: drainRecords,
+      });
+      publisher.subscribe(tap);
+      const holder: { events: EngineEventRingReader | null } = { events: null };
+      const core = new ExchangeCore({
+        symbols: config.sim.symbols,
+        engine: config.engine,
+        journal: { ...config.journal, path: '' },
+        clock: null,
+        ringFullPolicy: { onRingFull: () => holder.events?.drain(publisher) },
+      });
+      const events = new EngineEventRingReader(core.ring);
+      holder.events = events;
+      const engine = core.engine;
+      let commands = 0;
+      try {
+        readJournal(
+          o.journalPath,
+          (cmds, base) => {
+            engine.apply(cmds, base);
+            if ((++commands & 255) === 0) {
+              engine.publish();
+              events.drain(publisher);
+              drainRecords();
+              if (publisher.sequence >= to) throw new Covered();
+            }
+          },
+          { repair: false },
+        );
+      } catch (err) {
+        if (!(err instanceof Covered)) throw err;
+      }
+      engine.publish();
+      events.drain(publisher);
+      drainRecords();
+      if (publisher.sequence < to) {
+        throw new StorageError(StorageErrorCode.CatchUp, `the journal ${o.journalPath} reaches sequence ${publisher.sequence}, short of ${to} (not yet written?)`);
+      }
+    },
+  };
+}

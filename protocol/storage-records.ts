@@ -1,0 +1,302 @@
+// Storage records: what the publisher's storage tap hands the storage writer thread, in
+// 64-byte slots of a single-producer single-consumer ring on a SharedArrayBuffer (the
+// pattern of engine-event-ring.ts). A record is one slot, or several contiguous slots
+// (an L2 snapshot). Little-endian host order: the ring never leaves the machine.
+//
+// Every record carries a feed sequence number, its tag: a message's own, a candle close's
+// the message that closed it, a snapshot's the last message applied before it. Tags never
+// decrease along the ring, and the producer publishes whole event groups only, so "all
+// records with tag <= S" is a consistent cut the writer can store and resume after.
+//
+// Message (kind 1), one slot:
+//   0 u8 kind | 1 u8 slots | 2 u8 ITCH type | 3 u8 side ('B'/'S', 0) | 4 u16 locate
+//   6 u8 code (S event code, H trading state, C printable) | 7 u8 flags (bit 0: a print)
+//   8 f64 sequence | 16 f64 timestampNs (ITCH, since New York midnight)
+//   24 u32 stockHi | 28 u32 stockLo (ITCH stock words, big-endian ASCII as read, space padded)
+//   32 f64 order ref | 40 f64 new ref (U) | 48 f64 match number | 56 u32 shares
+//   60 u32 price (A/F/U/P order price; C execution price; E the print's price from the book)
+// Candle (kind 2), one slot:
+//   2 u8 interval index (CANDLE_INTERVAL_CODES) | 4 u16 locate | 8 f64 tag
+//   16 u32 start (UTC minutes since the epoch) | 20 u32 trades | 24/28 stock words
+//   32 f64 volume | 40 f64 vwap (fractional Price(4)) | 48 u32 open | 52 high | 56 low | 60 close
+// L2 snapshot (kind 3), L2_SLOTS slots:
+//   2 u8 bid levels | 3 u8 ask levels | 4 u16 locate | 8 f64 tag | 16 f64 timestampNs
+//   24/28 stock words | 32 u32 bid prices x10 | 72 ask prices x10 | 112 u32 bid orders x10
+//   152 ask orders x10 | 192 f64 bid shares x10 | 272 f64 ask shares x10
+// Gap (kind 4), one slot: 8 f64 first sequence | 16 f64 last sequence not in the ring (the
+//   producer overflowed; the writer fills them from the journal).
+// Pad (kind 0): fills the slots up to the ring's end when a multi-slot record would wrap.
+
+export const STORAGE_SLOT_SIZE = 64;
+export const L2_DEPTH = 10;
+export const L2_SLOTS = 6;
+
+export const StorageRecordKind = { Pad: 0, Message: 1, Candle: 2, L2: 3, Gap: 4 } as const;
+
+/** Candle intervals by the index a candle record carries (book/candles.ts CANDLE_INTERVALS order). */
+export const CANDLE_INTERVAL_CODES = ['1m', '5m', '1h', '1d', '1w', '1M'] as const;
+
+export const RecordField = {
+  kind: 0,
+  slots: 1,
+  type: 2,
+  side: 3,
+  locate: 4,
+  code: 6,
+  flags: 7,
+  sequence: 8,
+  timestampNs: 16,
+  stockHi: 24,
+  stockLo: 28,
+  orderRef: 32,
+  newRef: 40,
+  matchNumber: 48,
+  shares: 56,
+  price: 60,
+} as const;
+
+export const CandleField = {
+  interval: 2,
+  startMinute: 16,
+  trades: 20,
+  volume: 32,
+  vwap: 40,
+  open: 48,
+  high: 52,
+  low: 56,
+  close: 60,
+} as const;
+
+export const L2Field = {
+  bidLevels: 2,
+  askLevels: 3,
+  bidPrices: 32,
+  askPrices: 72,
+  bidOrders: 112,
+  askOrders: 152,
+  bidShares: 192,
+  askShares: 272,
+} as const;
+
+export const GapField = { from: 8, to: 16 } as const;
+
+/** Flag bit of a message record: the book printed a trade for it. */
+export const RECORD_FLAG_PRINT = 1;
+
+const HEADER_BYTES = 256;
+// Producer and consumer cells on different cache lines (as engine-event-ring.ts).
+const WRITE = 0;
+const READ = 16;
+const CONSUMER_WAITING = 32;
+
+// Atomics.waitAsync is in Node 16+ but in TypeScript's lib only from ES2024.
+type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs: number) => { async: boolean; value: Promise<string> | string };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/** Typed views over a buffer of storage records; `base` is a record's byte offset. */
+export class StorageRecordView {
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+  readonly u32: Uint32Array;
+  readonly f64: Float64Array;
+  readonly byteLength: number;
+
+  constructor(buffer: ArrayBufferLike, byteOffset: number, byteLength: number) {
+    this.u8 = new Uint8Array(buffer, byteOffset, byteLength);
+    this.u16 = new Uint16Array(buffer, byteOffset, byteLength >> 1);
+    this.u32 = new Uint32Array(buffer, byteOffset, byteLength >> 2);
+    this.f64 = new Float64Array(buffer, byteOffset, byteLength >> 3);
+    this.byteLength = byteLength;
+  }
+}
+
+export class StorageRecordRing {
+  readonly sab: SharedArrayBuffer;
+  /** Slots in the ring (a power of two). */
+  readonly capacity: number;
+  readonly mask: number;
+  readonly ctrl: Int32Array;
+  readonly view: StorageRecordView;
+
+  /** A ring of `slots` 64-byte slots (rounded up to a power of two, at least 64). */
+  static create(slots: number): StorageRecordRing {
+    if (!Number.isInteger(slots) || slots < 1 || slots > 1 << 26) {
+      throw new RangeError(`storage ring slots must be an integer in 1..${1 << 26}, got ${slots}`);
+    }
+    let cap = 64;
+    while (cap < slots) cap <<= 1;
+    const sab = new SharedArrayBuffer(HEADER_BYTES + cap * STORAGE_SLOT_SIZE);
+    // Touch every page now: a fresh buffer is mapped lazily, and first-touch page faults
+    // would otherwise land on the publisher's thread as the tap first fills the ring.
+    const words = new Int32Array(sab);
+    for (let i = 0; i < words.length; i += 1024) words[i] = 0;
+    return new StorageRecordRing(sab);
+  }
+
+  /** Attaches to a ring made by `create` (the writer thread's side, from workerData). */
+  constructor(sab: SharedArrayBuffer) {
+    const cap = (sab.byteLength - HEADER_BYTES) / STORAGE_SLOT_SIZE;
+    if (!Number.isInteger(cap) || cap < 64 || (cap & (cap - 1)) !== 0) throw new RangeError('not a storage record ring buffer');
+    this.sab = sab;
+    this.capacity = cap;
+    this.mask = cap - 1;
+    this.ctrl = new Int32Array(sab, 0, HEADER_BYTES >> 2);
+    this.view = new StorageRecordView(sab, HEADER_BYTES, cap * STORAGE_SLOT_SIZE);
+  }
+}
+
+/**
+ * The producer side. Never waits: `claim` returns -1 when the record does not fit, and the
+ * caller decides (the live tap stops and records a gap; a catch-up drains and retries).
+ */
+export class StorageRecordWriter {
+  readonly ring: StorageRecordRing;
+  readonly view: StorageRecordView;
+  private readonly ctrl: Int32Array;
+  private readonly mask: number;
+  private readonly capacity: number;
+  private cursor: number;
+  private committed: number;
+  private readSeen: number;
+
+  constructor(ring: StorageRecordRing) {
+    this.ring = ring;
+    this.view = ring.view;
+    this.ctrl = ring.ctrl;
+    this.mask = ring.mask;
+    this.capacity = ring.capacity;
+    this.committed = Atomics.load(this.ctrl, WRITE);
+    this.cursor = this.committed;
+    this.readSeen = Atomics.load(this.ctrl, READ);
+  }
+
+  /** Claims `slots` contiguous slots; returns the byte offset in `view`, or -1 if they do not fit. */
+  claim(slots: number): number {
+    let at = this.cursor & this.mask;
+    const pad = at + slots > this.capacity ? this.capacity - at : 0;
+    const need = pad + slots;
+    if (((this.cursor - this.readSeen) | 0) + need > this.capacity) {
+      this.readSeen = Atomics.load(this.ctrl, READ);
+      if (((this.cursor - this.readSeen) | 0) + need > this.capacity) return -1;
+    }
+    if (pad > 0) {
+      const base = at * STORAGE_SLOT_SIZE;
+      this.view.u8[base] = StorageRecordKind.Pad;
+      this.view.u8[base + 1] = pad; // pad < 64 (L2_SLOTS): fits a byte
+      this.cursor = (this.cursor + pad) | 0;
+      at = 0;
+    }
+    this.cursor = (this.cursor + slots) | 0;
+    const base = at * STORAGE_SLOT_SIZE;
+    this.view.u8[base + 1] = slots;
+    return base;
+  }
+
+  /** Publishes every claimed record to the consumer. */
+  commit(): void {
+    if (this.cursor === this.committed) return;
+    this.committed = this.cursor;
+    Atomics.store(this.ctrl, WRITE, this.committed);
+    if (Atomics.load(this.ctrl, CONSUMER_WAITING) !== 0) Atomics.notify(this.ctrl, WRITE);
+  }
+
+  /** Drops the records claimed since the last commit (a group that did not fit whole). */
+  rollback(): void {
+    this.cursor = this.committed;
+  }
+
+  /** The write position (claimed slots so far): a mark to commit or roll back to. */
+  get position(): number {
+    return this.cursor;
+  }
+
+  /** Publishes the records claimed up to `position` (a mark taken earlier), keeping those after it claimed. */
+  commitThrough(position: number): void {
+    if (position === this.committed) return;
+    this.committed = position;
+    Atomics.store(this.ctrl, WRITE, position);
+    if (Atomics.load(this.ctrl, CONSUMER_WAITING) !== 0) Atomics.notify(this.ctrl, WRITE);
+  }
+
+  /** Drops the records claimed after `position` (a mark at or after the last commit). */
+  rollbackTo(position: number): void {
+    this.cursor = position;
+  }
+
+  /** Claimed slots not yet committed. */
+  uncommitted(): number {
+    return (this.cursor - this.committed) | 0;
+  }
+
+  /** Slots claimed or committed and not yet consumed. */
+  used(): number {
+    this.readSeen = Atomics.load(this.ctrl, READ);
+    return (this.cursor - this.readSeen) | 0;
+  }
+}
+
+/** The consumer side: reads committed records in place, then releases them. */
+export class StorageRecordReader {
+  readonly ring: StorageRecordRing;
+  readonly view: StorageRecordView;
+  private readonly ctrl: Int32Array;
+  private readonly mask: number;
+  private read: number;
+
+  constructor(ring: StorageRecordRing) {
+    this.ring = ring;
+    this.view = ring.view;
+    this.ctrl = ring.ctrl;
+    this.mask = ring.mask;
+    this.read = Atomics.load(this.ctrl, READ);
+  }
+
+  /** Committed slots not yet consumed. */
+  available(): number {
+    return (Atomics.load(this.ctrl, WRITE) - this.read) | 0;
+  }
+
+  /** Byte offset of the slot `i` slots past the read position. */
+  baseOf(i: number): number {
+    return ((this.read + i) & this.mask) * STORAGE_SLOT_SIZE;
+  }
+
+  /** Releases `slots` slots to the producer. */
+  advance(slots: number): void {
+    this.read = (this.read + slots) | 0;
+    Atomics.store(this.ctrl, READ, this.read);
+  }
+
+  /** Blocks (worker threads only) until records are committed or `timeoutMs` passes. */
+  waitForRecords(timeoutMs: number): boolean {
+    if (this.available() > 0) return true;
+    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
+    const seen = this.read;
+    if (Atomics.load(this.ctrl, WRITE) === seen) Atomics.wait(this.ctrl, WRITE, seen, timeoutMs);
+    Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
+    return this.available() > 0;
+  }
+
+  /** As waitForRecords, without blocking the thread's event loop (the writer awaits its database meanwhile). */
+  async waitForRecordsAsync(timeoutMs: number): Promise<boolean> {
+    if (this.available() > 0) return true;
+    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
+    const seen = this.read;
+    if (Atomics.load(this.ctrl, WRITE) === seen) {
+      const w = waitAsync(this.ctrl, WRITE, seen, timeoutMs);
+      if (w.async) await w.value;
+    }
+    Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
+    return this.available() > 0;
+  }
+}
+
+/** The 8 ASCII bytes of two ITCH stock words without the padding (allocates). */
+export function stockFromWords(hi: number, lo: number): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    const c = (i < 4 ? hi >>> (24 - 8 * i) : lo >>> (24 - 8 * (i - 4))) & 0xff;
+    if (c !== 0x20 && c !== 0) s += String.fromCharCode(c);
+  }
+  return s;
+}

@@ -1,0 +1,245 @@
+// The DuckDB sink: one database file, the four tables, and tw_streams (the last stored
+// sequence of each session), written in one transaction per batch: rows through
+// appenders fed whole data chunks (columns copied from the RowBatch's typed arrays, no
+// value object per cell), then the session's last sequence, then COMMIT. A crash before
+// COMMIT leaves neither, so a restarted writer resumes exactly after the last commit.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as bindings from '@duckdb/node-bindings';
+import { BIGINT, DATE, DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { StorageError, StorageErrorCode, messageOf } from './errors';
+import type { LiveOrder, RecordDecoder } from './record-decoder';
+import type { TableBatch } from './row-batch';
+import { DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
+import type { StorageSink } from './storage-sink';
+
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+const CHUNK_ROWS = 2048;
+const TWO32 = 4294967296;
+
+const TYPES: Record<ColumnKind, DuckDBType> = { int: INTEGER, long: BIGINT, double: DOUBLE, timestamp: TIMESTAMP, date: DATE, text: VARCHAR };
+const BYTES: Record<ColumnKind, number> = { int: 4, long: 8, double: 8, timestamp: 8, date: 4, text: 16 };
+
+/**
+ * Schema migrations: MIGRATIONS[v] takes a file from version v to v + 1. Version 1 is the
+ * first released layout, so there are none yet; a file of an unknown older version is
+ * refused with what to do.
+ */
+const MIGRATIONS: Record<number, readonly string[]> = {};
+
+export function duckdbDdl(): string[] {
+  const out = [
+    'CREATE TABLE IF NOT EXISTS tw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)',
+    'CREATE TABLE IF NOT EXISTS tw_streams (session VARCHAR PRIMARY KEY, session_date DATE, last_sequence BIGINT, updated_at TIMESTAMP)',
+  ];
+  for (const t of TABLES) out.push(`CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.map((c) => `${c.name} ${DUCKDB_TYPES[c.kind]}`).join(', ')})`);
+  return out;
+}
+
+/** Opens (creating its directory) or fails with TW_ERR_STORAGE_OPEN naming the path. */
+export async function openDuckDb(file: string, readOnly = false): Promise<DuckDBInstance> {
+  try {
+    if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (readOnly && !fs.existsSync(file)) throw new Error('no such file');
+    return await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (err) {
+    throw new StorageError(
+      StorageErrorCode.Open,
+      `cannot open the DuckDB database ${file}: ${messageOf(err)}. Check the directory exists and is writable and that no other tickwire process has it open (storage.path)`,
+    );
+  }
+}
+
+/** Creates the schema in a new file, checks (or migrates) an existing one. */
+export async function ensureSchema(con: DuckDBConnection, file: string, readOnly = false): Promise<void> {
+  const tables = new Set((await con.runAndReadAll('SELECT table_name FROM information_schema.tables')).getRows().map((r) => String(r[0])));
+  const ours = TABLES.filter((t) => tables.has(t.name)).map((t) => t.name);
+  if (!tables.has('tw_meta')) {
+    if (ours.length > 0) {
+      throw new StorageError(
+        StorageErrorCode.Schema,
+        `${file} has tables (${ours.join(', ')}) but no schema version: it was written by a Tickwire before versioned storage (schema version 0). This build writes version ${SCHEMA_VERSION} and cannot migrate it; move the file aside (or export what you need from it) and start again`,
+      );
+    }
+    if (readOnly) throw new StorageError(StorageErrorCode.Schema, `${file} is not a Tickwire store (no tw_meta table): check storage.path`);
+    for (const ddl of duckdbDdl()) await con.run(ddl);
+    await con.run(`INSERT INTO tw_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    return;
+  }
+  const rows = (await con.runAndReadAll("SELECT value FROM tw_meta WHERE key = 'schema_version'")).getRows();
+  let version = rows.length > 0 ? Number(rows[0][0]) : 0;
+  if (!Number.isInteger(version)) version = 0;
+  if (version > SCHEMA_VERSION) {
+    throw new StorageError(
+      StorageErrorCode.Schema,
+      `${file} has schema version ${version}, newer than this build's ${SCHEMA_VERSION}: run a newer Tickwire, or point storage.path at another file`,
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    const steps = MIGRATIONS[version];
+    if (steps === undefined || readOnly) {
+      throw new StorageError(
+        StorageErrorCode.Schema,
+        `${file} has schema version ${version} and this build (version ${SCHEMA_VERSION}) has no migration from it: move the file aside (or export what you need from it) and start again`,
+      );
+    }
+    await con.run('BEGIN TRANSACTION');
+    for (const s of steps) await con.run(s);
+    await con.run(`UPDATE tw_meta SET value = '${version + 1}' WHERE key = 'schema_version'`);
+    await con.run('COMMIT');
+    version++;
+  }
+  if (!readOnly) for (const ddl of duckdbDdl()) await con.run(ddl); // tables added in this version
+  for (const t of TABLES) {
+    const have = new Set(
+      (await con.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${t.name}'`)).getRows().map((r) => String(r[0])),
+    );
+    const missing = t.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+    if (missing.length > 0) {
+      throw new StorageError(StorageErrorCode.Schema, `${file}: table ${t.name} lacks columns ${missing.join(', ')} of schema version ${SCHEMA_VERSION}; the file is damaged or from another program: move it aside`);
+    }
+  }
+}
+
+/** Copies a TableBatch into DuckDB data chunks and appends them. */
+class ChunkAppender {
+  private readonly table: TableDef;
+  private readonly chunk: DuckDBDataChunk;
+  private readonly scratch = new Uint32Array(CHUNK_ROWS * 2);
+
+  constructor(table: TableDef) {
+    this.table = table;
+    this.chunk = DuckDBDataChunk.create(table.columns.map((c) => TYPES[c.kind]));
+  }
+
+  async append(con: DuckDBConnection, batch: TableBatch): Promise<void> {
+    if (batch.rows === 0) return;
+    const appender = await con.createAppender(this.table.name);
+    try {
+      const raw = this.chunk.chunk;
+      const cols = this.table.columns;
+      for (let from = 0; from < batch.rows; from += CHUNK_ROWS) {
+        const n = Math.min(CHUNK_ROWS, batch.rows - from);
+        bindings.data_chunk_reset(raw);
+        bindings.data_chunk_set_size(raw, n);
+        for (let i = 0; i < cols.length; i++) {
+          const kind = cols[i].kind;
+          const vector = bindings.data_chunk_get_vector(raw, i);
+          const col = batch.columns[i];
+          if (kind === 'long' || kind === 'timestamp') {
+            // int64 from exact JS integers (< 2^53), little-endian halves.
+            const src = col as Float64Array;
+            const out = this.scratch;
+            for (let r = 0; r < n; r++) {
+              const v = src[from + r];
+              const lo = v % TWO32;
+              out[2 * r] = lo;
+              out[2 * r + 1] = (v - lo) / TWO32;
+            }
+            bindings.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, 0, n * 8);
+          } else {
+            const width = BYTES[kind];
+            bindings.copy_data_to_vector(vector, 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
+          }
+        }
+        appender.appendDataChunk(this.chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+}
+
+export interface DuckDbSinkOptions {
+  /** Test seam: awaited after the rows are appended and before COMMIT (a crash test kills the process here). */
+  beforeCommit?: (() => Promise<void>) | null;
+}
+
+export class DuckDbSink implements StorageSink {
+  readonly engine = 'duckdb';
+  readonly file: string;
+  private instance: DuckDBInstance | null = null;
+  private con: DuckDBConnection | null = null;
+  private readonly appenders = TABLES.map((t) => new ChunkAppender(t));
+  private readonly beforeCommit: (() => Promise<void>) | null;
+
+  constructor(file: string, options: DuckDbSinkOptions = {}) {
+    this.file = file;
+    this.beforeCommit = options.beforeCommit ?? null;
+  }
+
+  /** The open database (for queries and the export on other connections). */
+  get database(): DuckDBInstance | null {
+    return this.instance;
+  }
+
+  async open(): Promise<void> {
+    if (this.con !== null) return;
+    const instance = await openDuckDb(this.file);
+    try {
+      const con = await instance.connect();
+      await ensureSchema(con, this.file);
+      this.instance = instance;
+      this.con = con;
+    } catch (err) {
+      instance.closeSync();
+      throw err instanceof StorageError ? err : new StorageError(StorageErrorCode.Open, `${this.file}: ${messageOf(err)}`);
+    }
+  }
+
+  async lastSequence(session: string): Promise<number> {
+    const rows = (await this.connection().runAndReadAll('SELECT last_sequence FROM tw_streams WHERE session = $1', [session])).getRows();
+    return rows.length > 0 ? Number(rows[0][0]) : 0;
+  }
+
+  async liveOrders(session: string): Promise<LiveOrder[]> {
+    // Orders added (A, F, or U's new ref), less what E, C and X took, not deleted or replaced.
+    const sql = `
+      WITH adds AS (
+        SELECT order_ref AS ref, side, shares FROM feed_messages WHERE session = $1 AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref, side, shares FROM feed_messages WHERE session = $1 AND type = 'U'),
+      taken AS (SELECT order_ref AS ref, sum(shares) AS shares FROM feed_messages WHERE session = $1 AND type IN ('E', 'C', 'X') GROUP BY 1),
+      gone AS (SELECT order_ref AS ref FROM feed_messages WHERE session = $1 AND type IN ('D', 'U'))
+      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) AS left
+      FROM adds a LEFT JOIN taken t USING (ref) ANTI JOIN gone g USING (ref)
+      WHERE a.shares - coalesce(t.shares, 0) > 0`;
+    const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
+    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]) }));
+  }
+
+  async write(batch: RecordDecoder, lastSequence: number): Promise<void> {
+    const con = this.connection();
+    const s = batch.storageSession;
+    try {
+      await con.run('BEGIN TRANSACTION');
+      await this.appenders[0].append(con, batch.messages);
+      await this.appenders[1].append(con, batch.trades);
+      await this.appenders[2].append(con, batch.candles);
+      await this.appenders[3].append(con, batch.snapshots);
+      await con.run('INSERT OR REPLACE INTO tw_streams VALUES ($1, $2::DATE, $3, now()::TIMESTAMP)', [s.session, s.sessionDate, lastSequence]);
+      if (this.beforeCommit !== null) await this.beforeCommit();
+      await con.run('COMMIT');
+    } catch (err) {
+      try {
+        await con.run('ROLLBACK');
+      } catch {
+        // the transaction may already be aborted
+      }
+      throw new StorageError(StorageErrorCode.Write, `writing ${batch.rows} rows through sequence ${lastSequence} to ${this.file}: ${messageOf(err)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.con !== null) this.con.closeSync();
+    if (this.instance !== null) this.instance.closeSync();
+    this.con = null;
+    this.instance = null;
+  }
+
+  private connection(): DuckDBConnection {
+    if (this.con === null) throw new StorageError(StorageErrorCode.Unavailable, `${this.file} is not open`);
+    return this.con;
+  }
+}

@@ -1,0 +1,155 @@
+// History queries: what the HTTP API asks storage for ranges older than the publisher's
+// rings. Times are epoch ms (UTC), prices Price(4) integers; the HTTP layer formats.
+import { StorageError, StorageErrorCode } from './errors';
+
+/** Candle resolutions: seconds dividing an hour (60, 300, 900, 1800, 3600...), a day (86,400), a week (604,800), or a calendar month. */
+export type Resolution = number | '1M';
+
+export interface CandlesQuery {
+  symbol: string;
+  resolution: Resolution;
+  /** Buckets starting at or after this time... */
+  startMs: number;
+  /** ...and before this one. */
+  endMs: number;
+  /** At most this many buckets: the latest ones in the range (default 1,000, at most 10,000). */
+  limit?: number;
+}
+
+export interface HistoryCandle {
+  /** Start of the bucket, UTC ms (New York calendar for days, weeks and months). */
+  startMs: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades: number;
+  /** Fractional Price(4). */
+  vwap: number;
+}
+
+export interface ExecutionsQuery {
+  symbol: string;
+  /** Only executions of this order ref. */
+  orderRef?: number;
+  startMs: number;
+  endMs: number;
+  /** At most this many, oldest first (default 1,000, at most 100,000). */
+  limit?: number;
+}
+
+export interface Execution {
+  timeMs: number;
+  /** ITCH timestamp: ns since New York midnight of the session date. */
+  timestampNs: number;
+  session: string;
+  sequence: number;
+  symbol: string;
+  /** The resting order executed. */
+  orderRef: number;
+  /** The resting order's side ('B' or 'S'; '' if the order was not seen added). */
+  side: string;
+  shares: number;
+  price: number;
+  matchNumber: number;
+}
+
+export interface L2Query {
+  symbol: string;
+  /** The book as of this time: the nearest snapshot at or before it. */
+  timeMs: number;
+  /** Levels per side, 1..10 (default 10). */
+  depth?: number;
+}
+
+export interface L2Level {
+  price: number;
+  shares: number;
+  orders: number;
+}
+
+export interface L2Snapshot {
+  symbol: string;
+  session: string;
+  /** The book after this feed sequence. */
+  sequence: number;
+  /** When the snapshot was taken (the timestamp of the last message applied), UTC ms. */
+  timeMs: number;
+  timestampNs: number;
+  /** Best first. */
+  bids: L2Level[];
+  asks: L2Level[];
+}
+
+/** Storage's history, as the HTTP API calls it (DuckDB or QuestDB behind it). */
+export interface HistoryQueries {
+  candles(query: CandlesQuery): Promise<HistoryCandle[]>;
+  executions(query: ExecutionsQuery): Promise<Execution[]>;
+  /** Null when no snapshot of the symbol exists at or before the time. */
+  l2At(query: L2Query): Promise<L2Snapshot | null>;
+}
+
+const SYMBOL = /^[\x21-\x7e]{1,8}$/;
+
+function bad(message: string): never {
+  throw new StorageError(StorageErrorCode.BadQuery, message);
+}
+
+export function checkSymbol(symbol: unknown): string {
+  if (typeof symbol !== 'string' || !SYMBOL.test(symbol)) bad(`symbol must be 1 to 8 printable ASCII characters, got ${JSON.stringify(symbol)}`);
+  return symbol;
+}
+
+export function checkRange(startMs: unknown, endMs: unknown): void {
+  if (typeof startMs !== 'number' || !Number.isSafeInteger(startMs) || startMs < 0) bad(`startTime must be epoch ms (an integer >= 0), got ${String(startMs)}`);
+  if (typeof endMs !== 'number' || !Number.isSafeInteger(endMs) || endMs < 0) bad(`endTime must be epoch ms (an integer >= 0), got ${String(endMs)}`);
+  if (endMs <= startMs) bad(`endTime (${endMs}) must be after startTime (${startMs})`);
+}
+
+export function checkLimit(limit: unknown, fallback: number, max: number): number {
+  if (limit === undefined) return fallback;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) bad(`limit must be an integer in 1..${max}, got ${String(limit)}`);
+  return limit;
+}
+
+/** 'intraday' (seconds dividing an hour), 'day', 'week' or 'month', or TW_ERR_STORAGE_BAD_QUERY. */
+export function resolutionKind(resolution: unknown): 'intraday' | 'day' | 'week' | 'month' {
+  if (resolution === '1M') return 'month';
+  if (resolution === 86_400) return 'day';
+  if (resolution === 604_800) return 'week';
+  if (typeof resolution === 'number' && Number.isInteger(resolution) && resolution >= 60 && resolution % 60 === 0 && 3600 % resolution === 0) return 'intraday';
+  return bad(`resolution must be seconds dividing an hour (60, 300, 900, 1800, 3600...), 86400 (a day), 604800 (a week) or '1M', got ${JSON.stringify(resolution)}`);
+}
+
+export function checkDepth(depth: unknown): number {
+  if (depth === undefined) return 10;
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1 || depth > 10) bad(`depth must be an integer in 1..10, got ${String(depth)}`);
+  return depth;
+}
+
+export function checkTime(timeMs: unknown): number {
+  if (typeof timeMs !== 'number' || !Number.isSafeInteger(timeMs) || timeMs < 0) bad(`time must be epoch ms (an integer >= 0), got ${String(timeMs)}`);
+  return timeMs;
+}
+
+export function checkOrderRef(ref: unknown): number | undefined {
+  if (ref === undefined) return undefined;
+  if (typeof ref !== 'number' || !Number.isSafeInteger(ref) || ref < 0) bad(`orderId must be an order reference number (an integer >= 0), got ${String(ref)}`);
+  return ref;
+}
+
+/** New York midnight of a YYYY-MM-DD date, UTC ms (the zone's offset found through Intl). */
+export function newYorkMidnightMs(date: string): number {
+  const [y, m, d] = date.split('-').map(Number);
+  const utcMidnight = Date.UTC(y, m - 1, d);
+  // New York is UTC-5 or UTC-4; midnight local is 04:00 or 05:00 UTC. Try both.
+  for (const hours of [4, 5]) {
+    const t = utcMidnight + hours * 3_600_000;
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', hour: '2-digit', minute: '2-digit', day: '2-digit' }).formatToParts(new Date(t));
+    const hour = Number(parts.find((p) => p.type === 'hour')?.value);
+    const day = Number(parts.find((p) => p.type === 'day')?.value);
+    if (hour === 0 && day === d) return t;
+  }
+  return utcMidnight + 5 * 3_600_000;
+}

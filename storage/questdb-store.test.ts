@@ -1,0 +1,43 @@
+// QuestDB: runs against a real server when QUESTDB_URL is set (see storage/README.md for
+// starting one), and says why it is skipped otherwise.
+import { QuestDbHistory, QuestDbSink, questdbExec } from './questdb-store';
+import { RecordDecoder } from './record-decoder';
+import { textWords } from './row-batch';
+
+const url = process.env.QUESTDB_URL ?? '';
+const describeQuestDb = url === '' ? describe.skip : describe;
+
+if (url === '') {
+  test.skip('QuestDB tests skipped: QUESTDB_URL is not set (start QuestDB, e.g. `docker run -p 9000:9000 questdb/questdb`, then QUESTDB_URL=http://127.0.0.1:9000 npx jest storage/questdb)', () => {});
+}
+
+describeQuestDb('QuestDB sink and history', () => {
+  const session = `Q${Date.now() % 1e9}`;
+  test('rows written twice (a crash before the sequence was stored) are not duplicated, and history reads them', async () => {
+    const sink = new QuestDbSink(url);
+    await sink.open();
+    const d = new RecordDecoder({ session, sessionDate: '2025-03-14', midnightMs: Date.UTC(2025, 2, 14, 4) });
+    const t = d.trades;
+    for (let i = 0; i < 3; i++) {
+      const r = t.addRow();
+      (t.columns[0] as Int32Array)[r] = 20161;
+      textWords(session, t.columns[1] as Uint32Array, r * 4);
+      (t.columns[2] as Float64Array)[r] = i + 1;
+      (t.columns[3] as Float64Array)[r] = Date.UTC(2025, 2, 14, 14) * 1000 + i;
+      textWords('QTEST', t.columns[5] as Uint32Array, r * 4);
+      textWords('B', t.columns[8] as Uint32Array, r * 4);
+      (t.columns[9] as Float64Array)[r] = 100;
+      (t.columns[10] as Int32Array)[r] = 1_000_000;
+    }
+    await sink.write(d, 3);
+    await sink.write(d, 3);
+    await new Promise((r) => setTimeout(r, 2000)); // WAL tables apply asynchronously
+    expect(await sink.lastSequence(session)).toBe(3);
+    const rows = await questdbExec(url, `SELECT count() FROM trades WHERE session = '${session}'`);
+    expect(Number(rows[0][0])).toBe(3);
+    const h = new QuestDbHistory(url);
+    const ex = await h.executions({ symbol: 'QTEST', startMs: Date.UTC(2025, 2, 14), endMs: Date.UTC(2025, 2, 15) });
+    expect(ex.filter((e) => e.session === session)).toHaveLength(3);
+    await sink.close();
+  });
+});

@@ -1,0 +1,224 @@
+// The QuestDB sink and history: ILP over HTTP for writes (@questdb/nodejs-client), the
+// HTTP /exec endpoint for DDL and queries. Tables are WAL tables with DEDUP UPSERT KEYS,
+// so a batch rewritten after a crash replaces its rows instead of adding them: with the
+// session's last sequence written after its rows, a restart resumes with no duplicate
+// and no hole, as on DuckDB (whose transaction gives the same guarantee directly).
+import { Sender } from '@questdb/nodejs-client';
+import { StorageError, StorageErrorCode, messageOf } from './errors';
+import {
+  checkDepth,
+  checkLimit,
+  checkOrderRef,
+  checkRange,
+  checkSymbol,
+  checkTime,
+  resolutionKind,
+  type CandlesQuery,
+  type Execution,
+  type ExecutionsQuery,
+  type HistoryCandle,
+  type HistoryQueries,
+  type L2Level,
+  type L2Query,
+  type L2Snapshot,
+} from './history';
+import type { LiveOrder, RecordDecoder } from './record-decoder';
+import { textAt, type TableBatch } from './row-batch';
+import type { StorageSink } from './storage-sink';
+import { QUESTDB_TYPES, TABLES } from './tables';
+
+export function questdbDdl(): string[] {
+  const out = TABLES.map((t) => {
+    const cols = t.columns.map((c) => `"${c.name}" ${c.kind === 'date' ? 'SYMBOL' : QUESTDB_TYPES[c.kind]}`).join(', ');
+    return `CREATE TABLE IF NOT EXISTS ${t.name} (${cols}) TIMESTAMP(${t.timestamp}) PARTITION BY DAY WAL DEDUP UPSERT KEYS(${t.keys.join(', ')})`;
+  });
+  out.push('CREATE TABLE IF NOT EXISTS tw_streams (session SYMBOL, session_date SYMBOL, last_sequence LONG, updated_at TIMESTAMP) TIMESTAMP(updated_at) PARTITION BY MONTH WAL');
+  return out;
+}
+
+/** One /exec call: rows as arrays, or TW_ERR_STORAGE_QUESTDB with QuestDB's message. */
+export async function questdbExec(url: string, sql: string): Promise<unknown[][]> {
+  let res: Response;
+  try {
+    res = await fetch(`${url.replace(/\/$/, '')}/exec?query=${encodeURIComponent(sql)}`);
+  } catch (err) {
+    throw new StorageError(StorageErrorCode.QuestDb, `cannot reach QuestDB at ${url}: ${messageOf(err)} (storage.questdb.url)`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { dataset?: unknown[][]; error?: string };
+  if (!res.ok || body.error !== undefined) throw new StorageError(StorageErrorCode.QuestDb, `QuestDB at ${url} refused "${sql.slice(0, 120)}": ${body.error ?? res.status}`);
+  return body.dataset ?? [];
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+export class QuestDbSink implements StorageSink {
+  readonly engine = 'questdb';
+  readonly url: string;
+  private sender: Sender | null = null;
+
+  constructor(url: string) {
+    this.url = url.replace(/\/$/, '');
+  }
+
+  async open(): Promise<void> {
+    if (this.sender !== null) return;
+    for (const ddl of questdbDdl()) await questdbExec(this.url, ddl);
+    const u = new URL(this.url);
+    try {
+      this.sender = await Sender.fromConfig(`${u.protocol.replace(':', '')}::addr=${u.host};auto_flush=off;`);
+    } catch (err) {
+      throw new StorageError(StorageErrorCode.Open, `cannot open an ILP/HTTP sender to ${this.url}: ${messageOf(err)}`);
+    }
+  }
+
+  async lastSequence(session: string): Promise<number> {
+    const rows = await questdbExec(this.url, `SELECT max(last_sequence) FROM tw_streams WHERE session = ${q(session)}`);
+    return rows.length > 0 && rows[0][0] !== null ? Number(rows[0][0]) : 0;
+  }
+
+  async liveOrders(session: string): Promise<LiveOrder[]> {
+    const s = q(session);
+    const sql = `
+      WITH adds AS (
+        SELECT order_ref ref, side, shares FROM feed_messages WHERE session = ${s} AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref ref, side, shares FROM feed_messages WHERE session = ${s} AND type = 'U'),
+      taken AS (SELECT order_ref ref, sum(shares) shares FROM feed_messages WHERE session = ${s} AND type IN ('E', 'C', 'X')),
+      gone AS (SELECT DISTINCT order_ref ref FROM feed_messages WHERE session = ${s} AND type IN ('D', 'U'))
+      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) FROM adds a
+      LEFT JOIN taken t ON (a.ref = t.ref) LEFT JOIN gone g ON (a.ref = g.ref)
+      WHERE g.ref = NULL AND a.shares - coalesce(t.shares, 0) > 0`;
+    const rows = await questdbExec(this.url, sql);
+    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]) }));
+  }
+
+  async write(batch: RecordDecoder, lastSequence: number): Promise<void> {
+    const sender = this.sender;
+    if (sender === null) throw new StorageError(StorageErrorCode.Unavailable, `QuestDB at ${this.url} is not open`);
+    try {
+      for (const t of [batch.messages, batch.trades, batch.candles, batch.snapshots]) await this.send(sender, t);
+      const s = batch.storageSession;
+      await sender.table('tw_streams').symbol('session', s.session).symbol('session_date', s.sessionDate).intColumn('last_sequence', lastSequence).at(Date.now(), 'ms');
+      await sender.flush();
+    } catch (err) {
+      sender.reset();
+      throw new StorageError(StorageErrorCode.Write, `writing ${batch.rows} rows through sequence ${lastSequence} to QuestDB at ${this.url}: ${messageOf(err)}`);
+    }
+  }
+
+  private async send(sender: Sender, batch: TableBatch): Promise<void> {
+    const cols = batch.table.columns;
+    const tsCol = cols.findIndex((c) => c.name === batch.table.timestamp);
+    for (let r = 0; r < batch.rows; r++) {
+      sender.table(batch.table.name);
+      // ILP: symbols first, then the other columns.
+      for (let i = 0; i < cols.length; i++) {
+        const k = cols[i].kind;
+        if (k === 'text') sender.symbol(cols[i].name, textAt(batch.columns[i] as Uint32Array, r));
+        else if (k === 'date') sender.symbol(cols[i].name, new Date((batch.columns[i] as Int32Array)[r] * 86_400_000).toISOString().slice(0, 10));
+      }
+      for (let i = 0; i < cols.length; i++) {
+        if (i === tsCol) continue;
+        const k = cols[i].kind;
+        const v = batch.columns[i][r];
+        if (k === 'int' || k === 'long') sender.intColumn(cols[i].name, v);
+        else if (k === 'double') sender.floatColumn(cols[i].name, v);
+        else if (k === 'timestamp') sender.timestampColumn(cols[i].name, BigInt(v), 'us');
+      }
+      await sender.at(BigInt((batch.columns[tsCol] as Float64Array)[r]), 'us');
+      if ((r & 4095) === 4095) await sender.flush();
+    }
+    await sender.flush();
+  }
+
+  async close(): Promise<void> {
+    const s = this.sender;
+    this.sender = null;
+    if (s !== null) await s.close().catch(() => {});
+  }
+}
+
+/** History over QuestDB's /exec: SAMPLE BY on the 1m candles, in New York's calendar. */
+export class QuestDbHistory implements HistoryQueries {
+  private readonly url: string;
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  async candles(query: CandlesQuery): Promise<HistoryCandle[]> {
+    const symbol = checkSymbol(query.symbol);
+    checkRange(query.startMs, query.endMs);
+    const limit = checkLimit(query.limit, 1000, 10_000);
+    const kind = resolutionKind(query.resolution);
+    const every = kind === 'intraday' ? `${(query.resolution as number) / 60}m` : kind === 'day' ? '1d' : kind === 'week' ? '7d' : '1M';
+    const sql = `
+      SELECT start_ts, first(open), max(high), min(low), last(close), sum(volume), sum(trades), sum(vwap * volume) / sum(volume)
+      FROM candles
+      WHERE symbol = ${q(symbol)} AND resolution = '1m' AND start_ts >= ${iso(query.startMs)} AND start_ts < ${iso(query.endMs)}
+      SAMPLE BY ${every} ALIGN TO CALENDAR TIME ZONE 'America/New_York'`;
+    const rows = await questdbExec(this.url, sql);
+    const out = rows.map((r) => ({
+      startMs: Date.parse(String(r[0])),
+      open: Number(r[1]),
+      high: Number(r[2]),
+      low: Number(r[3]),
+      close: Number(r[4]),
+      volume: Number(r[5]),
+      trades: Number(r[6]),
+      vwap: r[7] === null ? 0 : Number(r[7]),
+    }));
+    return out.slice(Math.max(0, out.length - limit));
+  }
+
+  async executions(query: ExecutionsQuery): Promise<Execution[]> {
+    const symbol = checkSymbol(query.symbol);
+    checkRange(query.startMs, query.endMs);
+    const limit = checkLimit(query.limit, 1000, 100_000);
+    const ref = checkOrderRef(query.orderRef);
+    const sql = `
+      SELECT ts, timestamp_ns, session, sequence, symbol, order_ref, side, shares, price, match_number FROM trades
+      WHERE symbol = ${q(symbol)} AND ts >= ${iso(query.startMs)} AND ts < ${iso(query.endMs)}${ref === undefined ? '' : ` AND order_ref = ${ref}`}
+      ORDER BY ts, session, sequence LIMIT ${limit}`;
+    const rows = await questdbExec(this.url, sql);
+    return rows.map((r) => ({
+      timeMs: Date.parse(String(r[0])),
+      timestampNs: Number(r[1]),
+      session: String(r[2]),
+      sequence: Number(r[3]),
+      symbol: String(r[4]),
+      orderRef: Number(r[5]),
+      side: String(r[6] ?? ''),
+      shares: Number(r[7]),
+      price: Number(r[8]),
+      matchNumber: Number(r[9]),
+    }));
+  }
+
+  async l2At(query: L2Query): Promise<L2Snapshot | null> {
+    const symbol = checkSymbol(query.symbol);
+    const timeMs = checkTime(query.timeMs);
+    const depth = checkDepth(query.depth);
+    const rows = await questdbExec(this.url, `SELECT * FROM l2_snapshots WHERE symbol = ${q(symbol)} AND ts < ${iso(timeMs + 1)} ORDER BY ts DESC, sequence DESC LIMIT 1`);
+    if (rows.length === 0) return null;
+    const names = TABLES[3].columns.map((c) => c.name);
+    const at = (name: string): unknown => rows[0][names.indexOf(name)];
+    const side = (s: 'bid' | 'ask'): L2Level[] => {
+      const out: L2Level[] = [];
+      for (let i = 1; i <= Math.min(depth, Number(at(`${s}_levels`))); i++) out.push({ price: Number(at(`${s}_price_${i}`)), shares: Number(at(`${s}_shares_${i}`)), orders: Number(at(`${s}_orders_${i}`)) });
+      return out;
+    };
+    return {
+      symbol,
+      session: String(at('session')),
+      sequence: Number(at('sequence')),
+      timeMs: Date.parse(String(at('ts'))),
+      timestampNs: Number(at('timestamp_ns')),
+      bids: side('bid'),
+      asks: side('ask'),
+    };
+  }
+}
+
+function iso(ms: number): string {
+  return `'${new Date(ms).toISOString()}'`;
+}

@@ -1,0 +1,82 @@
+// Rows waiting to be stored, column by column in typed arrays (no object per row): what
+// the writer decodes storage records into and a sink copies into its database.
+//
+// Text columns hold DuckDB's inline string layout (duckdb.h, duckdb_string_t): a u32
+// length then up to 12 bytes, 16 bytes a row. Every text we store is short (a symbol is
+// at most 8 characters, a session at most 12), so a chunk of them is one memory copy.
+
+import type { TableDef } from './tables';
+
+export type ColumnArray = Int32Array | Float64Array | Uint32Array;
+
+/** Longest text a column holds (inline in 16 bytes). */
+export const MAX_TEXT = 12;
+
+export class TableBatch {
+  readonly table: TableDef;
+  rows = 0;
+  capacity: number;
+  columns: ColumnArray[];
+
+  constructor(table: TableDef, capacity = 4096) {
+    this.table = table;
+    this.capacity = capacity;
+    this.columns = table.columns.map((c) => allocate(c.kind, capacity));
+  }
+
+  /** Index of the next row, growing the columns when full. */
+  addRow(): number {
+    if (this.rows === this.capacity) this.grow();
+    return this.rows++;
+  }
+
+  clear(): void {
+    this.rows = 0;
+  }
+
+  private grow(): void {
+    const next = this.capacity * 2;
+    this.columns = this.columns.map((col, i) => {
+      const bigger = allocate(this.table.columns[i].kind, next);
+      bigger.set(col as never);
+      return bigger;
+    });
+    this.capacity = next;
+  }
+}
+
+function allocate(kind: string, rows: number): ColumnArray {
+  switch (kind) {
+    case 'int':
+    case 'date':
+      return new Int32Array(rows);
+    case 'text':
+      return new Uint32Array(rows * 4);
+    default:
+      return new Float64Array(rows);
+  }
+}
+
+/** The four words of a text in DuckDB's inline layout. Throws above MAX_TEXT bytes. */
+export function textWords(text: string, out: Uint32Array = new Uint32Array(4), at = 0): Uint32Array {
+  if (text.length > MAX_TEXT || !/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`"${text}" is not ASCII of at most ${MAX_TEXT} characters`);
+  out[at] = text.length;
+  for (let w = 1; w < 4; w++) {
+    let v = 0;
+    for (let b = 0; b < 4; b++) {
+      const i = (w - 1) * 4 + b;
+      if (i < text.length) v |= text.charCodeAt(i) << (8 * b);
+    }
+    out[at + w] = v >>> 0;
+  }
+  return out;
+}
+
+/** The text at row `row` of a text column. */
+export function textAt(col: Uint32Array, row: number): string {
+  const at = row * 4;
+  const n = col[at];
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode((col[at + 1 + (i >> 2)] >>> (8 * (i & 3))) & 0xff);
+  return s;
+}

@@ -1,0 +1,262 @@
+// The storage writer: drains the tap's ring in batches into the sink, on its own thread.
+//
+// Exactly once: the sink stores each batch's rows and the session's last sequence
+// together, and the writer resumes after that sequence. Records tagged at or below it are
+// dropped (already stored); a message past the next expected sequence (a hole), a Gap
+// record, or a flush target beyond what the ring brought are filled from the catch-up
+// source (the journal) before going on. Ring slots are released only after their batch
+// committed, so a failed write (a full disk) is retried from the same records after the
+// sink is reopened; meanwhile the tap's ring fills, it records a gap, and the journal
+// fills that in later. Nothing here blocks the publisher.
+
+import * as protocol from '../protocol';
+import { StorageRecordReader, type StorageRecordRing, type StorageRecordView } from '../protocol';
+import type { CatchUpSource } from './catch-up-source';
+import { StorageError, StorageErrorCode, messageOf } from './errors';
+import { RecordDecoder, type StorageSession } from './record-decoder';
+import type { StorageSink } from './storage-sink';
+
+const KIND_PAD = protocol.StorageRecordKind.Pad;
+const KIND_GAP = protocol.StorageRecordKind.Gap;
+const KIND_MESSAGE = protocol.StorageRecordKind.Message;
+
+export type WriterEvent =
+  | { type: 'opened'; lastSequence: number }
+  | { type: 'stored'; through: number; rows: number }
+  | { type: 'caught-up'; from: number; to: number }
+  | { type: 'error'; code: string; message: string };
+
+export interface StorageWriterOptions {
+  sink: StorageSink;
+  ring: StorageRecordRing;
+  session: StorageSession;
+  /** Fills gaps from the journal; null: a gap is reported and counted as lost. */
+  catchUp: CatchUpSource | null;
+  /** Ring slots per batch at most (default 2^18). */
+  batchRecords?: number;
+  /** Wait between retries after a failed open or write (default 1,000 ms). */
+  retryMs?: number;
+  /** Sequences per catch-up transaction (default 2^20). */
+  catchUpChunk?: number;
+  onEvent?: (event: WriterEvent) => void;
+}
+
+export class StorageWriter {
+  readonly session: StorageSession;
+  /** The last sequence committed to the store (0 before the store has opened). */
+  storedThrough = 0;
+  /** Rows committed by this writer. */
+  rowsStored = 0;
+  batches = 0;
+  /** Sequences filled from the journal. */
+  caughtUp = 0;
+  /** Sequences that could not be filled (no catch-up source). */
+  lostSequences = 0;
+  errors = 0;
+  lastError = '';
+  opened = false;
+
+  private readonly sink: StorageSink;
+  private readonly reader: StorageRecordReader;
+  private readonly view: StorageRecordView;
+  private readonly decoder: RecordDecoder;
+  private readonly catchUpSource: CatchUpSource | null;
+  private readonly batchRecords: number;
+  private readonly retryMs: number;
+  private readonly catchUpChunk: number;
+  private readonly onEvent: (event: WriterEvent) => void;
+  private expectedNext = 1;
+  /** Store at least through this sequence (a flush), catching up if the ring does not bring it. */
+  private target = 0;
+  private stopping = false;
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(options: StorageWriterOptions) {
+    this.sink = options.sink;
+    this.session = options.session;
+    this.reader = new StorageRecordReader(options.ring);
+    this.view = this.reader.view;
+    this.decoder = new RecordDecoder(options.session);
+    this.catchUpSource = options.catchUp;
+    this.batchRecords = options.batchRecords ?? 1 << 18;
+    this.retryMs = options.retryMs ?? 1000;
+    this.catchUpChunk = options.catchUpChunk ?? 1 << 20;
+    this.onEvent = options.onEvent ?? (() => {});
+  }
+
+  /** Starts the loop (idempotent); it runs until stop(). */
+  start(): Promise<void> {
+    if (this.running === null) this.running = this.loop();
+    return this.running;
+  }
+
+  /** Asks for everything through `sequence` to be stored (caught up from the journal if the ring lacks it). */
+  requestThrough(sequence: number): void {
+    if (sequence > this.target) this.target = sequence;
+    this.wake?.();
+  }
+
+  /** Stops after the current batch and closes the sink. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    if (this.running !== null) await this.running;
+    await this.sink.close();
+    this.opened = false;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      if (!this.opened) {
+        try {
+          await this.open();
+        } catch (err) {
+          this.report(err);
+          await this.sleep(this.retryMs);
+          continue;
+        }
+      }
+      try {
+        await this.step();
+      } catch (err) {
+        this.report(err);
+        // Start again from what the store holds: the batch's rows and followed orders are dropped.
+        this.opened = false;
+        try {
+          await this.sink.close();
+        } catch {
+          // closing a broken database may fail too
+        }
+        await this.sleep(this.retryMs);
+      }
+    }
+  }
+
+  private async open(): Promise<void> {
+    await this.sink.open();
+    const last = await this.sink.lastSequence(this.session.session);
+    this.decoder.restoreOrders(last > 0 ? await this.sink.liveOrders(this.session.session) : []);
+    this.storedThrough = last;
+    this.expectedNext = last + 1;
+    this.opened = true;
+    this.onEvent({ type: 'opened', lastSequence: last });
+  }
+
+  /** One batch from the ring (or one catch-up), committed. */
+  private async step(): Promise<void> {
+    const reader = this.reader;
+    const avail = reader.available();
+    if (avail === 0) {
+      if (this.target >= this.expectedNext) {
+        await this.fill(this.expectedNext, this.target);
+        return;
+      }
+      await Promise.race([reader.waitForRecordsAsync(50), new Promise<void>((r) => (this.wake = r))]);
+      this.wake = null;
+      return;
+    }
+    const u8 = this.view.u8;
+    const f64 = this.view.f64;
+    const decoder = this.decoder;
+    decoder.clear();
+    let used = 0;
+    let lastTag = this.storedThrough;
+    let gapFrom = 0;
+    let gapTo = 0;
+    while (used < avail) {
+      const base = reader.baseOf(used);
+      const kind = u8[base];
+      const slots = u8[base + 1];
+      if (kind === KIND_PAD) {
+        used += slots;
+        continue;
+      }
+      if (kind === KIND_GAP) {
+        if (decoder.rows > 0) break; // store what precedes it first
+        gapFrom = f64[(base >> 3) + 1];
+        gapTo = f64[(base >> 3) + 2];
+        used += slots;
+        break;
+      }
+      const tag = f64[(base >> 3) + 1];
+      if (tag <= this.storedThrough) {
+        used += slots; // stored before (a restart, or a catch-up that covered it)
+        continue;
+      }
+      if (kind === KIND_MESSAGE && tag > this.expectedNext) {
+        if (decoder.rows > 0) break;
+        gapFrom = this.expectedNext; // a hole: fill it, then read this record again
+        gapTo = tag - 1;
+        break;
+      }
+      if (used >= this.batchRecords && tag > lastTag) break; // cut between sequences only
+      decoder.decode(this.view, base);
+      lastTag = tag;
+      if (kind === KIND_MESSAGE) this.expectedNext = tag + 1;
+      used += slots;
+    }
+    if (decoder.rows > 0) {
+      await this.sink.write(decoder, lastTag);
+      this.committed(lastTag, decoder.rows);
+    }
+    reader.advance(used);
+    if (gapTo > 0) await this.fill(gapFrom, gapTo);
+  }
+
+  /** Stores sequences from..to from the catch-up source, a chunk per transaction. */
+  private async fill(from: number, to: number): Promise<void> {
+    const first = Math.max(from, this.storedThrough + 1);
+    if (first > to) return;
+    if (this.catchUpSource === null) {
+      this.lostSequences += to - first + 1;
+      this.report(new StorageError(StorageErrorCode.CatchUp, `sequences ${first} to ${to} never reached the writer and there is no journal to fill them from (journal.path is empty): they are not stored`));
+      this.storedThrough = to;
+      this.expectedNext = to + 1;
+      return;
+    }
+    const decoder = this.decoder;
+    const source = this.catchUpSource;
+    for (let start = first; start <= to; start += this.catchUpChunk) {
+      const end = Math.min(to, start + this.catchUpChunk - 1);
+      decoder.clear();
+      let lastMessage = 0;
+      source.replay(start, end, (view, base) => {
+        decoder.decode(view, base);
+        if (view.u8[base] === KIND_MESSAGE) lastMessage = view.f64[(base >> 3) + 1];
+      });
+      if (lastMessage !== end) {
+        throw new StorageError(StorageErrorCode.CatchUp, `the journal replay ended at sequence ${lastMessage}, short of ${end}: retrying`);
+      }
+      await this.sink.write(decoder, end);
+      this.caughtUp += end - start + 1;
+      this.committed(end, decoder.rows);
+      this.expectedNext = end + 1;
+    }
+    this.onEvent({ type: 'caught-up', from: first, to });
+  }
+
+  private committed(through: number, rows: number): void {
+    this.storedThrough = through;
+    this.rowsStored += rows;
+    this.batches++;
+    this.onEvent({ type: 'stored', through, rows });
+  }
+
+  private report(err: unknown): void {
+    this.errors++;
+    this.lastError = messageOf(err);
+    const code = err instanceof StorageError ? err.code : StorageErrorCode.Write;
+    this.onEvent({ type: 'error', code, message: this.lastError });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
