@@ -12,3 +12,4 @@ export * from './moldudp64';
 export * from './moldudp64-packetizer';
 export * from './moldudp64-parser';
 export * from './soupbintcp';
+export * from './gateway-messages';
