@@ -13,6 +13,8 @@ import {
 } from '../publisher';
 import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
 import type { TickwireConfig } from '../config';
+import type { Gateway } from '../publisher';
+import { describeGateway, publisherGauges, startGateway } from './gateway';
 
 export interface LiveFeed {
   sim: LiveSim;
@@ -25,6 +27,8 @@ export interface LiveFeed {
   snapshot: SnapshotServer;
   /** The port the snapshot server listens on (the configured one, or the one given for port 0). */
   snapshotPort: number;
+  /** The websocket gateway and HTTP API on the publisher's books (null when gateway.enabled is false). */
+  gateway: Gateway | null;
   recovery: JournalRecovery;
   /** After a restart: what was re-sent after the sent-watermark (null on a fresh day). */
   resent: ResendResult | null;
@@ -110,6 +114,16 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
+  let gateway: Gateway | null = null;
+  try {
+    // Before the sim starts, so the gateway also hears a restart's replay.
+    if (config.gateway.enabled) gateway = await startGateway(config, service.publisher, { extraGauges: publisherGauges(service, rewinder, snapshot) });
+  } catch (err) {
+    await snapshot.close();
+    await rewinder.close();
+    await service.lines.close();
+    throw err; // TW_ERR_GW_BIND or TW_ERR_GW_BAD_KEYS_FILE, naming the setting to change
+  }
   const sim = new LiveSim(config, journalPath, service);
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
@@ -140,11 +154,12 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
       ending = service.finish()
         .then(() => rewinder.close())
         .then(() => snapshot.close())
+        .then(() => gateway?.close())
         .then(writeMark);
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, endDay };
+  return { sim, service, rewinder, rewinderPort, snapshot, snapshotPort, gateway, recovery, resent, journalPath, sessionDate, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */
@@ -164,7 +179,8 @@ export function describeLines(feed: LiveFeed): string {
   const pace = lines.maxPacketsPerSec > 0 ? `, paced at ${lines.maxPacketsPerSec.toLocaleString('en-US')} packets/s` : '';
   const rewinder = `rewinder ${feed.service.publisher.session.trim()} on udp ${feed.rewinder.host}:${feed.rewinderPort}`;
   const snapshot = `snapshot on tcp ${feed.snapshot.host}:${feed.snapshotPort}`;
-  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}`;
+  const gateway = feed.gateway === null ? '' : `\n${describeGateway(feed.gateway)}`;
+  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}${gateway}`;
 }
 
 /** The feed's figures at the end of the day. */

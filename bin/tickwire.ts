@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tickwire command: wires the pieces into processes.
 import { Command } from 'commander';
+import { registerKeys } from './commands/keys';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
@@ -17,6 +18,7 @@ registerRun(program);
 registerPublish(program);
 registerSim(program);
 registerReplay(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
