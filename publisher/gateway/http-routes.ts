@@ -3,6 +3,7 @@
 // parameter, 401 missing or unknown key, 403 tier, 404 unknown symbol or path, 429 with
 // Retry-After, 503 no storage or stale books. Candles and executions come from memory when
 // the range lies within what memory holds, from the MarketHistory otherwise.
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -18,6 +19,7 @@ import {
 import type { GatewayErrorCode, GatewayErrorCounts } from './errors';
 import type { KeyStore } from './key-store';
 import type { MarketHistory } from './market-history';
+import { CandleJsonCache, httpCandleJson } from './candle-json-cache';
 import { KeyedLimiter } from './rate-limit';
 import type { SubscriptionRegistry } from './subscription-registry';
 import { tierAtLeast, type TierPolicy } from './tiers';
@@ -53,6 +55,9 @@ export class HttpError extends Error {
 
 const DEFAULT_CANDLE_LIMIT = 500;
 const DEFAULT_EXECUTION_LIMIT = 1000;
+/** Candle responses kept (oldest evicted first). */
+const RESPONSE_CACHE_ENTRIES = 256;
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Validates a query; the first problem becomes a 400 naming its field. */
 function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
@@ -65,6 +70,8 @@ function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> 
 }
 
 export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requests: () => number } {
+  const candleCache = new CandleJsonCache();
+  const responseCache = new Map<string, CachedResponse>();
   const limiter = new KeyedLimiter(deps.requestsPerSecond, deps.requestsPerSecond * 2);
   let requests = 0;
   const source = deps.registry.source;
@@ -177,7 +184,7 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
     };
   });
 
-  app.get('/v1/marketdata/candles', async (req) => {
+  app.get('/v1/marketdata/candles', async (req, reply) => {
     const q = parseQuery(candlesQuerySchema, req.query);
     tierOf(req);
     const b = book(q.symbol);
@@ -191,21 +198,22 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
     const coverFrom = ring !== null && ring.size === ring.capacity && oldest !== null ? oldest.startMs : anchors.midnightMs;
     if (q.startTime !== undefined && q.startTime < coverFrom && deps.history !== null) {
       const hist = await fromHistory(() => (deps.history as MarketHistory).candles(b.symbol, interval, start, end, limit));
-      return { symbol: b.symbol, resolution: q.resolution, source: 'history', candles: hist.map((c) => httpCandle(c.startMs, c)) };
+      return { symbol: b.symbol, resolution: q.resolution, source: 'history', candles: hist.map((c) => JSON.parse(httpCandleJson(c)) as unknown) };
     }
-    const out: ReturnType<typeof httpCandle>[] = [];
-    if (ring !== null) {
-      // Newest first from the ring, stopping once before `start`; then oldest first.
-      for (let k = 0; k < ring.size; k++) {
-        const c = ring.get(k) as Candle;
-        if (c.startMs < start) break;
-        if (c.startMs > end) continue;
-        out.push(httpCandle(c.startMs, c));
-      }
-      out.reverse();
-    }
-    const candles = q.startTime !== undefined ? out.slice(0, limit) : out.slice(Math.max(0, out.length - limit));
-    return { symbol: b.symbol, resolution: q.resolution, source: 'memory', candles };
+    // The same query on an unchanged ring (no print since) gets the same bytes: kept per
+    // query, keyed by the book's print count (an omitted endTime means "up to now", which no
+    // candle start can pass, so it keys as omitted).
+    const cacheKey = `${b.locate}|${q.resolution}|${q.startTime ?? ''}|${q.endTime ?? ''}|${limit}`;
+    const gzip = acceptsGzip(req.headers['accept-encoding']);
+    const cached = responseCache.get(cacheKey);
+    if (cached !== undefined && cached.version === b.trades) return sendCached(reply, cached, gzip);
+    const json = ring === null ? [] : candleCache.range(ring, start, q.endTime ?? Infinity, limit, q.startTime !== undefined);
+    // Written by hand from cached fragments (see candle-json-cache.ts).
+    const body = Buffer.from(`{"symbol":${JSON.stringify(b.symbol)},"resolution":"${q.resolution}","source":"memory","candles":[${json.join(',')}]}`);
+    if (responseCache.size >= RESPONSE_CACHE_ENTRIES) responseCache.delete(responseCache.keys().next().value as string);
+    const entry: CachedResponse = { version: b.trades, body, gzipped: null };
+    responseCache.set(cacheKey, entry);
+    return sendCached(reply, entry, gzip);
   });
 
   app.get('/v1/execution', async (req) => {
@@ -245,17 +253,23 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
   return { requests: () => requests };
 }
 
-function httpCandle(startMs: number, c: { open: number; high: number; low: number; close: number; volume: number; trades: number; vwap: number }) {
-  return {
-    time: startMs,
-    open: formatPrice4(c.open),
-    high: formatPrice4(c.high),
-    low: formatPrice4(c.low),
-    close: formatPrice4(c.close),
-    volume: c.volume,
-    trades: c.trades,
-    vwap: formatPrice4(Math.round(c.vwap)),
-  };
+interface CachedResponse {
+  version: number;
+  body: Buffer;
+  /** The body gzipped once, on the first request that accepts gzip. */
+  gzipped: Buffer | null;
+}
+
+function acceptsGzip(header: string | string[] | undefined): boolean {
+  return typeof header === 'string' && /\bgzip\b/.test(header);
+}
+
+/** A cached JSON body, gzipped (level 1: a day of 1m candles, ~200 KB, shrinks ~6x in ~2 ms, once) when the client accepts it. */
+function sendCached(reply: FastifyReply, entry: CachedResponse, gzip: boolean): FastifyReply {
+  reply.header('Content-Type', JSON_TYPE).header('Vary', 'Accept-Encoding');
+  if (!gzip || entry.body.length < 1024) return reply.send(entry.body);
+  if (entry.gzipped === null) entry.gzipped = gzipSync(entry.body, { level: 1 });
+  return reply.header('Content-Encoding', 'gzip').send(entry.gzipped);
 }
 
 async function fromHistory<T>(query: () => Promise<T>): Promise<T> {
