@@ -192,6 +192,11 @@ export const gatewaySchema = z.strictObject({
   softBufferedBytes: int(1024, 1 << 30).default(256 * 1024),
   /** Past this many bytes queued to a client, it is closed with 4001 (slow consumer). */
   hardBufferedBytes: int(4096, 1 << 30).default(4 << 20),
+  /**
+   * Real-time tiers (updatesPerSecond 0) publish at most this often after an event-group
+   * boundary, all changes since in one update (0: every event-loop turn, ~1 ms under the live sim).
+   */
+  realtimeIntervalMs: int(0, 1000).default(20),
   /** HTTP requests per second per IP address (token bucket, burst of twice this). */
   httpRequestsPerSecond: int(1, 1_000_000).default(100),
   /** Recent executions kept in memory per symbol for /v1/execution and the trades channel. */

@@ -33,7 +33,7 @@ interface Rig {
 
 async function rig(gateway: Record<string, unknown> = {}): Promise<Rig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-gw-'));
-  const config = configSchema.parse({ sim: { seed: SEED, symbols: 5 }, gateway: { port: 0, keysFile: path.join(dir, 'keys.json'), ...gateway } });
+  const config = configSchema.parse({ sim: { seed: SEED, symbols: 5 }, gateway: { port: 0, keysFile: path.join(dir, 'keys.json'), realtimeIntervalMs: 0, ...gateway } });
   const publisher = new FeedPublisher(feedPublisherOptions(config, SESSION_DATE, new NullSink()));
   const keys = new KeyStore(config.gateway.keysFile);
   const gw = new Gateway({ source: publisher, config: config.gateway, keys });

@@ -11,9 +11,10 @@ class Sink implements Subscriber {
   bufferedAmount(): number {
     return 0;
   }
-  send(frame: Buffer): void {
-    this.frames.push(JSON.parse(String(frame)) as Record<string, unknown>);
+  sendWire(wire: Buffer): void {
+    this.frames.push(JSON.parse(String(wire.subarray(wire[1] < 126 ? 2 : 4))) as Record<string, unknown>);
   }
+  uncork(): void {}
   closeSlow(): void {}
 }
 

@@ -1,4 +1,8 @@
 import { FanOut, Subscription, type FanOutTopic, type Subscriber } from './fan-out';
+import { wsTextFrame } from './ws-frame';
+
+/** The payload of a whole websocket frame (short frames: a 2-byte header). */
+const payload = (wire: Buffer): string => String(wire.subarray(wire[1] < 126 ? 2 : 4));
 
 class MemorySubscriber implements Subscriber {
   closed = false;
@@ -9,9 +13,17 @@ class MemorySubscriber implements Subscriber {
   bufferedAmount(): number {
     return this.queued;
   }
-  send(frame: Buffer): void {
-    this.frames.push(String(frame));
-    this.queued += frame.length;
+  corked = false;
+  sendWire(wire: Buffer, fan: FanOut): void {
+    if (!this.corked) {
+      this.corked = true;
+      fan.corkedOne(this);
+    }
+    this.frames.push(payload(wire));
+    this.queued += wire.length;
+  }
+  uncork(): void {
+    this.corked = false;
   }
   closeSlow(): void {
     this.closed = true;
@@ -19,7 +31,7 @@ class MemorySubscriber implements Subscriber {
   }
 }
 
-const topic = (snapshot: string | null): FanOutTopic => ({ snapshotFrame: () => (snapshot === null ? null : Buffer.from(snapshot)) });
+const topic = (snapshot: string | null): FanOutTopic => ({ snapshotWire: () => (snapshot === null ? null : wsTextFrame(Buffer.from(snapshot))) });
 
 describe('FanOut', () => {
   test('every subscriber gets the same frame; first place is spread evenly over a freshly shuffled order', () => {
@@ -60,12 +72,20 @@ describe('FanOut', () => {
     fan.send([sub], Buffer.from('u5'), true);
     expect(c.frames).toEqual(['u1', 'SNAP', 'u5']);
     // Event streams (not resyncable) are never skipped, only closed past the hard limit.
-    c.queued = 999;
+    c.queued = 997;
     fan.send([sub], Buffer.from('t1'), false);
     expect(c.frames[c.frames.length - 1]).toBe('t1');
     fan.send([sub], Buffer.from('t2'), false);
     expect(c.closedSlow).toBe(1);
     expect(fan.figures.slowClosed).toBe(1);
+  });
+
+  test('a whole frame is built once: header for short, 16-bit and 64-bit lengths', () => {
+    expect([...wsTextFrame(Buffer.from('hi'))]).toEqual([0x81, 2, 0x68, 0x69]);
+    const mid = wsTextFrame(Buffer.alloc(300, 0x61));
+    expect([mid[0], mid[1], mid.readUInt16BE(2), mid.length]).toEqual([0x81, 126, 300, 304]);
+    const big = wsTextFrame(Buffer.alloc(70_000, 0x61));
+    expect([big[1], big.readUInt32BE(2), big.readUInt32BE(6), big.length]).toEqual([127, 0, 70_000, 70_010]);
   });
 
   test('resyncStale snapshots stale subscriptions whose clients caught up, without waiting for a publish', () => {

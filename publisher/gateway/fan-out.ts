@@ -4,13 +4,21 @@
 // and is marked stale, and gets a fresh snapshot once it is back under the threshold; past
 // the hard limit the client is closed (4001). Queued bytes per client therefore stay under
 // the hard limit plus one frame.
+//
+// The frame handed to subscribers is the whole websocket frame (ws-frame.ts), built once.
+// Writes to a client are corked during a flush and uncorked at its end (`uncorkAll`), so a
+// client with several subscriptions gets one socket write per flush, not one per frame.
+import { wsTextFrame } from './ws-frame';
 
 /** What the fan-out needs of a websocket client (Session implements it). */
 export interface Subscriber {
   readonly closed: boolean;
   /** Bytes queued to the client (ws bufferedAmount). */
   bufferedAmount(): number;
-  send(frame: Buffer): void;
+  /** Writes a whole websocket frame (wsTextFrame) to the client's socket, corked until `uncork`. */
+  sendWire(wire: Buffer, fan: FanOut): void;
+  /** Ends the cork of the current flush. */
+  uncork(): void;
   /** Past the hard limit: close with 4001 and stop sending. */
   closeSlow(): void;
   /** Updates skipped for this client because it was behind (a metric). */
@@ -32,8 +40,8 @@ export class Subscription {
 
 /** What the fan-out needs of a topic. */
 export interface FanOutTopic {
-  /** A snapshot frame of the state the topic last published (null for event streams). */
-  snapshotFrame(): Buffer | null;
+  /** The whole websocket frame of a snapshot of the state the topic last published (null for event streams). */
+  snapshotWire(): Buffer | null;
 }
 
 export interface FanOutFigures {
@@ -52,6 +60,8 @@ export class FanOut {
   private state: number;
   /** Subscriptions marked stale, checked by `resyncStale` (a timer) so a quiet topic still resyncs. */
   readonly stale = new Set<Subscription>();
+  /** Subscribers corked in the current flush. */
+  private readonly corked: Subscriber[] = [];
   readonly figures: FanOutFigures = { frames: 0, sends: 0, bytes: 0, skipped: 0, resyncs: 0, slowClosed: 0 };
 
   constructor(softBytes: number, hardBytes: number, seed: number) {
@@ -81,9 +91,10 @@ export class FanOut {
     }
   }
 
-  /** Sends `frame` to every subscription; `resyncable` topics skip slow clients and resync them later. */
+  /** Sends `frame` (a JSON payload) to every subscription; `resyncable` topics skip slow clients and resync them later. */
   send(subs: Subscription[], frame: Buffer, resyncable: boolean): void {
     this.shuffle(subs);
+    const wire = wsTextFrame(frame);
     const soft = this.softBytes;
     const hard = this.hardBytes;
     const f = this.figures;
@@ -115,9 +126,9 @@ export class FanOut {
           continue;
         }
       }
-      client.send(frame);
+      client.sendWire(wire, this);
       f.sends++;
-      f.bytes += frame.length;
+      f.bytes += wire.length;
     }
   }
 
@@ -129,14 +140,14 @@ export class FanOut {
 
   /** Sends the topic's snapshot to a stale subscription and clears the mark. */
   resync(sub: Subscription): void {
-    const frame = sub.topic.snapshotFrame();
+    const wire = sub.topic.snapshotWire();
     sub.stale = false;
     this.stale.delete(sub);
-    if (frame === null || sub.subscriber.closed) return;
-    sub.subscriber.send(frame);
+    if (wire === null || sub.subscriber.closed) return;
+    sub.subscriber.sendWire(wire, this);
     this.figures.resyncs++;
     this.figures.sends++;
-    this.figures.bytes += frame.length;
+    this.figures.bytes += wire.length;
   }
 
   /** Resyncs stale subscriptions whose clients caught up (a timer calls it; `ready` says whether the topic can snapshot now). */
@@ -156,6 +167,18 @@ export class FanOut {
         this.resync(sub);
       }
     }
+  }
+
+  /** A subscriber corked its socket in this flush (Subscriber.sendWire calls it once per flush). */
+  corkedOne(subscriber: Subscriber): void {
+    this.corked.push(subscriber);
+  }
+
+  /** Ends the flush: every corked socket writes what it gathered, one write each. */
+  uncorkAll(): void {
+    const list = this.corked;
+    for (let i = 0; i < list.length; i++) list[i].uncork();
+    list.length = 0;
   }
 
   /** Forgets a subscription (unsubscribe, close). */

@@ -93,6 +93,7 @@ export class Gateway {
       fan: this.fan,
       executionsPerSymbol: c.executionsPerSymbol,
       rates: Object.values(this.policies).map((p) => p.updatesPerSecond),
+      realtimeIntervalMs: c.realtimeIntervalMs,
       broadcast: (frame) => {
         for (const s of this.sessions) s.send(frame);
       },

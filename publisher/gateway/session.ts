@@ -2,11 +2,12 @@
 // message is rate-limited, parsed and validated (protocol/gateway-messages.ts); anything
 // wrong gets an error message with a TW_ERR_GW_ code and the connection stays. Only abuse
 // (rate-limited messages again and again) closes it (1008).
+import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import type { OrderBook } from '../../book';
 import { clientMessageSchema, GATEWAY_OPS, type ClientMessage, type GatewayTier, type SubscriptionRequest } from '../../protocol';
 import { CloseCode, type GatewayErrorCode, type GatewayErrorCounts } from './errors';
-import type { Subscriber, Subscription } from './fan-out';
+import type { FanOut, Subscriber, Subscription } from './fan-out';
 import { TokenBucket } from './rate-limit';
 import type { SubscriptionRegistry } from './subscription-registry';
 import { defaultBookDepth, lowestTierWith, type TierPolicy } from './tiers';
@@ -46,6 +47,9 @@ export class Session implements Subscriber {
   private readonly bucket: TokenBucket;
   private strikes = 0;
   private lastStrikeMs = 0;
+  /** The client's TCP socket, written directly with prebuilt frames (see sendWire). */
+  private readonly socket: Socket | null;
+  private corked = false;
 
   constructor(id: number, ws: WebSocket, ip: string, tier: TierPolicy, deps: SessionDeps) {
     this.id = id;
@@ -54,6 +58,10 @@ export class Session implements Subscriber {
     this.tier = tier;
     this.deps = deps;
     this.bucket = new TokenBucket(deps.messagesPerSecond, deps.messagesPerSecond, deps.now());
+    // ws keeps its socket private. Writing whole frames to it is safe here: without
+    // permessage-deflate (off on this server) ws writes every frame of its own to the socket
+    // synchronously, so frames never interleave, and ws's bufferedAmount counts these bytes.
+    this.socket = (ws as unknown as { _socket?: Socket })._socket ?? null;
   }
 
   get subscriptionCount(): number {
@@ -64,11 +72,32 @@ export class Session implements Subscriber {
     return this.ws.bufferedAmount;
   }
 
+  /** A JSON payload through ws (control replies, status). */
   send(frame: Buffer): void {
     if (this.closed) return;
     this.ws.send(frame, TEXT);
     this.framesSent++;
     this.bytesSent += frame.length;
+  }
+
+  sendWire(wire: Buffer, fan: FanOut): void {
+    if (this.closed) return;
+    const socket = this.socket;
+    if (socket === null || this.ws.readyState !== 1) return;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      fan.corkedOne(this);
+    }
+    socket.write(wire);
+    this.framesSent++;
+    this.bytesSent += wire.length;
+  }
+
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket?.uncork();
   }
 
   closeSlow(): void {
@@ -176,7 +205,10 @@ export class Session implements Subscriber {
     const { subscription, snapshot } = this.deps.registry.subscribe(this, m.channel, book, depth ?? interval ?? 0, tier.updatesPerSecond);
     this.subs.set(key, subscription);
     this.ack(m, depth, interval);
-    if (snapshot !== null) this.send(snapshot);
+    if (snapshot !== null) {
+      this.sendWire(snapshot, this.deps.registry.fan);
+      this.deps.registry.fan.uncorkAll();
+    }
   }
 
   private unsubscribe(m: SubscriptionRequest): void {

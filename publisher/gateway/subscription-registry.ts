@@ -1,7 +1,8 @@
 // The gateway's view of the market-data source: a MarketDataListener that records what the
 // channels need (executions, L3 events of watched symbols) and marks the symbols an event
 // group touched, and the topics clients subscribe to, grouped by update rate. Real-time
-// topics publish once per event-loop turn that saw a boundary (setImmediate), conflated
+// topics publish at most every `realtimeIntervalMs` after a boundary (0: once per
+// event-loop turn that saw one, setImmediate), conflated
 // ones on their own timer (10 per second for the free tier), and always at a boundary:
 // never in the middle of an event group, so a client never sees a transient state.
 //
@@ -51,6 +52,8 @@ export interface RegistryOptions {
   broadcast: (frame: Buffer) => void;
   /** How often stale subscriptions are checked for a resync (ms). */
   resyncIntervalMs?: number;
+  /** Real-time topics publish at most this often (ms) after a boundary; 0: every event-loop turn. */
+  realtimeIntervalMs?: number;
 }
 
 export interface RegistryFigures {
@@ -101,9 +104,11 @@ export class SubscriptionRegistry implements MarketDataListener {
       this.groups.push(new FlushGroup(Math.max(1, Math.round(1000 / rate))));
     }
     this.resyncIntervalMs = options.resyncIntervalMs ?? 50;
+    this.realtimeIntervalMs = options.realtimeIntervalMs ?? 0;
   }
 
   private readonly resyncIntervalMs: number;
+  private readonly realtimeIntervalMs: number;
 
   /** Starts listening to the source and the timers. */
   start(): void {
@@ -155,7 +160,8 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.atBoundary = true;
     if (!this.realtimeScheduled && this.groups[0].dirtyCount !== 0) {
       this.realtimeScheduled = true;
-      setImmediate(this.flushRealtimeBound);
+      if (this.realtimeIntervalMs === 0) setImmediate(this.flushRealtimeBound);
+      else setTimeout(this.flushRealtimeBound, this.realtimeIntervalMs);
     }
   }
 
@@ -172,6 +178,7 @@ export class SubscriptionRegistry implements MarketDataListener {
         if (topic.resyncable) for (const sub of topic.subs) this.fan.markStale(sub);
       }
     }
+    this.fan.uncorkAll();
     this.broadcast(Buffer.from(`{"type":"status","valid":${status.valid},"seq":${status.sequence},"ended":${status.ended}}`));
   }
 
@@ -234,6 +241,7 @@ export class SubscriptionRegistry implements MarketDataListener {
       for (let t = 0; t < topics.length; t++) topics[t].publish(seq, ts);
     }
     g.dirtyCount = 0;
+    this.fan.uncorkAll();
     this.figures.flushes++;
   }
 
@@ -245,6 +253,7 @@ export class SubscriptionRegistry implements MarketDataListener {
       (sub.topic as Topic).catchUp(seq, ts);
       return true;
     });
+    this.fan.uncorkAll();
   }
 
   // --- subscriptions ---------------------------------------------------------------------
@@ -257,7 +266,7 @@ export class SubscriptionRegistry implements MarketDataListener {
   }
 
   /**
-   * Subscribes a client; returns the subscription and the snapshot frame to send after the
+   * Subscribes a client; returns the subscription and the snapshot (a whole websocket frame) to send after the
    * ack (null for trades, or when the books are not at a consistent point right now: the
    * snapshot then follows from the resync timer).
    */
@@ -290,7 +299,7 @@ export class SubscriptionRegistry implements MarketDataListener {
       this.fan.markStale(subscription);
       return { subscription, snapshot: null };
     }
-    return { subscription, snapshot: topic.snapshotFrame() };
+    return { subscription, snapshot: topic.snapshotWire() };
   }
 
   unsubscribe(subscription: Subscription): void {

@@ -4,6 +4,7 @@
 import type { OrderBook } from '../../book';
 import type { GatewayChannel } from '../../protocol';
 import type { FanOut, FanOutTopic, Subscription } from './fan-out';
+import { wsTextFrame } from './ws-frame';
 
 /** Where a topic reads shared state: the boundary it publishes at, the fan-out. */
 export interface TopicContext {
@@ -26,6 +27,7 @@ export abstract class Topic implements FanOutTopic {
   ts = 0;
   protected readonly ctx: TopicContext;
   protected cachedSnapshot: Buffer | null = null;
+  private cachedWire: Buffer | null = null;
 
   constructor(ctx: TopicContext, key: string, channel: GatewayChannel, book: OrderBook, group: number) {
     this.ctx = ctx;
@@ -55,10 +57,21 @@ export abstract class Topic implements FanOutTopic {
     this.ctx.fan.send(this.subs, frame, this.resyncable);
   }
 
-  /** The snapshot of the state last published, built once per state. */
+  /** The snapshot (JSON) of the state last published, built once per state. */
   snapshotFrame(): Buffer | null {
-    if (this.cachedSnapshot === null) this.cachedSnapshot = this.buildSnapshot();
+    if (this.cachedSnapshot === null) {
+      this.cachedSnapshot = this.buildSnapshot();
+      this.cachedWire = null;
+    }
     return this.cachedSnapshot;
+  }
+
+  /** The snapshot as a whole websocket frame, built once per state. */
+  snapshotWire(): Buffer | null {
+    const json = this.snapshotFrame();
+    if (json === null) return null;
+    if (this.cachedWire === null) this.cachedWire = wsTextFrame(json);
+    return this.cachedWire;
   }
 
   /** Before a snapshot off the publish path (subscribe, resync timer): topics whose snapshot reads the live book publish first. */

@@ -25,7 +25,7 @@ export interface GatewayRig {
 
 export async function gatewayRig(gateway: Record<string, unknown> = {}, history: MarketHistory | null = null, sim: Record<string, unknown> = {}): Promise<GatewayRig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-gw-'));
-  const config = configSchema.parse({ sim: { seed: 11, symbols: 5, ...sim }, gateway: { port: 0, keysFile: path.join(dir, 'keys.json'), ...gateway } });
+  const config = configSchema.parse({ sim: { seed: 11, symbols: 5, ...sim }, gateway: { port: 0, keysFile: path.join(dir, 'keys.json'), realtimeIntervalMs: 0, ...gateway } });
   const publisher = new FeedPublisher(feedPublisherOptions(config, SESSION_DATE, new NullSink()));
   const keys = new KeyStore(config.gateway.keysFile);
   const gw = new Gateway({ source: publisher, config: config.gateway, keys, history });
