@@ -16,6 +16,8 @@ import type { TickwireConfig } from '../config';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
 import { startLiveStorage, type LiveStorage } from './live-storage';
+import type { Gateway } from '../publisher';
+import { describeGateway, publisherGauges, startGateway } from './gateway';
 
 export interface LiveFeed {
   /** The exchange core: in this loop, or on its own thread with `publisher.thread: 'own'`. */
@@ -31,6 +33,8 @@ export interface LiveFeed {
   snapshot: SnapshotServer;
   /** The port the snapshot server listens on (the configured one, or the one given for port 0). */
   snapshotPort: number;
+  /** The websocket gateway and HTTP API on the publisher's books (null when gateway.enabled is false). */
+  gateway: Gateway | null;
   recovery: JournalRecovery;
   /** After a restart: what was re-sent after the sent-watermark (null on a fresh day). */
   resent: ResendResult | null;
@@ -123,6 +127,17 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
+  let gateway: Gateway | null = null;
+  try {
+    // Before the sim starts, so the gateway also hears a restart's replay.
+    if (config.gateway.enabled) gateway = await startGateway(config, service.publisher, { extraGauges: publisherGauges(service, rewinder, snapshot) });
+  } catch (err) {
+    await snapshot.close();
+    await rewinder.close();
+    await archiver?.close();
+    await service.lines.close();
+    throw err; // TW_ERR_GW_BIND or TW_ERR_GW_BAD_KEYS_FILE, naming the setting to change
+  }
   const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate); // before the sim: a restart's replay reaches it too
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
@@ -145,6 +160,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
       recovery = started.recovery;
     } catch (err) {
       await storage?.close();
+      await gateway?.close();
       await snapshot.close();
       await rewinder.close();
       await archiver?.close();
@@ -181,12 +197,13 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
         .then(() => rewinder.close())
         .then(() => archiver?.close())
         .then(() => snapshot.close())
+        .then(() => gateway?.close())
         .then(writeMark)
         .then(async () => void (await storage?.close())); // flushes what the publisher sent
     }
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, recovery, resent, journalPath, sessionDate, storage, endDay };
+  return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, gateway, recovery, resent, journalPath, sessionDate, storage, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */
@@ -206,7 +223,8 @@ export function describeLines(feed: LiveFeed): string {
   const pace = lines.maxPacketsPerSec > 0 ? `, paced at ${lines.maxPacketsPerSec.toLocaleString('en-US')} packets/s` : '';
   const rewinder = `rewinder ${feed.service.publisher.session.trim()} on udp ${feed.rewinder.host}:${feed.rewinderPort}`;
   const snapshot = `snapshot on tcp ${feed.snapshot.host}:${feed.snapshotPort}`;
-  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}`;
+  const gateway = feed.gateway === null ? '' : `\n${describeGateway(feed.gateway)}`;
+  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}${gateway}`;
 }
 
 /** The feed's figures at the end of the day. */

@@ -2,6 +2,7 @@
 // The tickwire command: wires the pieces into processes.
 import { Command } from 'commander';
 import { registerExport } from './commands/export';
+import { registerKeys } from './commands/keys';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
@@ -19,6 +20,7 @@ registerPublish(program);
 registerSim(program);
 registerReplay(program);
 registerExport(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -195,12 +195,75 @@ export const storageSchema = z.strictObject({
     .default({ schedule: '5 16 * * 1-5', timezone: 'America/New_York', outDir: 'data/export' }),
 });
 
+/** One entitlement tier of the websocket gateway (publisher/README.md, "Gateway"). */
+export const gatewayTierSchema = z.strictObject({
+  /** Channels this tier may subscribe to. */
+  channels: z.array(z.enum(['l1', 'book', 'orders', 'trades', 'candles'])).min(1),
+  /** Deepest book this tier may see (websocket depth 5 or 10; HTTP depth up to it). */
+  maxDepth: int(1, 1000),
+  /** Updates per second per symbol and channel, conflated (0: real time, every event-loop turn). */
+  updatesPerSecond: int(0, 1000),
+});
+
+const freeTier = gatewayTierSchema.parse({ channels: ['l1', 'trades', 'candles', 'book'], maxDepth: 5, updatesPerSecond: 10 });
+const proTier = gatewayTierSchema.parse({ channels: ['l1', 'trades', 'candles', 'book'], maxDepth: 10, updatesPerSecond: 0 });
+const premiumTier = gatewayTierSchema.parse({ channels: ['l1', 'trades', 'candles', 'book', 'orders'], maxDepth: 10, updatesPerSecond: 0 });
+
+/** The websocket gateway and HTTP market-data API, in the publisher's process. */
+export const gatewaySchema = z.strictObject({
+  /** Start it with `tickwire run` and `tickwire publish`. */
+  enabled: z.boolean().default(true),
+  /** Address the HTTP/websocket server listens on. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** TCP port (0: any free port). */
+  port: int(0, 65535).default(8080),
+  /** API keys: only their SHA-256 is stored (`tickwire keys create`). */
+  keysFile: z.string().default('data/keys.json'),
+  /** The server pings every client this often and drops one that did not answer the last ping. */
+  pingIntervalMs: int(50, 600_000).default(20_000),
+  /** Websocket connections at once, all addresses. */
+  maxConnections: int(1, 1_000_000).default(20_000),
+  /** Websocket connections at once from one IP address. */
+  maxConnectionsPerIp: int(1, 1_000_000).default(200),
+  /** Client messages per second per connection (a token bucket with a burst of this many). */
+  messagesPerSecond: int(1, 10_000).default(5),
+  /** Messages refused for rate in a row before the connection is closed as abusive (1008). */
+  abuseStrikes: int(1, 100_000).default(20),
+  /** Subscriptions per connection. */
+  maxSubscriptions: int(1, 10_000).default(50),
+  /** Largest client message in bytes; a larger one closes the connection (1009). */
+  maxPayloadBytes: int(64, 1 << 20).default(4096),
+  /** Past this many bytes queued to a client, book/l1/candles/orders updates are skipped and a fresh snapshot follows when it catches up. */
+  softBufferedBytes: int(1024, 1 << 30).default(256 * 1024),
+  /** Past this many bytes queued to a client, it is closed with 4001 (slow consumer). */
+  hardBufferedBytes: int(4096, 1 << 30).default(4 << 20),
+  /**
+   * Real-time tiers (updatesPerSecond 0) publish at most this often after an event-group
+   * boundary, all changes since in one update (0: every event-loop turn, ~1 ms under the live sim).
+   */
+  realtimeIntervalMs: int(0, 1000).default(20),
+  /** HTTP requests per second per IP address (token bucket, burst of twice this). */
+  httpRequestsPerSecond: int(1, 1_000_000).default(100),
+  /** Recent executions kept in memory per symbol for /v1/execution and the trades channel. */
+  executionsPerSymbol: int(16, 1 << 20).default(4096),
+  /** Seed of the fan-out shuffle (0: from the clock; the seed used is reported). */
+  shuffleSeed: int(0, 0xffffffff).default(0),
+  tiers: z
+    .strictObject({
+      free: gatewayTierSchema.default(freeTier),
+      pro: gatewayTierSchema.default(proTier),
+      premium: gatewayTierSchema.default(premiumTier),
+    })
+    .default({ free: freeTier, pro: proTier, premium: premiumTier }),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
   journal: journalSchema.default(journalSchema.parse({})),
   publisher: publisherSchema.default(publisherSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
+  gateway: gatewaySchema.default(gatewaySchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;
@@ -209,3 +272,5 @@ export type EngineConfig = z.infer<typeof engineSchema>;
 export type JournalConfig = z.infer<typeof journalSchema>;
 export type OrderMix = z.infer<typeof orderMixSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+export type GatewayTierConfig = z.infer<typeof gatewayTierSchema>;

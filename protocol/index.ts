@@ -13,3 +13,4 @@ export * from './moldudp64-packetizer';
 export * from './moldudp64-parser';
 export * from './soupbintcp';
 export * from './storage-records';
+export * from './gateway-messages';

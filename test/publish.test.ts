@@ -58,7 +58,7 @@ describe('tickwire publish', () => {
           '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${a.port}`,
           '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${b.port}`,
           '--set', 'publisher.endOfSessionIntervalMs=100',
-          '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
+          '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'gateway.port=0',
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -125,7 +125,7 @@ describe('tickwire publish', () => {
         '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${lineA.port}`,
         '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', 'publisher.lineB.port=9',
         '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0',
-        '--set', 'publisher.snapshot.port=0', '--set', 'publisher.storeCapacity=1024',
+        '--set', 'publisher.snapshot.port=0', '--set', 'publisher.storeCapacity=1024', '--set', 'gateway.port=0',
         '--set', 'publisher.rewinder.archivePollMs=50',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -198,7 +198,7 @@ describe('tickwire publish', () => {
       '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`, '--set', 'sim.symbols=10',
       '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${a.port}`,
       '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${b.port}`,
-      '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
+      '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'gateway.port=0',
       '--set', `publisher.thread=${thread}`,
     ];
     const run = (extra: string[]) => {

@@ -1,0 +1,215 @@
+// The gateway benchmark's client side, in its own process (forked through bash so it can
+// raise its file-descriptor limit): N websocket clients spread over the symbols and tiers,
+// each from one of many loopback addresses (127.0.1.x, so the gateway's per-address limit
+// holds), measuring frames and the delivery lag of each frame: its `ts` (the ITCH timestamp
+// of the last engine event it reflects, ns since New York midnight) to receipt. Also runs
+// autocannon against the candles endpoint. Reports over IPC.
+import * as hdr from 'hdr-histogram-js';
+import WebSocket from 'ws';
+
+// autocannon ships no types: the part of its API used here.
+interface AutocannonResult {
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+}
+type Autocannon = (opts: { url: string; connections: number; overallRate: number; duration: number; headers: Record<string, string> }) => Promise<AutocannonResult>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as Autocannon;
+
+export interface ClientsStart {
+  kind: 'clients';
+  url: string;
+  clients: number;
+  symbols: string[];
+  /** Fractions of free, pro, premium (the rest free). */
+  pro: number;
+  premium: number;
+  proKey: string;
+  premiumKey: string;
+  midnightMs: number;
+  addresses: number;
+  seed: number;
+  warmupMs: number;
+  measureMs: number;
+}
+
+export interface CandlesStart {
+  kind: 'candles';
+  url: string;
+  ratePerSec: number;
+  seconds: number;
+  connections: number;
+}
+
+export interface ClientsReport {
+  kind: 'clients';
+  connected: number;
+  refused: number;
+  tiers: Record<string, number>;
+  subscriptions: number;
+  frames: number;
+  bytes: number;
+  framesPerSec: number;
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  lagP99MsByTier: Record<string, number>;
+  errors: number;
+  closedByServer: Record<string, number>;
+  connectMs: number;
+}
+
+export interface CandlesReport {
+  kind: 'candles';
+  requests: number;
+  requestsPerSec: number;
+  non2xx: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function xorshift(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+const TS = Buffer.from('"ts":');
+
+async function runClients(s: ClientsStart): Promise<ClientsReport> {
+  const rand = xorshift(s.seed);
+  const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 }); // us
+  const lagByTier: Record<string, hdr.Histogram> = {};
+  for (const t of ['free', 'pro', 'premium']) lagByTier[t] = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  let measuring = false;
+  let frames = 0;
+  let bytes = 0;
+  let errors = 0;
+  let connected = 0;
+  let refused = 0;
+  let subscriptions = 0;
+  const tiers: Record<string, number> = { free: 0, pro: 0, premium: 0 };
+  const closed: Record<string, number> = {};
+  const sockets: WebSocket[] = [];
+  const started = Date.now();
+  const openOne = (i: number): Promise<void> =>
+    new Promise((resolve) => {
+      const u = rand();
+      const tier = u < s.premium ? 'premium' : u < s.premium + s.pro ? 'pro' : 'free';
+      const symbol = s.symbols[i % s.symbols.length];
+      const headers: Record<string, string> = tier === 'pro' ? { Authorization: `Bearer ${s.proKey}` } : tier === 'premium' ? { Authorization: `Bearer ${s.premiumKey}` } : {};
+      const ws = new WebSocket(s.url, { headers, localAddress: `127.0.1.${1 + (i % s.addresses)}`, perMessageDeflate: false });
+      const hist = lagByTier[tier];
+      let done = false;
+      ws.on('open', () => {
+        connected++;
+        tiers[tier]++;
+        sockets.push(ws);
+        ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol, depth: tier === 'free' ? 5 : 10 }));
+        subscriptions++;
+        if (i % 4 === 0) {
+          ws.send(JSON.stringify({ op: 'subscribe', channel: 'trades', symbol }));
+          subscriptions++;
+        }
+        if (i % 10 === 1) {
+          ws.send(JSON.stringify({ op: 'subscribe', channel: 'l1', symbol }));
+          subscriptions++;
+        }
+        if (tier === 'premium' && i % 2 === 0) {
+          ws.send(JSON.stringify({ op: 'subscribe', channel: 'orders', symbol }));
+          subscriptions++;
+        }
+        done = true;
+        resolve();
+      });
+      ws.on('message', (data: Buffer) => {
+        if (!measuring) return;
+        frames++;
+        bytes += data.length;
+        const at = data.indexOf(TS);
+        if (at < 0) {
+          if (data.indexOf('"error"') >= 0) errors++;
+          return;
+        }
+        let ts = 0;
+        for (let k = at + 5; k < data.length; k++) {
+          const c = data[k];
+          if (c < 0x30 || c > 0x39) break;
+          ts = ts * 10 + (c - 0x30);
+        }
+        const nowNs = (performance.timeOrigin + performance.now() - s.midnightMs) * 1e6;
+        const us = Math.max(1, Math.round((nowNs - ts) / 1000));
+        lag.recordValue(us);
+        hist.recordValue(us);
+      });
+      ws.on('close', (code) => {
+        closed[code] = (closed[code] ?? 0) + 1;
+      });
+      ws.on('error', () => {
+        if (!done) {
+          refused++;
+          done = true;
+          resolve();
+        }
+      });
+    });
+  // Connect in waves so the listen backlog is never overrun.
+  const WAVE = 250;
+  for (let i = 0; i < s.clients; i += WAVE) {
+    const wave: Promise<void>[] = [];
+    for (let k = i; k < Math.min(s.clients, i + WAVE); k++) wave.push(openOne(k));
+    await Promise.all(wave);
+  }
+  const connectMs = Date.now() - started;
+  await new Promise((r) => setTimeout(r, s.warmupMs));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, s.measureMs));
+  measuring = false;
+  const seconds = (performance.now() - t0) / 1000;
+  for (const ws of sockets) ws.terminate();
+  const ms = (h: hdr.Histogram, p: number): number => Math.round(h.getValueAtPercentile(p) / 10) / 100;
+  return {
+    kind: 'clients',
+    connected,
+    refused,
+    tiers,
+    subscriptions,
+    frames,
+    bytes,
+    framesPerSec: Math.round(frames / seconds),
+    lagP50Ms: ms(lag, 50),
+    lagP99Ms: ms(lag, 99),
+    lagMaxMs: Math.round(lag.maxValue / 10) / 100,
+    lagP99MsByTier: Object.fromEntries(Object.entries(lagByTier).map(([t, h]) => [t, ms(h, 99)])),
+    errors,
+    closedByServer: closed,
+    connectMs,
+  };
+}
+
+async function runCandles(s: CandlesStart): Promise<CandlesReport> {
+  // As browsers and curl --compressed do: the server keeps the gzipped body with the cached one.
+  const result = await autocannon({ url: s.url, connections: s.connections, overallRate: s.ratePerSec, duration: s.seconds, headers: { 'accept-encoding': 'gzip' } });
+  return {
+    kind: 'candles',
+    requests: result.requests.total,
+    requestsPerSec: Math.round(result.requests.average),
+    non2xx: result.non2xx,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+  };
+}
+
+process.on('message', (msg: ClientsStart | CandlesStart) => {
+  const run = msg.kind === 'clients' ? runClients(msg) : runCandles(msg);
+  void run.then((report) => process.send?.(report, () => undefined));
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,104 @@
+import { FanOut, Subscription, type FanOutTopic, type Subscriber } from './fan-out';
+import { wsTextFrame } from './ws-frame';
+
+/** The payload of a whole websocket frame (short frames: a 2-byte header). */
+const payload = (wire: Buffer): string => String(wire.subarray(wire[1] < 126 ? 2 : 4));
+
+class MemorySubscriber implements Subscriber {
+  closed = false;
+  skipped = 0;
+  queued = 0;
+  frames: string[] = [];
+  closedSlow = 0;
+  bufferedAmount(): number {
+    return this.queued;
+  }
+  corked = false;
+  sendWire(wire: Buffer, fan: FanOut): void {
+    if (!this.corked) {
+      this.corked = true;
+      fan.corkedOne(this);
+    }
+    this.frames.push(payload(wire));
+    this.queued += wire.length;
+  }
+  uncork(): void {
+    this.corked = false;
+  }
+  closeSlow(): void {
+    this.closed = true;
+    this.closedSlow++;
+  }
+}
+
+const topic = (snapshot: string | null): FanOutTopic => ({ snapshotWire: () => (snapshot === null ? null : wsTextFrame(Buffer.from(snapshot))) });
+
+describe('FanOut', () => {
+  test('every subscriber gets the same frame; first place is spread evenly over a freshly shuffled order', () => {
+    const fan = new FanOut(1 << 20, 1 << 21, 12345);
+    const t = topic('S');
+    const clients = Array.from({ length: 8 }, () => new MemorySubscriber());
+    const subs = clients.map((c) => new Subscription(c, t));
+    const first = new Map<Subscriber, number>();
+    for (let i = 0; i < 8000; i++) {
+      fan.send(subs, Buffer.from(`f${i}`), true);
+      const s = subs[0].subscriber;
+      first.set(s, (first.get(s) ?? 0) + 1);
+    }
+    for (const c of clients) {
+      expect(c.frames.length).toBe(8000);
+      // Expected 1,000 each; a fixed or rotating order would give 8,000 or exactly 1,000.
+      expect(first.get(c) ?? 0).toBeGreaterThan(850);
+      expect(first.get(c) ?? 0).toBeLessThan(1150);
+    }
+    expect(new Set([...first.values()]).size).toBeGreaterThan(1);
+  });
+
+  test('past the soft threshold updates are skipped and a snapshot follows on catching up; past the hard limit the client is closed', () => {
+    const fan = new FanOut(100, 1000, 1);
+    const c = new MemorySubscriber();
+    const sub = new Subscription(c, topic('SNAP'));
+    fan.send([sub], Buffer.from('u1'), true);
+    c.queued = 500; // behind
+    fan.send([sub], Buffer.from('u2'), true);
+    fan.send([sub], Buffer.from('u3'), true);
+    expect(c.frames).toEqual(['u1']);
+    expect(c.skipped).toBe(2);
+    expect(fan.stale.has(sub)).toBe(true);
+    c.queued = 0; // caught up: the next publish sends the snapshot instead of the update
+    fan.send([sub], Buffer.from('u4'), true);
+    expect(c.frames).toEqual(['u1', 'SNAP']);
+    expect(fan.stale.has(sub)).toBe(false);
+    fan.send([sub], Buffer.from('u5'), true);
+    expect(c.frames).toEqual(['u1', 'SNAP', 'u5']);
+    // Event streams (not resyncable) are never skipped, only closed past the hard limit.
+    c.queued = 997;
+    fan.send([sub], Buffer.from('t1'), false);
+    expect(c.frames[c.frames.length - 1]).toBe('t1');
+    fan.send([sub], Buffer.from('t2'), false);
+    expect(c.closedSlow).toBe(1);
+    expect(fan.figures.slowClosed).toBe(1);
+  });
+
+  test('a whole frame is built once: header for short, 16-bit and 64-bit lengths', () => {
+    expect([...wsTextFrame(Buffer.from('hi'))]).toEqual([0x81, 2, 0x68, 0x69]);
+    const mid = wsTextFrame(Buffer.alloc(300, 0x61));
+    expect([mid[0], mid[1], mid.readUInt16BE(2), mid.length]).toEqual([0x81, 126, 300, 304]);
+    const big = wsTextFrame(Buffer.alloc(70_000, 0x61));
+    expect([big[1], big.readUInt32BE(2), big.readUInt32BE(6), big.length]).toEqual([127, 0, 70_000, 70_010]);
+  });
+
+  test('resyncStale snapshots stale subscriptions whose clients caught up, without waiting for a publish', () => {
+    const fan = new FanOut(100, 1000, 1);
+    const c = new MemorySubscriber();
+    const sub = new Subscription(c, topic('SNAP'));
+    fan.markStale(sub);
+    c.queued = 200;
+    fan.resyncStale(() => true);
+    expect(c.frames).toEqual([]);
+    c.queued = 0;
+    fan.resyncStale(() => true);
+    expect(c.frames).toEqual(['SNAP']);
+    expect(fan.stale.size).toBe(0);
+  });
+});
