@@ -1,6 +1,7 @@
 // The websocket gateway and HTTP API in a process: built from the `gateway` config section
 // over any MarketDataSource. `tickwire run`/`publish` pass the publisher (live-feed.ts); an
 // edge `tickwire gateway` passes a feed handler the same way.
+import * as path from 'node:path';
 import type { MarketDataSource } from '../book';
 import type { TickwireConfig } from '../config';
 import { Gateway, type ExtraGauge, type MarketHistory, type PublisherService, type Rewinder, type SnapshotServer } from '../publisher';
@@ -14,9 +15,15 @@ export interface GatewayWiring {
 
 /** Starts the gateway on `source`; throws TW_ERR_GW_BIND (address, setting) or TW_ERR_GW_BAD_KEYS_FILE. */
 export async function startGateway(config: TickwireConfig, source: MarketDataSource, wiring: GatewayWiring = {}): Promise<Gateway> {
-  const gateway = new Gateway({ source, config: config.gateway, history: wiring.history ?? null, extraGauges: wiring.extraGauges });
+  const gateway = new Gateway({ source, config: config.gateway, history: wiring.history ?? null, extraGauges: wiring.extraGauges, webDir: webPageDir() });
   await gateway.start();
   return gateway;
+}
+
+/** dist/web, where `npm run build` bundles the page (from dist/bin, or from bin/ under Jest). */
+export function webPageDir(): string {
+  const root = path.resolve(__dirname, '..');
+  return path.basename(root) === 'dist' ? path.join(root, 'web') : path.join(root, 'dist', 'web');
 }
 
 /** The publisher's figures for the gateway's /metrics. */
@@ -41,5 +48,6 @@ export function publisherGauges(service: PublisherService, rewinder: Rewinder, s
 /** A line for the start-up banner. */
 export function describeGateway(gateway: Gateway): string {
   const c = gateway.config;
-  return `gateway: http://${gateway.host}:${gateway.port} (websocket /v1/ws, API /v1/..., /metrics; keys ${c.keysFile}, ${gateway.keys?.list().length ?? 0} loaded)`;
+  const page = gateway.webPage ? `web page http://${gateway.host}:${gateway.port}/, ` : '';
+  return `gateway: ${page}API http://${gateway.host}:${gateway.port}/v1/ (websocket /v1/ws, /metrics, /v1/openapi.json; keys ${c.keysFile}, ${gateway.keys?.list().length ?? 0} loaded)`;
 }

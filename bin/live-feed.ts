@@ -16,6 +16,7 @@ import type { TickwireConfig } from '../config';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
 import { startLiveStorage, type LiveStorage } from './live-storage';
+import { storageHistory } from './storage-history';
 import type { Gateway } from '../publisher';
 import { describeGateway, publisherGauges, startGateway } from './gateway';
 
@@ -127,18 +128,20 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     await service.lines.close();
     throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
   }
+  const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate); // before the sim: a restart's replay reaches it too
   let gateway: Gateway | null = null;
   try {
     // Before the sim starts, so the gateway also hears a restart's replay.
-    if (config.gateway.enabled) gateway = await startGateway(config, service.publisher, { extraGauges: publisherGauges(service, rewinder, snapshot) });
+    const wiring = { extraGauges: publisherGauges(service, rewinder, snapshot), history: storage === null ? null : storageHistory(storage.service) };
+    if (config.gateway.enabled) gateway = await startGateway(config, service.publisher, wiring);
   } catch (err) {
+    await storage?.close();
     await snapshot.close();
     await rewinder.close();
     await archiver?.close();
     await service.lines.close();
     throw err; // TW_ERR_GW_BIND or TW_ERR_GW_BAD_KEYS_FILE, naming the setting to change
   }
-  const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate); // before the sim: a restart's replay reaches it too
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
   // What the previous process journaled but may not have sent goes out again.

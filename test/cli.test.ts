@@ -77,7 +77,11 @@ describe('tickwire command', () => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await new Promise((r) => setTimeout(r, 2500));
+      // Trade until the journal holds well over 1,000 orders (start-up time varies on a loaded machine).
+      const until = Date.now() + 60_000;
+      const recordsNow = (): number => journals(dir).reduce((n, f) => n + Math.max(0, fs.statSync(path.join(dir, f)).size - 16) / 56, 0);
+      const before = recordsNow();
+      while (recordsNow() - before < 1300 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGINT');
       const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
       return { code, out };

@@ -24,6 +24,7 @@ import { openApiDocument } from './openapi';
 import { Session } from './session';
 import { SubscriptionRegistry } from './subscription-registry';
 import { tierPolicies, type TierPolicy } from './tiers';
+import { registerWebPage } from './web-page';
 
 export interface GatewayOptions {
   source: MarketDataSource;
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   extraGauges?: readonly ExtraGauge[];
   /** Clock (ms) for rate limits. */
   now?: () => number;
+  /** The built web page to serve at `/` (dist/web); null: `/` is a 404. */
+  webDir?: string | null;
 }
 
 export interface GatewayFigures {
@@ -66,6 +69,8 @@ export class Gateway {
   host: string;
   port = 0;
   connectionsTotal = 0;
+  /** The web page is served at `/` (webDir held a built page). */
+  webPage = false;
   refusedUpgrades = 0;
   messagesReceived = 0;
   private readonly wss: WebSocketServer;
@@ -124,6 +129,7 @@ export class Gateway {
       requestsPerSecond: c.httpRequestsPerSecond,
       now: this.now,
     });
+    if (options.webDir !== undefined && options.webDir !== null) this.webPage = registerWebPage(this.app, options.webDir);
   }
 
   /** Listens (port 0: any free port) and starts listening to the source. Resolves with the port. */
@@ -193,7 +199,9 @@ export class Gateway {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/v1/ws') return this.refuse(socket, 404, 'TW_ERR_GW_BAD_PATH', `websocket endpoint is /v1/ws, not ${path}`);
     let tier: GatewayTier = 'free';
-    const header = req.headers.authorization;
+    // Browsers cannot set headers on a websocket upgrade: they may pass ?key=KEY instead.
+    const queryKey = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('key');
+    const header = req.headers.authorization ?? (queryKey === null ? undefined : `Bearer ${queryKey}`);
     if (header !== undefined) {
       const key = bearerKey(header);
       const record = key === null || this.keys === null ? null : this.keys.lookup(key, this.now());

@@ -129,6 +129,11 @@ function subscribeAll(symbol: string, op: 'subscribe' | 'unsubscribe'): void {
 
 function onMessage(raw: string): void {
   const m = JSON.parse(raw) as { channel?: string; type: string; seq?: number; symbol?: string } & Record<string, unknown>;
+  if (m.type === 'ack' || m.type === 'error' || m.type === 'pong' || m.type === 'status') {
+    if (m.type === 'error') console.warn('gateway:', m);
+    if (m.type === 'ack' && m.channel === 'book') $('tier').textContent = key === '' ? 'free' : 'key';
+    return;
+  }
   if (typeof m.seq === 'number') setSeq(m.seq);
   if (m.symbol !== undefined && m.symbol !== state.symbol) return;
   switch (m.channel) {
@@ -158,8 +163,7 @@ function onMessage(raw: string): void {
       break;
     }
     default:
-      if (m.type === 'error') console.warn('gateway:', m);
-      if (m.type === 'ack' && (m as { channel?: string }).channel === 'book') $('tier').textContent = key === '' ? 'free' : 'key';
+      break;
   }
 }
 
