@@ -81,7 +81,8 @@ describe('MessageArchive', () => {
   test('a failed archiver is visible to the reader; a missing file is a counted read error', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-archive-'));
     const index = createArchiveIndex(4);
-    const writer = new MessageArchiveWriter(path.join(dir, 'a.itch'), index);
+    // The journal's folder may not exist yet when the archiver starts: it is made.
+    const writer = new MessageArchiveWriter(path.join(dir, 'not', 'yet', 'a.itch'), index);
     writer.append(1, new Uint8Array(12), 0, 12);
     writer.flush();
     writer.fail();

@@ -10,6 +10,7 @@
 // these are rare, bounded requests, and a pread of ~100 KB costs tens of microseconds.
 
 import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import type { AnswerPacket, OlderMessageSource } from './rewinder';
 
 /** Messages per index entry: a request scans at most this many lengths before its first message. */
@@ -45,7 +46,9 @@ export class MessageArchiveWriter {
   constructor(readonly path: string, index: SharedArrayBuffer, bufferBytes = 1 << 20) {
     this.header = new Int32Array(index, 0, HEADER_BYTES >> 2);
     this.offsets = new Float64Array(index, HEADER_BYTES);
-    // A new archive each time: the archiver replays the journal from its start.
+    // A new archive each time: the archiver replays the journal from its start. Its folder
+    // may not exist yet (the journal's is made with the day's first command).
+    fs.mkdirSync(nodePath.dirname(path), { recursive: true });
     this.fd = fs.openSync(path, 'w');
     this.buffer = new Uint8Array(bufferBytes);
   }

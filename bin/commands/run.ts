@@ -38,13 +38,19 @@ export function registerRun(program: Command): void {
           'Ctrl-C ends the day and exits.\n',
       );
       let seconds = 0;
+      let lastMessages = feed.service.publisher.messages;
       const statusTimer = setInterval(() => {
         seconds++;
         const s = sim.status(Math.round(sim.sampleRate()));
+        const p = feed.service.publisher;
+        const clients = feed.gateway === null ? '' : `  clients ${feed.gateway.figures().connections.toLocaleString('en-US')}`;
+        const storage = feed.storage === null ? '' : `  storage lag ${Math.max(0, p.sequence - feed.storage.service.storedThrough).toLocaleString('en-US')} msgs`;
         const line =
-          `orders/s ${s.ordersPerSec.toLocaleString('en-US')}  orders ${s.orders.toLocaleString('en-US')}  events ${s.events.toLocaleString('en-US')}` +
-          `  executions ${s.executions.toLocaleString('en-US')}  resting ${s.restingOrders.toLocaleString('en-US')}  rejects ${s.rejects}` +
-          `  feed seq ${feed.service.publisher.nextSequence.toLocaleString('en-US')}`;
+          `orders/s ${s.ordersPerSec.toLocaleString('en-US')}  messages/s ${(p.messages - lastMessages).toLocaleString('en-US')}` +
+          `  feed seq ${p.nextSequence.toLocaleString('en-US')}${clients}${storage}` +
+          `  orders ${s.orders.toLocaleString('en-US')}  executions ${s.executions.toLocaleString('en-US')}  resting ${s.restingOrders.toLocaleString('en-US')}` +
+          (s.rejects > 0 ? `  rejects ${s.rejects}` : '');
+        lastMessages = p.messages;
         if (tty) process.stdout.write(`\r\x1b[2K${line}`);
         else if (seconds % 5 === 0) process.stdout.write(line + '\n');
       }, 1000);
