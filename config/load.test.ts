@@ -31,6 +31,13 @@ describe('loadConfig', () => {
     expect(c.sim.ordersPerSec).toBe(50);
   });
 
+  test('one field of a feed line can be set alone; the other keeps its default; a bad group is still refused', () => {
+    const c = loadConfig({ flags: { 'publisher.lineA.port': 31001 } });
+    expect(c.publisher.lineA).toEqual({ group: '239.192.10.1', port: 31001 });
+    expect(c.publisher.lineB).toEqual({ group: '239.192.10.2', port: 30002 });
+    expect(() => loadConfig({ flags: { 'publisher.lineB.group': '10.0.0.1' } })).toThrow(/multicast/);
+  });
+
   test('env names follow the setting paths', () => {
     expect(envName('sim.ordersPerSec')).toBe('TICKWIRE_SIM_ORDERS_PER_SEC');
     expect(settingPaths()).toContain('journal.flushIntervalMs');

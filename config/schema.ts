@@ -57,13 +57,20 @@ export const journalSchema = z.strictObject({
 });
 
 /** One feed line: a multicast group and its UDP port (FEED.md: lines A and B carry identical packets). */
+const multicastGroup = z.ipv4().refine((ip) => {
+  const first = Number(ip.split('.')[0]);
+  return first >= 224 && first <= 239;
+}, { message: 'a feed line group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)' });
+
 export const feedLineSchema = z.strictObject({
-  group: z.ipv4().refine((ip) => {
-    const first = Number(ip.split('.')[0]);
-    return first >= 224 && first <= 239;
-  }, { message: 'a feed line group must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)' }),
+  group: multicastGroup,
   port: int(1, 65535),
 });
+
+/** A feed line whose fields each default, so `--set publisher.lineA.port=N` alone is enough. */
+function feedLine(group: string, port: number) {
+  return z.strictObject({ group: multicastGroup.default(group), port: int(1, 65535).default(port) }).default({ group, port });
+}
 
 export const publisherSchema = z.strictObject({
   /** MoldUDP64 session, up to 10 printable ASCII characters; '' derives it from the session date ("TW" + YYYYMMDD). */
@@ -135,8 +142,8 @@ export const publisherSchema = z.strictObject({
   maxDelayUs: int(0, 1_000_000).default(100),
   /** Also send a packet at the end of every engine event group (one command's events); off: packets fill per drained batch. */
   flushOnGroupEnd: z.boolean().default(false),
-  lineA: feedLineSchema.default({ group: '239.192.10.1', port: 30001 }),
-  lineB: feedLineSchema.default({ group: '239.192.10.2', port: 30002 }),
+  lineA: feedLine('239.192.10.1', 30001),
+  lineB: feedLine('239.192.10.2', 30002),
   /** Local interface address the multicast is sent from. */
   interface: z.ipv4().default('127.0.0.1'),
   /** Multicast TTL (1: the local network only). */
