@@ -200,7 +200,8 @@ async function main(): Promise<void> {
   chart = createChart($('chart'), {
     layout: { background: { color: '#161b22' }, textColor: '#7d8792' },
     grid: { vertLines: { color: '#1f252d' }, horzLines: { color: '#1f252d' } },
-    timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#262c36' },
+    // Wide bars: early in the day there are only a few, and they should read as candles.
+    timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#262c36', barSpacing: 14, rightOffset: 6 },
     rightPriceScale: { borderColor: '#262c36' },
     autoSize: true,
   });
