@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tickwire command: wires the pieces into processes.
 import { Command } from 'commander';
+import { registerFeed } from './commands/feed';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
@@ -17,6 +18,7 @@ registerRun(program);
 registerPublish(program);
 registerSim(program);
 registerReplay(program);
+registerFeed(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
