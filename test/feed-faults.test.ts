@@ -144,6 +144,26 @@ describe(`feed handler under faults (seed ${SEED})`, () => {
     }
   });
 
+  test('a rewinder that does not answer: the handler asks again with backoff, then falls back to the snapshot', async () => {
+    const c = await setUp(50, [{ loss: 0.01, lossSeed: SEED }, { loss: 0.01, lossSeed: SEED }], SEED + 5);
+    try {
+      const silent = await freeUdpPort(); // nothing listens there
+      const faults: string[] = [];
+      const h = await c.startHandler({ rewinder: { host: IFACE, port: silent }, rewindTimeoutMs: 10, maxRewindRetries: 2 });
+      h.subscribe({ onFault: (code) => void faults.push(code) });
+      c.feed.openDay();
+      await c.feed.trade(10_000, 2);
+      await finish(c);
+      expectSameBooks(h, c);
+      expect(h.recoveredByRewind).toBe(0);
+      expect(h.snapshots).toBeGreaterThan(0);
+      expect(faults).toContain('TW_ERR_FEED_REWIND_TIMEOUT');
+      expect(faults).toContain('TW_ERR_FEED_REWIND_GAVE_UP');
+    } finally {
+      await c.close();
+    }
+  });
+
   test('a handler started mid-session joins through the snapshot and keeps up', async () => {
     const c = await setUp(30, [{}, {}], SEED + 3);
     try {
