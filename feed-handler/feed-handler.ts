@@ -34,7 +34,7 @@ import {
   moldSessionBytes,
   MoldUdp64Packet,
 } from '../protocol';
-import { BUY, MarketBooks, SELL, type MarketBooksOptions, type MarketDataListener, type MarketDataSource, type MarketDataStatus, type OrderBook } from '../book';
+import { BUY, MarketBooks, SELL, type MarketBooksOptions, type MarketDataSource, type MarketDataStatus, type OrderBook } from '../book';
 import { FEED_FAULT_KINDS, FeedFault, FeedHandlerError, feedFaultName } from './errors';
 import { FeedRecorder } from './feed-recorder';
 import { LineCounters } from './line-counters';
