@@ -53,6 +53,18 @@ async function freeTcpPort(): Promise<number> {
 }
 
 describe('tickwire feed', () => {
+  test('--help explains it; bad flags and bad config exit 2 with a clear code before anything starts', async () => {
+    const help = run(['feed', '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toMatch(/Usage: tickwire feed[\s\S]*--verify-every[\s\S]*Examples:/);
+    const flag = run(['feed', '--verify-every', 'soon']);
+    expect(await flag.exited).toBe(2);
+    expect(flag.output()).toMatch(/TW_ERR_BAD_FLAG: --verify-every/);
+    const config = run(['feed', '--set', 'feedHandler.maxRewindRetries=-1', '--join', 'never']);
+    expect(await config.exited).toBe(2);
+    expect(config.output()).toMatch(/TW_ERR_BAD_CONFIG[\s\S]*feedHandler.join[\s\S]*feedHandler.maxRewindRetries/);
+  });
+
   test('two handlers in separate processes end with identical books, equal to the publisher\'s; the record replays to them; snapshots verify', async () => {
     const groups = ['239.192.55.51', '239.192.55.52'];
     const ports = [await freeUdpPort(), await freeUdpPort()];
