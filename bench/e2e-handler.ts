@@ -7,6 +7,7 @@
 //
 // IPC: parent -> child { type: 'start', ... }; child -> parent { type: 'ready' };
 //      parent -> child { type: 'window', fromItchNs } (latency counted for events from then on);
+//      parent -> child { type: 'windowEnd', toItchNs }; child -> parent { type: 'windowEnded' };
 //      parent -> child { type: 'stop', lastSequence }; child -> parent { type: 'report', ... }.
 import * as hdr from 'hdr-histogram-js';
 import { booksDigest, FeedHandler } from '../feed-handler';
@@ -55,6 +56,7 @@ const histogram = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, high
 let handler: FeedHandler | null = null;
 let start: E2eStart | null = null;
 let windowFromNs = Infinity;
+let windowToNs = Infinity;
 let negative = 0;
 let cpu0 = process.cpuUsage();
 let t0 = 0;
@@ -73,7 +75,7 @@ const latency = {
     const offset = s.baseMonoNs - s.baseItchNs;
     for (let i = 0; i < pendingCount; i++) {
       const ts = pending[i];
-      if (ts < windowFromNs) continue;
+      if (ts < windowFromNs || ts > windowToNs) continue;
       let us = Math.round((now - (ts + offset)) / 1000);
       if (us < 0) {
         negative++;
@@ -92,6 +94,9 @@ process.on('message', (raw: unknown) => {
     windowFromNs = (raw as { fromItchNs: number }).fromItchNs;
     cpu0 = process.cpuUsage();
     t0 = performance.now();
+  } else if (msg.type === 'windowEnd') {
+    windowToNs = (raw as { toItchNs: number }).toItchNs;
+    process.send?.({ type: 'windowEnded' });
   } else if (msg.type === 'stop') void finish((raw as { lastSequence: number }).lastSequence);
 });
 
