@@ -35,6 +35,8 @@ export interface E2eReport {
   p9999Us: number;
   maxUs: number;
   meanUs: number;
+  /** p99 of each second of the window, us. */
+  p99UsPerSecond: number[];
   /** Latencies below zero (clock calibration error), recorded as 0. */
   negative: number;
   sequence: number;
@@ -53,6 +55,8 @@ export interface E2eReport {
 
 const mono = new MonotonicNs();
 const histogram = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+/** The same figures per second of event time, to tell a disturbed second (a shared machine) from the pipeline. */
+const perSecond: hdr.Histogram[] = [];
 let handler: FeedHandler | null = null;
 let start: E2eStart | null = null;
 let windowFromNs = Infinity;
@@ -82,6 +86,9 @@ const latency = {
         us = 0;
       }
       histogram.recordValue(us);
+      const second = Math.floor((ts - windowFromNs) / 1e9);
+      while (perSecond.length <= second) perSecond.push(hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2 }));
+      perSecond[second].recordValue(us);
     }
     pendingCount = 0;
   },
@@ -132,6 +139,7 @@ async function finish(lastSequence: number): Promise<void> {
     p9999Us: histogram.getValueAtPercentile(99.99),
     maxUs: histogram.maxValue,
     meanUs: Math.round(histogram.mean),
+    p99UsPerSecond: perSecond.map((h) => h.getValueAtPercentile(99)),
     negative,
     sequence: h.sequence,
     ended: h.ended,

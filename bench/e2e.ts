@@ -202,6 +202,7 @@ async function main(): Promise<void> {
         ordersPerSec: Math.round((ordersInWindow) / seconds),
         warmupSeconds: WARMUP_SECONDS,
         meanUs: r.meanUs,
+        p99UsPerSecond: r.p99UsPerSecond,
         negativeLatencies: r.negative,
         lastSequence,
         recoveredByRewind: r.recoveredByRewind,

@@ -450,7 +450,19 @@ export class FeedHandler implements MarketDataSource {
       }
       return;
     }
+    if (this.state === FeedState.Stale && source !== REWINDER) this.setState(this.gapOpen ? FeedState.FillingGap : FeedState.Synchronized);
     if (p.kind === DATA) {
+      const first = p.sequence;
+      const next = first + p.count;
+      if (source !== REWINDER) {
+        if (line.nextSequence !== 0 && first > line.nextSequence) line.gaps++;
+        if (next > line.nextSequence) line.nextSequence = next;
+      }
+      if (next <= this.expected) {
+        // The other line's copy won (the common case for one of the two): nothing to check or apply.
+        line.duplicates++;
+        return;
+      }
       // Decode every message before applying any: a bad one drops the packet whole, and its
       // range is recovered from the other line or the rewinder like a loss.
       const m = this.check;
@@ -466,7 +478,6 @@ export class FeedHandler implements MarketDataSource {
     } else {
       this.onEmpty(line, p.kind === HEARTBEAT, p.sequence);
     }
-    if (this.state === FeedState.Stale && source !== REWINDER) this.setState(this.gapOpen ? FeedState.FillingGap : FeedState.Synchronized);
   }
 
   /** A heartbeat or end of session: it says where the feed is. */
@@ -485,16 +496,9 @@ export class FeedHandler implements MarketDataSource {
     this.checkEnded();
   }
 
+  /** A checked data packet with at least one message not yet applied. */
   private onData(source: number, line: LineCounters, bytes: Uint8Array, first: number, count: number): void {
     const next = first + count;
-    if (source !== REWINDER) {
-      if (line.nextSequence !== 0 && first > line.nextSequence) line.gaps++;
-      if (next > line.nextSequence) line.nextSequence = next;
-    }
-    if (next <= this.expected) {
-      line.duplicates++;
-      return;
-    }
     if (next > this.known) this.known = next;
     if (this.snapshotLoading || first > this.expected) {
       const held = this.pending.insert(bytes, first, count, source);

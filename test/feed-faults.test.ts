@@ -224,8 +224,8 @@ describe(`feed handler under faults (seed ${SEED})`, () => {
 
 /**
  * One bad datagram of kind 0..4: random bytes; our session with a truncated block; an
- * impossible block length; another session (well formed); our session, well framed, at the
- * next live sequence, but holding a message of no ITCH 5.0 type.
+ * impossible block length; another session (well formed); our session, well framed, ahead
+ * of the live sequence, holding a message of no ITCH 5.0 type (dropped whole, no gap).
  */
 function malformed(random: () => number, kind: number, session: Uint8Array, other: Uint8Array, nextSequence: number): Uint8Array {
   const n = 1 + Math.floor(random() * 300);
@@ -246,8 +246,9 @@ function malformed(random: () => number, kind: number, session: Uint8Array, othe
     case 3:
       writeMoldHeader(b, 0, other, nextSequence, 0);
       return b.subarray(0, 20);
-    default: // well framed, one 19-byte message of type '!'
-      writeMoldHeader(b, 0, session, nextSequence, 1);
+    default: // well framed, one 19-byte message of type '!', ahead of the feed (a packet wholly
+      // before the next expected sequence is a duplicate, dropped unread: it can change nothing)
+      writeMoldHeader(b, 0, session, nextSequence + 1_000_000, 1);
       b[20] = 0;
       b[21] = 19;
       b[22] = 0x21;
