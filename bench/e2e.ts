@@ -19,7 +19,8 @@
 // before the measured window (JIT, first touch of the pools); the window is the next
 // TW_BENCH_E2E_SECONDS, every message whose event falls in it (the closing is not counted).
 // Orders more than 10 ms behind schedule are not made up (ordersPerSec is what was achieved). Prints one JSON line: rate, seconds, messages, p50Us, p99Us,
-// p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details.
+// p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details (among them the share of the
+// machine's CPU time the hypervisor stole during the window, from /proc/stat: this is a shared VM).
 
 import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -59,6 +60,16 @@ function nextMessage<T extends { type: string }>(child: ReturnType<typeof fork>,
     };
     child.on('message', onMessage);
   });
+}
+
+/** The machine's CPU jiffies from /proc/stat: total and steal (time the hypervisor ran someone else). */
+function cpuJiffies(): { total: number; steal: number; idle: number } {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0, idle: (f[3] ?? 0) + (f[4] ?? 0) };
+  } catch {
+    return { total: 0, steal: 0, idle: 0 };
+  }
 }
 
 function pin(pid: number, cpu: number): boolean {
@@ -157,6 +168,7 @@ async function main(): Promise<void> {
     const timer = setInterval(tick, 1);
     await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
     const loadBefore = os.loadavg()[0];
+    const jiffies0 = cpuJiffies();
     const fromItchNs = clock.nowNs();
     child.send({ type: 'window', fromItchNs });
     const orders0 = orders;
@@ -173,6 +185,8 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const ordersInWindow = orders - orders0;
+    const jiffies1 = cpuJiffies();
+    const jiffies = jiffies1.total - jiffies0.total;
     const ended = nextMessage<{ type: 'windowEnded' }>(child, 'windowEnded', 20_000);
     child.send({ type: 'windowEnd', toItchNs: clock.nowNs() });
     await ended;
@@ -212,6 +226,9 @@ async function main(): Promise<void> {
         publisherCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
         handlerCpuPct: r.cpuPct,
         packets: service.lines.packetsSent,
+        // Of the machine's CPU time in the window: stolen by the hypervisor, and idle.
+        stealPct: jiffies > 0 ? Math.round(((jiffies1.steal - jiffies0.steal) / jiffies) * 1000) / 10 : null,
+        idlePct: jiffies > 0 ? Math.round(((jiffies1.idle - jiffies0.idle) / jiffies) * 1000) / 10 : null,
         loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round(os.loadavg()[0] * 100) / 100],
         journal: JOURNAL,
         batch: cmds.capacity,
