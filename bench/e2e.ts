@@ -18,8 +18,8 @@
 // The rate is flat (the intraday curve is off). TW_BENCH_E2E_WARMUP_SECONDS (3) of trading come
 // before the measured window (JIT, first touch of the pools); the window is the next
 // TW_BENCH_E2E_SECONDS, every message whose event falls in it (the closing is not counted).
-// Orders more than 10 ms behind schedule are not made up (ordersPerSec is what was achieved). Prints one JSON line: rate, seconds, messages, p50Us, p99Us,
-// p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details (among them the share of the
+// Orders more than 10 ms behind schedule are not made up (ordersPerSec is what was achieved).
+// Prints one JSON line: rate, seconds, messages, p50Us, p99Us, p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details (among them the share of the
 // machine's CPU time the hypervisor stole during the window, from /proc/stat: this is a shared VM).
 
 import { execFileSync, fork } from 'node:child_process';
