@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerExport } from './commands/export';
 import { registerKeys } from './commands/keys';
+import { registerFeed } from './commands/feed';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
@@ -21,6 +22,7 @@ registerSim(program);
 registerReplay(program);
 registerExport(program);
 registerKeys(program);
+registerFeed(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

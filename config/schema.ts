@@ -264,6 +264,33 @@ export const gatewaySchema = z.strictObject({
     .default({ free: freeTier, pro: proTier, premium: premiumTier }),
 });
 
+/**
+ * The feed handler (`tickwire feed`). It listens to the lines, rewinder and snapshot server
+ * named in the `publisher` section (one deployment file for both ends); these are its own.
+ */
+export const feedHandlerSchema = z.strictObject({
+  /** 'auto': from sequence 1, recovering by snapshot if the first packet is far ahead; 'snapshot': load one at start. */
+  join: z.enum(['auto', 'snapshot']).default('auto'),
+  /** Wait after a gap is detected before asking the rewinder (the other line's copy may be on its way). */
+  rewindDelayMs: int(0, 60_000).default(2),
+  /** Wait for a rewinder answer before asking again (doubles per retry, up to 1 s). */
+  rewindTimeoutMs: int(1, 60_000).default(50),
+  /** Unanswered rewinder requests in a row before falling back to the snapshot. */
+  maxRewindRetries: int(0, 1000).default(5),
+  /** Gaps larger than this (messages) are recovered from the snapshot instead of the rewinder. */
+  maxRewindMessages: int(1, 1 << 30).default(1500),
+  /** A snapshot session that has not finished after this long fails and is retried. */
+  snapshotTimeoutMs: int(1, 600_000).default(15_000),
+  /** Wait before retrying a failed snapshot (doubles up to 10 s). */
+  snapshotRetryMs: int(1, 600_000).default(500),
+  /** No packet on either line for this long: the handler is stale (and probes the rewinder). */
+  staleAfterMs: int(1, 600_000).default(3000),
+  /** Live packets held while a gap is open or a snapshot loads. */
+  maxBufferedPackets: int(16, 1 << 24).default(65_536),
+  /** Receive buffer per line socket, bytes (the kernel may cap it at net.core.rmem_max). */
+  recvBufferBytes: int(65536, 1 << 30).default(4 << 20),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
@@ -271,6 +298,7 @@ export const configSchema = z.strictObject({
   publisher: publisherSchema.default(publisherSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   gateway: gatewaySchema.default(gatewaySchema.parse({})),
+  feedHandler: feedHandlerSchema.default(feedHandlerSchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;
@@ -281,3 +309,4 @@ export type OrderMix = z.infer<typeof orderMixSchema>;
 export type StorageConfig = z.infer<typeof storageSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type GatewayTierConfig = z.infer<typeof gatewayTierSchema>;
+export type FeedHandlerConfig = z.infer<typeof feedHandlerSchema>;

@@ -1,0 +1,253 @@
+// End-to-end benchmark (issue 5): the exchange core paced at TW_BENCH_E2E_RATE orders/s
+// (215,000) for TW_BENCH_E2E_SECONDS (30), journaling to a temporary file, with the
+// PublisherService in its loop multicasting lines A and B over loopback (bench groups
+// 239.192.56.1:37201 and 239.192.56.2:37202; rewinder and snapshot server on port 0), and a
+// FeedHandler in another process (bench/e2e-handler.ts, forked) rebuilding the books.
+//
+// One clock: the sim's clock is CLOCK_MONOTONIC (bench/mono-clock.ts) offset to New York time
+// of day, so each command's ITCH timestamp - stamped by the sequencer as the command enters
+// the engine, and carried by every message it causes - is a monotonic reading that the handler
+// process compares with its own monotonic clock after applying the packet. The latency of a
+// message is therefore engine event -> applied to the handler's book, across both processes,
+// loopback multicast included.
+//
+// Two busy threads: this process's main loop (order generation, journal, matching engine,
+// publisher, sends, the idle rewinder and snapshot server) and the handler process's main loop.
+// TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them).
+//
+// The rate is flat (the intraday curve is off). TW_BENCH_E2E_WARMUP_SECONDS (3) of trading come
+// before the measured window (JIT, first touch of the pools); the window is the next
+// TW_BENCH_E2E_SECONDS, every message whose event falls in it (the closing is not counted).
+// Orders more than 10 ms behind schedule are not made up (ordersPerSec is what was achieved).
+// Prints one JSON line: rate, seconds, messages, p50Us, p99Us, p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details (among them the share of the
+// machine's CPU time the hypervisor stole during the window, from /proc/stat: this is a shared VM).
+
+import { execFileSync, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { configSchema } from '../config';
+import { booksDigest } from '../feed-handler';
+import { EngineEventRingReader } from '../protocol';
+import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
+import { COMMAND_SIZE, CommandBuffer, ExchangeCore, newYorkDate, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
+import type { E2eReport, E2eStart } from './e2e-handler';
+import { MonotonicItchClock } from './mono-clock';
+
+const RATE = Number(process.env.TW_BENCH_E2E_RATE ?? 215_000);
+const SECONDS = Number(process.env.TW_BENCH_E2E_SECONDS ?? 30);
+/** Trading before the measured window (JIT, first touch of the pools, the first GCs). */
+const WARMUP_SECONDS = Number(process.env.TW_BENCH_E2E_WARMUP_SECONDS ?? 3);
+const SEED = Number(process.env.TW_SEED ?? 1);
+const JOURNAL = process.env.TW_BENCH_E2E_JOURNAL !== '0';
+const PIN = process.env.TW_BENCH_E2E_PIN === '1';
+/** Orders per sequencer batch within a tick (sim/LiveSim uses up to 256): a command's stamp waits for the journal write and the matching of the batch before it. */
+const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 64);
+const LINES = [
+  { group: '239.192.56.1', port: 37201 },
+  { group: '239.192.56.2', port: 37202 },
+];
+
+function nextMessage<T extends { type: string }>(child: ReturnType<typeof fork>, type: T['type'], timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`e2e handler: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (raw: unknown): void => {
+      const msg = raw as T;
+      if (msg.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(msg);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+/** The machine's CPU jiffies from /proc/stat: total and steal (time the hypervisor ran someone else). */
+function cpuJiffies(): { total: number; steal: number; idle: number } {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0, idle: (f[3] ?? 0) + (f[4] ?? 0) };
+  } catch {
+    return { total: 0, steal: 0, idle: 0 };
+  }
+}
+
+function pin(pid: number, cpu: number): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const sessionDate = newYorkDate(Date.now());
+  const config = configSchema.parse({
+    sim: { seed: SEED, symbols: 100, ordersPerSec: RATE, intradayPeakRatio: 1 },
+    publisher: {
+      lineA: LINES[0],
+      lineB: LINES[1],
+      rewinder: { port: 0 },
+      snapshot: { port: 0 },
+      endOfSessionRepeats: 2,
+      endOfSessionIntervalMs: 200,
+    },
+  });
+  const journalDir = JOURNAL ? fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-e2e-')) : '';
+  const clock = new MonotonicItchClock(new SystemClock().nowNs());
+  const service = publisherServiceFromConfig(config, sessionDate);
+  await service.open();
+  const rewinder = new Rewinder(rewinderOptions(config, service.publisher));
+  const rewinderPort = await rewinder.start();
+  const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
+  const snapshotPort = await snapshot.start();
+
+  const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1);
+  try {
+    const start: E2eStart = {
+      type: 'start',
+      session: service.publisher.session,
+      sessionDate,
+      lines: LINES,
+      interface: config.publisher.interface,
+      rewinderPort,
+      snapshotPort,
+      baseMonoNs: clock.baseMonoNs,
+      baseItchNs: clock.baseItchNs,
+    };
+    const ready = nextMessage<{ type: 'ready' }>(child, 'ready', 20_000);
+    child.send(start);
+    await ready;
+
+    // The exchange core on the monotonic ITCH clock, paced like sim/LiveSim (1-ms ticks, the
+    // orders due since the last tick, in sequencer batches of TW_BENCH_E2E_BATCH), the publisher in its loop.
+    const holder: { reader: EngineEventRingReader | null } = { reader: null };
+    const core = new ExchangeCore({
+      symbols: config.sim.symbols,
+      engine: config.engine,
+      journal: { ...config.journal, path: JOURNAL ? path.join(journalDir, `${sessionDate}.journal`) : '' },
+      clock,
+      ringFullPolicy: { onRingFull: () => holder.reader?.drain(service) },
+    });
+    const reader = new EngineEventRingReader(core.ring);
+    holder.reader = reader;
+    core.start();
+    const sequencer = core.sequencer as NonNullable<ExchangeCore['sequencer']>;
+    const generator = OrderFlowGenerator.fromConfig(config, core.engine);
+    const cmds = new CommandBuffer(Math.max(16, BATCH));
+    const session = (list: SessionCommand[]): void => {
+      list.forEach((c, i) => cmds.write(i * COMMAND_SIZE, c.type, 0, 0, c.code, c.locate, 0, 0, 0));
+      sequencer.submitBatch(cmds, 0, list.length);
+      reader.drain(service);
+    };
+    session(generator.openingCommands());
+    await new Promise((r) => setTimeout(r, 200));
+
+    let orders = 0;
+    let due = 0;
+    let last = performance.now();
+    const tick = (): void => {
+      const now = performance.now();
+      // Behind schedule by more than 10 ms of orders (a starved core, a GC), the rest is not
+      // made up: ordersPerSec says what was achieved, and no tick blocks its loop catching up.
+      due = Math.min(due + ((now - last) / 1000) * RATE, RATE / 100);
+      last = now;
+      while (due >= 1) {
+        const n = Math.min(Math.floor(due), cmds.capacity);
+        const first = sequencer.nextSeq;
+        for (let i = 0; i < n; i++) generator.next(cmds, i, first + i);
+        sequencer.submitBatch(cmds, 0, n);
+        due -= n;
+        orders += n;
+        reader.drain(service);
+      }
+      core.journal?.endBatch();
+    };
+    const timer = setInterval(tick, 1);
+    await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+    const loadBefore = os.loadavg()[0];
+    const jiffies0 = cpuJiffies();
+    const fromItchNs = clock.nowNs();
+    child.send({ type: 'window', fromItchNs });
+    const orders0 = orders;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let lastOrders = orders;
+    const progress = setInterval(() => {
+      process.stderr.write(`e2e ${Math.round((performance.now() - t0) / 1000)}s: ${(orders - lastOrders).toLocaleString('en-US')} orders/s, sequence ${service.publisher.nextSequence - 1}\n`);
+      lastOrders = orders;
+    }, 1000);
+    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    clearInterval(timer);
+    clearInterval(progress);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const ordersInWindow = orders - orders0;
+    const jiffies1 = cpuJiffies();
+    const jiffies = jiffies1.total - jiffies0.total;
+    const ended = nextMessage<{ type: 'windowEnded' }>(child, 'windowEnded', 20_000);
+    child.send({ type: 'windowEnd', toItchNs: clock.nowNs() });
+    await ended;
+    session(generator.closingCommands());
+    core.close();
+    await service.finish();
+    const lastSequence = service.publisher.nextSequence - 1;
+    const reportP = nextMessage<E2eReport>(child, 'report', 60_000);
+    child.send({ type: 'stop', lastSequence });
+    const r = await reportP;
+    await rewinder.close();
+    await snapshot.close();
+    const booksEqual = r.ended && r.sequence === lastSequence && r.digest === booksDigest(service.publisher.books);
+    console.log(
+      JSON.stringify({
+        rate: RATE,
+        seconds: Math.round(seconds * 100) / 100,
+        messages: r.messages,
+        p50Us: r.p50Us,
+        p99Us: r.p99Us,
+        p999Us: r.p999Us,
+        p9999Us: r.p9999Us,
+        maxUs: r.maxUs,
+        gaps: r.gaps,
+        recovered: r.recovered,
+        booksEqual,
+        ordersPerSec: Math.round((ordersInWindow) / seconds),
+        warmupSeconds: WARMUP_SECONDS,
+        meanUs: r.meanUs,
+        p99UsPerSecond: r.p99UsPerSecond,
+        negativeLatencies: r.negative,
+        lastSequence,
+        recoveredByRewind: r.recoveredByRewind,
+        recoveredBySnapshot: r.recoveredBySnapshot,
+        lineGaps: r.lineGaps,
+        handlerFaults: r.faults,
+        publisherCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
+        handlerCpuPct: r.cpuPct,
+        packets: service.lines.packetsSent,
+        // Of the machine's CPU time in the window: stolen by the hypervisor, and idle.
+        stealPct: jiffies > 0 ? Math.round(((jiffies1.steal - jiffies0.steal) / jiffies) * 1000) / 10 : null,
+        idlePct: jiffies > 0 ? Math.round(((jiffies1.idle - jiffies0.idle) / jiffies) * 1000) / 10 : null,
+        loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round(os.loadavg()[0] * 100) / 100],
+        journal: JOURNAL,
+        batch: cmds.capacity,
+        placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
+        seed: SEED,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+      }),
+    );
+  } finally {
+    if (child.exitCode === null) child.kill();
+    if (journalDir !== '') fs.rmSync(journalDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench:e2e failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
