@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerExport } from './commands/export';
 import { registerKeys } from './commands/keys';
 import { registerFeed } from './commands/feed';
+import { registerGateway } from './commands/gateway';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
@@ -23,6 +24,7 @@ registerReplay(program);
 registerExport(program);
 registerKeys(program);
 registerFeed(program);
+registerGateway(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

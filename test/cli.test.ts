@@ -25,7 +25,7 @@ function tmpDir(): string {
 
 describe('tickwire command', () => {
   test('every subcommand has --help', () => {
-    for (const cmd of [[], ['run'], ['publish'], ['sim'], ['replay']]) {
+    for (const cmd of [[], ['run'], ['publish'], ['sim'], ['replay'], ['feed'], ['gateway'], ['export'], ['keys']]) {
       const r = tickwire([...cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Usage: tickwire/);

@@ -120,6 +120,7 @@ describe('tickwire feed', () => {
       '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${ports[0]}`,
       '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${ports[1]}`,
       '--set', 'publisher.endOfSessionIntervalMs=100', '--set', `publisher.rewinder.port=${rewinderPort}`, '--set', `publisher.snapshot.port=${snapshotPort}`,
+      '--set', 'gateway.port=0', '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`,
     ];
     const sessionDate = newYorkDate(Date.now());
     const handler = new FeedHandler({
