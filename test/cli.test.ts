@@ -126,7 +126,11 @@ describe('tickwire command', () => {
     expect(before.commands).toBeGreaterThan(1000);
 
     const second = startRun();
-    await new Promise((r) => setTimeout(r, 2000));
+    // Ctrl-C is handled once the banner is out (a loaded machine can take seconds to get there:
+    // replay, storage, gateway); then trade a little before it.
+    const started = Date.now() + 60_000;
+    while (!/Ctrl-C ends the day/.test(second.output()) && Date.now() < started) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     expect(second.output()).toMatch(/resumed after [\d,]+ commands/);
