@@ -191,6 +191,8 @@ export const storageSchema = z.strictObject({
   batchRecords: int(64, 1 << 24).default(1 << 18),
   /** After a failed open or write, the writer retries this often. */
   retryMs: int(10, 600_000).default(1000),
+  /** DuckDB's worker threads for the writer's database (0: DuckDB's default, one per core; 1 leaves the other core to the publisher). */
+  duckdbThreads: int(0, 256).default(1),
   export: z
     .strictObject({
       /** node-cron expression of the end-of-day export ('' for none): 16:05 Monday to Friday. */

@@ -38,11 +38,14 @@ export function duckdbDdl(): string[] {
 }
 
 /** Opens (creating its directory) or fails with TW_ERR_STORAGE_OPEN naming the path. */
-export async function openDuckDb(file: string, readOnly = false): Promise<DuckDBInstance> {
+export async function openDuckDb(file: string, readOnly = false, threads = 0): Promise<DuckDBInstance> {
   try {
     if (!readOnly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     if (readOnly && !fs.existsSync(file)) throw new Error('no such file');
-    return await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    const options: Record<string, string> = readOnly ? { access_mode: 'READ_ONLY' } : {};
+    // DuckDB's own worker threads (default: one per core) would compete with the publisher.
+    if (threads > 0) options.threads = String(threads);
+    return await DuckDBInstance.create(file, options);
   } catch (err) {
     throw new StorageError(
       StorageErrorCode.Open,
@@ -155,6 +158,8 @@ class ChunkAppender {
 export interface DuckDbSinkOptions {
   /** Test seam: awaited after the rows are appended and before COMMIT (a crash test kills the process here). */
   beforeCommit?: (() => Promise<void>) | null;
+  /** DuckDB worker threads (0: DuckDB's default, one per core). */
+  threads?: number;
 }
 
 export class DuckDbSink implements StorageSink {
@@ -164,10 +169,12 @@ export class DuckDbSink implements StorageSink {
   private con: DuckDBConnection | null = null;
   private readonly appenders = TABLES.map((t) => new ChunkAppender(t));
   private readonly beforeCommit: (() => Promise<void>) | null;
+  private readonly threads: number;
 
   constructor(file: string, options: DuckDbSinkOptions = {}) {
     this.file = file;
     this.beforeCommit = options.beforeCommit ?? null;
+    this.threads = options.threads ?? 0;
   }
 
   /** The open database (for queries and the export on other connections). */
@@ -177,7 +184,7 @@ export class DuckDbSink implements StorageSink {
 
   async open(): Promise<void> {
     if (this.con !== null) return;
-    const instance = await openDuckDb(this.file);
+    const instance = await openDuckDb(this.file, false, this.threads);
     try {
       const con = await instance.connect();
       await ensureSchema(con, this.file);

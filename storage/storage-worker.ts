@@ -56,7 +56,7 @@ const beforeCommit =
       }
     : null;
 
-const duck = data.storage.engine === 'duckdb' ? new DuckDbSink(data.storage.path, { beforeCommit }) : null;
+const duck = data.storage.engine === 'duckdb' ? new DuckDbSink(data.storage.path, { beforeCommit, threads: data.storage.duckdbThreads }) : null;
 const sink = duck ?? new QuestDbSink(data.storage.questdb.url);
 const writer = new StorageWriter({
   sink,
