@@ -27,6 +27,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { configSchema } from '../config';
+import { nextMessage } from './child-messages';
 import { booksDigest } from '../feed-handler';
 import { EngineEventRingReader } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
@@ -47,20 +48,6 @@ const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
 ];
-
-function nextMessage<T extends { type: string }>(child: ReturnType<typeof fork>, type: T['type'], timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`e2e handler: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (raw: unknown): void => {
-      const msg = raw as T;
-      if (msg.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(msg);
-    };
-    child.on('message', onMessage);
-  });
-}
 
 /** The machine's CPU jiffies from /proc/stat: total and steal (time the hypervisor ran someone else). */
 function cpuJiffies(): { total: number; steal: number; idle: number } {
@@ -117,7 +104,7 @@ async function main(): Promise<void> {
       baseMonoNs: clock.baseMonoNs,
       baseItchNs: clock.baseItchNs,
     };
-    const ready = nextMessage<{ type: 'ready' }>(child, 'ready', 20_000);
+    const ready = nextMessage<{ type: 'ready' }>(child, 'ready', 20_000, 'e2e handler');
     child.send(start);
     await ready;
 
@@ -187,14 +174,14 @@ async function main(): Promise<void> {
     const ordersInWindow = orders - orders0;
     const jiffies1 = cpuJiffies();
     const jiffies = jiffies1.total - jiffies0.total;
-    const ended = nextMessage<{ type: 'windowEnded' }>(child, 'windowEnded', 20_000);
+    const ended = nextMessage<{ type: 'windowEnded' }>(child, 'windowEnded', 20_000, 'e2e handler');
     child.send({ type: 'windowEnd', toItchNs: clock.nowNs() });
     await ended;
     session(generator.closingCommands());
     core.close();
     await service.finish();
     const lastSequence = service.publisher.nextSequence - 1;
-    const reportP = nextMessage<E2eReport>(child, 'report', 60_000);
+    const reportP = nextMessage<E2eReport>(child, 'report', 60_000, 'e2e handler');
     child.send({ type: 'stop', lastSequence });
     const r = await reportP;
     await rewinder.close();

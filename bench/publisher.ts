@@ -28,6 +28,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { configSchema } from '../config';
+import { nextMessage } from './child-messages';
 import { Worker } from 'node:worker_threads';
 import { ENGINE_EVENT_SIZE, EngineEventRing, EngineEventRingWriter, EngineEventView, type EngineEventHandler } from '../protocol';
 import { RemoteSim, type SimHandle, InlineSim } from '../bin/engine-thread';
@@ -227,21 +228,6 @@ interface LiveFigures {
   eventLoopDelayMaxMs: number;
 }
 
-/** Waits for one IPC message of the given type from the receiver. */
-function nextMessage<T extends { type: string }>(child: ReturnType<typeof fork>, type: T['type'], timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`feed receiver: no '${type}' within ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (raw: unknown): void => {
-      const msg = raw as T;
-      if (msg.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(msg);
-    };
-    child.on('message', onMessage);
-  });
-}
-
 async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
   const journalDir = LIVE_JOURNAL ? fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-')) : '';
   const config = configSchema.parse({
@@ -259,7 +245,7 @@ async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
   const receiver = fork(path.join(__dirname, 'feed-receiver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const start: ReceiverStart = { type: 'start', lines: LIVE_LINES, interface: config.publisher.interface, recvBufferBytes: RECV_BUFFER_BYTES };
-    const ready = nextMessage<ReceiverReady>(receiver, 'ready', 10_000);
+    const ready = nextMessage<ReceiverReady>(receiver, 'ready', 10_000, 'feed receiver');
     receiver.send(start);
     const granted = (await ready).recvBufferBytes;
     process.stderr.write(`live: receiver pid ${receiver.pid} joined both lines (receive buffer granted ${granted} bytes)\n`);
@@ -314,7 +300,7 @@ async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
     await rewinder.close();
     await snapshot.close();
     const lastSequence = service.publisher.nextSequence - 1;
-    const reportP = nextMessage<ReceiverReport>(receiver, 'report', 10_000);
+    const reportP = nextMessage<ReceiverReport>(receiver, 'report', 10_000, 'feed receiver');
     const stop: ReceiverStop = { type: 'stop', lastSequence };
     receiver.send(stop);
     const [lineA, lineB] = (await reportP).lines;
