@@ -189,6 +189,8 @@ export const storageSchema = z.strictObject({
   ringSlots: int(1024, 1 << 26).default(1 << 20),
   /** Records stored per transaction at most. */
   batchRecords: int(64, 1 << 24).default(1 << 18),
+  /** Least time between commits while fewer than batchRecords wait: a quiet market is stored in a few large transactions a second. */
+  commitIntervalMs: int(0, 60_000).default(250),
   /** After a failed open or write, the writer retries this often. */
   retryMs: int(10, 600_000).default(1000),
   /** DuckDB's worker threads for the writer's database (0: DuckDB's default, one per core; 1 leaves the other core to the publisher). */

@@ -64,6 +64,7 @@ const writer = new StorageWriter({
   session: data.session,
   catchUp,
   batchRecords: data.storage.batchRecords,
+  commitIntervalMs: data.storage.commitIntervalMs,
   retryMs: data.storage.retryMs,
   onEvent: (event) => {
     // The writer closes and reopens the database after an error: queries reconnect after.

@@ -36,6 +36,12 @@ export interface StorageWriterOptions {
   batchRecords?: number;
   /** Wait between retries after a failed open or write (default 1,000 ms). */
   retryMs?: number;
+  /**
+   * Least time between commits while fewer than `batchRecords` wait (default 250 ms): a
+   * DuckDB commit costs milliseconds whatever its size, so a quiet market's trickle is
+   * stored in a few large transactions a second, not one per hand-over from the tap.
+   */
+  commitIntervalMs?: number;
   /** Sequences per catch-up transaction (default 2^20). */
   catchUpChunk?: number;
   onEvent?: (event: WriterEvent) => void;
@@ -63,6 +69,8 @@ export class StorageWriter {
   private readonly catchUpSource: CatchUpSource | null;
   private readonly batchRecords: number;
   private readonly retryMs: number;
+  private readonly commitIntervalMs: number;
+  private lastCommitMs = 0;
   private readonly catchUpChunk: number;
   private readonly onEvent: (event: WriterEvent) => void;
   private expectedNext = 1;
@@ -81,6 +89,7 @@ export class StorageWriter {
     this.catchUpSource = options.catchUp;
     this.batchRecords = options.batchRecords ?? 1 << 18;
     this.retryMs = options.retryMs ?? 1000;
+    this.commitIntervalMs = options.commitIntervalMs ?? 250;
     this.catchUpChunk = options.catchUpChunk ?? 1 << 20;
     this.onEvent = options.onEvent ?? (() => {});
   }
@@ -147,6 +156,12 @@ export class StorageWriter {
   private async step(): Promise<void> {
     const reader = this.reader;
     const avail = reader.available();
+    const sinceCommit = performance.now() - this.lastCommitMs;
+    if (avail > 0 && avail < this.batchRecords && sinceCommit < this.commitIntervalMs && !this.stopping && this.target < this.expectedNext) {
+      await Promise.race([new Promise<void>((r) => setTimeout(r, this.commitIntervalMs - sinceCommit)), new Promise<void>((r) => (this.wake = r))]);
+      this.wake = null;
+      return;
+    }
     if (avail === 0) {
       if (this.target >= this.expectedNext) {
         await this.fill(this.expectedNext, this.target);
@@ -197,6 +212,7 @@ export class StorageWriter {
       used += slots;
     }
     if (decoder.rows > 0) {
+      this.lastCommitMs = performance.now();
       await this.sink.write(decoder, lastTag);
       this.committed(lastTag, decoder.rows);
     }
