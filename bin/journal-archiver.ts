@@ -9,9 +9,8 @@
 
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { TickwireConfig } from '../config';
-import { EngineEventRingReader } from '../protocol';
 import { FeedPublisher, feedPublisherOptions, MessageArchive, MessageArchiveWriter, createArchiveIndex, type PacketSink } from '../publisher';
-import { ExchangeCore, JOURNAL_HEADER_SIZE, JournalIoError, readJournal } from '../sim';
+import { drainingCore, JOURNAL_HEADER_SIZE, JournalIoError, readJournal } from '../sim';
 import { workerScript } from './worker-script';
 
 interface ArchiverData {
@@ -85,17 +84,7 @@ function runArchiver(data: ArchiverData): void {
     },
     onBoundary() {},
   });
-  const holder: { reader: EngineEventRingReader | null } = { reader: null };
-  const core = new ExchangeCore({
-    symbols: config.sim.symbols,
-    engine: config.engine,
-    journal: { ...config.journal, path: '' },
-    clock: null,
-    ringFullPolicy: { onRingFull: () => holder.reader?.drain(publisher) },
-  });
-  const reader = new EngineEventRingReader(core.ring);
-  holder.reader = reader;
-  core.start();
+  const { core, reader } = drainingCore(config, publisher);
   const engine = core.engine;
   let fromOffset = JOURNAL_HEADER_SIZE;
   let afterSeq = 0;

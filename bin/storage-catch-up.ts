@@ -10,8 +10,8 @@
 // (about 1M engine events/s).
 import type { TickwireConfig } from '../config';
 import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../publisher';
-import { EngineEventRingReader, StorageRecordReader, StorageRecordRing } from '../protocol';
-import { ExchangeCore, readJournal } from '../sim';
+import { StorageRecordReader, StorageRecordRing } from '../protocol';
+import { drainingCore, readJournal } from '../sim';
 import { StorageError, StorageErrorCode, type CatchUpSource } from '../storage';
 
 export interface JournalCatchUpOptions {
@@ -54,16 +54,7 @@ export function createCatchUpSource(options: unknown): CatchUpSource {
         onRingFull: drainRecords,
       });
       publisher.subscribe(tap);
-      const holder: { events: EngineEventRingReader | null } = { events: null };
-      const core = new ExchangeCore({
-        symbols: config.sim.symbols,
-        engine: config.engine,
-        journal: { ...config.journal, path: '' },
-        clock: null,
-        ringFullPolicy: { onRingFull: () => holder.events?.drain(publisher) },
-      });
-      const events = new EngineEventRingReader(core.ring);
-      holder.events = events;
+      const { core, reader: events } = drainingCore(config, publisher);
       const engine = core.engine;
       let commands = 0;
       try {

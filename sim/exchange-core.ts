@@ -1,8 +1,8 @@
 // The exchange core wired together: event ring, matching engine, journal (recovered
 // at start-up) and sequencer.
 import * as fs from 'node:fs';
-import type { EngineConfig, JournalConfig } from '../config';
-import { EngineEventRing, EngineEventRingWriter, type RingFullPolicy } from '../protocol';
+import type { EngineConfig, JournalConfig, TickwireConfig } from '../config';
+import { EngineEventRing, EngineEventRingReader, EngineEventRingWriter, type EngineEventHandler, type RingFullPolicy } from '../protocol';
 import type { Clock } from './clock';
 import { readJournal, JournalWriter, type JournalRecovery } from './journal';
 import { MatchingEngine } from './matching-engine';
@@ -72,4 +72,25 @@ export class ExchangeCore {
     if (this.journal !== null) this.journal.close();
     this.journal = null;
   }
+}
+
+/**
+ * A started core on simulated time (commands keep the time they carry) whose events go to
+ * `handler` in this thread: a full ring is drained into it, and the caller drains the rest
+ * after each batch with `reader`. Replays, seeded days, re-encoders. No journal unless
+ * `journalPath` is given.
+ */
+export function drainingCore(config: TickwireConfig, handler: EngineEventHandler, journalPath = ''): { core: ExchangeCore; reader: EngineEventRingReader } {
+  const holder: { reader: EngineEventRingReader | null } = { reader: null };
+  const core = new ExchangeCore({
+    symbols: config.sim.symbols,
+    engine: config.engine,
+    journal: { ...config.journal, path: journalPath },
+    clock: null,
+    ringFullPolicy: { onRingFull: () => holder.reader?.drain(handler) },
+  });
+  const reader = new EngineEventRingReader(core.ring);
+  holder.reader = reader;
+  core.start();
+  return { core, reader };
 }

@@ -7,7 +7,7 @@ export { RefTable } from './ref-table';
 export { MatchingEngine, MAX_PRICE, type MatchingEngineOptions, type LevelView, type OrderView } from './matching-engine';
 export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy } from './journal';
 export { Sequencer } from './sequencer';
-export { ExchangeCore, type ExchangeCoreOptions } from './exchange-core';
+export { ExchangeCore, drainingCore, type ExchangeCoreOptions } from './exchange-core';
 export { OrderFlowGenerator, type OrderStatus, type OrderFlowOptions, type SessionCommand } from './order-flow-generator';
 export { symbolUniverse, type SymbolInfo } from './symbols';
 export { EventDigest } from './event-digest';

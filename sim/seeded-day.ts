@@ -5,7 +5,7 @@ import type { TickwireConfig } from '../config';
 import { EngineEventRingReader, type EngineEventHandler } from '../protocol';
 import { MARKET_OPEN_NS } from './clock';
 import { COMMAND_SIZE, CommandBuffer } from './command';
-import { ExchangeCore } from './exchange-core';
+import { drainingCore, ExchangeCore } from './exchange-core';
 import { OrderFlowGenerator, type SessionCommand } from './order-flow-generator';
 import type { Sequencer } from './sequencer';
 
@@ -22,17 +22,9 @@ export class SeededDay {
   /** `config.sim` sets the seed, symbols and mix; no journal unless `journalPath` is given. */
   constructor(config: TickwireConfig, handler: EngineEventHandler, journalPath = '') {
     this.handler = handler;
-    const holder: { reader: EngineEventRingReader | null } = { reader: null };
-    this.core = new ExchangeCore({
-      symbols: config.sim.symbols,
-      engine: config.engine,
-      journal: { ...config.journal, path: journalPath },
-      clock: null,
-      ringFullPolicy: { onRingFull: () => holder.reader?.drain(handler) },
-    });
-    this.reader = new EngineEventRingReader(this.core.ring);
-    holder.reader = this.reader;
-    this.core.start();
+    const { core, reader } = drainingCore(config, handler, journalPath);
+    this.core = core;
+    this.reader = reader;
     this.sequencer = this.core.sequencer as Sequencer;
     this.generator = OrderFlowGenerator.fromConfig(config, this.core.engine);
     this.cmds = new CommandBuffer(Math.max(config.sim.batchSize, 512));
