@@ -4,6 +4,7 @@
 // holds), measuring frames and the delivery lag of each frame: its `ts` (the ITCH timestamp
 // of the last engine event it reflects, ns since New York midnight) to receipt. Also runs
 // autocannon against the candles endpoint. Reports over IPC.
+import * as http from 'node:http';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
 
@@ -35,7 +36,8 @@ export interface ClientsStart {
 }
 
 export interface CandlesStart {
-  kind: 'candles';
+  /** `candles`: autocannon; `paced`: the open-loop generator below. */
+  kind: 'candles' | 'paced';
   url: string;
   ratePerSec: number;
   seconds: number;
@@ -61,7 +63,7 @@ export interface ClientsReport {
 }
 
 export interface CandlesReport {
-  kind: 'candles';
+  kind: 'candles' | 'paced';
   requests: number;
   requestsPerSec: number;
   non2xx: number;
@@ -208,8 +210,63 @@ async function runCandles(s: CandlesStart): Promise<CandlesReport> {
   };
 }
 
+// autocannon's rate limit is a per-second quota: each connection sends back to back until
+// its share of the second is used, then waits for the next second, so "500 requests/s" is
+// a burst of 500 at full speed over 10 connections each second, and its latencies are
+// "corrected" for coordinated omission with an expected interval of ceil(1 / rate) = 1 ms
+// (seconds taken as milliseconds), which adds synthetic samples to every response over
+// 1 ms. This one is open loop, as wrk2 is: request i is due at start + i / rate, goes out
+// on a free keep-alive connection (or waits for one, which counts), and its latency runs
+// from when it was due to the last byte of the response. Bodies are counted, not inflated.
+async function runPaced(s: CandlesStart): Promise<CandlesReport> {
+  const url = new URL(s.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: s.connections });
+  const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 }); // us
+  const total = Math.round(s.ratePerSec * s.seconds);
+  const intervalMs = 1000 / s.ratePerSec;
+  let sent = 0;
+  let done = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const t0 = performance.now() + 5;
+  await new Promise<void>((resolve) => {
+    const issue = (due: number): void => {
+      const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, agent, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) non2xx++;
+        res.on('data', () => undefined);
+        res.on('end', () => {
+          latency.recordValue(Math.max(1, Math.round((performance.now() - due) * 1000)));
+          if (++done === total) resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        if (++done === total) resolve();
+      });
+    };
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < total && t0 + sent * intervalMs <= now) issue(t0 + intervalMs * sent++);
+      if (sent < total) setTimeout(tick, Math.max(0, t0 + sent * intervalMs - performance.now()));
+    };
+    setTimeout(tick, 5);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  const ms = (p: number): number => Math.round(latency.getValueAtPercentile(p) / 10) / 100;
+  return {
+    kind: 'paced',
+    requests: done - errors,
+    requestsPerSec: Math.round((done - errors) / seconds),
+    non2xx: non2xx + errors,
+    p50Ms: ms(50),
+    p99Ms: ms(99),
+    maxMs: Math.round(latency.maxValue / 10) / 100,
+  };
+}
+
 process.on('message', (msg: ClientsStart | CandlesStart) => {
-  const run = msg.kind === 'clients' ? runClients(msg) : runCandles(msg);
+  const run = msg.kind === 'clients' ? runClients(msg) : msg.kind === 'paced' ? runPaced(msg) : runCandles(msg);
   void run.then((report) => process.send?.(report, () => undefined));
 });
 process.on('disconnect', () => process.exit(0));

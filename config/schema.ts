@@ -253,6 +253,12 @@ export const gatewaySchema = z.strictObject({
    * boundary, all changes since in one update (0: every event-loop turn, ~1 ms under the live sim).
    */
   realtimeIntervalMs: int(0, 1000).default(20),
+  /**
+   * Timed flushes (real time above, conflated tiers) publish one share of the symbols every
+   * this many ms, so a group's writes to thousands of clients spread over its interval rather
+   * than block the event loop in one burst (0: every symbol of a group at once).
+   */
+  flushTickMs: int(0, 1000).default(5),
   /** HTTP requests per second per IP address (token bucket, burst of twice this). */
   httpRequestsPerSecond: int(1, 1_000_000).default(100),
   /** Recent executions kept in memory per symbol for /v1/execution and the trades channel. */

@@ -99,6 +99,7 @@ export class Gateway {
       executionsPerSymbol: c.executionsPerSymbol,
       rates: Object.values(this.policies).map((p) => p.updatesPerSecond),
       realtimeIntervalMs: c.realtimeIntervalMs,
+      flushTickMs: c.flushTickMs,
       broadcast: (frame) => {
         for (const s of this.sessions) s.send(frame);
       },

@@ -1,10 +1,10 @@
 // The gateway's view of the market-data source: a MarketDataListener that records what the
 // channels need (executions, L3 events of watched symbols) and marks the symbols an event
 // group touched, and the topics clients subscribe to, grouped by update rate. Real-time
-// topics publish at most every `realtimeIntervalMs` after a boundary (0: once per
-// event-loop turn that saw one, setImmediate), conflated
-// ones on their own timer (10 per second for the free tier), and always at a boundary:
-// never in the middle of an event group, so a client never sees a transient state.
+// topics publish at most every `realtimeIntervalMs` (0: once per event-loop turn that saw
+// a boundary, setImmediate), conflated ones at most every 1000 / rate ms (10 per second for
+// the free tier), each timed group a slot of its symbols per `flushTickMs` tick; always at a
+// boundary: never in the middle of an event group, so a client never sees a transient state.
 //
 // Hot path (onMessage): a dirty mark per flush group and a few typed-array writes; no
 // allocation. Serializing happens at flush, once per topic.
@@ -20,25 +20,48 @@ import { OrdersTopic } from './orders-topic';
 import type { Topic } from './topic';
 import { TradesTopic } from './trades-topic';
 
-/** Topics that publish together: real time (intervalMs 0) or one conflation rate. */
+/**
+ * Topics that publish together: real time (intervalMs 0, or realtimeIntervalMs) or one
+ * conflation rate. A timed group is split into `slots` by locate (locate % slots) and one
+ * slot flushes per tick of intervalMs / slots, so each symbol still publishes at most once
+ * per interval, but the group's socket writes spread over the interval instead of landing
+ * in one burst that holds the event loop (and every client and the feed behind it).
+ */
 class FlushGroup {
   readonly intervalMs: number;
+  readonly slots: number;
   readonly topics: (Topic[] | null)[] = new Array<Topic[] | null>(65536).fill(null);
   readonly dirty = new Uint8Array(65536);
-  readonly dirtyList = new Int32Array(65536);
+  /** Dirty locates per slot. */
+  readonly dirtyLists: Int32Array[] = [];
+  readonly dirtyCounts: Int32Array;
+  /** Dirty locates over all slots. */
   dirtyCount = 0;
+  /** The slot the next tick flushes. */
+  nextSlot = 0;
   timer: NodeJS.Timeout | null = null;
 
-  constructor(intervalMs: number) {
+  constructor(intervalMs: number, slots: number) {
     this.intervalMs = intervalMs;
+    this.slots = slots;
+    this.dirtyCounts = new Int32Array(slots);
+    for (let k = 0; k < slots; k++) this.dirtyLists.push(new Int32Array(Math.ceil(65536 / slots)));
   }
 
   mark(locate: number): void {
     if (this.dirty[locate] === 0 && this.topics[locate] !== null) {
       this.dirty[locate] = 1;
-      this.dirtyList[this.dirtyCount++] = locate;
+      const slot = locate % this.slots;
+      this.dirtyLists[slot][this.dirtyCounts[slot]++] = locate;
+      this.dirtyCount++;
     }
   }
+}
+
+/** Slots for a group of `intervalMs`: one per `tickMs` of the interval (1: no spreading). */
+export function flushSlots(intervalMs: number, tickMs: number): number {
+  if (intervalMs <= 0 || tickMs <= 0) return 1;
+  return Math.max(1, Math.min(64, Math.floor(intervalMs / tickMs)));
 }
 
 export interface RegistryOptions {
@@ -52,8 +75,10 @@ export interface RegistryOptions {
   broadcast: (frame: Buffer) => void;
   /** How often stale subscriptions are checked for a resync (ms). */
   resyncIntervalMs?: number;
-  /** Real-time topics publish at most this often (ms) after a boundary; 0: every event-loop turn. */
+  /** Real-time topics publish at most this often (ms); 0: every event-loop turn after a boundary. */
   realtimeIntervalMs?: number;
+  /** Timed groups flush a share of their symbols every this many ms (0: the whole group at once). */
+  flushTickMs?: number;
 }
 
 export interface RegistryFigures {
@@ -96,15 +121,17 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.broadcast = options.broadcast;
     this.lastBoundary = options.source.sequence;
     this.valid = options.source.valid;
-    this.groups.push(new FlushGroup(0));
+    this.resyncIntervalMs = options.resyncIntervalMs ?? 50;
+    this.realtimeIntervalMs = options.realtimeIntervalMs ?? 0;
+    const tickMs = options.flushTickMs ?? 0;
+    this.groups.push(new FlushGroup(this.realtimeIntervalMs, flushSlots(this.realtimeIntervalMs, tickMs)));
     this.groupByRate.set(0, 0);
     for (const rate of options.rates) {
       if (rate <= 0 || this.groupByRate.has(rate)) continue;
       this.groupByRate.set(rate, this.groups.length);
-      this.groups.push(new FlushGroup(Math.max(1, Math.round(1000 / rate))));
+      const intervalMs = Math.max(1, Math.round(1000 / rate));
+      this.groups.push(new FlushGroup(intervalMs, flushSlots(intervalMs, tickMs)));
     }
-    this.resyncIntervalMs = options.resyncIntervalMs ?? 50;
-    this.realtimeIntervalMs = options.realtimeIntervalMs ?? 0;
   }
 
   private readonly resyncIntervalMs: number;
@@ -116,7 +143,7 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.unsubscribeSource = this.source.subscribe(this);
     for (const g of this.groups) {
       if (g.intervalMs === 0) continue;
-      g.timer = setInterval(() => this.flushConflated(g), g.intervalMs);
+      g.timer = setInterval(() => this.flushTimed(g), g.intervalMs / g.slots);
       g.timer.unref();
     }
     this.resyncTimer = setInterval(() => this.resyncStale(), this.resyncIntervalMs);
@@ -158,10 +185,10 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.figures.boundaries++;
     this.lastBoundary = sequence;
     this.atBoundary = true;
-    if (!this.realtimeScheduled && this.groups[0].dirtyCount !== 0) {
+    // Real time every event-loop turn; a timed real-time group flushes from its ticker.
+    if (this.realtimeIntervalMs === 0 && !this.realtimeScheduled && this.groups[0].dirtyCount !== 0) {
       this.realtimeScheduled = true;
-      if (this.realtimeIntervalMs === 0) setImmediate(this.flushRealtimeBound);
-      else setTimeout(this.flushRealtimeBound, this.realtimeIntervalMs);
+      setImmediate(this.flushRealtimeBound);
     }
   }
 
@@ -216,33 +243,45 @@ export class SubscriptionRegistry implements MarketDataListener {
       this.figures.deferredFlushes++;
       return;
     }
-    this.flush(this.groups[0]);
+    const g = this.groups[0];
+    for (let slot = 0; slot < g.slots; slot++) this.flushSlot(g, slot);
+    this.fan.uncorkAll();
+    this.figures.flushes++;
   }
 
-  private flushConflated(g: FlushGroup): void {
+  /** A timed group's tick: its next slot of symbols. */
+  private flushTimed(g: FlushGroup): void {
+    if (g.dirtyCount === 0) {
+      g.nextSlot = (g.nextSlot + 1) % g.slots;
+      return;
+    }
     if (!this.atBoundary) {
+      // Try the same slot at the next tick rather than wait a whole interval.
       this.figures.deferredFlushes++;
       return;
     }
-    this.flush(g);
+    this.flushSlot(g, g.nextSlot);
+    g.nextSlot = (g.nextSlot + 1) % g.slots;
+    this.fan.uncorkAll();
+    this.figures.flushes++;
   }
 
-  private flush(g: FlushGroup): void {
-    const n = g.dirtyCount;
+  private flushSlot(g: FlushGroup, slot: number): void {
+    const n = g.dirtyCounts[slot];
     if (n === 0) return;
+    const list = g.dirtyLists[slot];
     const publish = this.valid;
     const seq = this.lastBoundary;
     const ts = this.lastTs;
     for (let k = 0; k < n; k++) {
-      const locate = g.dirtyList[k];
+      const locate = list[k];
       g.dirty[locate] = 0;
       const topics = g.topics[locate];
       if (topics === null || !publish) continue;
       for (let t = 0; t < topics.length; t++) topics[t].publish(seq, ts);
     }
-    g.dirtyCount = 0;
-    this.fan.uncorkAll();
-    this.figures.flushes++;
+    g.dirtyCounts[slot] = 0;
+    g.dirtyCount -= n;
   }
 
   private resyncStale(): void {
