@@ -33,6 +33,8 @@ const WARMUP_S = Number(process.env.TW_BENCH_WARMUP_S ?? 5);
 const SECONDS = Number(process.env.TW_BENCH_SECONDS ?? 20);
 const CANDLES_S = Number(process.env.TW_BENCH_CANDLES_S ?? 10);
 const SEED = Number(process.env.TW_SEED ?? 1);
+/** gateway.flushTickMs (5; 0: each timed group flushes all its symbols at once). */
+const FLUSH_TICK_MS = Number(process.env.TW_BENCH_FLUSH_TICK_MS ?? 5);
 const ADDRESSES = 50;
 
 function clientProcess(): ChildProcess {
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
       snapshot: { port: 0 },
       endOfSessionRepeats: 0,
     },
-    gateway: { port: 0, keysFile, maxConnections: CLIENTS + 1000, maxConnectionsPerIp: Math.ceil(CLIENTS / ADDRESSES) + 10, shuffleSeed: SEED },
+    gateway: { port: 0, keysFile, maxConnections: CLIENTS + 1000, maxConnectionsPerIp: Math.ceil(CLIENTS / ADDRESSES) + 10, shuffleSeed: SEED, flushTickMs: FLUSH_TICK_MS },
   });
   const feed = await startLiveFeed(config);
   const gateway = feed.gateway as Gateway;
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
     targetOrdersPerSec: RATE,
     ordersPerSec,
     seconds: SECONDS,
+    flushTickMs: FLUSH_TICK_MS,
     framesPerSec: report.framesPerSec,
     bytesPerSec: Math.round(report.bytes / SECONDS),
     lagP50Ms: report.lagP50Ms,

@@ -25,7 +25,8 @@ class Sink implements Subscriber {
   closeSlow(): void {}
 }
 
-function rig(flushTickMs: number): { registry: SubscriptionRegistry; sink: Sink; tick: (ms: number) => void } {
+/** `slowTimers`: the event loop runs timers this many times late (the clock moves that much per timer ms). */
+function rig(flushTickMs: number, slowTimers = 1): { registry: SubscriptionRegistry; sink: Sink; tick: (ms: number) => void } {
   const books = new MarketBooks();
   let seq = 0;
   let ref = 1;
@@ -48,8 +49,8 @@ function rig(flushTickMs: number): { registry: SubscriptionRegistry; sink: Sink;
       return () => (listener = null);
     },
   };
-  const registry = new SubscriptionRegistry({ source, fan: new FanOut(1 << 20, 1 << 22, 1), executionsPerSymbol: 16, rates: [10], broadcast: () => undefined, flushTickMs });
   let now = 0;
+  const registry = new SubscriptionRegistry({ source, fan: new FanOut(1 << 20, 1 << 22, 1), executionsPerSymbol: 16, rates: [10], broadcast: () => undefined, flushTickMs, now: () => now });
   const sink = new Sink(() => now);
   for (let locate = 1; locate <= SYMBOLS; locate++) registry.subscribe(sink, 'l1', books.book(locate) as NonNullable<ReturnType<MarketBooks['book']>>, 0, 10);
   registry.start();
@@ -64,7 +65,7 @@ function rig(flushTickMs: number): { registry: SubscriptionRegistry; sink: Sink;
       }
       (listener as MarketDataListener | null)?.onBoundary?.(seq);
       now++;
-      jest.advanceTimersByTime(1);
+      if (now % slowTimers === 0) jest.advanceTimersByTime(1);
     }
   };
   return { registry, sink, tick };
@@ -106,6 +107,19 @@ describe('SubscriptionRegistry timed flushes', () => {
       expect(sink.updates.filter(([u]) => u === t).length).toBe(2);
     }
     expect(perTick.size).toBeGreaterThanOrEqual(90);
+  });
+
+  test('timers that run late still give every symbol its rate: the due slots flush together', () => {
+    const { registry, sink, tick } = rig(10, 3); // a timer fires every ~30 ms of the clock, not 10
+    tick(3000);
+    registry.stop();
+    const counts = new Map<string, number>();
+    for (const [, symbol] of sink.updates) counts.set(symbol, (counts.get(symbol) ?? 0) + 1);
+    expect(counts.size).toBe(SYMBOLS);
+    for (const [, n] of counts) {
+      expect(n).toBeGreaterThanOrEqual(28);
+      expect(n).toBeLessThanOrEqual(30);
+    }
   });
 
   test('flushTickMs 0 publishes the whole group at once', () => {

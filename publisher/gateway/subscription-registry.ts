@@ -39,6 +39,9 @@ class FlushGroup {
   dirtyCount = 0;
   /** The slot the next tick flushes. */
   nextSlot = 0;
+  /** Ticks of intervalMs / slots since the timer started, and how many have been flushed. */
+  ticksFlushed = 0;
+  startedAt = 0;
   timer: NodeJS.Timeout | null = null;
 
   constructor(intervalMs: number, slots: number) {
@@ -79,6 +82,8 @@ export interface RegistryOptions {
   realtimeIntervalMs?: number;
   /** Timed groups flush a share of their symbols every this many ms (0: the whole group at once). */
   flushTickMs?: number;
+  /** A monotonic clock in ms (performance.now); a seam for tests. */
+  now?: () => number;
 }
 
 export interface RegistryFigures {
@@ -123,6 +128,7 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.valid = options.source.valid;
     this.resyncIntervalMs = options.resyncIntervalMs ?? 50;
     this.realtimeIntervalMs = options.realtimeIntervalMs ?? 0;
+    this.now = options.now ?? (() => performance.now());
     const tickMs = options.flushTickMs ?? 0;
     this.groups.push(new FlushGroup(this.realtimeIntervalMs, flushSlots(this.realtimeIntervalMs, tickMs)));
     this.groupByRate.set(0, 0);
@@ -136,6 +142,7 @@ export class SubscriptionRegistry implements MarketDataListener {
 
   private readonly resyncIntervalMs: number;
   private readonly realtimeIntervalMs: number;
+  private readonly now: () => number;
 
   /** Starts listening to the source and the timers. */
   start(): void {
@@ -143,6 +150,8 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.unsubscribeSource = this.source.subscribe(this);
     for (const g of this.groups) {
       if (g.intervalMs === 0) continue;
+      g.startedAt = this.now();
+      g.ticksFlushed = 0;
       g.timer = setInterval(() => this.flushTimed(g), g.intervalMs / g.slots);
       g.timer.unref();
     }
@@ -249,19 +258,28 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.figures.flushes++;
   }
 
-  /** A timed group's tick: its next slot of symbols. */
+  /**
+   * A timed group's tick: the slots due since the last one. A busy event loop runs timers
+   * late; the slots still follow the clock, so every symbol keeps its rate.
+   */
   private flushTimed(g: FlushGroup): void {
-    if (g.dirtyCount === 0) {
-      g.nextSlot = (g.nextSlot + 1) % g.slots;
-      return;
-    }
-    if (!this.atBoundary) {
-      // Try the same slot at the next tick rather than wait a whole interval.
+    const due = Math.floor(((this.now() - g.startedAt) * g.slots) / g.intervalMs) - g.ticksFlushed;
+    if (due <= 0) return;
+    if (g.dirtyCount !== 0 && !this.atBoundary) {
+      // Try again at the next tick rather than wait a whole interval.
       this.figures.deferredFlushes++;
       return;
     }
-    this.flushSlot(g, g.nextSlot);
-    g.nextSlot = (g.nextSlot + 1) % g.slots;
+    g.ticksFlushed += due;
+    if (g.dirtyCount === 0) {
+      g.nextSlot = (g.nextSlot + due) % g.slots;
+      return;
+    }
+    for (let k = Math.min(due, g.slots); k > 0; k--) {
+      this.flushSlot(g, g.nextSlot);
+      g.nextSlot = (g.nextSlot + 1) % g.slots;
+    }
+    if (due > g.slots) g.nextSlot = (g.nextSlot + due - g.slots) % g.slots;
     this.fan.uncorkAll();
     this.figures.flushes++;
   }
