@@ -60,6 +60,8 @@ export interface ClientsReport {
   errors: number;
   closedByServer: Record<string, number>;
   connectMs: number;
+  /** This process's CPU over the measured window, % of one core. */
+  clientCpuPct: number;
 }
 
 export interface CandlesReport {
@@ -98,68 +100,71 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
   let subscriptions = 0;
   const tiers: Record<string, number> = { free: 0, pro: 0, premium: 0 };
   const closed: Record<string, number> = {};
-  const sockets: WebSocket[] = [];
   const started = Date.now();
+  const url = new URL(s.url);
+  const sockets: WebSocket[] = [];
+  const onFrame = (data: Buffer, start: number, end: number, hist: hdr.Histogram): void => {
+    if (!measuring) return;
+    frames++;
+    bytes += end - start;
+    const at = data.indexOf(TS, start);
+    if (at < 0 || at >= end) {
+      const e = data.indexOf('"error"', start);
+      if (e >= 0 && e < end) errors++;
+      return;
+    }
+    let ts = 0;
+    for (let k = at + 5; k < end; k++) {
+      const c = data[k];
+      if (c < 0x30 || c > 0x39) break;
+      ts = ts * 10 + (c - 0x30);
+    }
+    const nowNs = (performance.timeOrigin + performance.now() - s.midnightMs) * 1e6;
+    const us = Math.max(1, Math.round((nowNs - ts) / 1000));
+    lag.recordValue(us);
+    hist.recordValue(us);
+  };
+  const subscriptionsFor = (i: number, tier: string, symbol: string): string[] => {
+    const out = [JSON.stringify({ op: 'subscribe', channel: 'book', symbol, depth: tier === 'free' ? 5 : 10 })];
+    if (i % 4 === 0) out.push(JSON.stringify({ op: 'subscribe', channel: 'trades', symbol }));
+    if (i % 10 === 1) out.push(JSON.stringify({ op: 'subscribe', channel: 'l1', symbol }));
+    if (tier === 'premium' && i % 2 === 0) out.push(JSON.stringify({ op: 'subscribe', channel: 'orders', symbol }));
+    return out;
+  };
   const openOne = (i: number): Promise<void> =>
     new Promise((resolve) => {
       const u = rand();
       const tier = u < s.premium ? 'premium' : u < s.premium + s.pro ? 'pro' : 'free';
       const symbol = s.symbols[i % s.symbols.length];
       const headers: Record<string, string> = tier === 'pro' ? { Authorization: `Bearer ${s.proKey}` } : tier === 'premium' ? { Authorization: `Bearer ${s.premiumKey}` } : {};
-      const ws = new WebSocket(s.url, { headers, localAddress: `127.0.1.${1 + (i % s.addresses)}`, perMessageDeflate: false });
+      const localAddress = `127.0.1.${1 + (i % s.addresses)}`;
       const hist = lagByTier[tier];
       let done = false;
-      ws.on('open', () => {
+      const opened = (send: (text: string) => void): void => {
         connected++;
         tiers[tier]++;
-        sockets.push(ws);
-        ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol, depth: tier === 'free' ? 5 : 10 }));
-        subscriptions++;
-        if (i % 4 === 0) {
-          ws.send(JSON.stringify({ op: 'subscribe', channel: 'trades', symbol }));
-          subscriptions++;
-        }
-        if (i % 10 === 1) {
-          ws.send(JSON.stringify({ op: 'subscribe', channel: 'l1', symbol }));
-          subscriptions++;
-        }
-        if (tier === 'premium' && i % 2 === 0) {
-          ws.send(JSON.stringify({ op: 'subscribe', channel: 'orders', symbol }));
+        for (const m of subscriptionsFor(i, tier, symbol)) {
+          send(m);
           subscriptions++;
         }
         done = true;
         resolve();
-      });
-      ws.on('message', (data: Buffer) => {
-        if (!measuring) return;
-        frames++;
-        bytes += data.length;
-        const at = data.indexOf(TS);
-        if (at < 0) {
-          if (data.indexOf('"error"') >= 0) errors++;
-          return;
-        }
-        let ts = 0;
-        for (let k = at + 5; k < data.length; k++) {
-          const c = data[k];
-          if (c < 0x30 || c > 0x39) break;
-          ts = ts * 10 + (c - 0x30);
-        }
-        const nowNs = (performance.timeOrigin + performance.now() - s.midnightMs) * 1e6;
-        const us = Math.max(1, Math.round((nowNs - ts) / 1000));
-        lag.recordValue(us);
-        hist.recordValue(us);
-      });
-      ws.on('close', (code) => {
-        closed[code] = (closed[code] ?? 0) + 1;
-      });
-      ws.on('error', () => {
+      };
+      const failed = (): void => {
         if (!done) {
           refused++;
           done = true;
           resolve();
         }
+      };
+      const ws = new WebSocket(s.url, { headers, localAddress, perMessageDeflate: false });
+      sockets.push(ws);
+      ws.on('open', () => opened((text) => ws.send(text)));
+      ws.on('message', (data: Buffer) => onFrame(data, 0, data.length, hist));
+      ws.on('close', (code) => {
+        closed[code] = (closed[code] ?? 0) + 1;
       });
+      ws.on('error', failed);
     });
   // Connect in waves so the listen backlog is never overrun.
   const WAVE = 250;
@@ -172,8 +177,10 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
   await new Promise((r) => setTimeout(r, s.warmupMs));
   measuring = true;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, s.measureMs));
   measuring = false;
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (performance.now() - t0) / 1000;
   for (const ws of sockets) ws.terminate();
   const ms = (h: hdr.Histogram, p: number): number => Math.round(h.getValueAtPercentile(p) / 10) / 100;
@@ -193,6 +200,7 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
     errors,
     closedByServer: closed,
     connectMs,
+    clientCpuPct: Math.round((cpu.user + cpu.system) / seconds / 1e3) / 10,
   };
 }
 

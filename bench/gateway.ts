@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
   }, 250);
   const midnightMs = sessionAnchors(parseSessionDate(feed.sessionDate)).midnightMs;
-  const eventsBefore = { orders: 0, t: 0 };
+  const eventsBefore = { orders: 0, t: 0, cpu: process.cpuUsage() };
   const clients = ask<ClientsReport>(child, {
     kind: 'clients',
     url: `ws://127.0.0.1:${gateway.port}/v1/ws`,
@@ -117,10 +117,13 @@ async function main(): Promise<void> {
     if (gateway.sessions.size >= CLIENTS * 0.99 && eventsBefore.t === 0) {
       eventsBefore.orders = feed.sim.orders;
       eventsBefore.t = performance.now();
+      eventsBefore.cpu = process.cpuUsage();
     }
   }, 100);
   const report = await clients;
   clearInterval(rateProbe);
+  const serverCpu = process.cpuUsage(eventsBefore.cpu);
+  const serverCpuPct = eventsBefore.t > 0 ? Math.round((serverCpu.user + serverCpu.system) / (performance.now() - eventsBefore.t)) / 10 : 0;
   const ordersPerSec = eventsBefore.t > 0 ? Math.round(((feed.sim.orders - eventsBefore.orders) * 1000) / (performance.now() - eventsBefore.t)) : 0;
   clearInterval(sampler);
   const g = gateway.figures();
@@ -154,6 +157,8 @@ async function main(): Promise<void> {
     lagMaxMs: report.lagMaxMs,
     lagP99MsByTier: report.lagP99MsByTier,
     serverRssMaxMB: Math.round(rssMax / 1048576),
+    serverCpuPct,
+    clientCpuPct: report.clientCpuPct,
     server: { framesSerialized: g.frames, sends: g.sends, skippedUpdates: g.skipped, resyncs: g.resyncs, slowClosed: g.slowClosed, topics: g.topics },
     closedByServer: report.closedByServer,
     connectMs: report.connectMs,
