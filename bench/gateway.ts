@@ -40,7 +40,9 @@ const ADDRESSES = 50;
 function clientProcess(): ChildProcess {
   const script = path.join(__dirname, 'gateway-clients.js');
   // The limit is raised in the child's shell; exec keeps the IPC channel (fd 3) for node.
-  return spawn('bash', ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" "${script}"`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // TW_BENCH_CLIENT_NODE_ARGS: node flags for the client process (e.g. --cpu-prof).
+  const nodeArgs = process.env.TW_BENCH_CLIENT_NODE_ARGS ?? '';
+  return spawn('bash', ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${script}"`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function ask<T>(child: ChildProcess, msg: ClientsStart | CandlesStart): Promise<T> {
