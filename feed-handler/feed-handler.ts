@@ -876,7 +876,9 @@ export class FeedHandler implements MarketDataSource {
       };
       socket.once('error', onError);
       // Bound to the group's address, so only this group's datagrams reach the socket.
-      socket.bind(line.port, line.group, () => {
+      // exclusive: a socket of this process's own, not one shared through a node:cluster
+      // primary (several handlers in a cluster each join the group and see every datagram).
+      socket.bind({ port: line.port, address: line.group, exclusive: true }, () => {
         try {
           socket.addMembership(line.group, this.iface);
         } catch (err) {
@@ -901,7 +903,8 @@ export class FeedHandler implements MarketDataSource {
         reject(new FeedHandlerError('TW_ERR_FEED_SOCKET', `cannot open the rewinder socket on ${this.iface}: ${err.message}`));
       };
       socket.once('error', onError);
-      socket.bind(0, this.iface, () => {
+      // exclusive: the rewinder answers this process's requests, not a cluster sibling's.
+      socket.bind({ port: 0, address: this.iface, exclusive: true }, () => {
         socket.off('error', onError);
         socket.on('error', () => {});
         socket.on('message', (msg: Buffer) => this.receive(REWINDER, msg));

@@ -318,4 +318,6 @@ export const healthResponseSchema = z.strictObject({
   session: z.string(),
   sessionDate: z.string(),
   clients: z.number().int(),
+  /** The gateway process that answered (`tickwire gateway --processes N` shares one port). */
+  pid: z.number().int(),
 });

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -56,6 +57,34 @@ interface L2 {
   asks: unknown[];
 }
 
+/** GET on a new connection each time (no keep-alive), so a cluster's primary hands each to the next process. */
+function getFresh<T>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as T);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+async function feedArgs(dir: string, groupBase: number): Promise<string[]> {
+  return [
+    '--set', `publisher.lineA.group=239.192.55.${groupBase}`, '--set', `publisher.lineA.port=${await freeUdpPort()}`,
+    '--set', `publisher.lineB.group=239.192.55.${groupBase + 1}`, '--set', `publisher.lineB.port=${await freeUdpPort()}`,
+    '--set', `publisher.rewinder.port=${await freeUdpPort()}`, '--set', `publisher.snapshot.port=${await freeTcpPort()}`,
+    '--set', 'sim.symbols=5', '--set', 'gateway.port=0', '--set', `gateway.keysFile=${path.join(dir, 'keys.json')}`,
+  ];
+}
+
 describe('tickwire gateway', () => {
   const children: ChildProcess[] = [];
   afterAll(() => {
@@ -64,12 +93,7 @@ describe('tickwire gateway', () => {
 
   test('an edge gateway on a feed handler serves the publisher\'s books at the same sequence', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-edge-'));
-    const feed = [
-      '--set', 'publisher.lineA.group=239.192.55.71', '--set', `publisher.lineA.port=${await freeUdpPort()}`,
-      '--set', 'publisher.lineB.group=239.192.55.72', '--set', `publisher.lineB.port=${await freeUdpPort()}`,
-      '--set', `publisher.rewinder.port=${await freeUdpPort()}`, '--set', `publisher.snapshot.port=${await freeTcpPort()}`,
-      '--set', 'sim.symbols=5', '--set', 'gateway.port=0', '--set', `gateway.keysFile=${path.join(dir, 'keys.json')}`,
-    ];
+    const feed = await feedArgs(dir, 71);
     const core = start(['run', '--rate', '1500', '--set', 'sim.orders=3000', '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'storage.engine=off', '--set', 'publisher.endOfSessionIntervalMs=100', ...feed]);
     children.push(core.child);
     const coreUrl = (await until('the publisher gateway', async () => /API (http:\/\/127\.0\.0\.1:\d+)/.exec(core.output())?.[1] ?? '', (u) => u !== '', 30_000, core.output));
@@ -100,6 +124,52 @@ describe('tickwire gateway', () => {
     }
     edge.child.kill('SIGINT');
     expect(await edge.exited).toBe(0);
+    core.child.kill('SIGINT');
+    expect(await core.exited).toBe(0);
+  }, 120_000);
+
+  test('--processes 2: two gateway processes share one port, each serving the publisher\'s books; Ctrl-C stops both', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-edge-cluster-'));
+    const feed = await feedArgs(dir, 73);
+    const core = start(['run', '--rate', '1500', '--set', 'sim.orders=2000', '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'storage.engine=off', '--set', 'publisher.endOfSessionIntervalMs=100', ...feed]);
+    children.push(core.child);
+    const coreUrl = await until('the publisher gateway', async () => /API (http:\/\/127\.0\.0\.1:\d+)/.exec(core.output())?.[1] ?? '', (u) => u !== '', 30_000, core.output);
+    const edge = start(['gateway', '--processes', '2', ...feed]);
+    children.push(edge.child);
+    const log = (): string => `publisher:\n${core.output()}\nedge:\n${edge.output()}`;
+    // Both processes print their banner, with the same port.
+    const urls = await until('two gateway processes', async () => [...edge.output().matchAll(/API (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]), (u) => u.length >= 2, 30_000, log);
+    expect(new Set(urls).size).toBe(1);
+    const edgeUrl = urls[0];
+    expect(edge.output()).toContain('2 gateway processes on one port');
+
+    const symbols = ((await (await fetch(`${coreUrl}/v1/symbols`)).json()) as { symbols: Array<{ symbol: string }> }).symbols.map((s) => s.symbol);
+    let previous = -1;
+    await until('the market to go quiet', async () => {
+      const seq = ((await (await fetch(`${coreUrl}/v1/marketdata/orderBook/L2?symbol=${symbols[0]}&depth=5`)).json()) as L2).seq;
+      const still = seq === previous;
+      previous = seq;
+      await new Promise((r) => setTimeout(r, 700));
+      return still;
+    }, (still) => still, 60_000, log);
+    const expected = new Map<string, L2>();
+    for (const symbol of symbols) expected.set(symbol, (await (await fetch(`${coreUrl}/v1/marketdata/orderBook/L2?symbol=${symbol}&depth=5`)).json()) as L2);
+    // New connections go to the processes in turn: both answer, each with the publisher's books.
+    const pids = new Set<number>();
+    for (let i = 0; i < 8; i++) {
+      const health = await until('a synchronized process', () => getFresh<{ pid: number; seq: number }>(`${edgeUrl}/healthz`), (h) => h.seq === (expected.get(symbols[0]) as L2).seq, 30_000, log);
+      pids.add(health.pid);
+    }
+    expect(pids.size).toBe(2);
+    for (let i = 0; i < 2 * symbols.length; i++) {
+      const symbol = symbols[i % symbols.length];
+      const a = expected.get(symbol) as L2;
+      const b = await getFresh<L2>(`${edgeUrl}/v1/marketdata/orderBook/L2?symbol=${symbol}&depth=5`);
+      expect({ symbol, seq: b.seq, bids: b.bids, asks: b.asks }).toEqual({ symbol, seq: a.seq, bids: a.bids, asks: a.asks });
+    }
+    edge.child.kill('SIGINT');
+    expect(await edge.exited).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(); // gone
     core.child.kill('SIGINT');
     expect(await core.exited).toBe(0);
   }, 120_000);

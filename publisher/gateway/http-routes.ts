@@ -136,6 +136,8 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
       session: source.session,
       sessionDate: source.sessionDate,
       clients: deps.clients(),
+      // Which process answered (several gateway processes can share a port).
+      pid: process.pid,
     };
     return reply.code(r.valid ? 200 : 503).send(body);
   });
