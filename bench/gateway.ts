@@ -120,6 +120,8 @@ async function main(): Promise<void> {
       eventsBefore.orders = feed.sim.orders;
       eventsBefore.t = performance.now();
       eventsBefore.cpu = process.cpuUsage();
+      // The server's write lag over about the clients' measured window (after their warm-up).
+      setTimeout(() => gateway.registry.deliveryLag.reset(), WARMUP_S * 1000);
     }
   }, 100);
   const report = await clients;
@@ -162,6 +164,10 @@ async function main(): Promise<void> {
     serverCpuPct,
     clientCpuPct: report.clientCpuPct,
     server: { framesSerialized: g.frames, sends: g.sends, skippedUpdates: g.skipped, resyncs: g.resyncs, slowClosed: g.slowClosed, topics: g.topics },
+    // Engine event to the frame written to the sockets, from all connected + warm-up to the end.
+    serverWriteLagP50Ms: Math.round(g.deliveryLagP50Us / 10) / 100,
+    serverWriteLagP99Ms: Math.round(g.deliveryLagP99Us / 10) / 100,
+    serverWriteLagMaxMs: Math.round(g.deliveryLagMaxUs / 10) / 100,
     closedByServer: report.closedByServer,
     connectMs: report.connectMs,
     candles: { candlesPerResponse: sanity.candles.length, load: 'paced, open loop', requestsPerSec: candles.requestsPerSec, requests: candles.requests, non2xx: candles.non2xx, p50Ms: candles.p50Ms, p99Ms: candles.p99Ms, maxMs: candles.maxMs },

@@ -48,6 +48,10 @@ export interface GatewayFigures {
   messagesReceived: number;
   frames: number;
   sends: number;
+  /** Engine event to the frame written to its clients' sockets, per subscriber: p50, p99, max (us). */
+  deliveryLagP50Us: number;
+  deliveryLagP99Us: number;
+  deliveryLagMaxUs: number;
   bytes: number;
   skipped: number;
   resyncs: number;
@@ -183,6 +187,9 @@ export class Gateway {
       slowClosed: f.slowClosed,
       topics: this.registry.figures.topics,
       shuffleSeed: this.fan.seed,
+      deliveryLagP50Us: this.registry.deliveryLag.percentile(50),
+      deliveryLagP99Us: this.registry.deliveryLag.percentile(99),
+      deliveryLagMaxUs: this.registry.deliveryLag.maxUs,
     };
   }
 

@@ -8,12 +8,13 @@
 //
 // Hot path (onMessage): a dirty mark per flush group and a few typed-array writes; no
 // allocation. Serializing happens at flush, once per topic.
-import type { CandleInterval, MarketDataListener, MarketDataSource, MarketDataStatus, OrderBook } from '../../book';
+import { parseSessionDate, sessionAnchors, type CandleInterval, type MarketDataListener, type MarketDataSource, type MarketDataStatus, type OrderBook } from '../../book';
 import type { GatewayChannel, ItchMessage } from '../../protocol';
 import { BookTopic } from './book-topic';
 import { CandleTopic } from './candle-topic';
 import { ExecutionLog } from './execution-log';
 import { FanOut, Subscription, type Subscriber } from './fan-out';
+import { LagHistogram } from './lag-histogram';
 import { L1Topic } from './l1-topic';
 import { OrderEventKind, OrderEventRing } from './order-event-ring';
 import { OrdersTopic } from './orders-topic';
@@ -116,6 +117,14 @@ export class SubscriptionRegistry implements MarketDataListener {
   private readonly broadcast: (frame: Buffer) => void;
   private realtimeScheduled = false;
   private readonly flushRealtimeBound = (): void => this.flushRealtime();
+  /**
+   * Age of the state in each frame once written to its subscribers' sockets (us, one
+   * sample per subscriber; ITCH timestamps are ns since the session's New York midnight).
+   */
+  readonly deliveryLag = new LagHistogram();
+  private readonly midnightEpochMs: number;
+  /** Topics that sent a frame in the current flush (reused). */
+  private readonly sentTopics: Topic[] = [];
   private resyncTimer: NodeJS.Timeout | null = null;
   private unsubscribeSource: (() => void) | null = null;
 
@@ -129,6 +138,7 @@ export class SubscriptionRegistry implements MarketDataListener {
     this.resyncIntervalMs = options.resyncIntervalMs ?? 50;
     this.realtimeIntervalMs = options.realtimeIntervalMs ?? 0;
     this.now = options.now ?? (() => performance.now());
+    this.midnightEpochMs = /^\d{4}-\d{2}-\d{2}$/.test(options.source.sessionDate) ? sessionAnchors(parseSessionDate(options.source.sessionDate)).midnightMs : 0;
     const tickMs = options.flushTickMs ?? 0;
     this.groups.push(new FlushGroup(this.realtimeIntervalMs, flushSlots(this.realtimeIntervalMs, tickMs)));
     this.groupByRate.set(0, 0);
@@ -255,6 +265,7 @@ export class SubscriptionRegistry implements MarketDataListener {
     const g = this.groups[0];
     for (let slot = 0; slot < g.slots; slot++) this.flushSlot(g, slot);
     this.fan.uncorkAll();
+    this.recordLag();
     this.figures.flushes++;
   }
 
@@ -281,6 +292,7 @@ export class SubscriptionRegistry implements MarketDataListener {
     }
     if (due > g.slots) g.nextSlot = (g.nextSlot + due - g.slots) % g.slots;
     this.fan.uncorkAll();
+    this.recordLag();
     this.figures.flushes++;
   }
 
@@ -296,10 +308,22 @@ export class SubscriptionRegistry implements MarketDataListener {
       g.dirty[locate] = 0;
       const topics = g.topics[locate];
       if (topics === null || !publish) continue;
-      for (let t = 0; t < topics.length; t++) topics[t].publish(seq, ts);
+      for (let t = 0; t < topics.length; t++) if (topics[t].publish(seq, ts)) this.sentTopics.push(topics[t]);
     }
     g.dirtyCounts[slot] = 0;
     g.dirtyCount -= n;
+  }
+
+  /** After a flush's writes: each sent topic's state age, once per subscriber. */
+  private recordLag(): void {
+    const sent = this.sentTopics;
+    if (sent.length === 0) return;
+    const nowUs = (performance.timeOrigin + performance.now() - this.midnightEpochMs) * 1000;
+    for (let i = 0; i < sent.length; i++) {
+      const t = sent[i];
+      if (t.ts > 0) this.deliveryLag.record(nowUs - t.ts / 1000, t.subs.length);
+    }
+    sent.length = 0;
   }
 
   private resyncStale(): void {

@@ -47,14 +47,15 @@ export abstract class Topic implements FanOutTopic {
     this.capture();
   }
 
-  /** At a boundary: sends what changed since the last publish (nothing if nothing did). */
-  publish(seq: number, ts: number): void {
+  /** At a boundary: sends what changed since the last publish (nothing if nothing did); true if it sent. */
+  publish(seq: number, ts: number): boolean {
     const frame = this.update(seq, ts);
-    if (frame === null) return;
+    if (frame === null) return false;
     this.seq = seq;
     this.ts = ts;
     this.cachedSnapshot = null;
     this.ctx.fan.send(this.subs, frame, this.resyncable);
+    return true;
   }
 
   /** The snapshot (JSON) of the state last published, built once per state. */
