@@ -1,17 +1,17 @@
 // The handler side of bench/e2e.ts: a FeedHandler in its own process (forked), joined to both
 // bench lines with the publisher's rewinder and snapshot server. For every applied message it
-// records, in an HdrHistogram, the time from the engine's event (the message's ITCH timestamp,
-// which the bench's sim clock makes a CLOCK_MONOTONIC reading) to the end of the packet that
-// applied it (one clock read per packet, after its last message: a message's figure includes
-// the messages applied after it in the same packet).
+// records, in a log-linear histogram (LatencyHistogram below), the time from the engine's
+// event (the message's ITCH timestamp, which the bench's sim clock makes a CLOCK_MONOTONIC
+// reading) to the end of the packet that applied it (one clock read per packet, after its last
+// message: a message's figure includes the messages applied after it in the same packet).
 //
 // IPC: parent -> child { type: 'start', ... }; child -> parent { type: 'ready' };
 //      parent -> child { type: 'window', fromItchNs } (latency counted for events from then on);
 //      parent -> child { type: 'windowEnd', toItchNs }; child -> parent { type: 'windowEnded' };
 //      parent -> child { type: 'stop', lastSequence }; child -> parent { type: 'report', ... }.
-import * as hdr from 'hdr-histogram-js';
 import { booksDigest, FeedHandler } from '../feed-handler';
 import type { ItchMessage } from '../protocol';
+import { LatencyHistogram } from './latency-histogram';
 import { MonotonicNs } from './mono-clock';
 
 export interface E2eStart {
@@ -53,10 +53,11 @@ export interface E2eReport {
   faults: Record<string, number>;
 }
 
+const MAX_US = 60_000_000;
 const mono = new MonotonicNs();
-const histogram = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-/** The same figures per second of event time, to tell a disturbed second (a shared machine) from the pipeline. */
-const perSecond: hdr.Histogram[] = [];
+const histogram = new LatencyHistogram(MAX_US);
+/** The same figures per second of event time (within 1%), to tell a disturbed second (a shared machine) from the pipeline. */
+const perSecond: LatencyHistogram[] = [];
 let handler: FeedHandler | null = null;
 let start: E2eStart | null = null;
 let windowFromNs = Infinity;
@@ -85,10 +86,10 @@ const latency = {
         negative++;
         us = 0;
       }
-      histogram.recordValue(us);
+      histogram.record(us);
       const second = Math.floor((ts - windowFromNs) / 1e9);
-      while (perSecond.length <= second) perSecond.push(hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2 }));
-      perSecond[second].recordValue(us);
+      while (perSecond.length <= second) perSecond.push(new LatencyHistogram(MAX_US, 8));
+      perSecond[second].record(us);
     }
     pendingCount = 0;
   },
@@ -133,13 +134,13 @@ async function finish(lastSequence: number): Promise<void> {
   const report: E2eReport = {
     type: 'report',
     messages: histogram.totalCount,
-    p50Us: histogram.getValueAtPercentile(50),
-    p99Us: histogram.getValueAtPercentile(99),
-    p999Us: histogram.getValueAtPercentile(99.9),
-    p9999Us: histogram.getValueAtPercentile(99.99),
+    p50Us: histogram.valueAtPercentile(50),
+    p99Us: histogram.valueAtPercentile(99),
+    p999Us: histogram.valueAtPercentile(99.9),
+    p9999Us: histogram.valueAtPercentile(99.99),
     maxUs: histogram.maxValue,
     meanUs: Math.round(histogram.mean),
-    p99UsPerSecond: perSecond.map((h) => h.getValueAtPercentile(99)),
+    p99UsPerSecond: perSecond.map((h) => h.valueAtPercentile(99)),
     negative,
     sequence: h.sequence,
     ended: h.ended,

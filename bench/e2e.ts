@@ -14,6 +14,8 @@
 // Two busy threads: this process's main loop (order generation, journal, matching engine,
 // publisher, sends, the idle rewinder and snapshot server) and the handler process's main loop.
 // TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them).
+// Profiles: `node --cpu-prof --cpu-prof-dir=DIR dist/bench/e2e.js` writes one for each process
+// (the forked handler inherits the flags).
 //
 // The rate is flat (the intraday curve is off). TW_BENCH_E2E_WARMUP_SECONDS (3) of trading come
 // before the measured window (JIT, first touch of the pools); the window is the next
@@ -225,6 +227,9 @@ async function main(): Promise<void> {
         node: process.version,
       }),
     );
+    // The child exits by itself after its report; waiting lets `--cpu-prof` (inherited through
+    // fork's default execArgv) write its profile before any kill below.
+    if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); setTimeout(r, 10_000).unref(); });
   } finally {
     if (child.exitCode === null) child.kill();
     if (journalDir !== '') fs.rmSync(journalDir, { recursive: true, force: true });
