@@ -21,8 +21,13 @@
 // before the measured window (JIT, first touch of the pools); the window is the next
 // TW_BENCH_E2E_SECONDS, every message whose event falls in it (the closing is not counted).
 // Orders more than 10 ms behind schedule are not made up (ordersPerSec is what was achieved).
-// Prints one JSON line: rate, seconds, messages, p50Us, p99Us, p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details (among them the share of the
-// machine's CPU time the hypervisor stole during the window, from /proc/stat: this is a shared VM).
+// Prints one JSON line: rate, seconds, messages, p50Us, p99Us, p999Us, p9999Us, maxUs, gaps,
+// recovered, booksEqual, then details. This is a shared 2-core VM, so the details say how much
+// of the machine we had: the share of its CPU time the hypervisor stole (/proc/stat), in the
+// window and per second; each process's CPU use, the share of the window its main thread was
+// runnable but waiting for a CPU (/proc/self/schedstat: other processes had both cores) and its
+// involuntary context switches; and `quietP99Us`, the p99 of the seconds in which neither
+// steal nor the handler's run-queue wait exceeded 2% (`quietSeconds` of them).
 
 import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,7 +40,7 @@ import { EngineEventRingReader } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
 import { COMMAND_SIZE, CommandBuffer, ExchangeCore, newYorkDate, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
-import { MonotonicItchClock } from './mono-clock';
+import { mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
 
 const RATE = Number(process.env.TW_BENCH_E2E_RATE ?? 215_000);
 const SECONDS = Number(process.env.TW_BENCH_E2E_SECONDS ?? 30);
@@ -147,7 +152,9 @@ async function main(): Promise<void> {
         const n = Math.min(Math.floor(due), cmds.capacity);
         const first = sequencer.nextSeq;
         for (let i = 0; i < n; i++) generator.next(cmds, i, first + i);
+        clock.hold(); // the batch's commands share the stamp of its start (mono-clock.ts)
         sequencer.submitBatch(cmds, 0, n);
+        clock.release();
         due -= n;
         orders += n;
         reader.drain(service);
@@ -162,9 +169,18 @@ async function main(): Promise<void> {
     child.send({ type: 'window', fromItchNs });
     const orders0 = orders;
     const cpu0 = process.cpuUsage();
+    const sched0 = mainThreadSchedNs();
+    const switches0 = process.resourceUsage().involuntaryContextSwitches;
     const t0 = performance.now();
     let lastOrders = orders;
+    // Steal per second of the window, to lay beside the handler's p99 of the same second.
+    const stealPerSecond: number[] = [];
+    let lastJiffies = jiffies0;
     const progress = setInterval(() => {
+      const j = cpuJiffies();
+      const total = j.total - lastJiffies.total;
+      stealPerSecond.push(total > 0 ? Math.round(((j.steal - lastJiffies.steal) / total) * 100) : 0);
+      lastJiffies = j;
       process.stderr.write(`e2e ${Math.round((performance.now() - t0) / 1000)}s: ${(orders - lastOrders).toLocaleString('en-US')} orders/s, sequence ${service.publisher.nextSequence - 1}\n`);
       lastOrders = orders;
     }, 1000);
@@ -173,6 +189,8 @@ async function main(): Promise<void> {
     clearInterval(progress);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const sched1 = mainThreadSchedNs();
+    const switches = process.resourceUsage().involuntaryContextSwitches - switches0;
     const ordersInWindow = orders - orders0;
     const jiffies1 = cpuJiffies();
     const jiffies = jiffies1.total - jiffies0.total;
@@ -184,7 +202,7 @@ async function main(): Promise<void> {
     await service.finish();
     const lastSequence = service.publisher.nextSequence - 1;
     const reportP = nextMessage<E2eReport>(child, 'report', 60_000, 'e2e handler');
-    child.send({ type: 'stop', lastSequence });
+    child.send({ type: 'stop', lastSequence, stealPctPerSecond: stealPerSecond });
     const r = await reportP;
     await rewinder.close();
     await snapshot.close();
@@ -206,6 +224,14 @@ async function main(): Promise<void> {
         warmupSeconds: WARMUP_SECONDS,
         meanUs: r.meanUs,
         p99UsPerSecond: r.p99UsPerSecond,
+        // Beside it, per second: % of the machine's CPU time stolen, and % of the handler's
+        // main thread's time spent runnable but waiting for a CPU.
+        stealPctPerSecond: stealPerSecond,
+        handlerRunqueueWaitPctPerSecond: r.runqueueWaitPctPerSecond,
+        // Seconds of the window where steal was at most 2% and the handler waited at most 2%
+        // for a CPU: the p99 of their own messages (merged histograms), and how many.
+        quietSeconds: r.quietSeconds,
+        quietP99Us: r.quietP99Us,
         negativeLatencies: r.negative,
         lastSequence,
         recoveredByRewind: r.recoveredByRewind,
@@ -214,6 +240,12 @@ async function main(): Promise<void> {
         handlerFaults: r.faults,
         publisherCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
         handlerCpuPct: r.cpuPct,
+        // Each process's main thread: share of the window it was runnable but waiting for a
+        // CPU (another process or thread had it), and involuntary context switches a second.
+        publisherRunqueueWaitPct: Math.round(((sched1.waitNs - sched0.waitNs) / 1e9 / seconds) * 1000) / 10,
+        handlerRunqueueWaitPct: r.runqueueWaitPct,
+        publisherPreemptionsPerSec: Math.round(switches / seconds),
+        handlerPreemptionsPerSec: r.preemptionsPerSec,
         packets: service.lines.packetsSent,
         // Of the machine's CPU time in the window: stolen by the hypervisor, and idle.
         stealPct: jiffies > 0 ? Math.round(((jiffies1.steal - jiffies0.steal) / jiffies) * 1000) / 10 : null,

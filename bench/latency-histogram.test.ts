@@ -35,4 +35,19 @@ describe('LatencyHistogram', () => {
     expect(h.valueAtPercentile(100)).toBe(1_000_000);
     expect(h.totalCount).toBe(257);
   });
+
+  test('adding histograms gives the histogram of all their values', () => {
+    const rand = mulberry32(11);
+    const a = new LatencyHistogram(60_000_000, 8);
+    const b = new LatencyHistogram(60_000_000, 8);
+    const all = new LatencyHistogram(60_000_000, 8);
+    for (let i = 0; i < 10_000; i++) {
+      const v = Math.floor(rand() * (i % 2 === 0 ? 2_000 : 200_000));
+      (i % 3 === 0 ? a : b).record(v);
+      all.record(v);
+    }
+    a.add(b);
+    expect(Array.from(a.counts)).toEqual(Array.from(all.counts));
+    expect({ n: a.totalCount, max: a.maxValue, mean: a.mean, p99: a.valueAtPercentile(99) }).toEqual({ n: all.totalCount, max: all.maxValue, mean: all.mean, p99: all.valueAtPercentile(99) });
+  });
 });

@@ -48,6 +48,16 @@ export class LatencyHistogram {
     if (value > this.maxValue) this.maxValue = value;
   }
 
+  /** Adds another histogram's counts (same maxValue and subBits). */
+  add(other: LatencyHistogram): void {
+    const c = this.counts;
+    const o = other.counts;
+    for (let i = 0; i < c.length; i++) c[i] += o[i];
+    this.totalCount += other.totalCount;
+    this.sum += other.sum;
+    if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
+  }
+
   get mean(): number {
     return this.totalCount === 0 ? 0 : this.sum / this.totalCount;
   }
