@@ -13,7 +13,8 @@
 //
 // Two busy threads: this process's main loop (order generation, journal, matching engine,
 // publisher, sends, the idle rewinder and snapshot server) and the handler process's main loop.
-// TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them).
+// TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them);
+// TW_BENCH_E2E_NICE=-10 gives both main threads that nice value (default: unchanged).
 // Profiles: `node --cpu-prof --cpu-prof-dir=DIR dist/bench/e2e.js` writes one for each process
 // (the forked handler inherits the flags).
 //
@@ -49,6 +50,8 @@ const WARMUP_SECONDS = Number(process.env.TW_BENCH_E2E_WARMUP_SECONDS ?? 3);
 const SEED = Number(process.env.TW_SEED ?? 1);
 const JOURNAL = process.env.TW_BENCH_E2E_JOURNAL !== '0';
 const PIN = process.env.TW_BENCH_E2E_PIN === '1';
+/** A nice value for both processes' main threads (e.g. -10, as root): other jobs on a shared machine yield to them. Default: unchanged. */
+const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
 /** Orders per sequencer batch within a tick (sim/LiveSim uses up to 256): a command's stamp waits for the journal write and the matching of the batch before it. */
 const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 64);
 const LINES = [
@@ -99,6 +102,17 @@ async function main(): Promise<void> {
 
   const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1);
+  let niced: number | null = null;
+  if (NICE !== null && child.pid !== undefined) {
+    try {
+      // setpriority on Linux sets one thread: these are the two main threads (the busy ones).
+      os.setPriority(process.pid, NICE);
+      os.setPriority(child.pid, NICE);
+      niced = NICE;
+    } catch (err) {
+      process.stderr.write(`bench:e2e: TW_BENCH_E2E_NICE=${NICE} not applied: ${(err as Error).message}\n`);
+    }
+  }
   try {
     const start: E2eStart = {
       type: 'start',
@@ -253,6 +267,7 @@ async function main(): Promise<void> {
         loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round(os.loadavg()[0] * 100) / 100],
         journal: JOURNAL,
         batch: cmds.capacity,
+        nice: niced,
         placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
         seed: SEED,
         cpu: os.cpus()[0]?.model ?? 'unknown',
