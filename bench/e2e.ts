@@ -28,7 +28,7 @@
 // window and per second; each process's CPU use, the share of the window its main thread was
 // runnable but waiting for a CPU (/proc/self/schedstat: other processes had both cores) and its
 // involuntary context switches; and `quietP99Us`, the p99 of the seconds in which neither
-// steal nor the handler's run-queue wait exceeded 2% (`quietSeconds` of them).
+// steal nor the handler's run-queue wait exceeded 5% (`quietSeconds` of them).
 
 import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
         // main thread's time spent runnable but waiting for a CPU.
         stealPctPerSecond: stealPerSecond,
         handlerRunqueueWaitPctPerSecond: r.runqueueWaitPctPerSecond,
-        // Seconds of the window where steal was at most 2% and the handler waited at most 2%
+        // Seconds of the window where steal was at most 5% and the handler waited at most 5%
         // for a CPU: the p99 of their own messages (merged histograms), and how many.
         quietSeconds: r.quietSeconds,
         quietP99Us: r.quietP99Us,
