@@ -1,18 +1,19 @@
 // The handler side of bench/e2e.ts: a FeedHandler in its own process (forked), joined to both
 // bench lines with the publisher's rewinder and snapshot server. For every applied message it
-// records, in an HdrHistogram, the time from the engine's event (the message's ITCH timestamp,
-// which the bench's sim clock makes a CLOCK_MONOTONIC reading) to the end of the packet that
-// applied it (one clock read per packet, after its last message: a message's figure includes
-// the messages applied after it in the same packet).
+// records, in a log-linear histogram (LatencyHistogram below), the time from the engine's
+// event (the message's ITCH timestamp, which the bench's sim clock makes a CLOCK_MONOTONIC
+// reading) to the end of the packet that applied it (one clock read per packet, after its last
+// message: a message's figure includes the messages applied after it in the same packet).
 //
 // IPC: parent -> child { type: 'start', ... }; child -> parent { type: 'ready' };
 //      parent -> child { type: 'window', fromItchNs } (latency counted for events from then on);
 //      parent -> child { type: 'windowEnd', toItchNs }; child -> parent { type: 'windowEnded' };
-//      parent -> child { type: 'stop', lastSequence }; child -> parent { type: 'report', ... }.
-import * as hdr from 'hdr-histogram-js';
+//      parent -> child { type: 'stop', lastSequence, stealPctPerSecond };
+//      child -> parent { type: 'report', ... }.
 import { booksDigest, FeedHandler } from '../feed-handler';
 import type { ItchMessage } from '../protocol';
-import { MonotonicNs } from './mono-clock';
+import { LatencyHistogram } from './latency-histogram';
+import { mainThreadSchedNs, MonotonicNs } from './mono-clock';
 
 export interface E2eStart {
   type: 'start';
@@ -37,6 +38,12 @@ export interface E2eReport {
   meanUs: number;
   /** p99 of each second of the window, us. */
   p99UsPerSecond: number[];
+  /** % of the main thread's time runnable but waiting for a CPU, each second of the window. */
+  runqueueWaitPctPerSecond: number[];
+  /** Seconds where the machine's steal (the parent's figure) and this process's run-queue wait were both at most 5%. */
+  quietSeconds: number;
+  /** p99 of the messages of those seconds (0 without any), us. */
+  quietP99Us: number;
   /** Latencies below zero (clock calibration error), recorded as 0. */
   negative: number;
   sequence: number;
@@ -48,22 +55,34 @@ export interface E2eReport {
   snapshots: number;
   digest: string;
   cpuPct: number;
+  /** Share of the window the main thread was runnable but waiting for a CPU, %. */
+  runqueueWaitPct: number;
+  /** Involuntary context switches a second. */
+  preemptionsPerSec: number;
   lineGaps: [number, number];
   recvBufferBytes: number[];
   faults: Record<string, number>;
 }
 
+const MAX_US = 60_000_000;
 const mono = new MonotonicNs();
-const histogram = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-/** The same figures per second of event time, to tell a disturbed second (a shared machine) from the pipeline. */
-const perSecond: hdr.Histogram[] = [];
+const histogram = new LatencyHistogram(MAX_US);
+/** The same figures per second of event time (within 1%), to tell a disturbed second (a shared machine) from the pipeline. */
+const perSecond: LatencyHistogram[] = [];
 let handler: FeedHandler | null = null;
 let start: E2eStart | null = null;
 let windowFromNs = Infinity;
 let windowToNs = Infinity;
 let negative = 0;
 let cpu0 = process.cpuUsage();
+let sched0 = mainThreadSchedNs();
+let switches0 = 0;
 let t0 = 0;
+/** CPU, scheduler and wall figures over the window, taken at its end. */
+let windowFigures = { cpuPct: 0, runqueueWaitPct: 0, preemptionsPerSec: 0 };
+/** Run-queue wait per second of the window, %; sampled by a 1-s timer from the window's start. */
+const waitPerSecond: number[] = [];
+let waitTimer: NodeJS.Timeout | null = null;
 
 /** Timestamps of the current packet's messages, recorded at its end. */
 const pending = new Float64Array(1 << 16);
@@ -85,10 +104,10 @@ const latency = {
         negative++;
         us = 0;
       }
-      histogram.recordValue(us);
+      histogram.record(us);
       const second = Math.floor((ts - windowFromNs) / 1e9);
-      while (perSecond.length <= second) perSecond.push(hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2 }));
-      perSecond[second].recordValue(us);
+      while (perSecond.length <= second) perSecond.push(new LatencyHistogram(MAX_US, 8));
+      perSecond[second].record(us);
     }
     pendingCount = 0;
   },
@@ -100,11 +119,31 @@ process.on('message', (raw: unknown) => {
   else if (msg.type === 'window') {
     windowFromNs = (raw as { fromItchNs: number }).fromItchNs;
     cpu0 = process.cpuUsage();
+    sched0 = mainThreadSchedNs();
+    switches0 = process.resourceUsage().involuntaryContextSwitches;
     t0 = performance.now();
+    let last = sched0;
+    waitTimer = setInterval(() => {
+      const now = mainThreadSchedNs();
+      waitPerSecond.push(Math.round((now.waitNs - last.waitNs) / 1e7));
+      last = now;
+    }, 1000);
   } else if (msg.type === 'windowEnd') {
     windowToNs = (raw as { toItchNs: number }).toItchNs;
+    if (waitTimer !== null) clearInterval(waitTimer);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const sched1 = mainThreadSchedNs();
+    windowFigures = {
+      cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
+      runqueueWaitPct: Math.round(((sched1.waitNs - sched0.waitNs) / 1e9 / seconds) * 1000) / 10,
+      preemptionsPerSec: Math.round((process.resourceUsage().involuntaryContextSwitches - switches0) / seconds),
+    };
     process.send?.({ type: 'windowEnded' });
-  } else if (msg.type === 'stop') void finish((raw as { lastSequence: number }).lastSequence);
+  } else if (msg.type === 'stop') {
+    const stop = raw as { lastSequence: number; stealPctPerSecond: number[] };
+    void finish(stop.lastSequence, stop.stealPctPerSecond);
+  }
 });
 
 async function begin(s: E2eStart): Promise<void> {
@@ -123,23 +162,41 @@ async function begin(s: E2eStart): Promise<void> {
   process.send?.({ type: 'ready' });
 }
 
-async function finish(lastSequence: number): Promise<void> {
+/** A second is quiet when steal and the handler's run-queue wait were both at most this, %: even then a VM's wake-ups from idle cost a few % of run-queue wait. */
+const QUIET_PCT = 5;
+
+/** The seconds where steal and this process's run-queue wait were both at most 5%, and the p99 of their messages. */
+function quietSeconds(stealPerSecond: number[]): { seconds: number; p99Us: number } {
+  const merged = new LatencyHistogram(MAX_US, 8);
+  let seconds = 0;
+  const n = Math.min(perSecond.length, stealPerSecond.length, waitPerSecond.length);
+  for (let i = 0; i < n; i++) {
+    if (stealPerSecond[i] > QUIET_PCT || waitPerSecond[i] > QUIET_PCT) continue;
+    merged.add(perSecond[i]);
+    seconds++;
+  }
+  return { seconds, p99Us: merged.valueAtPercentile(99) };
+}
+
+async function finish(lastSequence: number, stealPerSecond: number[]): Promise<void> {
   const h = handler as FeedHandler;
   const until = performance.now() + 20_000;
   while (!(h.ended && h.sequence >= lastSequence) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
   const f = h.figures();
+  const quiet = quietSeconds(stealPerSecond);
   const report: E2eReport = {
     type: 'report',
     messages: histogram.totalCount,
-    p50Us: histogram.getValueAtPercentile(50),
-    p99Us: histogram.getValueAtPercentile(99),
-    p999Us: histogram.getValueAtPercentile(99.9),
-    p9999Us: histogram.getValueAtPercentile(99.99),
+    p50Us: histogram.valueAtPercentile(50),
+    p99Us: histogram.valueAtPercentile(99),
+    p999Us: histogram.valueAtPercentile(99.9),
+    p9999Us: histogram.valueAtPercentile(99.99),
     maxUs: histogram.maxValue,
     meanUs: Math.round(histogram.mean),
-    p99UsPerSecond: perSecond.map((h) => h.getValueAtPercentile(99)),
+    p99UsPerSecond: perSecond.map((h) => h.valueAtPercentile(99)),
+    runqueueWaitPctPerSecond: waitPerSecond,
+    quietSeconds: quiet.seconds,
+    quietP99Us: quiet.p99Us,
     negative,
     sequence: h.sequence,
     ended: h.ended,
@@ -149,7 +206,7 @@ async function finish(lastSequence: number): Promise<void> {
     recoveredBySnapshot: f.recoveredBySnapshot,
     snapshots: f.snapshots,
     digest: booksDigest(h.books),
-    cpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
+    ...windowFigures,
     lineGaps: [h.lines[0].gaps, h.lines[1].gaps],
     recvBufferBytes: h.recvBufferSizes,
     faults: f.faults,

@@ -13,14 +13,22 @@
 //
 // Two busy threads: this process's main loop (order generation, journal, matching engine,
 // publisher, sends, the idle rewinder and snapshot server) and the handler process's main loop.
-// TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them).
+// TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them);
+// TW_BENCH_E2E_NICE=-10 gives both main threads that nice value (default: unchanged).
+// Profiles: `node --cpu-prof --cpu-prof-dir=DIR dist/bench/e2e.js` writes one for each process
+// (the forked handler inherits the flags).
 //
 // The rate is flat (the intraday curve is off). TW_BENCH_E2E_WARMUP_SECONDS (3) of trading come
 // before the measured window (JIT, first touch of the pools); the window is the next
 // TW_BENCH_E2E_SECONDS, every message whose event falls in it (the closing is not counted).
 // Orders more than 10 ms behind schedule are not made up (ordersPerSec is what was achieved).
-// Prints one JSON line: rate, seconds, messages, p50Us, p99Us, p999Us, p9999Us, maxUs, gaps, recovered, booksEqual, then details (among them the share of the
-// machine's CPU time the hypervisor stole during the window, from /proc/stat: this is a shared VM).
+// Prints one JSON line: rate, seconds, messages, p50Us, p99Us, p999Us, p9999Us, maxUs, gaps,
+// recovered, booksEqual, then details. This is a shared 2-core VM, so the details say how much
+// of the machine we had: the share of its CPU time the hypervisor stole (/proc/stat), in the
+// window and per second; each process's CPU use, the share of the window its main thread was
+// runnable but waiting for a CPU (/proc/self/schedstat: other processes had both cores) and its
+// involuntary context switches; and `quietP99Us`, the p99 of the seconds in which neither
+// steal nor the handler's run-queue wait exceeded 5% (`quietSeconds` of them).
 
 import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,7 +41,7 @@ import { EngineEventRingReader } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
 import { COMMAND_SIZE, CommandBuffer, ExchangeCore, newYorkDate, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
-import { MonotonicItchClock } from './mono-clock';
+import { mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
 
 const RATE = Number(process.env.TW_BENCH_E2E_RATE ?? 215_000);
 const SECONDS = Number(process.env.TW_BENCH_E2E_SECONDS ?? 30);
@@ -42,6 +50,8 @@ const WARMUP_SECONDS = Number(process.env.TW_BENCH_E2E_WARMUP_SECONDS ?? 3);
 const SEED = Number(process.env.TW_SEED ?? 1);
 const JOURNAL = process.env.TW_BENCH_E2E_JOURNAL !== '0';
 const PIN = process.env.TW_BENCH_E2E_PIN === '1';
+/** A nice value for both processes' main threads (e.g. -10, as root): other jobs on a shared machine yield to them. Default: unchanged. */
+const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
 /** Orders per sequencer batch within a tick (sim/LiveSim uses up to 256): a command's stamp waits for the journal write and the matching of the batch before it. */
 const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 64);
 const LINES = [
@@ -92,6 +102,17 @@ async function main(): Promise<void> {
 
   const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1);
+  let niced: number | null = null;
+  if (NICE !== null && child.pid !== undefined) {
+    try {
+      // setpriority on Linux sets one thread: these are the two main threads (the busy ones).
+      os.setPriority(process.pid, NICE);
+      os.setPriority(child.pid, NICE);
+      niced = NICE;
+    } catch (err) {
+      process.stderr.write(`bench:e2e: TW_BENCH_E2E_NICE=${NICE} not applied: ${(err as Error).message}\n`);
+    }
+  }
   try {
     const start: E2eStart = {
       type: 'start',
@@ -145,7 +166,9 @@ async function main(): Promise<void> {
         const n = Math.min(Math.floor(due), cmds.capacity);
         const first = sequencer.nextSeq;
         for (let i = 0; i < n; i++) generator.next(cmds, i, first + i);
+        clock.hold(); // the batch's commands share the stamp of its start (mono-clock.ts)
         sequencer.submitBatch(cmds, 0, n);
+        clock.release();
         due -= n;
         orders += n;
         reader.drain(service);
@@ -160,9 +183,18 @@ async function main(): Promise<void> {
     child.send({ type: 'window', fromItchNs });
     const orders0 = orders;
     const cpu0 = process.cpuUsage();
+    const sched0 = mainThreadSchedNs();
+    const switches0 = process.resourceUsage().involuntaryContextSwitches;
     const t0 = performance.now();
     let lastOrders = orders;
+    // Steal per second of the window, to lay beside the handler's p99 of the same second.
+    const stealPerSecond: number[] = [];
+    let lastJiffies = jiffies0;
     const progress = setInterval(() => {
+      const j = cpuJiffies();
+      const total = j.total - lastJiffies.total;
+      stealPerSecond.push(total > 0 ? Math.round(((j.steal - lastJiffies.steal) / total) * 100) : 0);
+      lastJiffies = j;
       process.stderr.write(`e2e ${Math.round((performance.now() - t0) / 1000)}s: ${(orders - lastOrders).toLocaleString('en-US')} orders/s, sequence ${service.publisher.nextSequence - 1}\n`);
       lastOrders = orders;
     }, 1000);
@@ -171,6 +203,8 @@ async function main(): Promise<void> {
     clearInterval(progress);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const sched1 = mainThreadSchedNs();
+    const switches = process.resourceUsage().involuntaryContextSwitches - switches0;
     const ordersInWindow = orders - orders0;
     const jiffies1 = cpuJiffies();
     const jiffies = jiffies1.total - jiffies0.total;
@@ -182,7 +216,7 @@ async function main(): Promise<void> {
     await service.finish();
     const lastSequence = service.publisher.nextSequence - 1;
     const reportP = nextMessage<E2eReport>(child, 'report', 60_000, 'e2e handler');
-    child.send({ type: 'stop', lastSequence });
+    child.send({ type: 'stop', lastSequence, stealPctPerSecond: stealPerSecond });
     const r = await reportP;
     await rewinder.close();
     await snapshot.close();
@@ -204,6 +238,14 @@ async function main(): Promise<void> {
         warmupSeconds: WARMUP_SECONDS,
         meanUs: r.meanUs,
         p99UsPerSecond: r.p99UsPerSecond,
+        // Beside it, per second: % of the machine's CPU time stolen, and % of the handler's
+        // main thread's time spent runnable but waiting for a CPU.
+        stealPctPerSecond: stealPerSecond,
+        handlerRunqueueWaitPctPerSecond: r.runqueueWaitPctPerSecond,
+        // Seconds of the window where steal was at most 5% and the handler waited at most 5%
+        // for a CPU: the p99 of their own messages (merged histograms), and how many.
+        quietSeconds: r.quietSeconds,
+        quietP99Us: r.quietP99Us,
         negativeLatencies: r.negative,
         lastSequence,
         recoveredByRewind: r.recoveredByRewind,
@@ -212,6 +254,12 @@ async function main(): Promise<void> {
         handlerFaults: r.faults,
         publisherCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 1000) / 10,
         handlerCpuPct: r.cpuPct,
+        // Each process's main thread: share of the window it was runnable but waiting for a
+        // CPU (another process or thread had it), and involuntary context switches a second.
+        publisherRunqueueWaitPct: Math.round(((sched1.waitNs - sched0.waitNs) / 1e9 / seconds) * 1000) / 10,
+        handlerRunqueueWaitPct: r.runqueueWaitPct,
+        publisherPreemptionsPerSec: Math.round(switches / seconds),
+        handlerPreemptionsPerSec: r.preemptionsPerSec,
         packets: service.lines.packetsSent,
         // Of the machine's CPU time in the window: stolen by the hypervisor, and idle.
         stealPct: jiffies > 0 ? Math.round(((jiffies1.steal - jiffies0.steal) / jiffies) * 1000) / 10 : null,
@@ -219,12 +267,16 @@ async function main(): Promise<void> {
         loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round(os.loadavg()[0] * 100) / 100],
         journal: JOURNAL,
         batch: cmds.capacity,
+        nice: niced,
         placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
         seed: SEED,
         cpu: os.cpus()[0]?.model ?? 'unknown',
         node: process.version,
       }),
     );
+    // The child exits by itself after its report; waiting lets `--cpu-prof` (inherited through
+    // fork's default execArgv) write its profile before any kill below.
+    if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); setTimeout(r, 10_000).unref(); });
   } finally {
     if (child.exitCode === null) child.kill();
     if (journalDir !== '') fs.rmSync(journalDir, { recursive: true, force: true });

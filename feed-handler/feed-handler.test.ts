@@ -14,6 +14,7 @@ import {
   encodeStockDirectory,
   encodeSystemEvent,
   moldSessionBytes,
+  MoldUdp64Packet,
   MoldUdp64Packetizer,
   readItchFile,
   writeMoldHeader,
@@ -214,6 +215,63 @@ describe(`FeedHandler (seed ${SEED})`, () => {
     expect(a.malformed + a.wrongSession + b.malformed + b.wrongSession).toBe(bad);
     expect(faults).toEqual([]); // bad input is counted, not reported one by one
     expect(h.valid).toBe(true);
+  });
+
+  test('a bad message after good ones drops its packet whole; a packet overlapping what is applied applies only the rest', () => {
+    const { packets, reference, lastSequence } = syntheticFeed(SEED + 7, 1000);
+    const h = make();
+    let messages = 0;
+    let lastSeq = 0;
+    let ordered = true;
+    h.subscribe({
+      onMessage: (s) => {
+        if (s !== lastSeq + 1) ordered = false;
+        lastSeq = s;
+        messages++;
+      },
+    });
+    const parsed = new MoldUdp64Packet();
+    /** Offsets of a data packet's messages. */
+    const offsets = (p: Uint8Array): number[] => {
+      parsed.parse(p, 0, p.length, null);
+      const at: number[] = [];
+      for (let o = parsed.nextMessage(); o >= 0; o = parsed.nextMessage()) at.push(o);
+      return at;
+    };
+    let corrupted = 0;
+    let merged = 0;
+    for (let i = 0; i < packets.length; i++) {
+      const p = packets[i];
+      const at = offsets(p);
+      // (One wholly applied already, by the merged packet before it, is a duplicate: not checked.)
+      if (at.length >= 2 && i % 3 === 0 && parsed.sequence > h.sequence) {
+        // The last message's type byte made impossible: nothing of the packet may apply.
+        const bad = p.slice();
+        bad[at[at.length - 1]] = 0x21;
+        const before = { sequence: h.sequence, messages };
+        h.receive(LINE_A, bad);
+        expect({ sequence: h.sequence, messages }).toEqual(before);
+        corrupted++;
+      }
+      const next = packets[i + 1];
+      if (i % 5 === 1 && next !== undefined && offsets(next).length > 0) {
+        // This packet applied, then one carrying its messages and the next one's: only the next one's apply.
+        h.receive(LINE_A, p);
+        const both = new Uint8Array(p.length + next.length - 20);
+        both.set(p, 0);
+        both.set(next.subarray(20), p.length);
+        new DataView(both.buffer).setUint16(18, offsets(p).length + offsets(next).length);
+        h.receive(LINE_B, both);
+        merged++;
+        continue;
+      }
+      h.receive(LINE_B, p);
+    }
+    expect(corrupted).toBeGreaterThan(10);
+    expect(merged).toBeGreaterThan(10);
+    expect(h.figures().faults.TW_ERR_FEED_BAD_MESSAGE).toBe(corrupted);
+    expect({ messages, ordered, sequence: h.sequence, gaps: h.gaps }).toEqual({ messages: lastSequence, ordered: true, sequence: lastSequence, gaps: 0 });
+    expect(diffBooks(h.books, reference)).toEqual([]);
   });
 
   test('tells listeners every message, each packet boundary, changed books, trades and the end of the session', () => {

@@ -18,9 +18,9 @@
 // every state change, gaps, recoveries (with the time they took), trades, books changed per
 // packet, and the end of the session.
 //
-// Hot path (a datagram in): parse the MoldUDP64 framing, decode every message once to check
-// it (a packet with a bad message is dropped whole, so nothing is half applied), then decode
-// and apply each message in place. No allocation of ours per packet or message.
+// Hot path (a datagram in): parse the MoldUDP64 framing, decode every message once into a
+// reused record per message of the packet (a packet with a bad message is dropped whole, so
+// nothing is half applied), then apply the records. No allocation of ours per packet or message.
 
 import * as dgram from 'node:dgram';
 import {
@@ -256,6 +256,15 @@ export class FeedHandler implements MarketDataSource {
   private readonly packet = new MoldUdp64Packet();
   private readonly check = new ItchMessage();
   private readonly message = new ItchMessage();
+  /**
+   * The current packet's messages, decoded once (decodePacket) and applied from here: record
+   * i is message i. Grows to the largest packet seen (~43 records for a 1,472-byte datagram;
+   * at most ~4,700 for a 64 KiB one, as a valid message takes at least 14 bytes with its length).
+   */
+  private readonly decoded: ItchMessage[] = Array.from({ length: 64 }, () => new ItchMessage());
+  private decodedStatus = new Int8Array(64);
+  private decodedAt = new Int32Array(64);
+  private decodedLength = new Int32Array(64);
   private readonly scratch = new Uint8Array(64);
   private readonly request = new Uint8Array(MOLD_REQUEST_SIZE);
 
@@ -464,15 +473,12 @@ export class FeedHandler implements MarketDataSource {
         return;
       }
       // Decode every message before applying any: a bad one drops the packet whole, and its
-      // range is recovered from the other line or the rewinder like a loss.
-      const m = this.check;
-      for (let at = p.nextMessage(); at >= 0; at = p.nextMessage()) {
-        const status = decodeItch(bytes, at, p.messageLength, m);
-        if (status > 0) {
-          line.malformed++;
-          this.faults[FeedFault.BadMessage]++;
-          return;
-        }
+      // range is recovered from the other line or the rewinder like a loss. The records are
+      // what applyPacket applies if the packet is next in line (held, it is decoded again).
+      if (this.decodePacket(bytes) > 0) {
+        line.malformed++;
+        this.faults[FeedFault.BadMessage]++;
+        return;
       }
       this.onData(source, line, bytes, p.sequence, p.count);
     } else {
@@ -507,20 +513,55 @@ export class FeedHandler implements MarketDataSource {
       if (!this.snapshotLoading) this.noteGap();
       return;
     }
-    this.applyPacket(source, bytes);
+    this.applyPacket(source, bytes, first, count);
     this.drainPending();
     this.afterProgress(source);
   }
 
-  /** Applies the packet's messages from the next expected sequence on (re-parsed: the check pass walked it). */
-  private applyPacket(source: number, bytes: Uint8Array): void {
+  /**
+   * Decodes the messages of the packet `this.packet` has just parsed (framing checked) into
+   * `decoded`. Returns 0, or the Fault of the first message that does not decode.
+   */
+  private decodePacket(bytes: Uint8Array): number {
     const p = this.packet;
-    p.parse(bytes, 0, bytes.length, null);
-    let seq = p.sequence;
+    const pool = this.decoded;
+    let i = 0;
+    for (let at = p.nextMessage(); at >= 0; at = p.nextMessage(), i++) {
+      if (i === pool.length) this.growDecoded();
+      const length = p.messageLength;
+      const status = decodeItch(bytes, at, length, pool[i]);
+      if (status > 0) return status;
+      this.decodedStatus[i] = status;
+      this.decodedAt[i] = at;
+      this.decodedLength[i] = length;
+    }
+    return 0;
+  }
+
+  /** One more record (and room in the per-record arrays): only the first packet of a new largest size pays. */
+  private growDecoded(): void {
+    this.decoded.push(new ItchMessage());
+    const n = this.decoded.length;
+    if (n > this.decodedAt.length) {
+      const size = this.decodedAt.length * 2;
+      const status = new Int8Array(size);
+      status.set(this.decodedStatus);
+      this.decodedStatus = status;
+      const at = new Int32Array(size);
+      at.set(this.decodedAt);
+      this.decodedAt = at;
+      const length = new Int32Array(size);
+      length.set(this.decodedLength);
+      this.decodedLength = length;
+    }
+  }
+
+  /** Applies the decoded packet (`decoded`, sequences first..first+count-1) from the next expected sequence on. */
+  private applyPacket(source: number, bytes: Uint8Array, first: number, count: number): void {
     let applied = 0;
-    for (let at = p.nextMessage(); at >= 0; at = p.nextMessage(), seq++) {
-      if (seq < this.expected) continue;
-      this.applyMessage(bytes, at, p.messageLength, seq);
+    for (let i = this.expected > first ? this.expected - first : 0; i < count; i++) {
+      const seq = first + i;
+      this.applyDecoded(this.decoded[i], this.decodedStatus[i], bytes, this.decodedAt[i], this.decodedLength[i], seq);
       this.expected = seq + 1;
       applied++;
     }
@@ -541,14 +582,19 @@ export class FeedHandler implements MarketDataSource {
       q.shift();
       const p = this.packet;
       p.parse(bytes, 0, bytes.length, null);
-      if (p.sequence + p.count > this.expected) this.applyPacket(source, bytes);
+      // Checked when it arrived: it decodes.
+      if (p.sequence + p.count > this.expected && this.decodePacket(bytes) === 0) this.applyPacket(source, bytes, p.sequence, p.count);
     }
   }
 
-  /** Decodes and applies one message (checked already), records it and tells listeners. */
+  /** Decodes and applies one message (checked already: a snapshot's, a synthetic delete). */
   private applyMessage(bytes: Uint8Array, at: number, length: number, seq: number): void {
     const m = this.message;
-    const status = decodeItch(bytes, at, length, m);
+    this.applyDecoded(m, decodeItch(bytes, at, length, m), bytes, at, length, seq);
+  }
+
+  /** Applies one decoded message (`status` 0, or ITCH_IGNORED), records it and tells listeners. */
+  private applyDecoded(m: ItchMessage, status: number, bytes: Uint8Array, at: number, length: number, seq: number): void {
     if (this.recorder !== null) this.record(bytes, at, length);
     if (status !== 0) return; // another ITCH 5.0 type: it takes its sequence number, nothing to apply
     const books = this.books;
