@@ -12,7 +12,7 @@
 //      child -> parent { type: 'report', ... }.
 import { booksDigest, FeedHandler } from '../feed-handler';
 import type { ItchMessage } from '../protocol';
-import { LatencyHistogram } from './latency-histogram';
+import { LatencyHistogram } from '../publisher/latency-histogram';
 import { mainThreadSchedNs, MonotonicNs } from './mono-clock';
 
 export interface E2eStart {

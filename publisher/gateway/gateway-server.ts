@@ -187,9 +187,9 @@ export class Gateway {
       slowClosed: f.slowClosed,
       topics: this.registry.figures.topics,
       shuffleSeed: this.fan.seed,
-      deliveryLagP50Us: this.registry.deliveryLag.percentile(50),
-      deliveryLagP99Us: this.registry.deliveryLag.percentile(99),
-      deliveryLagMaxUs: this.registry.deliveryLag.maxUs,
+      deliveryLagP50Us: this.registry.deliveryLag.valueAtPercentile(50),
+      deliveryLagP99Us: this.registry.deliveryLag.valueAtPercentile(99),
+      deliveryLagMaxUs: this.registry.deliveryLag.maxValue,
     };
   }
 

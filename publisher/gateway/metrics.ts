@@ -76,8 +76,8 @@ export function gatewayMetrics(s: GatewayMetricsSources): Registry {
   counter(reg, 'tickwire_gateway_resyncs_total', 'Snapshots sent to clients that caught up', () => s.fan.figures.resyncs);
   counter(reg, 'tickwire_gateway_slow_closed_total', 'Clients closed past the hard bufferedAmount limit (4001)', () => s.fan.figures.slowClosed);
   counter(reg, 'tickwire_gateway_flushes_total', 'Flushes of dirty topics at event-group boundaries', () => s.registry.figures.flushes);
-  gauge(reg, 'tickwire_gateway_delivery_lag_p99_us', 'Engine event to frame written to the client sockets, p99 since start (us, per subscriber)', () => s.registry.deliveryLag.percentile(99));
-  gauge(reg, 'tickwire_gateway_delivery_lag_max_us', 'Engine event to frame written to the client sockets, max since start (us)', () => s.registry.deliveryLag.maxUs);
+  gauge(reg, 'tickwire_gateway_delivery_lag_p99_us', 'Engine event to frame written to the client sockets, p99 since start (us, per subscriber)', () => s.registry.deliveryLag.valueAtPercentile(99));
+  gauge(reg, 'tickwire_gateway_delivery_lag_max_us', 'Engine event to frame written to the client sockets, max since start (us)', () => s.registry.deliveryLag.maxValue);
   gauge(reg, 'tickwire_gateway_topics', 'Distinct (symbol, channel, depth, rate) topics with subscribers', () => s.registry.figures.topics);
   counter(reg, 'tickwire_gateway_http_requests_total', 'HTTP requests', s.httpRequests);
   new Gauge({

@@ -14,7 +14,7 @@ import { BookTopic } from './book-topic';
 import { CandleTopic } from './candle-topic';
 import { ExecutionLog } from './execution-log';
 import { FanOut, Subscription, type Subscriber } from './fan-out';
-import { LagHistogram } from './lag-histogram';
+import { LatencyHistogram } from '../latency-histogram';
 import { L1Topic } from './l1-topic';
 import { OrderEventKind, OrderEventRing } from './order-event-ring';
 import { OrdersTopic } from './orders-topic';
@@ -121,7 +121,7 @@ export class SubscriptionRegistry implements MarketDataListener {
    * Age of the state in each frame once written to its subscribers' sockets (us, one
    * sample per subscriber; ITCH timestamps are ns since the session's New York midnight).
    */
-  readonly deliveryLag = new LagHistogram();
+  readonly deliveryLag = new LatencyHistogram(600_000_000, 5); // us, to 10 minutes, within ~3%
   private readonly midnightEpochMs: number;
   /** Topics that sent a frame in the current flush (reused). */
   private readonly sentTopics: Topic[] = [];
@@ -321,7 +321,7 @@ export class SubscriptionRegistry implements MarketDataListener {
     const nowUs = (performance.timeOrigin + performance.now() - this.midnightEpochMs) * 1000;
     for (let i = 0; i < sent.length; i++) {
       const t = sent[i];
-      if (t.ts > 0) this.deliveryLag.record(nowUs - t.ts / 1000, t.subs.length);
+      if (t.ts > 0 && t.subs.length > 0) this.deliveryLag.record(nowUs - t.ts / 1000, t.subs.length);
     }
     sent.length = 0;
   }

@@ -50,4 +50,16 @@ describe('LatencyHistogram', () => {
     expect(Array.from(a.counts)).toEqual(Array.from(all.counts));
     expect({ n: a.totalCount, max: a.maxValue, mean: a.mean, p99: a.valueAtPercentile(99) }).toEqual({ n: all.totalCount, max: all.maxValue, mean: all.mean, p99: all.valueAtPercentile(99) });
   });
+
+  test('a count per record (a sample per subscriber) and reset', () => {
+    const h = new LatencyHistogram(600_000_000, 5);
+    h.record(1000, 99);
+    h.record(500_000, 1);
+    expect(h.totalCount).toBe(100);
+    expect(h.valueAtPercentile(99)).toBeLessThanOrEqual(1031);
+    expect(h.valueAtPercentile(99.5)).toBe(500_000);
+    h.reset();
+    expect(h.totalCount).toBe(0);
+    expect(h.valueAtPercentile(99)).toBe(0);
+  });
 });
