@@ -43,11 +43,11 @@ export class LatencyHistogram {
 
   /** Counts `value` (a non-negative integer; fractions are truncated) `count` times. */
   record(value: number, count = 1): void {
-    const v = value > this.maxValueTracked ? this.maxValueTracked : value < 0 ? 0 : Math.floor(value);
-    this.counts[this.indexOf(v)] += count;
+    const x = value < 0 ? 0 : Math.floor(value);
+    this.counts[this.indexOf(x > this.maxValueTracked ? this.maxValueTracked : x)] += count;
     this.totalCount += count;
-    this.sum += v * count;
-    if (v > this.maxValue) this.maxValue = v;
+    this.sum += x * count;
+    if (x > this.maxValue) this.maxValue = x;
   }
 
   reset(): void {
