@@ -81,6 +81,9 @@ async function main(): Promise<void> {
   const config = configSchema.parse({
     sim: { seed: SEED, symbols: 100, ordersPerSec: RATE },
     journal: { path: '' },
+    // Storage has its own benchmark; here its writer thread would take CPU from the gateway
+    // on this 2-core machine (and write a DuckDB file into ./data).
+    storage: { engine: 'off' },
     publisher: {
       lineA: { group: '239.192.78.1', port: 37201 },
       lineB: { group: '239.192.78.2', port: 37202 },
