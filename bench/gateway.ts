@@ -1,6 +1,6 @@
 // Gateway benchmark (issue 6). Part 1: `tickwire run`'s wiring in this process (startLiveFeed:
 // the live sim at TW_BENCH_RATE orders/s (43,000), the publisher on two bench multicast
-// lines, rewinder, snapshot, and the gateway), and TW_BENCH_CLIENTS (10,000) websocket
+// lines, rewinder, snapshot, and the gateway; storage off), and TW_BENCH_CLIENTS (10,000) websocket
 // clients in another process (bench/gateway-clients.ts, started through bash to raise its
 // file-descriptor limit), spread over the 100 symbols and the tiers (TW_BENCH_PRO 0.15,
 // TW_BENCH_PREMIUM 0.05, the rest free) from 50 loopback addresses. Each client subscribes
