@@ -67,7 +67,7 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
   const ring = StorageRecordRing.create(1 << 20);
   const reader = new StorageRecordReader(ring);
-  const tap = new StorageTap(publisher.books, ring);
+  const tap = new StorageTap(publisher, ring);
   publisher.subscribe(tap);
   const sink = new DuckDbSink(path.join(dir, 'ingest.duckdb'));
   await sink.open();
@@ -112,7 +112,7 @@ async function publishOnce(view: EngineEventView, count: number, storage: string
   if (storage !== null) {
     const ring = StorageRecordRing.create(Math.ceil(count * 1.3) + 4096);
     if (storage !== 'tap') service = await StorageService.start({ storage: config.storage, session: SESSION, ring });
-    tap = new StorageTap(publisher.books, ring);
+    tap = new StorageTap(publisher, ring);
     publisher.subscribe(tap);
   }
   const started = performance.now();

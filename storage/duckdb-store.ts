@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as bindings from '@duckdb/node-bindings';
 import { BIGINT, DATE, DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
-import type { LiveOrder, RecordDecoder } from './record-decoder';
+import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
 import type { TableBatch } from './row-batch';
 import { DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
 import type { StorageSink } from './storage-sink';
@@ -205,15 +205,21 @@ export class DuckDbSink implements StorageSink {
     // Orders added (A, F, or U's new ref), less what E, C and X took, not deleted or replaced.
     const sql = `
       WITH adds AS (
-        SELECT order_ref AS ref, side, shares FROM feed_messages WHERE session = $1 AND type IN ('A', 'F')
-        UNION ALL SELECT new_ref, side, shares FROM feed_messages WHERE session = $1 AND type = 'U'),
+        SELECT order_ref AS ref, side, shares, price FROM feed_messages WHERE session = $1 AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref, side, shares, price FROM feed_messages WHERE session = $1 AND type = 'U'),
       taken AS (SELECT order_ref AS ref, sum(shares) AS shares FROM feed_messages WHERE session = $1 AND type IN ('E', 'C', 'X') GROUP BY 1),
       gone AS (SELECT order_ref AS ref FROM feed_messages WHERE session = $1 AND type IN ('D', 'U'))
-      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) AS left
+      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) AS left, a.price
       FROM adds a LEFT JOIN taken t USING (ref) ANTI JOIN gone g USING (ref)
       WHERE a.shares - coalesce(t.shares, 0) > 0`;
     const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
-    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]) }));
+    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]), price: Number(r[3]) }));
+  }
+
+  async symbols(session: string): Promise<LocateSymbol[]> {
+    const sql = `SELECT locate, arg_max(symbol, sequence) FROM feed_messages WHERE session = $1 AND type IN ('R', 'A', 'F', 'H', 'P') GROUP BY locate`;
+    const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
+    return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1]) }));
   }
 
   async write(batch: RecordDecoder, lastSequence: number): Promise<void> {

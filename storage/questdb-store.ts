@@ -22,7 +22,7 @@ import {
   type L2Query,
   type L2Snapshot,
 } from './history';
-import type { LiveOrder, RecordDecoder } from './record-decoder';
+import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
 import { textAt, type TableBatch } from './row-batch';
 import type { StorageSink } from './storage-sink';
 import { QUESTDB_TYPES, TABLES } from './tables';
@@ -80,15 +80,20 @@ export class QuestDbSink implements StorageSink {
     const s = q(session);
     const sql = `
       WITH adds AS (
-        SELECT order_ref ref, side, shares FROM feed_messages WHERE session = ${s} AND type IN ('A', 'F')
-        UNION ALL SELECT new_ref ref, side, shares FROM feed_messages WHERE session = ${s} AND type = 'U'),
+        SELECT order_ref ref, side, shares, price FROM feed_messages WHERE session = ${s} AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref ref, side, shares, price FROM feed_messages WHERE session = ${s} AND type = 'U'),
       taken AS (SELECT order_ref ref, sum(shares) shares FROM feed_messages WHERE session = ${s} AND type IN ('E', 'C', 'X')),
       gone AS (SELECT DISTINCT order_ref ref FROM feed_messages WHERE session = ${s} AND type IN ('D', 'U'))
-      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) FROM adds a
+      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0), a.price FROM adds a
       LEFT JOIN taken t ON (a.ref = t.ref) LEFT JOIN gone g ON (a.ref = g.ref)
       WHERE g.ref = NULL AND a.shares - coalesce(t.shares, 0) > 0`;
     const rows = await questdbExec(this.url, sql);
-    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]) }));
+    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]), price: Number(r[3]) }));
+  }
+
+  async symbols(session: string): Promise<LocateSymbol[]> {
+    const rows = await questdbExec(this.url, `SELECT locate, last(symbol) FROM feed_messages WHERE session = ${q(session)} AND type IN ('R', 'A', 'F', 'H', 'P')`);
+    return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1] ?? '') }));
   }
 
   async write(batch: RecordDecoder, lastSequence: number): Promise<void> {

@@ -1,9 +1,12 @@
 // Storage records (protocol/storage-records.ts) to rows of the four tables. Runs on the
-// writer's thread. It also follows each resting order's side and shares (ITCH E, C, X, D
-// and U do not carry the side), so trades and feed messages carry the order's side.
+// writer's thread. Message blocks hold the ITCH bytes as sent: each is decoded here
+// (protocol's decodeItch), and the decoder follows each resting order's side, shares and
+// price (ITCH E, C, X, D and U do not carry the side; E does not carry the price), so
+// trades and feed messages carry the order's side and an E its print's price, and each
+// locate's symbol (only R, A, F, H and P carry it).
 
 import * as protocol from '../protocol';
-import type { StorageRecordView } from '../protocol';
+import { ItchMessage, type StorageRecordView } from '../protocol';
 import { TableBatch, textWords } from './row-batch';
 import { CANDLES, FEED_MESSAGES, L2_SNAPSHOTS, TRADES } from './tables';
 
@@ -11,10 +14,13 @@ const KIND_MESSAGE = protocol.StorageRecordKind.Message;
 const KIND_CANDLE = protocol.StorageRecordKind.Candle;
 const KIND_L2 = protocol.StorageRecordKind.L2;
 const DEPTH = protocol.L2_DEPTH;
+const decodeItch = protocol.decodeItch;
+const itchLengthOfType = protocol.itchLengthOfType;
+const alphaWord = protocol.alphaWord;
+const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
+const BLOCK_MESSAGE_BYTES = protocol.BLOCK_MESSAGE_BYTES;
 const INTERVAL_NAMES = protocol.CANDLE_INTERVAL_CODES;
 
-const SIDE_B = 0x42;
-const SIDE_S = 0x53;
 
 /** Who the rows belong to: the feed session and its day. */
 export interface StorageSession {
@@ -31,6 +37,13 @@ export interface LiveOrder {
   ref: number;
   side: number;
   shares: number;
+  price: number;
+}
+
+/** A locate's symbol as last stored (for a restart: E, C, X, D and U do not carry it). */
+export interface LocateSymbol {
+  locate: number;
+  symbol: string;
 }
 
 export class RecordDecoder {
@@ -48,8 +61,17 @@ export class RecordDecoder {
   /** One-character texts by byte (0: the empty text). */
   private readonly charText = new Uint32Array(256 * 4);
   private readonly intervalText: Uint32Array;
-  /** Resting orders: ref -> shares * 4 + side (1 buy, 2 sell). */
+  /** Resting orders: ref -> a slot of orderShares/orderPrice/orderSide (free slots on a stack). */
   private readonly orders = new Map<number, number>();
+  private orderShares = new Float64Array(1 << 16);
+  private orderPrice = new Int32Array(1 << 16);
+  private orderSide = new Uint8Array(1 << 16);
+  private freeSlots = new Int32Array(1 << 16);
+  private freeCount = 0;
+  private slotsUsed = 0;
+  private readonly m = new ItchMessage();
+  /** Messages in blocks that did not decode (never expected: the publisher sent them). */
+  badMessages = 0;
 
   constructor(session: StorageSession) {
     this.session = session;
@@ -80,7 +102,16 @@ export class RecordDecoder {
   /** Restores the resting orders after a restart (the store's view as of its last sequence). */
   restoreOrders(orders: readonly LiveOrder[]): void {
     this.orders.clear();
-    for (const o of orders) this.orders.set(o.ref, o.shares * 4 + (o.side === SIDE_B ? 1 : 2));
+    this.freeCount = 0;
+    this.slotsUsed = 0;
+    for (const o of orders) this.addOrder(o.ref, o.side, o.shares, o.price);
+  }
+
+  /** Restores each locate's symbol after a restart (the store's view as of its last sequence). */
+  restoreSymbols(symbols: readonly LocateSymbol[]): void {
+    this.symbolFrom.fill(-1);
+    this.symbolText.fill(0);
+    for (const s of symbols) this.symbol(s.locate, alphaWord(s.symbol, 0), alphaWord(s.symbol, 4));
   }
 
   /** Resting orders followed (for tests and figures). */
@@ -88,29 +119,129 @@ export class RecordDecoder {
     return this.orders.size;
   }
 
-  /** Appends the rows of the record at `base` (message, candle or snapshot). */
-  decode(view: StorageRecordView, base: number): void {
+  /** Appends the rows of the record at `base` (messages, candle or snapshot); of a message block, those after sequence `after`. */
+  decode(view: StorageRecordView, base: number, after = 0): void {
     const kind = view.u8[base];
-    if (kind === KIND_MESSAGE) this.message(view, base);
+    if (kind === KIND_MESSAGE) this.block(view, base, after);
     else if (kind === KIND_CANDLE) this.candle(view, base);
     else if (kind === KIND_L2) this.snapshot(view, base);
   }
 
-  private message(view: StorageRecordView, base: number): void {
+  private block(view: StorageRecordView, base: number, after: number): void {
+    const n = view.u16[(base >> 1) + 1];
+    const first = view.f64[(base >> 3) + 2];
     const u8 = view.u8;
-    const f = base >> 3;
-    const w = base >> 2;
-    const type = u8[base + 2];
-    const locate = view.u16[(base >> 1) + 2];
-    const sequence = view.f64[f + 1];
-    const ns = view.f64[f + 2];
-    const ref = view.f64[f + 4];
-    const newRef = view.f64[f + 5];
-    const match = view.f64[f + 6];
-    const shares = view.u32[w + 14];
-    const price = view.u32[w + 15];
-    const side = this.followOrder(type, u8[base + 3], ref, newRef, shares);
-    const symbolAt = this.symbol(locate, view.u32[w + 6], view.u32[w + 7]);
+    const m = this.m;
+    let o = base + BLOCK_HEADER_BYTES;
+    for (let k = 0; k < n; k++, o += BLOCK_MESSAGE_BYTES) {
+      if (first + k <= after) continue;
+      if (decodeItch(u8, o, itchLengthOfType(u8[o]), m) === 0) this.message(first + k, m);
+      else this.badMessages++;
+    }
+  }
+
+  private message(sequence: number, m: ItchMessage): void {
+    const type = m.type;
+    const locate = m.locate;
+    const ns = m.timestampNs;
+    let side = 0;
+    let code = 0;
+    let ref = 0;
+    let newRef = 0;
+    let match = 0;
+    let shares = 0;
+    let price = 0;
+    let printed = false;
+    switch (type) {
+      case 0x41: // A
+      case 0x46: // F
+        side = m.side;
+        ref = m.orderRef;
+        shares = m.shares;
+        price = m.price;
+        this.addOrder(ref, side, shares, price);
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+      case 0x45: { // E: the print is at the resting order's price
+        ref = m.orderRef;
+        shares = m.shares;
+        match = m.matchNumber;
+        const slot = this.orders.get(ref);
+        if (slot !== undefined) {
+          side = this.orderSide[slot];
+          price = this.orderPrice[slot];
+          printed = true;
+          this.take(ref, slot, shares);
+        }
+        break;
+      }
+      case 0x43: { // C: its own price; a print when printable
+        ref = m.orderRef;
+        shares = m.shares;
+        match = m.matchNumber;
+        code = m.printable;
+        price = m.price;
+        printed = code === 0x59;
+        const slot = this.orders.get(ref);
+        if (slot !== undefined) {
+          side = this.orderSide[slot];
+          this.take(ref, slot, shares);
+        }
+        break;
+      }
+      case 0x58: { // X
+        ref = m.orderRef;
+        shares = m.shares;
+        const slot = this.orders.get(ref);
+        if (slot !== undefined) {
+          side = this.orderSide[slot];
+          this.take(ref, slot, shares);
+        }
+        break;
+      }
+      case 0x44: { // D
+        ref = m.orderRef;
+        const slot = this.orders.get(ref);
+        if (slot !== undefined) {
+          side = this.orderSide[slot];
+          this.remove(ref, slot);
+        }
+        break;
+      }
+      case 0x55: { // U: the new ref keeps the original's side
+        ref = m.orderRef;
+        newRef = m.newRef;
+        shares = m.shares;
+        price = m.price;
+        const slot = this.orders.get(ref);
+        if (slot !== undefined) {
+          side = this.orderSide[slot];
+          this.remove(ref, slot);
+          this.addOrder(newRef, side, shares, price);
+        }
+        break;
+      }
+      case 0x50: // P
+        side = m.side;
+        ref = m.orderRef;
+        shares = m.shares;
+        price = m.price;
+        match = m.matchNumber;
+        printed = true;
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+      case 0x53: // S
+        code = m.eventCode;
+        break;
+      case 0x48: // H
+        code = m.tradingState;
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+      case 0x52: // R
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+    }
+    const symbolAt = locate * 4;
     const tsUs = this.midnightUs + Math.floor(ns / 1000);
 
     const b = this.messages;
@@ -130,9 +261,9 @@ export class RecordDecoder {
     (c[11] as Float64Array)[r] = shares;
     (c[12] as Int32Array)[r] = price;
     (c[13] as Float64Array)[r] = match;
-    this.text(c[14] as Uint32Array, r, this.charText, u8[base + 6] * 4);
+    this.text(c[14] as Uint32Array, r, this.charText, code * 4);
 
-    if ((u8[base + 7] & 1) === 0) return; // no print
+    if (!printed) return;
     const t = this.trades;
     const tr = t.addRow();
     const tc = t.columns;
@@ -203,41 +334,46 @@ export class RecordDecoder {
     }
   }
 
-  /** Side of the order a message is about; keeps the resting orders current. */
-  private followOrder(type: number, side: number, ref: number, newRef: number, shares: number): number {
-    const orders = this.orders;
-    switch (type) {
-      case 0x41: // A
-      case 0x46: // F
-        orders.set(ref, shares * 4 + (side === SIDE_B ? 1 : 2));
-        return side;
-      case 0x45: // E
-      case 0x43: // C
-      case 0x58: { // X
-        const v = orders.get(ref);
-        if (v === undefined) return 0;
-        const s = v & 3;
-        const left = Math.floor(v / 4) - shares;
-        if (left > 0) orders.set(ref, left * 4 + s);
-        else orders.delete(ref);
-        return s === 1 ? SIDE_B : SIDE_S;
-      }
-      case 0x44: { // D
-        const v = orders.get(ref);
-        if (v === undefined) return 0;
-        orders.delete(ref);
-        return (v & 3) === 1 ? SIDE_B : SIDE_S;
-      }
-      case 0x55: { // U: the new ref keeps the original's side
-        const v = orders.get(ref);
-        if (v === undefined) return 0;
-        orders.delete(ref);
-        orders.set(newRef, shares * 4 + (v & 3));
-        return (v & 3) === 1 ? SIDE_B : SIDE_S;
-      }
-      default:
-        return side; // P carries its side; S, R, H have none
+  private addOrder(ref: number, side: number, shares: number, price: number): void {
+    let slot = this.orders.get(ref);
+    if (slot === undefined) {
+      slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount] : this.slotsUsed++;
+      if (slot >= this.orderShares.length) this.growOrders();
+      this.orders.set(ref, slot);
     }
+    this.orderShares[slot] = shares;
+    this.orderPrice[slot] = price;
+    this.orderSide[slot] = side;
+  }
+
+  /** Executed or cancelled shares off a resting order; gone at zero. */
+  private take(ref: number, slot: number, shares: number): void {
+    const left = this.orderShares[slot] - shares;
+    if (left > 0) this.orderShares[slot] = left;
+    else this.remove(ref, slot);
+  }
+
+  private remove(ref: number, slot: number): void {
+    this.orders.delete(ref);
+    if (this.freeCount === this.freeSlots.length) {
+      const bigger = new Int32Array(this.freeSlots.length * 2);
+      bigger.set(this.freeSlots);
+      this.freeSlots = bigger;
+    }
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private growOrders(): void {
+    const n = this.orderShares.length * 2;
+    const shares = new Float64Array(n);
+    shares.set(this.orderShares);
+    const price = new Int32Array(n);
+    price.set(this.orderPrice);
+    const side = new Uint8Array(n);
+    side.set(this.orderSide);
+    this.orderShares = shares;
+    this.orderPrice = price;
+    this.orderSide = side;
   }
 
   /** Offset of the locate's symbol text in symbolText, remade when its stock words change. */
