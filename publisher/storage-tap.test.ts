@@ -102,7 +102,7 @@ describe('StorageTap', () => {
       });
       const t = decoder.trades;
       for (let r = 0; r < t.rows; r++) {
-        printVolume += (t.columns[9] as Float64Array)[r];
+        printVolume += (t.columns[9] as Uint32Array)[2 * r] + (t.columns[9] as Uint32Array)[2 * r + 1] * 2 ** 32;
         if ((t.columns[10] as Int32Array)[r] > 0) printsPriced++;
       }
     };

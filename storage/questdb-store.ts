@@ -23,9 +23,9 @@ import {
   type L2Snapshot,
 } from './history';
 import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
-import { textAt, type TableBatch } from './row-batch';
+import { longAt, textAt, type TableBatch } from './row-batch';
 import type { StorageSink } from './storage-sink';
-import { QUESTDB_TYPES, TABLES } from './tables';
+import { CHAR_VALUES, QUESTDB_TYPES, TABLES } from './tables';
 
 export function questdbDdl(): string[] {
   const out = TABLES.map((t) => {
@@ -119,17 +119,19 @@ export class QuestDbSink implements StorageSink {
       for (let i = 0; i < cols.length; i++) {
         const k = cols[i].kind;
         if (k === 'text') sender.symbol(cols[i].name, textAt(batch.columns[i] as Uint32Array, r));
+        else if (k === 'char') sender.symbol(cols[i].name, CHAR_VALUES[(batch.columns[i] as Uint8Array)[r]]);
         else if (k === 'date') sender.symbol(cols[i].name, new Date((batch.columns[i] as Int32Array)[r] * 86_400_000).toISOString().slice(0, 10));
       }
       for (let i = 0; i < cols.length; i++) {
         if (i === tsCol) continue;
         const k = cols[i].kind;
-        const v = batch.columns[i][r];
-        if (k === 'int' || k === 'long') sender.intColumn(cols[i].name, v);
-        else if (k === 'double') sender.floatColumn(cols[i].name, v);
-        else if (k === 'timestamp') sender.timestampColumn(cols[i].name, BigInt(v), 'us');
+        const col = batch.columns[i];
+        if (k === 'int') sender.intColumn(cols[i].name, col[r]);
+        else if (k === 'long') sender.intColumn(cols[i].name, longAt(col as Uint32Array, r));
+        else if (k === 'double') sender.floatColumn(cols[i].name, col[r]);
+        else if (k === 'timestamp') sender.timestampColumn(cols[i].name, BigInt(longAt(col as Uint32Array, r)), 'us');
       }
-      await sender.at(BigInt((batch.columns[tsCol] as Float64Array)[r]), 'us');
+      await sender.at(BigInt(longAt(batch.columns[tsCol] as Uint32Array, r)), 'us');
       if ((r & 4095) === 4095) await sender.flush();
     }
     await sender.flush();

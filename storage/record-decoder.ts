@@ -7,8 +7,9 @@
 
 import * as protocol from '../protocol';
 import { ItchMessage, type StorageRecordView } from '../protocol';
-import { TableBatch, textWords } from './row-batch';
-import { CANDLES, FEED_MESSAGES, L2_SNAPSHOTS, TRADES } from './tables';
+import { LiveOrderTable } from './live-order-table';
+import { TableBatch, setLong, textWords } from './row-batch';
+import { CANDLES, CHAR_INDEX, FEED_MESSAGES, L2_SNAPSHOTS, TRADES } from './tables';
 
 const KIND_MESSAGE = protocol.StorageRecordKind.Message;
 const KIND_CANDLE = protocol.StorageRecordKind.Candle;
@@ -47,10 +48,10 @@ export interface LocateSymbol {
 }
 
 export class RecordDecoder {
-  readonly messages = new TableBatch(FEED_MESSAGES);
-  readonly trades = new TableBatch(TRADES);
-  readonly candles = new TableBatch(CANDLES);
-  readonly snapshots = new TableBatch(L2_SNAPSHOTS);
+  readonly messages: TableBatch;
+  readonly trades: TableBatch;
+  readonly candles: TableBatch;
+  readonly snapshots: TableBatch;
   private readonly session: StorageSession;
   private readonly sessionText: Uint32Array;
   private readonly dateDays: number;
@@ -58,17 +59,9 @@ export class RecordDecoder {
   /** Symbol text (4 words) per locate, and the stock words it was made from. */
   private readonly symbolText = new Uint32Array(65536 * 4);
   private readonly symbolFrom = new Float64Array(65536).fill(-1);
-  /** One-character texts by byte (0: the empty text). */
-  private readonly charText = new Uint32Array(256 * 4);
   private readonly intervalText: Uint32Array;
-  /** Resting orders: ref -> a slot of orderShares/orderPrice/orderSide (free slots on a stack). */
-  private readonly orders = new Map<number, number>();
-  private orderShares = new Float64Array(1 << 16);
-  private orderPrice = new Int32Array(1 << 16);
-  private orderSide = new Uint8Array(1 << 16);
-  private freeSlots = new Int32Array(1 << 16);
-  private freeCount = 0;
-  private slotsUsed = 0;
+  /** Resting orders by ref: side, shares, price. */
+  private readonly orders = new LiveOrderTable();
   private readonly m = new ItchMessage();
   /** Messages in blocks that did not decode (never expected: the publisher sent them). */
   badMessages = 0;
@@ -78,11 +71,13 @@ export class RecordDecoder {
     this.sessionText = textWords(session.session);
     const [y, m, d] = session.sessionDate.split('-').map(Number);
     this.dateDays = Math.round(Date.UTC(y, m - 1, d) / 86_400_000);
+    // Every table starts with session_date and session: the same in every row, written once.
+    const constants = [new Uint32Array([this.dateDays]), this.sessionText];
+    this.messages = new TableBatch(FEED_MESSAGES, 4096, constants);
+    this.trades = new TableBatch(TRADES, 4096, constants);
+    this.candles = new TableBatch(CANDLES, 4096, constants);
+    this.snapshots = new TableBatch(L2_SNAPSHOTS, 4096, constants);
     this.midnightUs = session.midnightMs * 1000;
-    for (let c = 1; c < 256; c++) {
-      this.charText[c * 4] = 1;
-      this.charText[c * 4 + 1] = c;
-    }
     this.intervalText = new Uint32Array(INTERVAL_NAMES.length * 4);
     INTERVAL_NAMES.forEach((name, i) => textWords(name, this.intervalText, i * 4));
   }
@@ -102,9 +97,7 @@ export class RecordDecoder {
   /** Restores the resting orders after a restart (the store's view as of its last sequence). */
   restoreOrders(orders: readonly LiveOrder[]): void {
     this.orders.clear();
-    this.freeCount = 0;
-    this.slotsUsed = 0;
-    for (const o of orders) this.addOrder(o.ref, o.side, o.shares, o.price);
+    for (const o of orders) this.orders.set(o.ref, o.side, o.shares, o.price);
   }
 
   /** Restores each locate's symbol after a restart (the store's view as of its last sequence). */
@@ -152,6 +145,7 @@ export class RecordDecoder {
     let shares = 0;
     let price = 0;
     let printed = false;
+    const orders = this.orders;
     switch (type) {
       case 0x41: // A
       case 0x46: // F
@@ -159,19 +153,19 @@ export class RecordDecoder {
         ref = m.orderRef;
         shares = m.shares;
         price = m.price;
-        this.addOrder(ref, side, shares, price);
+        this.orders.set(ref, side, shares, price);
         this.symbol(locate, m.stockHi, m.stockLo);
         break;
       case 0x45: { // E: the print is at the resting order's price
         ref = m.orderRef;
         shares = m.shares;
         match = m.matchNumber;
-        const slot = this.orders.get(ref);
-        if (slot !== undefined) {
-          side = this.orderSide[slot];
-          price = this.orderPrice[slot];
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          price = orders.price[slot];
           printed = true;
-          this.take(ref, slot, shares);
+          this.take(slot, shares);
         }
         break;
       }
@@ -182,29 +176,29 @@ export class RecordDecoder {
         code = m.printable;
         price = m.price;
         printed = code === 0x59;
-        const slot = this.orders.get(ref);
-        if (slot !== undefined) {
-          side = this.orderSide[slot];
-          this.take(ref, slot, shares);
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          this.take(slot, shares);
         }
         break;
       }
       case 0x58: { // X
         ref = m.orderRef;
         shares = m.shares;
-        const slot = this.orders.get(ref);
-        if (slot !== undefined) {
-          side = this.orderSide[slot];
-          this.take(ref, slot, shares);
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          this.take(slot, shares);
         }
         break;
       }
       case 0x44: { // D
         ref = m.orderRef;
-        const slot = this.orders.get(ref);
-        if (slot !== undefined) {
-          side = this.orderSide[slot];
-          this.remove(ref, slot);
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          orders.removeAt(slot);
         }
         break;
       }
@@ -213,11 +207,11 @@ export class RecordDecoder {
         newRef = m.newRef;
         shares = m.shares;
         price = m.price;
-        const slot = this.orders.get(ref);
-        if (slot !== undefined) {
-          side = this.orderSide[slot];
-          this.remove(ref, slot);
-          this.addOrder(newRef, side, shares, price);
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          orders.removeAt(slot);
+          this.orders.set(newRef, side, shares, price);
         }
         break;
       }
@@ -247,38 +241,34 @@ export class RecordDecoder {
     const b = this.messages;
     const r = b.addRow();
     const c = b.columns;
-    (c[0] as Int32Array)[r] = this.dateDays;
-    this.text(c[1] as Uint32Array, r, this.sessionText, 0);
-    (c[2] as Float64Array)[r] = sequence;
-    (c[3] as Float64Array)[r] = tsUs;
-    (c[4] as Float64Array)[r] = ns;
-    this.text(c[5] as Uint32Array, r, this.charText, type * 4);
+    setLong(c[2] as Uint32Array, r, sequence);
+    setLong(c[3] as Uint32Array, r, tsUs);
+    setLong(c[4] as Uint32Array, r, ns);
+    (c[5] as Uint8Array)[r] = CHAR_INDEX[type];
     (c[6] as Int32Array)[r] = locate;
     this.text(c[7] as Uint32Array, r, this.symbolText, symbolAt);
-    (c[8] as Float64Array)[r] = ref;
-    (c[9] as Float64Array)[r] = newRef;
-    this.text(c[10] as Uint32Array, r, this.charText, side * 4);
-    (c[11] as Float64Array)[r] = shares;
+    setLong(c[8] as Uint32Array, r, ref);
+    setLong(c[9] as Uint32Array, r, newRef);
+    (c[10] as Uint8Array)[r] = CHAR_INDEX[side];
+    setLong(c[11] as Uint32Array, r, shares);
     (c[12] as Int32Array)[r] = price;
-    (c[13] as Float64Array)[r] = match;
-    this.text(c[14] as Uint32Array, r, this.charText, code * 4);
+    setLong(c[13] as Uint32Array, r, match);
+    (c[14] as Uint8Array)[r] = CHAR_INDEX[code];
 
     if (!printed) return;
     const t = this.trades;
     const tr = t.addRow();
     const tc = t.columns;
-    (tc[0] as Int32Array)[tr] = this.dateDays;
-    this.text(tc[1] as Uint32Array, tr, this.sessionText, 0);
-    (tc[2] as Float64Array)[tr] = sequence;
-    (tc[3] as Float64Array)[tr] = tsUs;
-    (tc[4] as Float64Array)[tr] = ns;
+    setLong(tc[2] as Uint32Array, tr, sequence);
+    setLong(tc[3] as Uint32Array, tr, tsUs);
+    setLong(tc[4] as Uint32Array, tr, ns);
     this.text(tc[5] as Uint32Array, tr, this.symbolText, symbolAt);
     (tc[6] as Int32Array)[tr] = locate;
-    (tc[7] as Float64Array)[tr] = ref;
-    this.text(tc[8] as Uint32Array, tr, this.charText, side * 4);
-    (tc[9] as Float64Array)[tr] = shares;
+    setLong(tc[7] as Uint32Array, tr, ref);
+    (tc[8] as Uint8Array)[tr] = CHAR_INDEX[side];
+    setLong(tc[9] as Uint32Array, tr, shares);
     (tc[10] as Int32Array)[tr] = price;
-    (tc[11] as Float64Array)[tr] = match;
+    setLong(tc[11] as Uint32Array, tr, match);
   }
 
   private candle(view: StorageRecordView, base: number): void {
@@ -288,19 +278,17 @@ export class RecordDecoder {
     const b = this.candles;
     const r = b.addRow();
     const c = b.columns;
-    (c[0] as Int32Array)[r] = this.dateDays;
-    this.text(c[1] as Uint32Array, r, this.sessionText, 0);
-    (c[2] as Float64Array)[r] = view.f64[f + 1];
+    setLong(c[2] as Uint32Array, r, view.f64[f + 1]);
     this.text(c[3] as Uint32Array, r, this.symbolText, this.symbol(locate, view.u32[w + 6], view.u32[w + 7]));
     (c[4] as Int32Array)[r] = locate;
     this.text(c[5] as Uint32Array, r, this.intervalText, view.u8[base + 2] * 4);
-    (c[6] as Float64Array)[r] = view.u32[w + 4] * 60_000_000;
+    setLong(c[6] as Uint32Array, r, view.u32[w + 4] * 60_000_000);
     (c[7] as Int32Array)[r] = view.u32[w + 12];
     (c[8] as Int32Array)[r] = view.u32[w + 13];
     (c[9] as Int32Array)[r] = view.u32[w + 14];
     (c[10] as Int32Array)[r] = view.u32[w + 15];
-    (c[11] as Float64Array)[r] = view.f64[f + 4];
-    (c[12] as Float64Array)[r] = view.u32[w + 5];
+    setLong(c[11] as Uint32Array, r, view.f64[f + 4]);
+    setLong(c[12] as Uint32Array, r, view.u32[w + 5]);
     (c[13] as Float64Array)[r] = view.f64[f + 5];
   }
 
@@ -312,11 +300,9 @@ export class RecordDecoder {
     const b = this.snapshots;
     const r = b.addRow();
     const c = b.columns;
-    (c[0] as Int32Array)[r] = this.dateDays;
-    this.text(c[1] as Uint32Array, r, this.sessionText, 0);
-    (c[2] as Float64Array)[r] = view.f64[f + 1];
-    (c[3] as Float64Array)[r] = this.midnightUs + Math.floor(ns / 1000);
-    (c[4] as Float64Array)[r] = ns;
+    setLong(c[2] as Uint32Array, r, view.f64[f + 1]);
+    setLong(c[3] as Uint32Array, r, this.midnightUs + Math.floor(ns / 1000));
+    setLong(c[4] as Uint32Array, r, ns);
     this.text(c[5] as Uint32Array, r, this.symbolText, this.symbol(locate, view.u32[w + 6], view.u32[w + 7]));
     (c[6] as Int32Array)[r] = locate;
     (c[7] as Int32Array)[r] = view.u8[base + 2];
@@ -328,52 +314,17 @@ export class RecordDecoder {
       const orderWord = w + (side === 0 ? 28 : 38);
       const sharesSlot = f + (side === 0 ? 24 : 34);
       for (let i = 0; i < DEPTH; i++) (c[col + i] as Int32Array)[r] = view.u32[priceWord + i];
-      for (let i = 0; i < DEPTH; i++) (c[col + DEPTH + i] as Float64Array)[r] = view.f64[sharesSlot + i];
+      for (let i = 0; i < DEPTH; i++) setLong(c[col + DEPTH + i] as Uint32Array, r, view.f64[sharesSlot + i]);
       for (let i = 0; i < DEPTH; i++) (c[col + 2 * DEPTH + i] as Int32Array)[r] = view.u32[orderWord + i];
       col += 3 * DEPTH;
     }
   }
 
-  private addOrder(ref: number, side: number, shares: number, price: number): void {
-    let slot = this.orders.get(ref);
-    if (slot === undefined) {
-      slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount] : this.slotsUsed++;
-      if (slot >= this.orderShares.length) this.growOrders();
-      this.orders.set(ref, slot);
-    }
-    this.orderShares[slot] = shares;
-    this.orderPrice[slot] = price;
-    this.orderSide[slot] = side;
-  }
-
   /** Executed or cancelled shares off a resting order; gone at zero. */
-  private take(ref: number, slot: number, shares: number): void {
-    const left = this.orderShares[slot] - shares;
-    if (left > 0) this.orderShares[slot] = left;
-    else this.remove(ref, slot);
-  }
-
-  private remove(ref: number, slot: number): void {
-    this.orders.delete(ref);
-    if (this.freeCount === this.freeSlots.length) {
-      const bigger = new Int32Array(this.freeSlots.length * 2);
-      bigger.set(this.freeSlots);
-      this.freeSlots = bigger;
-    }
-    this.freeSlots[this.freeCount++] = slot;
-  }
-
-  private growOrders(): void {
-    const n = this.orderShares.length * 2;
-    const shares = new Float64Array(n);
-    shares.set(this.orderShares);
-    const price = new Int32Array(n);
-    price.set(this.orderPrice);
-    const side = new Uint8Array(n);
-    side.set(this.orderSide);
-    this.orderShares = shares;
-    this.orderPrice = price;
-    this.orderSide = side;
+  private take(slot: number, shares: number): void {
+    const left = this.orders.shares[slot] - shares;
+    if (left > 0) this.orders.shares[slot] = left;
+    else this.orders.removeAt(slot);
   }
 
   /** Offset of the locate's symbol text in symbolText, remade when its stock words change. */
