@@ -33,9 +33,8 @@ const L2_SLOTS = protocol.L2_SLOTS;
 const DEPTH = protocol.L2_DEPTH;
 const INTERVALS = 6;
 const blockSlots = protocol.blockSlots;
+const alphaWord = protocol.alphaWord;
 const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
-/** Store slot and block entry, in 32-bit words (both 40 bytes). */
-const MESSAGE_WORDS = STORE_SLOT_BYTES >> 2;
 /** Messages per block at most (83 slots; smaller for a small ring or message store). */
 const BLOCK_MESSAGES = 128;
 const NS_PER_MS = 1e6;
@@ -77,8 +76,7 @@ export class StorageTap implements MarketDataListener {
 
   private readonly books: MarketBooks;
   private readonly store: MessageStore;
-  /** The message store's bytes as words (its slots are 40 bytes, 4-aligned). */
-  private readonly storeWords: Uint32Array;
+  private readonly storeBytes: Uint8Array;
   private readonly blockMessages: number;
   /** Messages emitted but not yet copied into the ring: pendingCount from pendingFrom. */
   private pendingFrom = 0;
@@ -95,8 +93,6 @@ export class StorageTap implements MarketDataListener {
   private readonly emitTo: number;
   private readonly onRingFull: (() => void) | null;
   private readonly halfRing: number;
-  /** Stock words by locate, from R/A/F/H/P (E, X, D, U do not carry the stock). */
-  private readonly stockWords = new Uint32Array(65536 * 2);
   /** Each book's trade count when last seen: a change means this message printed. */
   private readonly tradesSeen = new Float64Array(65536);
   /** Head slot of each candle ring when last seen, by locate x interval: a move means a close. */
@@ -123,8 +119,7 @@ export class StorageTap implements MarketDataListener {
     if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`snapshotIntervalMs must be a positive integer, got ${intervalMs}`);
     this.books = source.books;
     this.store = source.store;
-    const sb = source.store.bytes;
-    this.storeWords = new Uint32Array(sb.buffer, sb.byteOffset, sb.byteLength >> 2);
+    this.storeBytes = source.store.bytes;
     // A block must fit a quarter of the ring, and its messages must still be in the store when copied.
     let n = BLOCK_MESSAGES;
     while (n > 1 && (blockSlots(n) > ring.capacity >> 2 || n > source.store.capacity)) n >>= 1;
@@ -146,11 +141,6 @@ export class StorageTap implements MarketDataListener {
   onMessage(sequence: number, m: ItchMessage): void {
     const type = m.type;
     const locate = m.locate;
-    // R, H, A, F, P carry the stock.
-    if (type === 0x52 || type === 0x41 || type === 0x46 || type === 0x48 || type === 0x50) {
-      this.stockWords[locate * 2] = m.stockHi;
-      this.stockWords[locate * 2 + 1] = m.stockLo;
-    }
     this.lastNs = m.timestampNs;
     this.atBoundary = false;
     const book = locate !== 0 ? this.books.book(locate) : null;
@@ -282,16 +272,16 @@ export class StorageTap implements MarketDataListener {
     const f = base >> 3;
     this.f64[f + 1] = first + n - 1;
     this.f64[f + 2] = first;
-    // Word copies (not f64: a float load may rewrite a NaN's bits) of n store slots, wrapping once at most.
-    const src = this.storeWords;
-    const dst = this.u32;
-    let to = (base + BLOCK_HEADER_BYTES) >> 2;
+    // n store slots (wrapping once at most), each a memory copy: a subarray view per block
+    // (up to BLOCK_MESSAGES messages), not per message.
+    const src = this.storeBytes;
+    const dst = this.u8;
+    const to = base + BLOCK_HEADER_BYTES;
     const cap = this.store.capacity;
     const slot = (first - 1) % cap;
     const head = slot + n <= cap ? n : cap - slot;
-    let from = slot * MESSAGE_WORDS;
-    for (let end = from + head * MESSAGE_WORDS; from < end; ) dst[to++] = src[from++];
-    for (let i = 0, end = (n - head) * MESSAGE_WORDS; i < end; ) dst[to++] = src[i++];
+    dst.set(src.subarray(slot * STORE_SLOT_BYTES, (slot + head) * STORE_SLOT_BYTES), to);
+    if (head < n) dst.set(src.subarray(0, (n - head) * STORE_SLOT_BYTES), to + head * STORE_SLOT_BYTES);
     this.records++;
   }
 
@@ -342,8 +332,9 @@ export class StorageTap implements MarketDataListener {
     this.f64[f + 1] = sequence;
     this.u32[w + 4] = Math.floor(candle.startMs / 60000);
     this.u32[w + 5] = candle.trades;
-    this.u32[w + 6] = this.stockWords[locate * 2];
-    this.u32[w + 7] = this.stockWords[locate * 2 + 1];
+    const symbol = this.books.book(locate)?.symbol ?? '';
+    this.u32[w + 6] = alphaWord(symbol, 0);
+    this.u32[w + 7] = alphaWord(symbol, 4);
     this.f64[f + 4] = candle.volume;
     this.f64[f + 5] = candle.vwap;
     this.u32[w + 12] = candle.open;
@@ -379,8 +370,8 @@ export class StorageTap implements MarketDataListener {
     const w = base >> 2;
     f64[f + 1] = sequence;
     f64[f + 2] = this.lastNs;
-    u32[w + 6] = this.stockWords[locate * 2];
-    u32[w + 7] = this.stockWords[locate * 2 + 1];
+    u32[w + 6] = alphaWord(book.symbol, 0); // the stock words as ITCH sends them (space padded)
+    u32[w + 7] = alphaWord(book.symbol, 4);
     u8[base + 2] = this.levels(book, BUY, w + 8, w + 28, f + 24);
     u8[base + 3] = this.levels(book, SELL, w + 18, w + 38, f + 34);
     this.records++;
