@@ -84,7 +84,7 @@ export async function startLiveStorage(
     },
   });
   holder.service = service;
-  const tap = new StorageTap(publisher.books, ring, { snapshotIntervalMs: s.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
+  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: s.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
   const unsubscribe = publisher.subscribe(tap);
   // The tap publishes records to the writer in bunches; this hands over the rest when the feed is quiet.
   const flushTimer = setInterval(() => tap.flush(), 50);

@@ -47,7 +47,7 @@ export function createCatchUpSource(options: unknown): CatchUpSource {
         }
         records.advance(n);
       };
-      const tap: StorageTap = new StorageTap(publisher.books, ring, {
+      const tap: StorageTap = new StorageTap(publisher, ring, {
         snapshotIntervalMs: config.storage.snapshotIntervalMs,
         emitFrom: from,
         emitTo: to,

@@ -1,20 +1,19 @@
 // Storage records: what the publisher's storage tap hands the storage writer thread, in
 // 64-byte slots of a single-producer single-consumer ring on a SharedArrayBuffer (the
-// pattern of engine-event-ring.ts). A record is one slot, or several contiguous slots
-// (an L2 snapshot). Little-endian host order: the ring never leaves the machine.
+// pattern of engine-event-ring.ts). A record is one slot, or up to 255 contiguous slots
+// (a block of messages, an L2 snapshot). Little-endian host order: the ring never leaves the machine.
 //
 // Every record carries a feed sequence number, its tag: a message's own, a candle close's
 // the message that closed it, a snapshot's the last message applied before it. Tags never
 // decrease along the ring, and the producer publishes whole event groups only, so "all
 // records with tag <= S" is a consistent cut the writer can store and resume after.
 //
-// Message (kind 1), one slot:
-//   0 u8 kind | 1 u8 slots | 2 u8 ITCH type | 3 u8 side ('B'/'S', 0) | 4 u16 locate
-//   6 u8 code (S event code, H trading state, C printable) | 7 u8 flags (bit 0: a print)
-//   8 f64 sequence | 16 f64 timestampNs (ITCH, since New York midnight)
-//   24 u32 stockHi | 28 u32 stockLo (ITCH stock words, big-endian ASCII as read, space padded)
-//   32 f64 order ref | 40 f64 new ref (U) | 48 f64 match number | 56 u32 shares
-//   60 u32 price (A/F/U/P order price; C execution price; E the print's price from the book)
+// Messages (kind 1), a block of consecutive sequences, 1 + ceil((24 + 40 n) / 64) slots:
+//   2 u16 n (messages) | 8 f64 tag (the last sequence) | 16 f64 first sequence
+//   24 + 40 k: message k, the ITCH bytes exactly as sent (the publisher's message store
+//   slot, FEED.md layouts, big-endian; its length follows from its type byte).
+//   The tap copies the store's slots in bulk instead of re-encoding each message field by
+//   field on the publisher's thread; the writer decodes them (storage/record-decoder.ts).
 // Candle (kind 2), one slot:
 //   2 u8 interval index (CANDLE_INTERVAL_CODES) | 4 u16 locate | 8 f64 tag
 //   16 u32 start (UTC minutes since the epoch) | 20 u32 trades | 24/28 stock words
@@ -39,21 +38,25 @@ export const CANDLE_INTERVAL_CODES = ['1m', '5m', '1h', '1d', '1w', '1M'] as con
 export const RecordField = {
   kind: 0,
   slots: 1,
-  type: 2,
-  side: 3,
-  locate: 4,
-  code: 6,
-  flags: 7,
+  /** Messages: the message count (u16). */
+  count: 2,
+  /** Every record's tag (f64); a message block's is its last sequence. */
   sequence: 8,
-  timestampNs: 16,
-  stockHi: 24,
-  stockLo: 28,
-  orderRef: 32,
-  newRef: 40,
-  matchNumber: 48,
-  shares: 56,
-  price: 60,
+  /** Messages: the block's first sequence (f64). */
+  firstSequence: 16,
+  /** Messages: where the first message's bytes start. */
+  messages: 24,
 } as const;
+
+/** Bytes per message in a block (the message store's slot: the longest message, F, is 40). */
+export const BLOCK_MESSAGE_BYTES = 40;
+/** Bytes before the first message of a block. */
+export const BLOCK_HEADER_BYTES = 24;
+
+/** Slots a block of `n` messages takes. */
+export function blockSlots(n: number): number {
+  return (BLOCK_HEADER_BYTES + n * BLOCK_MESSAGE_BYTES + STORAGE_SLOT_SIZE - 1) >> 6;
+}
 
 export const CandleField = {
   interval: 2,
@@ -79,9 +82,6 @@ export const L2Field = {
 } as const;
 
 export const GapField = { from: 8, to: 16 } as const;
-
-/** Flag bit of a message record: the book printed a trade for it. */
-export const RECORD_FLAG_PRINT = 1;
 
 const HEADER_BYTES = 256;
 // Producer and consumer cells on different cache lines (as engine-event-ring.ts).
@@ -182,7 +182,7 @@ export class StorageRecordWriter {
     if (pad > 0) {
       const base = at * STORAGE_SLOT_SIZE;
       this.view.u8[base] = StorageRecordKind.Pad;
-      this.view.u8[base + 1] = pad; // pad < 64 (L2_SLOTS): fits a byte
+      this.view.u8[base + 1] = pad; // pad < slots <= 255: fits a byte
       this.cursor = (this.cursor + pad) | 0;
       at = 0;
     }

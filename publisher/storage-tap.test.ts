@@ -4,6 +4,10 @@
 // bytes on every replay (what the writer's journal catch-up relies on).
 import { configSchema } from '../config';
 import {
+  BLOCK_HEADER_BYTES,
+  BLOCK_MESSAGE_BYTES,
+  blockSlots,
+  itchLengthOfType,
   CANDLE_INTERVAL_CODES,
   L2_SLOTS,
   StorageRecordKind,
@@ -13,6 +17,7 @@ import {
 } from '../protocol';
 import { BUY, SELL } from '../book';
 import { SeededDay } from '../sim';
+import { RecordDecoder } from '../storage';
 import { FeedPublisher, feedPublisherOptions } from './feed-publisher';
 import { StorageTap, type StorageTapOptions } from './storage-tap';
 import type { PacketSink } from './packet-sink';
@@ -26,14 +31,29 @@ interface Rec {
   bytes: string;
 }
 
+/**
+ * Every record drained, a message block as one entry per message (its ITCH bytes): how
+ * messages are cut into blocks depends on when the writer drains, what they hold does not.
+ */
 function readAll(reader: StorageRecordReader, out: Rec[], onEach?: (view: StorageRecordView, base: number) => void): void {
   const n = reader.available();
   const v = reader.view;
   for (let i = 0; i < n; ) {
     const base = reader.baseOf(i);
     const slots = v.u8[base + 1];
-    if (v.u8[base] !== StorageRecordKind.Pad) {
-      out.push({ kind: v.u8[base], tag: v.f64[(base >> 3) + 1], bytes: Buffer.from(v.u8.subarray(base, base + slots * 64)).toString('hex') });
+    const kind = v.u8[base];
+    if (kind === StorageRecordKind.Message) {
+      const count = v.u16[(base >> 1) + 1];
+      const first = v.f64[(base >> 3) + 2];
+      expect(v.f64[(base >> 3) + 1]).toBe(first + count - 1);
+      expect(slots).toBe(blockSlots(count));
+      for (let k = 0; k < count; k++) {
+        const o = base + BLOCK_HEADER_BYTES + k * BLOCK_MESSAGE_BYTES;
+        out.push({ kind, tag: first + k, bytes: Buffer.from(v.u8.subarray(o, o + itchLengthOfType(v.u8[o]))).toString('hex') });
+      }
+      onEach?.(v, base);
+    } else if (kind !== StorageRecordKind.Pad) {
+      out.push({ kind, tag: v.f64[(base >> 3) + 1], bytes: Buffer.from(v.u8.subarray(base, base + slots * 64)).toString('hex') });
       onEach?.(v, base);
     }
     i += slots;
@@ -47,7 +67,7 @@ function run(orders: number, options: StorageTapOptions = {}, ringSlots = 1 << 1
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
   const ring = StorageRecordRing.create(ringSlots);
   const reader = new StorageRecordReader(ring);
-  const tap = new StorageTap(publisher.books, ring, options);
+  const tap = new StorageTap(publisher, ring, options);
   publisher.subscribe(tap);
   const records: Rec[] = [];
   if (drainEvery) publisher.subscribe({ onMessage: () => {}, onBoundary: () => (tap.flush(), readAll(reader, records)) });
@@ -61,32 +81,53 @@ function run(orders: number, options: StorageTapOptions = {}, ringSlots = 1 << 1
 }
 
 describe('StorageTap', () => {
-  test('one message record per sequence, in order; prints carry the book price; candle closes match the books', () => {
-    const { publisher, records, tap } = run(20_000);
+  test('every message once, in order, the bytes sent; decoded prints match the books; candle closes match the books', () => {
+    const config = configSchema.parse({ sim: { seed: 11, symbols: 6 } });
+    const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+    const ring = StorageRecordRing.create(1 << 16);
+    const reader = new StorageRecordReader(ring);
+    const tap = new StorageTap(publisher, ring);
+    publisher.subscribe(tap);
+    const records: Rec[] = [];
+    let blocks = 0;
+    const decoder = new RecordDecoder({ session: 'TW20250314', sessionDate: DATE, midnightMs: 0 });
+    let printVolume = 0;
+    let printsPriced = 0;
+    const drain = (): void => {
+      tap.flush();
+      decoder.clear();
+      readAll(reader, records, (v, base) => {
+        if (v.u8[base] === StorageRecordKind.Message) blocks++;
+        decoder.decode(v, base);
+      });
+      const t = decoder.trades;
+      for (let r = 0; r < t.rows; r++) {
+        printVolume += (t.columns[9] as Uint32Array)[2 * r] + (t.columns[9] as Uint32Array)[2 * r + 1] * 2 ** 32;
+        if ((t.columns[10] as Int32Array)[r] > 0) printsPriced++;
+      }
+    };
+    publisher.subscribe({ onMessage: () => {}, onBoundary: drain });
+    const day = new SeededDay(config, publisher);
+    day.open();
+    day.trade(20_000, 256);
+    day.close();
+    drain();
     const messages = records.filter((r) => r.kind === StorageRecordKind.Message);
     expect(messages.map((r) => r.tag)).toEqual(Array.from({ length: publisher.sequence }, (_, i) => i + 1));
-    expect(tap.records).toBe(records.length);
+    for (const r of messages) expect(r.bytes).toBe(Buffer.from(publisher.store.copyRange(r.tag, 1)[0]).toString('hex'));
+    expect(tap.records).toBe(records.length - messages.length + blocks);
     // Tags never decrease along the ring.
     for (let i = 1; i < records.length; i++) expect(records[i].tag).toBeGreaterThanOrEqual(records[i - 1].tag);
-    // E records: the print flag and price; the books' trade count equals the flagged records.
-    let flagged = 0;
-    let volume = 0;
-    for (const r of messages) {
-      const b = Buffer.from(r.bytes, 'hex');
-      if ((b[7] & 1) === 1) {
-        flagged++;
-        volume += b.readUInt32LE(56);
-        expect(b.readUInt32LE(60)).toBeGreaterThan(0);
-      }
-    }
+    // The decoder's trades (E priced from the order it follows): the books' prints, each priced.
     let trades = 0;
     let bookVolume = 0;
     for (const b of publisher.books.allBooks()) {
       trades += b.trades;
       bookVolume += b.volume;
     }
-    expect(flagged).toBe(trades);
-    expect(volume).toBe(bookVolume);
+    expect(printsPriced).toBe(trades);
+    expect(printVolume).toBe(bookVolume);
+    expect(decoder.badMessages).toBe(0);
     // Candle records: every 1m candle of every book exactly once (closed ones, then the last at S C).
     const candles = records.filter((r) => r.kind === StorageRecordKind.Candle).map((r) => Buffer.from(r.bytes, 'hex'));
     for (const book of publisher.books.allBooks()) {
@@ -106,7 +147,7 @@ describe('StorageTap', () => {
     const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
     const ring = StorageRecordRing.create(1 << 16);
     const reader = new StorageRecordReader(ring);
-    const tap = new StorageTap(publisher.books, ring, { snapshotIntervalMs: 100 });
+    const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: 100 });
     publisher.subscribe(tap);
     let snapshots = 0;
     const times: number[] = [];
@@ -162,7 +203,7 @@ describe('StorageTap', () => {
     const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
     const ring = StorageRecordRing.create(1024);
     const reader = new StorageRecordReader(ring);
-    const tap = new StorageTap(publisher.books, ring);
+    const tap = new StorageTap(publisher, ring);
     publisher.subscribe(tap);
     const records: Rec[] = [];
     let boundaries = 0;
@@ -189,6 +230,6 @@ describe('StorageTap', () => {
     const full = run(10_000).records;
     const { records } = run(10_000, { emitFrom: 3000, emitTo: 7000 });
     expect(records.map((r) => r.bytes)).toEqual(full.filter((r) => r.tag >= 3000 && r.tag <= 7000).map((r) => r.bytes));
-    expect(records.length).toBeGreaterThan(4000);
+    expect(records.filter((r) => r.kind === StorageRecordKind.Message).length).toBe(7000 - 3000 + 1);
   });
 });

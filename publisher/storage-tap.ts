@@ -4,8 +4,12 @@
 // E), every closed candle of every interval, and an L2 top-10 snapshot of each book that
 // changed, every `snapshotIntervalMs` of feed time.
 //
-// It must never slow the feed: one record written in place per message, no allocation
-// (a closed candle reads its ring, a few times a minute per symbol), and it never waits.
+// It must never slow the feed: per message it only notes what the storage needs from the
+// books (a print, a changed book); the messages themselves are copied in blocks, straight
+// from the publisher's message store (the exact bytes sent), at most BLOCK_MESSAGES at a
+// time, so the publisher's thread pays a few word copies per message rather than a record
+// re-encoded field by field. No allocation (a closed candle reads its ring, a few times a
+// minute per symbol), and it never waits.
 // When the ring is full it drops the group it was writing and everything after, then, once
 // the writer has emptied half the ring, writes a Gap record naming the sequences it left
 // out and carries on; the writer fills the gap from the journal (storage/README.md).
@@ -18,6 +22,7 @@
 import * as protocol from '../protocol';
 import { StorageRecordWriter, type StorageRecordRing, type ItchMessage } from '../protocol';
 import { BUY, SELL, type CandleRing, type MarketBooks, type MarketDataListener, type OrderBook } from '../book';
+import { STORE_SLOT_BYTES, type MessageStore } from './message-store';
 
 const SLOT = protocol.STORAGE_SLOT_SIZE;
 const KIND_MESSAGE = protocol.StorageRecordKind.Message;
@@ -27,6 +32,11 @@ const KIND_GAP = protocol.StorageRecordKind.Gap;
 const L2_SLOTS = protocol.L2_SLOTS;
 const DEPTH = protocol.L2_DEPTH;
 const INTERVALS = 6;
+const blockSlots = protocol.blockSlots;
+const alphaWord = protocol.alphaWord;
+const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
+/** Messages per block at most (83 slots; smaller for a small ring or message store). */
+const BLOCK_MESSAGES = 128;
 const NS_PER_MS = 1e6;
 /** Slots written before the tap publishes them to the writer at a group's end. */
 const COMMIT_SLOTS = 256;
@@ -47,6 +57,12 @@ export interface StorageTapOptions {
   onRingFull?: (() => void) | null;
 }
 
+/** What the tap reads: the publisher's books (prints, candles, L2) and its message store (the bytes sent). */
+export interface StorageTapSource {
+  readonly books: MarketBooks;
+  readonly store: MessageStore;
+}
+
 export class StorageTap implements MarketDataListener {
   readonly writer: StorageRecordWriter;
   /** Records written. */
@@ -59,6 +75,15 @@ export class StorageTap implements MarketDataListener {
   gapFrom = 0;
 
   private readonly books: MarketBooks;
+  private readonly store: MessageStore;
+  private readonly storeBytes: Uint8Array;
+  private readonly blockMessages: number;
+  /** Messages emitted but not yet copied into the ring: pendingCount from pendingFrom. */
+  private pendingFrom = 0;
+  private pendingCount = 0;
+  /** The last call was onBoundary (or none yet): what is pending is whole groups. */
+  private atBoundary = true;
+  private lastBoundary = 0;
   private readonly u8: Uint8Array;
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
@@ -68,8 +93,6 @@ export class StorageTap implements MarketDataListener {
   private readonly emitTo: number;
   private readonly onRingFull: (() => void) | null;
   private readonly halfRing: number;
-  /** Stock words by locate, from R/A/F/H/P (E, X, D, U do not carry the stock). */
-  private readonly stockWords = new Uint32Array(65536 * 2);
   /** Each book's trade count when last seen: a change means this message printed. */
   private readonly tradesSeen = new Float64Array(65536);
   /** Head slot of each candle ring when last seen, by locate x interval: a move means a close. */
@@ -80,7 +103,7 @@ export class StorageTap implements MarketDataListener {
   private dirtyCount = 0;
   private nextSnapshotNs = 0;
   private lastNs = 0;
-  /** The first sequence of the group being written (the one after the last boundary). */
+  /** The first sequence whose records are not yet all written up to boundaryAt (what a gap starts from). */
   private groupFirst = 1;
   private overflowed = false;
   /** Write position at the last group end: what flush() publishes and a gap rolls back to. */
@@ -91,10 +114,16 @@ export class StorageTap implements MarketDataListener {
   private readonly shares = new Float64Array(DEPTH);
   private readonly orders = new Int32Array(DEPTH);
 
-  constructor(books: MarketBooks, ring: StorageRecordRing, options: StorageTapOptions = {}) {
+  constructor(source: StorageTapSource, ring: StorageRecordRing, options: StorageTapOptions = {}) {
     const intervalMs = options.snapshotIntervalMs ?? 1000;
     if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`snapshotIntervalMs must be a positive integer, got ${intervalMs}`);
-    this.books = books;
+    this.books = source.books;
+    this.store = source.store;
+    this.storeBytes = source.store.bytes;
+    // A block must fit a quarter of the ring, and its messages must still be in the store when copied.
+    let n = BLOCK_MESSAGES;
+    while (n > 1 && (blockSlots(n) > ring.capacity >> 2 || n > source.store.capacity)) n >>= 1;
+    this.blockMessages = n;
     this.writer = new StorageRecordWriter(ring);
     const v = ring.view;
     this.u8 = v.u8;
@@ -112,12 +141,8 @@ export class StorageTap implements MarketDataListener {
   onMessage(sequence: number, m: ItchMessage): void {
     const type = m.type;
     const locate = m.locate;
-    // R, H, A, F, P carry the stock.
-    if (type === 0x52 || type === 0x41 || type === 0x46 || type === 0x48 || type === 0x50) {
-      this.stockWords[locate * 2] = m.stockHi;
-      this.stockWords[locate * 2 + 1] = m.stockLo;
-    }
     this.lastNs = m.timestampNs;
+    this.atBoundary = false;
     const book = locate !== 0 ? this.books.book(locate) : null;
     let printed = false;
     if (book !== null) {
@@ -131,7 +156,15 @@ export class StorageTap implements MarketDataListener {
       }
     }
     const emit = !this.overflowed && sequence >= this.emitFrom && sequence <= this.emitTo;
-    if (emit) this.writeMessage(sequence, m, book, printed);
+    if (emit) {
+      // Copied later, in a block (writeBlock), while the store still holds it.
+      if (this.pendingCount === 0) this.pendingFrom = sequence;
+      else if (this.pendingFrom + this.pendingCount !== sequence) {
+        this.writeBlock();
+        this.pendingFrom = sequence;
+      }
+      if (++this.pendingCount >= this.blockMessages) this.writeBlock();
+    }
     if (printed && (book as OrderBook).candles !== null) this.candleCloses(sequence, book as OrderBook, emit);
     if (type === 0x53 && m.eventCode === 0x43) this.finalCandles(sequence, emit); // S C: the day's last candles
   }
@@ -139,28 +172,51 @@ export class StorageTap implements MarketDataListener {
   onBoundary(sequence: number): void {
     if (this.lastNs >= this.nextSnapshotNs && this.dirtyCount > 0) {
       const emit = !this.overflowed && sequence >= this.emitFrom && sequence <= this.emitTo;
+      if (emit) this.writeBlock(); // the messages before the snapshots that follow them
       this.snapshots(sequence, emit);
       this.nextSnapshotNs = (Math.floor(this.lastNs / this.intervalNs) + 1) * this.intervalNs;
     }
     if (this.overflowed && this.writer.used() <= this.halfRing) this.closeGap(sequence);
-    this.groupFirst = sequence + 1;
-    this.boundaryAt = this.writer.position;
+    this.lastBoundary = sequence;
     // Publishing the write position is an atomic store (a full fence): once per COMMIT_SLOTS
-    // slots or COMMIT_NS of feed time, not per group. flush() publishes the rest (a timer,
-    // the end of the day).
-    if (this.writer.uncommitted() >= COMMIT_SLOTS || this.lastNs - this.committedNs >= COMMIT_NS) this.flush();
+    // slots, a block's worth of messages or COMMIT_NS of feed time, not per group. flush()
+    // publishes the rest (a timer, the end of the day).
+    if (
+      this.pendingCount >= this.blockMessages >> 1 ||
+      this.writer.uncommitted() >= COMMIT_SLOTS ||
+      this.lastNs - this.committedNs >= COMMIT_NS ||
+      (this.pendingCount > 0 && sequence >= this.emitTo)
+    ) {
+      this.endGroups(sequence);
+      this.writer.commitThrough(this.boundaryAt);
+      this.committedNs = this.lastNs;
+    } else if (this.pendingCount === 0) {
+      this.groupFirst = sequence + 1;
+      this.boundaryAt = this.writer.position;
+    }
+    this.atBoundary = true;
   }
 
-  /** Publishes every whole group written so far to the writer (call between engine drains: a timer, the end of the day). */
+  /** Publishes every whole group seen so far to the writer (call between engine drains: a timer, the end of the day). */
   flush(): void {
+    if (this.atBoundary) this.endGroups(this.lastBoundary);
     this.writer.commitThrough(this.boundaryAt);
     this.committedNs = this.lastNs;
+  }
+
+  /** At a boundary: copies the pending messages and marks everything written as whole groups. */
+  private endGroups(sequence: number): void {
+    this.writeBlock();
+    if (this.overflowed) return; // the block did not fit: boundaryAt stays where the gap starts
+    this.groupFirst = sequence + 1;
+    this.boundaryAt = this.writer.position;
   }
 
   // --- records ------------------------------------------------------------------------
 
   /** Claims a record's slots; on a full ring either makes room (catch-up) or opens a gap. */
   private claim(slots: number): number {
+    if (this.overflowed) return -1; // nothing is written while a gap is open
     let base = this.writer.claim(slots);
     if (base >= 0) return base;
     if (this.onRingFull !== null) {
@@ -175,9 +231,12 @@ export class StorageTap implements MarketDataListener {
   }
 
   private openGap(): void {
-    // Drop the half-written group (the writer only ever sees whole groups); keep the ones before it.
+    // Drop what was written after the last whole group (the writer only ever sees whole
+    // groups) and the messages not yet copied; keep the groups before.
     this.writer.rollbackTo(this.boundaryAt);
-    this.flush();
+    this.writer.commitThrough(this.boundaryAt);
+    this.committedNs = this.lastNs;
+    this.pendingCount = 0;
     this.overflowed = true;
     this.overflows++;
     this.gapFrom = Math.max(this.groupFirst, this.emitFrom);
@@ -196,88 +255,33 @@ export class StorageTap implements MarketDataListener {
     }
     this.overflowed = false;
     this.gapFrom = 0;
+    this.groupFirst = sequence + 1;
+    this.boundaryAt = this.writer.position;
   }
 
-  private writeMessage(sequence: number, m: ItchMessage, book: OrderBook | null, printed: boolean): void {
-    const base = this.claim(1);
+  /** Copies the pending messages from the message store into one block record. */
+  private writeBlock(): void {
+    const n = this.pendingCount;
+    if (n === 0) return;
+    const first = this.pendingFrom;
+    this.pendingCount = 0; // before claiming: a catch-up's onRingFull flushes the tap re-entrantly
+    const base = this.claim(blockSlots(n));
     if (base < 0) return;
-    const u8 = this.u8;
-    const type = m.type;
-    const locate = m.locate;
-    u8[base] = KIND_MESSAGE;
-    u8[base + 2] = type;
-    u8[base + 7] = printed ? 1 : 0;
-    this.u16[(base >> 1) + 2] = locate;
+    this.u8[base] = KIND_MESSAGE;
+    this.u16[(base >> 1) + 1] = n;
     const f = base >> 3;
-    const f64 = this.f64;
-    f64[f + 1] = sequence;
-    f64[f + 2] = m.timestampNs;
-    const w = base >> 2;
-    const u32 = this.u32;
-    u32[w + 6] = this.stockWords[locate * 2];
-    u32[w + 7] = this.stockWords[locate * 2 + 1];
-    let side = 0;
-    let code = 0;
-    let ref = 0;
-    let newRef = 0;
-    let match = 0;
-    let shares = 0;
-    let price = 0;
-    switch (type) {
-      case 0x41: // A
-      case 0x46: // F
-        side = m.side;
-        ref = m.orderRef;
-        shares = m.shares;
-        price = m.price;
-        break;
-      case 0x45: // E: the print's price is the resting order's, which the book knows
-        ref = m.orderRef;
-        shares = m.shares;
-        match = m.matchNumber;
-        if (printed) price = (book as OrderBook).lastTradePrice;
-        break;
-      case 0x43: // C
-        ref = m.orderRef;
-        shares = m.shares;
-        match = m.matchNumber;
-        code = m.printable;
-        price = m.price;
-        break;
-      case 0x58: // X
-        ref = m.orderRef;
-        shares = m.shares;
-        break;
-      case 0x44: // D
-        ref = m.orderRef;
-        break;
-      case 0x55: // U
-        ref = m.orderRef;
-        newRef = m.newRef;
-        shares = m.shares;
-        price = m.price;
-        break;
-      case 0x50: // P
-        side = m.side;
-        ref = m.orderRef;
-        shares = m.shares;
-        price = m.price;
-        match = m.matchNumber;
-        break;
-      case 0x53: // S
-        code = m.eventCode;
-        break;
-      case 0x48: // H
-        code = m.tradingState;
-        break;
-    }
-    u8[base + 3] = side;
-    u8[base + 6] = code;
-    f64[f + 4] = ref;
-    f64[f + 5] = newRef;
-    f64[f + 6] = match;
-    u32[w + 14] = shares;
-    u32[w + 15] = price;
+    this.f64[f + 1] = first + n - 1;
+    this.f64[f + 2] = first;
+    // n store slots (wrapping once at most), each a memory copy: a subarray view per block
+    // (up to BLOCK_MESSAGES messages), not per message.
+    const src = this.storeBytes;
+    const dst = this.u8;
+    const to = base + BLOCK_HEADER_BYTES;
+    const cap = this.store.capacity;
+    const slot = (first - 1) % cap;
+    const head = slot + n <= cap ? n : cap - slot;
+    dst.set(src.subarray(slot * STORE_SLOT_BYTES, (slot + head) * STORE_SLOT_BYTES), to);
+    if (head < n) dst.set(src.subarray(0, (n - head) * STORE_SLOT_BYTES), to + head * STORE_SLOT_BYTES);
     this.records++;
   }
 
@@ -316,6 +320,8 @@ export class StorageTap implements MarketDataListener {
   private writeCandle(sequence: number, locate: number, ring: CandleRing, k: number, interval: number): void {
     const candle = ring.get(k);
     if (candle === null) return;
+    this.writeBlock(); // the messages through this one come first
+    if (this.overflowed) return;
     const base = this.claim(1);
     if (base < 0) return;
     this.u8[base] = KIND_CANDLE;
@@ -326,8 +332,9 @@ export class StorageTap implements MarketDataListener {
     this.f64[f + 1] = sequence;
     this.u32[w + 4] = Math.floor(candle.startMs / 60000);
     this.u32[w + 5] = candle.trades;
-    this.u32[w + 6] = this.stockWords[locate * 2];
-    this.u32[w + 7] = this.stockWords[locate * 2 + 1];
+    const symbol = this.books.book(locate)?.symbol ?? '';
+    this.u32[w + 6] = alphaWord(symbol, 0);
+    this.u32[w + 7] = alphaWord(symbol, 4);
     this.f64[f + 4] = candle.volume;
     this.f64[f + 5] = candle.vwap;
     this.u32[w + 12] = candle.open;
@@ -363,8 +370,8 @@ export class StorageTap implements MarketDataListener {
     const w = base >> 2;
     f64[f + 1] = sequence;
     f64[f + 2] = this.lastNs;
-    u32[w + 6] = this.stockWords[locate * 2];
-    u32[w + 7] = this.stockWords[locate * 2 + 1];
+    u32[w + 6] = alphaWord(book.symbol, 0); // the stock words as ITCH sends them (space padded)
+    u32[w + 7] = alphaWord(book.symbol, 4);
     u8[base + 2] = this.levels(book, BUY, w + 8, w + 28, f + 24);
     u8[base + 3] = this.levels(book, SELL, w + 18, w + 38, f + 34);
     this.records++;

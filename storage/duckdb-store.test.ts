@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbSink } from './duckdb-store';
-import { SCHEMA_VERSION } from './tables';
+import { DUCKDB_TYPES, SCHEMA_VERSION, TABLES } from './tables';
 
 let dir: string;
 beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-duckdb-'))));
@@ -40,6 +40,38 @@ describe('DuckDbSink schema', () => {
     const doctored = path.join(dir, 'v0.duckdb');
     await sql(doctored, ['CREATE TABLE tw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)', "INSERT INTO tw_meta VALUES ('schema_version', '0')", 'CREATE TABLE trades (sequence BIGINT)']);
     await expect(new DuckDbSink(doctored).open()).rejects.toThrow(new RegExp(`TW_ERR_STORAGE_SCHEMA: .*v0\\.duckdb has schema version 0 .*version ${SCHEMA_VERSION}.*move the file aside`));
+  });
+
+  test('a version 1 file (one-character columns as VARCHAR) is migrated to version 2 with its rows and values', async () => {
+    const file = path.join(dir, 'v1.duckdb');
+    // Version 1's DDL, as the first release wrote it.
+    const v1 = [
+      'CREATE TABLE tw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)',
+      "INSERT INTO tw_meta VALUES ('schema_version', '1')",
+      'CREATE TABLE tw_streams (session VARCHAR PRIMARY KEY, session_date DATE, last_sequence BIGINT, updated_at TIMESTAMP)',
+      "INSERT INTO tw_streams VALUES ('TW20250314', DATE '2025-03-14', 3, now()::TIMESTAMP)",
+      ...TABLES.map((t) => `CREATE TABLE ${t.name} (${t.columns.map((c) => `${c.name} ${c.kind === 'char' ? 'VARCHAR' : DUCKDB_TYPES[c.kind]}`).join(', ')})`),
+      "INSERT INTO feed_messages VALUES (DATE '2025-03-14', 'TW20250314', 1, TIMESTAMP '2025-03-14 12:00:00', 1, 'S', 0, '', 0, 0, '', 0, 0, 0, 'O')",
+      "INSERT INTO feed_messages VALUES (DATE '2025-03-14', 'TW20250314', 2, TIMESTAMP '2025-03-14 14:30:00', 2, 'A', 1, 'AAPL', 7, 0, 'B', 100, 1900000, 0, '')",
+      "INSERT INTO feed_messages VALUES (DATE '2025-03-14', 'TW20250314', 3, TIMESTAMP '2025-03-14 14:30:01', 3, 'E', 1, 'AAPL', 7, 0, 'B', 40, 1900000, 9, '')",
+      "INSERT INTO trades VALUES (DATE '2025-03-14', 'TW20250314', 3, TIMESTAMP '2025-03-14 14:30:01', 3, 'AAPL', 1, 7, 'B', 40, 1900000, 9)",
+    ];
+    await sql(file, v1);
+    const sink = new DuckDbSink(file);
+    await sink.open();
+    expect(await sink.lastSequence('TW20250314')).toBe(3);
+    expect(await sink.liveOrders('TW20250314')).toEqual([{ ref: 7, side: 0x42, shares: 60, price: 1900000 }]);
+    expect(await sink.symbols('TW20250314')).toEqual([{ locate: 1, symbol: 'AAPL' }]);
+    await sink.close();
+    const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+    const c = await db.connect();
+    const rows = (await c.runAndReadAll("SELECT type, side, code, typeof(type) FROM feed_messages ORDER BY sequence")).getRows();
+    expect(rows.map((r) => r.slice(0, 3))).toEqual([['S', '', 'O'], ['A', 'B', ''], ['E', 'B', '']]);
+    expect(String(rows[0][3])).toMatch(/^ENUM/);
+    expect((await c.runAndReadAll("SELECT side FROM trades")).getRows()).toEqual([['B']]);
+    expect((await c.runAndReadAll("SELECT value FROM tw_meta WHERE key = 'schema_version'")).getRows()).toEqual([[String(SCHEMA_VERSION)]]);
+    c.closeSync();
+    db.closeSync();
   });
 
   test('a file from before schema versions, a newer version, or a table missing columns is refused clearly', async () => {

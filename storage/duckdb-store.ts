@@ -1,37 +1,51 @@
 // The DuckDB sink: one database file, the four tables, and tw_streams (the last stored
 // sequence of each session), written in one transaction per batch: rows through
-// appenders fed whole data chunks (columns copied from the RowBatch's typed arrays, no
-// value object per cell), then the session's last sequence, then COMMIT. A crash before
+// appenders fed whole data chunks (each column one copy of the RowBatch's typed array,
+// already in the vector's layout; no value object per cell), then the session's last
+// sequence, then COMMIT. A crash before
 // COMMIT leaves neither, so a restarted writer resumes exactly after the last commit.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bindings from '@duckdb/node-bindings';
-import { BIGINT, DATE, DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { BIGINT, DATE, DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, ENUM, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
-import type { LiveOrder, RecordDecoder } from './record-decoder';
+import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
 import type { TableBatch } from './row-batch';
-import { DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
+import { CHAR_VALUES, DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
 import type { StorageSink } from './storage-sink';
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
-const TWO32 = 4294967296;
 
-const TYPES: Record<ColumnKind, DuckDBType> = { int: INTEGER, long: BIGINT, double: DOUBLE, timestamp: TIMESTAMP, date: DATE, text: VARCHAR };
-const BYTES: Record<ColumnKind, number> = { int: 4, long: 8, double: 8, timestamp: 8, date: 4, text: 16 };
+const TYPES: Record<ColumnKind, DuckDBType> = { int: INTEGER, long: BIGINT, double: DOUBLE, timestamp: TIMESTAMP, date: DATE, text: VARCHAR, char: ENUM(CHAR_VALUES as string[]) };
+const BYTES: Record<ColumnKind, number> = { int: 4, long: 8, double: 8, timestamp: 8, date: 4, text: 16, char: 1 };
+
+const sqlText = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+/** The ENUM of 'char' columns (tables.ts CHAR_VALUES, in index order). */
+const CHAR_TYPE_DDL = `CREATE TYPE IF NOT EXISTS tw_char AS ENUM (${CHAR_VALUES.map(sqlText).join(', ')})`;
 
 /**
  * Schema migrations: MIGRATIONS[v] takes a file from version v to v + 1. Version 1 is the
  * first released layout, so there are none yet; a file of an unknown older version is
  * refused with what to do.
  */
-const MIGRATIONS: Record<number, readonly string[]> = {};
+const MIGRATIONS: Record<number, readonly string[]> = {
+  // 1 -> 2: one-character VARCHAR columns become the tw_char ENUM (the same values read back).
+  1: [
+    CHAR_TYPE_DDL,
+    'ALTER TABLE feed_messages ALTER type TYPE tw_char',
+    'ALTER TABLE feed_messages ALTER side TYPE tw_char',
+    'ALTER TABLE feed_messages ALTER code TYPE tw_char',
+    'ALTER TABLE trades ALTER side TYPE tw_char',
+  ],
+};
 
 export function duckdbDdl(): string[] {
   const out = [
     'CREATE TABLE IF NOT EXISTS tw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)',
     'CREATE TABLE IF NOT EXISTS tw_streams (session VARCHAR PRIMARY KEY, session_date DATE, last_sequence BIGINT, updated_at TIMESTAMP)',
+    CHAR_TYPE_DDL,
   ];
   for (const t of TABLES) out.push(`CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.map((c) => `${c.name} ${DUCKDB_TYPES[c.kind]}`).join(', ')})`);
   return out;
@@ -109,7 +123,6 @@ export async function ensureSchema(con: DuckDBConnection, file: string, readOnly
 class ChunkAppender {
   private readonly table: TableDef;
   private readonly chunk: DuckDBDataChunk;
-  private readonly scratch = new Uint32Array(CHUNK_ROWS * 2);
 
   constructor(table: TableDef) {
     this.table = table;
@@ -127,24 +140,9 @@ class ChunkAppender {
         bindings.data_chunk_reset(raw);
         bindings.data_chunk_set_size(raw, n);
         for (let i = 0; i < cols.length; i++) {
-          const kind = cols[i].kind;
-          const vector = bindings.data_chunk_get_vector(raw, i);
+          const width = BYTES[cols[i].kind];
           const col = batch.columns[i];
-          if (kind === 'long' || kind === 'timestamp') {
-            // int64 from exact JS integers (< 2^53), little-endian halves.
-            const src = col as Float64Array;
-            const out = this.scratch;
-            for (let r = 0; r < n; r++) {
-              const v = src[from + r];
-              const lo = v % TWO32;
-              out[2 * r] = lo;
-              out[2 * r + 1] = (v - lo) / TWO32;
-            }
-            bindings.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, 0, n * 8);
-          } else {
-            const width = BYTES[kind];
-            bindings.copy_data_to_vector(vector, 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
-          }
+          bindings.copy_data_to_vector(bindings.data_chunk_get_vector(raw, i), 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
         }
         appender.appendDataChunk(this.chunk);
       }
@@ -205,15 +203,21 @@ export class DuckDbSink implements StorageSink {
     // Orders added (A, F, or U's new ref), less what E, C and X took, not deleted or replaced.
     const sql = `
       WITH adds AS (
-        SELECT order_ref AS ref, side, shares FROM feed_messages WHERE session = $1 AND type IN ('A', 'F')
-        UNION ALL SELECT new_ref, side, shares FROM feed_messages WHERE session = $1 AND type = 'U'),
+        SELECT order_ref AS ref, side, shares, price FROM feed_messages WHERE session = $1 AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref, side, shares, price FROM feed_messages WHERE session = $1 AND type = 'U'),
       taken AS (SELECT order_ref AS ref, sum(shares) AS shares FROM feed_messages WHERE session = $1 AND type IN ('E', 'C', 'X') GROUP BY 1),
       gone AS (SELECT order_ref AS ref FROM feed_messages WHERE session = $1 AND type IN ('D', 'U'))
-      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) AS left
+      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) AS left, a.price
       FROM adds a LEFT JOIN taken t USING (ref) ANTI JOIN gone g USING (ref)
       WHERE a.shares - coalesce(t.shares, 0) > 0`;
     const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
-    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]) }));
+    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]), price: Number(r[3]) }));
+  }
+
+  async symbols(session: string): Promise<LocateSymbol[]> {
+    const sql = `SELECT locate, arg_max(symbol, sequence) FROM feed_messages WHERE session = $1 AND type IN ('R', 'A', 'F', 'H', 'P') GROUP BY locate`;
+    const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
+    return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1]) }));
   }
 
   async write(batch: RecordDecoder, lastSequence: number): Promise<void> {

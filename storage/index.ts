@@ -5,7 +5,7 @@ export { StorageService, type StorageServiceOptions } from './storage-service';
 export { StorageWriter, type StorageWriterOptions, type WriterEvent } from './storage-writer';
 export type { StorageSink } from './storage-sink';
 export type { CatchUpSource, CatchUpModule } from './catch-up-source';
-export { RecordDecoder, type StorageSession, type LiveOrder } from './record-decoder';
+export { RecordDecoder, type StorageSession, type LiveOrder, type LocateSymbol } from './record-decoder';
 export { DuckDbSink, openDuckDb, ensureSchema, duckdbDdl } from './duckdb-store';
 export { DuckDbHistory } from './duckdb-history';
 export { QuestDbSink, QuestDbHistory, questdbExec, questdbDdl } from './questdb-store';

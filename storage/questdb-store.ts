@@ -22,10 +22,10 @@ import {
   type L2Query,
   type L2Snapshot,
 } from './history';
-import type { LiveOrder, RecordDecoder } from './record-decoder';
-import { textAt, type TableBatch } from './row-batch';
+import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
+import { longAt, textAt, type TableBatch } from './row-batch';
 import type { StorageSink } from './storage-sink';
-import { QUESTDB_TYPES, TABLES } from './tables';
+import { CHAR_VALUES, QUESTDB_TYPES, TABLES } from './tables';
 
 export function questdbDdl(): string[] {
   const out = TABLES.map((t) => {
@@ -80,15 +80,20 @@ export class QuestDbSink implements StorageSink {
     const s = q(session);
     const sql = `
       WITH adds AS (
-        SELECT order_ref ref, side, shares FROM feed_messages WHERE session = ${s} AND type IN ('A', 'F')
-        UNION ALL SELECT new_ref ref, side, shares FROM feed_messages WHERE session = ${s} AND type = 'U'),
+        SELECT order_ref ref, side, shares, price FROM feed_messages WHERE session = ${s} AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref ref, side, shares, price FROM feed_messages WHERE session = ${s} AND type = 'U'),
       taken AS (SELECT order_ref ref, sum(shares) shares FROM feed_messages WHERE session = ${s} AND type IN ('E', 'C', 'X')),
       gone AS (SELECT DISTINCT order_ref ref FROM feed_messages WHERE session = ${s} AND type IN ('D', 'U'))
-      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) FROM adds a
+      SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0), a.price FROM adds a
       LEFT JOIN taken t ON (a.ref = t.ref) LEFT JOIN gone g ON (a.ref = g.ref)
       WHERE g.ref = NULL AND a.shares - coalesce(t.shares, 0) > 0`;
     const rows = await questdbExec(this.url, sql);
-    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]) }));
+    return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]), price: Number(r[3]) }));
+  }
+
+  async symbols(session: string): Promise<LocateSymbol[]> {
+    const rows = await questdbExec(this.url, `SELECT locate, last(symbol) FROM feed_messages WHERE session = ${q(session)} AND type IN ('R', 'A', 'F', 'H', 'P')`);
+    return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1] ?? '') }));
   }
 
   async write(batch: RecordDecoder, lastSequence: number): Promise<void> {
@@ -114,17 +119,19 @@ export class QuestDbSink implements StorageSink {
       for (let i = 0; i < cols.length; i++) {
         const k = cols[i].kind;
         if (k === 'text') sender.symbol(cols[i].name, textAt(batch.columns[i] as Uint32Array, r));
+        else if (k === 'char') sender.symbol(cols[i].name, CHAR_VALUES[(batch.columns[i] as Uint8Array)[r]]);
         else if (k === 'date') sender.symbol(cols[i].name, new Date((batch.columns[i] as Int32Array)[r] * 86_400_000).toISOString().slice(0, 10));
       }
       for (let i = 0; i < cols.length; i++) {
         if (i === tsCol) continue;
         const k = cols[i].kind;
-        const v = batch.columns[i][r];
-        if (k === 'int' || k === 'long') sender.intColumn(cols[i].name, v);
-        else if (k === 'double') sender.floatColumn(cols[i].name, v);
-        else if (k === 'timestamp') sender.timestampColumn(cols[i].name, BigInt(v), 'us');
+        const col = batch.columns[i];
+        if (k === 'int') sender.intColumn(cols[i].name, col[r]);
+        else if (k === 'long') sender.intColumn(cols[i].name, longAt(col as Uint32Array, r));
+        else if (k === 'double') sender.floatColumn(cols[i].name, col[r]);
+        else if (k === 'timestamp') sender.timestampColumn(cols[i].name, BigInt(longAt(col as Uint32Array, r)), 'us');
       }
-      await sender.at(BigInt((batch.columns[tsCol] as Float64Array)[r]), 'us');
+      await sender.at(BigInt(longAt(batch.columns[tsCol] as Uint32Array, r)), 'us');
       if ((r & 4095) === 4095) await sender.flush();
     }
     await sender.flush();

@@ -1,20 +1,27 @@
 // Storage records (protocol/storage-records.ts) to rows of the four tables. Runs on the
-// writer's thread. It also follows each resting order's side and shares (ITCH E, C, X, D
-// and U do not carry the side), so trades and feed messages carry the order's side.
+// writer's thread. Message blocks hold the ITCH bytes as sent: each is decoded here
+// (protocol's decodeItch), and the decoder follows each resting order's side, shares and
+// price (ITCH E, C, X, D and U do not carry the side; E does not carry the price), so
+// trades and feed messages carry the order's side and an E its print's price, and each
+// locate's symbol (only R, A, F, H and P carry it).
 
 import * as protocol from '../protocol';
-import type { StorageRecordView } from '../protocol';
-import { TableBatch, textWords } from './row-batch';
-import { CANDLES, FEED_MESSAGES, L2_SNAPSHOTS, TRADES } from './tables';
+import { ItchMessage, type StorageRecordView } from '../protocol';
+import { LiveOrderTable } from './live-order-table';
+import { TableBatch, setLong, textWords } from './row-batch';
+import { CANDLES, CHAR_INDEX, FEED_MESSAGES, L2_SNAPSHOTS, TRADES } from './tables';
 
 const KIND_MESSAGE = protocol.StorageRecordKind.Message;
 const KIND_CANDLE = protocol.StorageRecordKind.Candle;
 const KIND_L2 = protocol.StorageRecordKind.L2;
 const DEPTH = protocol.L2_DEPTH;
+const decodeItch = protocol.decodeItch;
+const itchLengthOfType = protocol.itchLengthOfType;
+const alphaWord = protocol.alphaWord;
+const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
+const BLOCK_MESSAGE_BYTES = protocol.BLOCK_MESSAGE_BYTES;
 const INTERVAL_NAMES = protocol.CANDLE_INTERVAL_CODES;
 
-const SIDE_B = 0x42;
-const SIDE_S = 0x53;
 
 /** Who the rows belong to: the feed session and its day. */
 export interface StorageSession {
@@ -31,13 +38,20 @@ export interface LiveOrder {
   ref: number;
   side: number;
   shares: number;
+  price: number;
+}
+
+/** A locate's symbol as last stored (for a restart: E, C, X, D and U do not carry it). */
+export interface LocateSymbol {
+  locate: number;
+  symbol: string;
 }
 
 export class RecordDecoder {
-  readonly messages = new TableBatch(FEED_MESSAGES);
-  readonly trades = new TableBatch(TRADES);
-  readonly candles = new TableBatch(CANDLES);
-  readonly snapshots = new TableBatch(L2_SNAPSHOTS);
+  readonly messages: TableBatch;
+  readonly trades: TableBatch;
+  readonly candles: TableBatch;
+  readonly snapshots: TableBatch;
   private readonly session: StorageSession;
   private readonly sessionText: Uint32Array;
   private readonly dateDays: number;
@@ -45,22 +59,25 @@ export class RecordDecoder {
   /** Symbol text (4 words) per locate, and the stock words it was made from. */
   private readonly symbolText = new Uint32Array(65536 * 4);
   private readonly symbolFrom = new Float64Array(65536).fill(-1);
-  /** One-character texts by byte (0: the empty text). */
-  private readonly charText = new Uint32Array(256 * 4);
   private readonly intervalText: Uint32Array;
-  /** Resting orders: ref -> shares * 4 + side (1 buy, 2 sell). */
-  private readonly orders = new Map<number, number>();
+  /** Resting orders by ref: side, shares, price. */
+  private readonly orders = new LiveOrderTable();
+  private readonly m = new ItchMessage();
+  /** Messages in blocks that did not decode (never expected: the publisher sent them). */
+  badMessages = 0;
 
   constructor(session: StorageSession) {
     this.session = session;
     this.sessionText = textWords(session.session);
     const [y, m, d] = session.sessionDate.split('-').map(Number);
     this.dateDays = Math.round(Date.UTC(y, m - 1, d) / 86_400_000);
+    // Every table starts with session_date and session: the same in every row, written once.
+    const constants = [new Uint32Array([this.dateDays]), this.sessionText];
+    this.messages = new TableBatch(FEED_MESSAGES, 4096, constants);
+    this.trades = new TableBatch(TRADES, 4096, constants);
+    this.candles = new TableBatch(CANDLES, 4096, constants);
+    this.snapshots = new TableBatch(L2_SNAPSHOTS, 4096, constants);
     this.midnightUs = session.midnightMs * 1000;
-    for (let c = 1; c < 256; c++) {
-      this.charText[c * 4] = 1;
-      this.charText[c * 4 + 1] = c;
-    }
     this.intervalText = new Uint32Array(INTERVAL_NAMES.length * 4);
     INTERVAL_NAMES.forEach((name, i) => textWords(name, this.intervalText, i * 4));
   }
@@ -80,7 +97,14 @@ export class RecordDecoder {
   /** Restores the resting orders after a restart (the store's view as of its last sequence). */
   restoreOrders(orders: readonly LiveOrder[]): void {
     this.orders.clear();
-    for (const o of orders) this.orders.set(o.ref, o.shares * 4 + (o.side === SIDE_B ? 1 : 2));
+    for (const o of orders) this.orders.set(o.ref, o.side, o.shares, o.price);
+  }
+
+  /** Restores each locate's symbol after a restart (the store's view as of its last sequence). */
+  restoreSymbols(symbols: readonly LocateSymbol[]): void {
+    this.symbolFrom.fill(-1);
+    this.symbolText.fill(0);
+    for (const s of symbols) this.symbol(s.locate, alphaWord(s.symbol, 0), alphaWord(s.symbol, 4));
   }
 
   /** Resting orders followed (for tests and figures). */
@@ -88,66 +112,163 @@ export class RecordDecoder {
     return this.orders.size;
   }
 
-  /** Appends the rows of the record at `base` (message, candle or snapshot). */
-  decode(view: StorageRecordView, base: number): void {
+  /** Appends the rows of the record at `base` (messages, candle or snapshot); of a message block, those after sequence `after`. */
+  decode(view: StorageRecordView, base: number, after = 0): void {
     const kind = view.u8[base];
-    if (kind === KIND_MESSAGE) this.message(view, base);
+    if (kind === KIND_MESSAGE) this.block(view, base, after);
     else if (kind === KIND_CANDLE) this.candle(view, base);
     else if (kind === KIND_L2) this.snapshot(view, base);
   }
 
-  private message(view: StorageRecordView, base: number): void {
+  private block(view: StorageRecordView, base: number, after: number): void {
+    const n = view.u16[(base >> 1) + 1];
+    const first = view.f64[(base >> 3) + 2];
     const u8 = view.u8;
-    const f = base >> 3;
-    const w = base >> 2;
-    const type = u8[base + 2];
-    const locate = view.u16[(base >> 1) + 2];
-    const sequence = view.f64[f + 1];
-    const ns = view.f64[f + 2];
-    const ref = view.f64[f + 4];
-    const newRef = view.f64[f + 5];
-    const match = view.f64[f + 6];
-    const shares = view.u32[w + 14];
-    const price = view.u32[w + 15];
-    const side = this.followOrder(type, u8[base + 3], ref, newRef, shares);
-    const symbolAt = this.symbol(locate, view.u32[w + 6], view.u32[w + 7]);
+    const m = this.m;
+    let o = base + BLOCK_HEADER_BYTES;
+    for (let k = 0; k < n; k++, o += BLOCK_MESSAGE_BYTES) {
+      if (first + k <= after) continue;
+      if (decodeItch(u8, o, itchLengthOfType(u8[o]), m) === 0) this.message(first + k, m);
+      else this.badMessages++;
+    }
+  }
+
+  private message(sequence: number, m: ItchMessage): void {
+    const type = m.type;
+    const locate = m.locate;
+    const ns = m.timestampNs;
+    let side = 0;
+    let code = 0;
+    let ref = 0;
+    let newRef = 0;
+    let match = 0;
+    let shares = 0;
+    let price = 0;
+    let printed = false;
+    const orders = this.orders;
+    switch (type) {
+      case 0x41: // A
+      case 0x46: // F
+        side = m.side;
+        ref = m.orderRef;
+        shares = m.shares;
+        price = m.price;
+        this.orders.set(ref, side, shares, price);
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+      case 0x45: { // E: the print is at the resting order's price
+        ref = m.orderRef;
+        shares = m.shares;
+        match = m.matchNumber;
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          price = orders.price[slot];
+          printed = true;
+          this.take(slot, shares);
+        }
+        break;
+      }
+      case 0x43: { // C: its own price; a print when printable
+        ref = m.orderRef;
+        shares = m.shares;
+        match = m.matchNumber;
+        code = m.printable;
+        price = m.price;
+        printed = code === 0x59;
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          this.take(slot, shares);
+        }
+        break;
+      }
+      case 0x58: { // X
+        ref = m.orderRef;
+        shares = m.shares;
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          this.take(slot, shares);
+        }
+        break;
+      }
+      case 0x44: { // D
+        ref = m.orderRef;
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          orders.removeAt(slot);
+        }
+        break;
+      }
+      case 0x55: { // U: the new ref keeps the original's side
+        ref = m.orderRef;
+        newRef = m.newRef;
+        shares = m.shares;
+        price = m.price;
+        const slot = orders.find(ref);
+        if (slot >= 0) {
+          side = orders.side[slot];
+          orders.removeAt(slot);
+          this.orders.set(newRef, side, shares, price);
+        }
+        break;
+      }
+      case 0x50: // P
+        side = m.side;
+        ref = m.orderRef;
+        shares = m.shares;
+        price = m.price;
+        match = m.matchNumber;
+        printed = true;
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+      case 0x53: // S
+        code = m.eventCode;
+        break;
+      case 0x48: // H
+        code = m.tradingState;
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+      case 0x52: // R
+        this.symbol(locate, m.stockHi, m.stockLo);
+        break;
+    }
+    const symbolAt = locate * 4;
     const tsUs = this.midnightUs + Math.floor(ns / 1000);
 
     const b = this.messages;
     const r = b.addRow();
     const c = b.columns;
-    (c[0] as Int32Array)[r] = this.dateDays;
-    this.text(c[1] as Uint32Array, r, this.sessionText, 0);
-    (c[2] as Float64Array)[r] = sequence;
-    (c[3] as Float64Array)[r] = tsUs;
-    (c[4] as Float64Array)[r] = ns;
-    this.text(c[5] as Uint32Array, r, this.charText, type * 4);
+    setLong(c[2] as Uint32Array, r, sequence);
+    setLong(c[3] as Uint32Array, r, tsUs);
+    setLong(c[4] as Uint32Array, r, ns);
+    (c[5] as Uint8Array)[r] = CHAR_INDEX[type];
     (c[6] as Int32Array)[r] = locate;
     this.text(c[7] as Uint32Array, r, this.symbolText, symbolAt);
-    (c[8] as Float64Array)[r] = ref;
-    (c[9] as Float64Array)[r] = newRef;
-    this.text(c[10] as Uint32Array, r, this.charText, side * 4);
-    (c[11] as Float64Array)[r] = shares;
+    setLong(c[8] as Uint32Array, r, ref);
+    setLong(c[9] as Uint32Array, r, newRef);
+    (c[10] as Uint8Array)[r] = CHAR_INDEX[side];
+    setLong(c[11] as Uint32Array, r, shares);
     (c[12] as Int32Array)[r] = price;
-    (c[13] as Float64Array)[r] = match;
-    this.text(c[14] as Uint32Array, r, this.charText, u8[base + 6] * 4);
+    setLong(c[13] as Uint32Array, r, match);
+    (c[14] as Uint8Array)[r] = CHAR_INDEX[code];
 
-    if ((u8[base + 7] & 1) === 0) return; // no print
+    if (!printed) return;
     const t = this.trades;
     const tr = t.addRow();
     const tc = t.columns;
-    (tc[0] as Int32Array)[tr] = this.dateDays;
-    this.text(tc[1] as Uint32Array, tr, this.sessionText, 0);
-    (tc[2] as Float64Array)[tr] = sequence;
-    (tc[3] as Float64Array)[tr] = tsUs;
-    (tc[4] as Float64Array)[tr] = ns;
+    setLong(tc[2] as Uint32Array, tr, sequence);
+    setLong(tc[3] as Uint32Array, tr, tsUs);
+    setLong(tc[4] as Uint32Array, tr, ns);
     this.text(tc[5] as Uint32Array, tr, this.symbolText, symbolAt);
     (tc[6] as Int32Array)[tr] = locate;
-    (tc[7] as Float64Array)[tr] = ref;
-    this.text(tc[8] as Uint32Array, tr, this.charText, side * 4);
-    (tc[9] as Float64Array)[tr] = shares;
+    setLong(tc[7] as Uint32Array, tr, ref);
+    (tc[8] as Uint8Array)[tr] = CHAR_INDEX[side];
+    setLong(tc[9] as Uint32Array, tr, shares);
     (tc[10] as Int32Array)[tr] = price;
-    (tc[11] as Float64Array)[tr] = match;
+    setLong(tc[11] as Uint32Array, tr, match);
   }
 
   private candle(view: StorageRecordView, base: number): void {
@@ -157,19 +278,17 @@ export class RecordDecoder {
     const b = this.candles;
     const r = b.addRow();
     const c = b.columns;
-    (c[0] as Int32Array)[r] = this.dateDays;
-    this.text(c[1] as Uint32Array, r, this.sessionText, 0);
-    (c[2] as Float64Array)[r] = view.f64[f + 1];
+    setLong(c[2] as Uint32Array, r, view.f64[f + 1]);
     this.text(c[3] as Uint32Array, r, this.symbolText, this.symbol(locate, view.u32[w + 6], view.u32[w + 7]));
     (c[4] as Int32Array)[r] = locate;
     this.text(c[5] as Uint32Array, r, this.intervalText, view.u8[base + 2] * 4);
-    (c[6] as Float64Array)[r] = view.u32[w + 4] * 60_000_000;
+    setLong(c[6] as Uint32Array, r, view.u32[w + 4] * 60_000_000);
     (c[7] as Int32Array)[r] = view.u32[w + 12];
     (c[8] as Int32Array)[r] = view.u32[w + 13];
     (c[9] as Int32Array)[r] = view.u32[w + 14];
     (c[10] as Int32Array)[r] = view.u32[w + 15];
-    (c[11] as Float64Array)[r] = view.f64[f + 4];
-    (c[12] as Float64Array)[r] = view.u32[w + 5];
+    setLong(c[11] as Uint32Array, r, view.f64[f + 4]);
+    setLong(c[12] as Uint32Array, r, view.u32[w + 5]);
     (c[13] as Float64Array)[r] = view.f64[f + 5];
   }
 
@@ -181,11 +300,9 @@ export class RecordDecoder {
     const b = this.snapshots;
     const r = b.addRow();
     const c = b.columns;
-    (c[0] as Int32Array)[r] = this.dateDays;
-    this.text(c[1] as Uint32Array, r, this.sessionText, 0);
-    (c[2] as Float64Array)[r] = view.f64[f + 1];
-    (c[3] as Float64Array)[r] = this.midnightUs + Math.floor(ns / 1000);
-    (c[4] as Float64Array)[r] = ns;
+    setLong(c[2] as Uint32Array, r, view.f64[f + 1]);
+    setLong(c[3] as Uint32Array, r, this.midnightUs + Math.floor(ns / 1000));
+    setLong(c[4] as Uint32Array, r, ns);
     this.text(c[5] as Uint32Array, r, this.symbolText, this.symbol(locate, view.u32[w + 6], view.u32[w + 7]));
     (c[6] as Int32Array)[r] = locate;
     (c[7] as Int32Array)[r] = view.u8[base + 2];
@@ -197,47 +314,17 @@ export class RecordDecoder {
       const orderWord = w + (side === 0 ? 28 : 38);
       const sharesSlot = f + (side === 0 ? 24 : 34);
       for (let i = 0; i < DEPTH; i++) (c[col + i] as Int32Array)[r] = view.u32[priceWord + i];
-      for (let i = 0; i < DEPTH; i++) (c[col + DEPTH + i] as Float64Array)[r] = view.f64[sharesSlot + i];
+      for (let i = 0; i < DEPTH; i++) setLong(c[col + DEPTH + i] as Uint32Array, r, view.f64[sharesSlot + i]);
       for (let i = 0; i < DEPTH; i++) (c[col + 2 * DEPTH + i] as Int32Array)[r] = view.u32[orderWord + i];
       col += 3 * DEPTH;
     }
   }
 
-  /** Side of the order a message is about; keeps the resting orders current. */
-  private followOrder(type: number, side: number, ref: number, newRef: number, shares: number): number {
-    const orders = this.orders;
-    switch (type) {
-      case 0x41: // A
-      case 0x46: // F
-        orders.set(ref, shares * 4 + (side === SIDE_B ? 1 : 2));
-        return side;
-      case 0x45: // E
-      case 0x43: // C
-      case 0x58: { // X
-        const v = orders.get(ref);
-        if (v === undefined) return 0;
-        const s = v & 3;
-        const left = Math.floor(v / 4) - shares;
-        if (left > 0) orders.set(ref, left * 4 + s);
-        else orders.delete(ref);
-        return s === 1 ? SIDE_B : SIDE_S;
-      }
-      case 0x44: { // D
-        const v = orders.get(ref);
-        if (v === undefined) return 0;
-        orders.delete(ref);
-        return (v & 3) === 1 ? SIDE_B : SIDE_S;
-      }
-      case 0x55: { // U: the new ref keeps the original's side
-        const v = orders.get(ref);
-        if (v === undefined) return 0;
-        orders.delete(ref);
-        orders.set(newRef, shares * 4 + (v & 3));
-        return (v & 3) === 1 ? SIDE_B : SIDE_S;
-      }
-      default:
-        return side; // P carries its side; S, R, H have none
-    }
+  /** Executed or cancelled shares off a resting order; gone at zero. */
+  private take(slot: number, shares: number): void {
+    const left = this.orders.shares[slot] - shares;
+    if (left > 0) this.orders.shares[slot] = left;
+    else this.orders.removeAt(slot);
   }
 
   /** Offset of the locate's symbol text in symbolText, remade when its stock words change. */

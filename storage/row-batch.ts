@@ -1,13 +1,16 @@
 // Rows waiting to be stored, column by column in typed arrays (no object per row): what
 // the writer decodes storage records into and a sink copies into its database.
 //
-// Text columns hold DuckDB's inline string layout (duckdb.h, duckdb_string_t): a u32
-// length then up to 12 bytes, 16 bytes a row. Every text we store is short (a symbol is
-// at most 8 characters, a session at most 12), so a chunk of them is one memory copy.
+// Every column is in the layout of a DuckDB vector of its type, so a chunk of it is one
+// memory copy: 'long' and 'timestamp' as int64 (two u32 words a row, low first; the
+// decoder writes them with setLong), 'char' an ENUM's byte index (tables.ts CHAR_INDEX),
+// text DuckDB's inline string layout (duckdb.h, duckdb_string_t): a u32 length then up to
+// 12 bytes, 16 bytes a row. Every text we store is short (a symbol is at most 8
+// characters, a session at most 12).
 
 import type { TableDef } from './tables';
 
-export type ColumnArray = Int32Array | Float64Array | Uint32Array;
+export type ColumnArray = Int32Array | Float64Array | Uint32Array | Uint8Array;
 
 /** Longest text a column holds (inline in 16 bytes). */
 export const MAX_TEXT = 12;
@@ -18,10 +21,15 @@ export class TableBatch {
   capacity: number;
   columns: ColumnArray[];
 
-  constructor(table: TableDef, capacity = 4096) {
+  /** Words of each column's value in every row (the session and its date), or null: filled at allocation, never per row. */
+  private readonly constants: (Uint32Array | null)[];
+
+  constructor(table: TableDef, capacity = 4096, constants: (Uint32Array | null)[] = []) {
     this.table = table;
     this.capacity = capacity;
+    this.constants = table.columns.map((_, i) => constants[i] ?? null);
     this.columns = table.columns.map((c) => allocate(c.kind, capacity));
+    this.fillConstants(0);
   }
 
   /** Index of the next row, growing the columns when full. */
@@ -42,6 +50,16 @@ export class TableBatch {
       return bigger;
     });
     this.capacity = next;
+    this.fillConstants(next >> 1);
+  }
+
+  private fillConstants(fromRow: number): void {
+    for (let i = 0; i < this.columns.length; i++) {
+      const words = this.constants[i];
+      if (words === null) continue;
+      const col = this.columns[i];
+      for (let r = fromRow; r < this.capacity; r++) for (let k = 0; k < words.length; k++) col[r * words.length + k] = words[k];
+    }
   }
 }
 
@@ -52,9 +70,27 @@ function allocate(kind: string, rows: number): ColumnArray {
       return new Int32Array(rows);
     case 'text':
       return new Uint32Array(rows * 4);
+    case 'long':
+    case 'timestamp':
+      return new Uint32Array(rows * 2);
+    case 'char':
+      return new Uint8Array(rows);
     default:
       return new Float64Array(rows);
   }
+}
+
+const TWO_32 = 4294967296;
+
+/** Writes a non-negative integer below 2^53 as the int64 at `row` of a 'long' or 'timestamp' column. */
+export function setLong(col: Uint32Array, row: number, v: number): void {
+  col[2 * row] = v >>> 0; // ToUint32 is exact modulo 2^32 for integers below 2^53
+  col[2 * row + 1] = (v / TWO_32) >>> 0;
+}
+
+/** The int64 at `row` of a 'long' or 'timestamp' column (non-negative, below 2^53). */
+export function longAt(col: Uint32Array, row: number): number {
+  return col[2 * row + 1] * TWO_32 + col[2 * row];
 }
 
 /** The four words of a text in DuckDB's inline layout. Throws above MAX_TEXT bytes. */

@@ -1,5 +1,5 @@
 // What the writer stores through: DuckDB (duckdb-store.ts) or QuestDB (questdb-store.ts).
-import type { LiveOrder, RecordDecoder } from './record-decoder';
+import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
 
 export interface StorageSink {
   readonly engine: 'duckdb' | 'questdb';
@@ -9,6 +9,8 @@ export interface StorageSink {
   lastSequence(session: string): Promise<number>;
   /** The session's resting orders as of its last stored sequence (the writer follows their sides). */
   liveOrders(session: string): Promise<LiveOrder[]>;
+  /** Each locate's symbol as of the session's last stored sequence (E, C, X, D and U do not carry it). */
+  symbols(session: string): Promise<LocateSymbol[]>;
   /**
    * Stores the decoded rows and the session's last sequence so that a crash leaves either
    * both or neither visible (DuckDB: one transaction; QuestDB: rows are idempotent upserts

@@ -146,6 +146,7 @@ export class StorageWriter {
     await this.sink.open();
     const last = await this.sink.lastSequence(this.session.session);
     this.decoder.restoreOrders(last > 0 ? await this.sink.liveOrders(this.session.session) : []);
+    this.decoder.restoreSymbols(last > 0 ? await this.sink.symbols(this.session.session) : []);
     this.storedThrough = last;
     this.expectedNext = last + 1;
     this.opened = true;
@@ -199,14 +200,14 @@ export class StorageWriter {
         used += slots; // stored before (a restart, or a catch-up that covered it)
         continue;
       }
-      if (kind === KIND_MESSAGE && tag > this.expectedNext) {
+      if (kind === KIND_MESSAGE && f64[(base >> 3) + 2] > this.expectedNext) {
         if (decoder.rows > 0) break;
         gapFrom = this.expectedNext; // a hole: fill it, then read this record again
-        gapTo = tag - 1;
+        gapTo = f64[(base >> 3) + 2] - 1;
         break;
       }
       if (used >= this.batchRecords && tag > lastTag) break; // cut between sequences only
-      decoder.decode(this.view, base);
+      decoder.decode(this.view, base, this.expectedNext - 1); // a block may start at or below what is stored
       lastTag = tag;
       if (kind === KIND_MESSAGE) this.expectedNext = tag + 1;
       used += slots;
@@ -238,7 +239,7 @@ export class StorageWriter {
       decoder.clear();
       let lastMessage = 0;
       source.replay(start, end, (view, base) => {
-        decoder.decode(view, base);
+        decoder.decode(view, base, start - 1);
         if (view.u8[base] === KIND_MESSAGE) lastMessage = view.f64[(base >> 3) + 1];
       });
       if (lastMessage !== end) {

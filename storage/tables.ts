@@ -2,8 +2,20 @@
 // quantities integers, `ts` UTC (microseconds), `timestamp_ns` the ITCH timestamp (ns since
 // New York midnight of `session_date`). 0 or '' where a field does not apply to a message.
 
-/** How a column is held in a RowBatch and typed in each database. */
-export type ColumnKind = 'int' | 'long' | 'double' | 'timestamp' | 'date' | 'text';
+/**
+ * How a column is held in a RowBatch and typed in each database. 'char' is one ASCII
+ * character or '' (ITCH type, side, codes): an ENUM on DuckDB (a byte a row, where a
+ * VARCHAR cost the writer about as much as all the numeric columns together).
+ */
+export type ColumnKind = 'int' | 'long' | 'double' | 'timestamp' | 'date' | 'text' | 'char';
+
+/** The values of a 'char' column, by the index a RowBatch holds: '' then printable ASCII. */
+export const CHAR_VALUES: readonly string[] = [''];
+for (let c = 0x20; c < 0x7f; c++) (CHAR_VALUES as string[]).push(String.fromCharCode(c));
+
+/** A 'char' column's index for a byte (0, '', for a byte that is not printable ASCII). */
+export const CHAR_INDEX = new Uint8Array(256);
+for (let c = 0x20; c < 0x7f; c++) CHAR_INDEX[c] = c - 0x1f;
 
 export interface ColumnDef {
   name: string;
@@ -21,8 +33,11 @@ export interface TableDef {
 
 export type TableName = 'feed_messages' | 'trades' | 'candles' | 'l2_snapshots';
 
-/** Version of the layout below, kept in tw_meta. A file with another version is migrated or refused. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the layout below, kept in tw_meta. A file with another version is migrated or
+ * refused. 2: type, side and code are 'char' columns (version 1 had VARCHAR).
+ */
+export const SCHEMA_VERSION = 2;
 
 const c = (name: string, kind: ColumnKind): ColumnDef => ({ name, kind });
 
@@ -36,16 +51,16 @@ export const FEED_MESSAGES: TableDef = {
     c('sequence', 'long'),
     c('ts', 'timestamp'),
     c('timestamp_ns', 'long'),
-    c('type', 'text'),
+    c('type', 'char'),
     c('locate', 'int'),
     c('symbol', 'text'),
     c('order_ref', 'long'),
     c('new_ref', 'long'),
-    c('side', 'text'),
+    c('side', 'char'),
     c('shares', 'long'),
     c('price', 'int'),
     c('match_number', 'long'),
-    c('code', 'text'),
+    c('code', 'char'),
   ],
 };
 
@@ -62,7 +77,7 @@ export const TRADES: TableDef = {
     c('symbol', 'text'),
     c('locate', 'int'),
     c('order_ref', 'long'),
-    c('side', 'text'),
+    c('side', 'char'),
     c('shares', 'long'),
     c('price', 'int'),
     c('match_number', 'long'),
@@ -132,6 +147,7 @@ export const DUCKDB_TYPES: Record<ColumnKind, string> = {
   timestamp: 'TIMESTAMP',
   date: 'DATE',
   text: 'VARCHAR',
+  char: 'tw_char',
 };
 
 export const QUESTDB_TYPES: Record<ColumnKind, string> = {
@@ -141,4 +157,5 @@ export const QUESTDB_TYPES: Record<ColumnKind, string> = {
   timestamp: 'TIMESTAMP',
   date: 'DATE',
   text: 'SYMBOL',
+  char: 'SYMBOL',
 };

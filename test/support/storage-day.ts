@@ -44,7 +44,7 @@ export async function storeSeededDay(
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
   const ring = StorageRecordRing.create(ringSlots);
   const service = await StorageService.start({ storage: config.storage, session: storageSession(), ring, catchUp: catchUpOption(config, journalPath), ...extra });
-  const tap = new StorageTap(publisher.books, ring, { snapshotIntervalMs: config.storage.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
+  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: config.storage.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
   publisher.subscribe(tap);
   const day = new SeededDay(config, publisher, journalPath);
   day.open();
@@ -59,7 +59,7 @@ export async function resumeFromJournal(config: TickwireConfig, journalPath: str
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
   const ring = StorageRecordRing.create(1 << 16);
   const service = await StorageService.start({ storage: config.storage, session: storageSession(), ring, catchUp: catchUpOption(config, journalPath), ...extra });
-  const tap = new StorageTap(publisher.books, ring, { snapshotIntervalMs: config.storage.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
+  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: config.storage.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
   publisher.subscribe(tap);
   const holder: { reader: EngineEventRingReader | null } = { reader: null };
   const core = new ExchangeCore({
