@@ -135,6 +135,8 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   const g = gateway.figures();
   await feed.endDay();
+  // Let both processes finish tearing down the clients' connections before timing requests.
+  await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 + CLIENTS / 2)));
 
   // Part 2: candles under 500 requests/s.
   const source = dayOfCandles(feed.sessionDate);
