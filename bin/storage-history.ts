@@ -1,15 +1,15 @@
 // The gateway's MarketHistory (publisher/gateway/market-history.ts) over storage's history
 // queries (storage/history.ts): the HTTP API answers ranges older than its rings from the
-// columnar store. bin/ joins them because publisher/ does not depend on storage's types.
+// columnar store. bin/ joins them: the executions and L2 shapes differ (candles are storage's own).
 import type { CandleInterval } from '../book';
-import type { HistoryCandle as GatewayCandle, HistoryExecution, HistoryL2, MarketHistory } from '../publisher';
-import type { HistoryQueries, Resolution } from '../storage';
+import type { HistoryExecution, HistoryL2, MarketHistory } from '../publisher';
+import type { HistoryCandle, HistoryQueries, Resolution } from '../storage';
 
 const RESOLUTION: Record<CandleInterval, Resolution> = { '1m': 60, '5m': 300, '1h': 3600, '1d': 86_400, '1w': 604_800, '1M': '1M' };
 
 export function storageHistory(history: HistoryQueries): MarketHistory {
   return {
-    async candles(symbol: string, interval: CandleInterval, startMs: number, endMs: number, limit: number): Promise<GatewayCandle[]> {
+    async candles(symbol: string, interval: CandleInterval, startMs: number, endMs: number, limit: number): Promise<HistoryCandle[]> {
       // The gateway's range is inclusive of a candle starting at endMs; storage's ends before it.
       return history.candles({ symbol, resolution: RESOLUTION[interval], startMs, endMs: endMs + 1, limit });
     },

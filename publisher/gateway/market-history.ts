@@ -2,19 +2,10 @@
 // issue implements it over DuckDB; the process wiring (bin/) hands it to the gateway.
 // Prices are Price(4) integers, times UTC ms, as everywhere inside.
 import type { CandleInterval } from '../../book';
+import type { HistoryCandle } from '../../storage';
 
-export interface HistoryCandle {
-  /** Start of [start, end), UTC ms. */
-  startMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-  /** Fractional Price(4). */
-  vwap: number;
-}
+// The candle is storage's own (publisher/ may import storage/); one definition for both.
+export type { HistoryCandle };
 
 export interface HistoryExecution {
   timeMs: number;
