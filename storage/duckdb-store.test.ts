@@ -42,7 +42,7 @@ describe('DuckDbSink schema', () => {
     await expect(new DuckDbSink(doctored).open()).rejects.toThrow(new RegExp(`TW_ERR_STORAGE_SCHEMA: .*v0\\.duckdb has schema version 0 .*version ${SCHEMA_VERSION}.*move the file aside`));
   });
 
-  test('a version 1 file (one-character columns as VARCHAR) is migrated to version 2 with its rows and values', async () => {
+  test('a version 1 file (one-character columns as VARCHAR, the session on every row) is migrated to the current version with its rows and values', async () => {
     const file = path.join(dir, 'v1.duckdb');
     // Version 1's DDL, as the first release wrote it.
     const v1 = [
@@ -69,6 +69,11 @@ describe('DuckDbSink schema', () => {
     expect(rows.map((r) => r.slice(0, 3))).toEqual([['S', '', 'O'], ['A', 'B', ''], ['E', 'B', '']]);
     expect(String(rows[0][3])).toMatch(/^ENUM/);
     expect((await c.runAndReadAll("SELECT side FROM trades")).getRows()).toEqual([['B']]);
+    // Version 3: the rows hold the session's id, the views its name.
+    expect((await c.runAndReadAll('SELECT session_id, session, session_date::VARCHAR FROM tw_sessions')).getRows()).toEqual([[1, 'TW20250314', '2025-03-14']]);
+    expect((await c.runAndReadAll('SELECT DISTINCT session_id FROM feed_messages_rows')).getRows()).toEqual([[1]]);
+    expect((await c.runAndReadAll('SELECT session, count(*)::INTEGER FROM feed_messages GROUP BY 1')).getRows()).toEqual([['TW20250314', 3]]);
+    expect((await c.runAndReadAll("SELECT table_type FROM information_schema.tables WHERE table_name = 'trades'")).getRows()).toEqual([['VIEW']]);
     expect((await c.runAndReadAll("SELECT value FROM tw_meta WHERE key = 'schema_version'")).getRows()).toEqual([[String(SCHEMA_VERSION)]]);
     c.closeSync();
     db.closeSync();
@@ -85,8 +90,8 @@ describe('DuckDbSink schema', () => {
     const sink = new DuckDbSink(damaged);
     await sink.open();
     await sink.close();
-    await sql(damaged, ['ALTER TABLE trades DROP COLUMN match_number']);
-    await expect(new DuckDbSink(damaged).open()).rejects.toThrow(/TW_ERR_STORAGE_SCHEMA: .*trades lacks columns match_number/);
+    await sql(damaged, ['ALTER TABLE trades_rows DROP COLUMN match_number']);
+    await expect(new DuckDbSink(damaged).open()).rejects.toThrow(/TW_ERR_STORAGE_SCHEMA: .*trades_rows lacks columns match_number/);
   });
 
   test('a file that is not a database, or an unwritable place, is TW_ERR_STORAGE_OPEN naming the path', async () => {

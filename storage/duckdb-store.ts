@@ -4,6 +4,10 @@
 // already in the vector's layout; no value object per cell), then the session's last
 // sequence, then COMMIT. A crash before
 // COMMIT leaves neither, so a restarted writer resumes exactly after the last commit.
+//
+// Each table is a view over `<table>_rows`, which holds the session as `session_id`
+// (tw_sessions) instead of its name: a VARCHAR on every row cost DuckDB's appender and
+// commit about a third of their time (storage/README.md), for a value constant per batch.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,13 +26,27 @@ const TYPES: Record<ColumnKind, DuckDBType> = { int: INTEGER, long: BIGINT, doub
 const BYTES: Record<ColumnKind, number> = { int: 4, long: 8, double: 8, timestamp: 8, date: 4, text: 16, char: 1 };
 
 const sqlText = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+
+/** The table that holds a view's rows (schema version 3). */
+export const rowsTable = (t: TableDef): string => `${t.name}_rows`;
+/** A stored column's name and type in `<table>_rows`: the session is its id in tw_sessions. */
+const storedColumn = (c: { name: string; kind: ColumnKind }): string => (c.name === 'session' ? 'session_id INTEGER' : `${c.name} ${DUCKDB_TYPES[c.kind]}`);
+const SESSIONS_DDL = 'CREATE TABLE IF NOT EXISTS tw_sessions (session_id INTEGER PRIMARY KEY, session VARCHAR UNIQUE NOT NULL, session_date DATE)';
+/**
+ * The view with the table's columns in order, the session's name joined back (a LEFT JOIN:
+ * a row never disappears). IF NOT EXISTS: opening a current file writes nothing (on a full
+ * disk a write at open would fail the open).
+ */
+const viewDdl = (t: TableDef): string =>
+  `CREATE VIEW IF NOT EXISTS ${t.name} AS SELECT ${t.columns.map((c) => (c.name === 'session' ? 's.session' : `r.${c.name}`)).join(', ')} FROM ${rowsTable(t)} r LEFT JOIN tw_sessions s ON s.session_id = r.session_id`;
+
 /** The ENUM of 'char' columns (tables.ts CHAR_VALUES, in index order). */
 const CHAR_TYPE_DDL = `CREATE TYPE IF NOT EXISTS tw_char AS ENUM (${CHAR_VALUES.map(sqlText).join(', ')})`;
 
 /**
- * Schema migrations: MIGRATIONS[v] takes a file from version v to v + 1. Version 1 is the
- * first released layout, so there are none yet; a file of an unknown older version is
- * refused with what to do.
+ * Schema migrations: MIGRATIONS[v] takes a file from version v to v + 1, in one
+ * transaction each. Version 1 is the first released layout; a file of an unknown older
+ * version is refused with what to do.
  */
 const MIGRATIONS: Record<number, readonly string[]> = {
   // 1 -> 2: one-character VARCHAR columns become the tw_char ENUM (the same values read back).
@@ -39,6 +57,21 @@ const MIGRATIONS: Record<number, readonly string[]> = {
     'ALTER TABLE feed_messages ALTER code TYPE tw_char',
     'ALTER TABLE trades ALTER side TYPE tw_char',
   ],
+  // 2 -> 3: the session name on every row becomes session_id (tw_sessions, numbered by first
+  // day then name); each table's rows move to <table>_rows and the table becomes a view
+  // with the same columns.
+  2: [
+    SESSIONS_DDL,
+    `INSERT INTO tw_sessions SELECT row_number() OVER (ORDER BY min(session_date), session)::INTEGER, session, min(session_date)
+     FROM (${[...TABLES.map((t) => `SELECT session, session_date FROM ${t.name}`), 'SELECT session, session_date FROM tw_streams'].join(' UNION ALL ')})
+     GROUP BY session`,
+    ...TABLES.flatMap((t) => [
+      `CREATE TABLE ${rowsTable(t)} (${t.columns.map(storedColumn).join(', ')})`,
+      `INSERT INTO ${rowsTable(t)} SELECT ${t.columns.map((c) => (c.name === 'session' ? 's.session_id' : `o.${c.name}`)).join(', ')} FROM ${t.name} o LEFT JOIN tw_sessions s ON s.session = o.session`,
+      `DROP TABLE ${t.name}`,
+      viewDdl(t),
+    ]),
+  ],
 };
 
 export function duckdbDdl(): string[] {
@@ -46,8 +79,9 @@ export function duckdbDdl(): string[] {
     'CREATE TABLE IF NOT EXISTS tw_meta (key VARCHAR PRIMARY KEY, value VARCHAR)',
     'CREATE TABLE IF NOT EXISTS tw_streams (session VARCHAR PRIMARY KEY, session_date DATE, last_sequence BIGINT, updated_at TIMESTAMP)',
     CHAR_TYPE_DDL,
+    SESSIONS_DDL,
   ];
-  for (const t of TABLES) out.push(`CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.map((c) => `${c.name} ${DUCKDB_TYPES[c.kind]}`).join(', ')})`);
+  for (const t of TABLES) out.push(`CREATE TABLE IF NOT EXISTS ${rowsTable(t)} (${t.columns.map(storedColumn).join(', ')})`, viewDdl(t));
   return out;
 }
 
@@ -95,7 +129,13 @@ export async function ensureSchema(con: DuckDBConnection, file: string, readOnly
   }
   while (version < SCHEMA_VERSION) {
     const steps = MIGRATIONS[version];
-    if (steps === undefined || readOnly) {
+    if (readOnly) {
+      throw new StorageError(
+        StorageErrorCode.Schema,
+        `${file} has schema version ${version}; this build reads version ${SCHEMA_VERSION}: open it once with a writing tickwire (tickwire run with this storage.path) to migrate it`,
+      );
+    }
+    if (steps === undefined) {
       throw new StorageError(
         StorageErrorCode.Schema,
         `${file} has schema version ${version} and this build (version ${SCHEMA_VERSION}) has no migration from it: move the file aside (or export what you need from it) and start again`,
@@ -107,42 +147,59 @@ export async function ensureSchema(con: DuckDBConnection, file: string, readOnly
     await con.run('COMMIT');
     version++;
   }
-  if (!readOnly) for (const ddl of duckdbDdl()) await con.run(ddl); // tables added in this version
+  // The appenders write by position: each stored table must have exactly its columns, in order.
   for (const t of TABLES) {
-    const have = new Set(
-      (await con.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${t.name}'`)).getRows().map((r) => String(r[0])),
-    );
-    const missing = t.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+    const name = rowsTable(t);
+    const sql = `SELECT column_name FROM information_schema.columns WHERE table_name = '${name}' ORDER BY ordinal_position`;
+    const have = (await con.runAndReadAll(sql)).getRows().map((r) => String(r[0]));
+    if (have.length === 0 && !readOnly) continue; // a table added in this version: created below
+    const want = t.columns.map((c) => storedColumn(c).split(' ')[0]);
+    const missing = want.filter((c) => !have.includes(c));
     if (missing.length > 0) {
-      throw new StorageError(StorageErrorCode.Schema, `${file}: table ${t.name} lacks columns ${missing.join(', ')} of schema version ${SCHEMA_VERSION}; the file is damaged or from another program: move it aside`);
+      throw new StorageError(StorageErrorCode.Schema, `${file}: table ${name} lacks columns ${missing.join(', ')} of schema version ${SCHEMA_VERSION}; the file is damaged or from another program: move it aside`);
+    }
+    if (have.join() !== want.join()) {
+      throw new StorageError(StorageErrorCode.Schema, `${file}: table ${name} has columns (${have.join(', ')}) where schema version ${SCHEMA_VERSION} has (${want.join(', ')}); the file is damaged or from another program: move it aside`);
     }
   }
+  if (!readOnly) for (const ddl of duckdbDdl()) await con.run(ddl); // tables added in this version
 }
 
-/** Copies a TableBatch into DuckDB data chunks and appends them. */
+/** Copies a TableBatch into DuckDB data chunks and appends them to the table's `_rows`. */
 class ChunkAppender {
   private readonly table: TableDef;
   private readonly chunk: DuckDBDataChunk;
+  /** The batch's text `session` column is not stored: this vector of its id is, instead. */
+  private readonly sessionColumn: number;
+  private readonly sessionIds = new Int32Array(CHUNK_ROWS);
 
   constructor(table: TableDef) {
     this.table = table;
-    this.chunk = DuckDBDataChunk.create(table.columns.map((c) => TYPES[c.kind]));
+    this.sessionColumn = table.columns.findIndex((c) => c.name === 'session');
+    this.chunk = DuckDBDataChunk.create(table.columns.map((c, i) => (i === this.sessionColumn ? INTEGER : TYPES[c.kind])));
   }
 
-  async append(con: DuckDBConnection, batch: TableBatch): Promise<void> {
+  async append(con: DuckDBConnection, batch: TableBatch, sessionId: number): Promise<void> {
     if (batch.rows === 0) return;
-    const appender = await con.createAppender(this.table.name);
+    if (this.sessionIds[0] !== sessionId) this.sessionIds.fill(sessionId);
+    const appender = await con.createAppender(rowsTable(this.table));
     try {
       const raw = this.chunk.chunk;
       const cols = this.table.columns;
+      const ids = this.sessionIds;
       for (let from = 0; from < batch.rows; from += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, batch.rows - from);
         bindings.data_chunk_reset(raw);
         bindings.data_chunk_set_size(raw, n);
         for (let i = 0; i < cols.length; i++) {
+          const vector = bindings.data_chunk_get_vector(raw, i);
+          if (i === this.sessionColumn) {
+            bindings.copy_data_to_vector(vector, 0, ids.buffer as ArrayBuffer, 0, n * 4);
+            continue;
+          }
           const width = BYTES[cols[i].kind];
           const col = batch.columns[i];
-          bindings.copy_data_to_vector(bindings.data_chunk_get_vector(raw, i), 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
+          bindings.copy_data_to_vector(vector, 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
         }
         appender.appendDataChunk(this.chunk);
       }
@@ -166,6 +223,8 @@ export class DuckDbSink implements StorageSink {
   private instance: DuckDBInstance | null = null;
   private con: DuckDBConnection | null = null;
   private readonly appenders = TABLES.map((t) => new ChunkAppender(t));
+  /** Session name to its tw_sessions id, once read or given. */
+  private readonly sessionIds = new Map<string, number>();
   private readonly beforeCommit: (() => Promise<void>) | null;
   private readonly threads: number;
 
@@ -225,14 +284,16 @@ export class DuckDbSink implements StorageSink {
     const s = batch.storageSession;
     try {
       await con.run('BEGIN TRANSACTION');
-      await this.appenders[0].append(con, batch.messages);
-      await this.appenders[1].append(con, batch.trades);
-      await this.appenders[2].append(con, batch.candles);
-      await this.appenders[3].append(con, batch.snapshots);
+      const id = await this.sessionId(con, s.session, s.sessionDate);
+      await this.appenders[0].append(con, batch.messages, id);
+      await this.appenders[1].append(con, batch.trades, id);
+      await this.appenders[2].append(con, batch.candles, id);
+      await this.appenders[3].append(con, batch.snapshots, id);
       await con.run('INSERT OR REPLACE INTO tw_streams VALUES ($1, $2::DATE, $3, now()::TIMESTAMP)', [s.session, s.sessionDate, lastSequence]);
       if (this.beforeCommit !== null) await this.beforeCommit();
       await con.run('COMMIT');
     } catch (err) {
+      this.sessionIds.clear(); // an id given in this transaction is gone with it
       try {
         await con.run('ROLLBACK');
       } catch {
@@ -242,7 +303,22 @@ export class DuckDbSink implements StorageSink {
     }
   }
 
+  /** The session's id in tw_sessions, given the next one (inside the caller's transaction) if it has none. */
+  private async sessionId(con: DuckDBConnection, session: string, sessionDate: string): Promise<number> {
+    const known = this.sessionIds.get(session);
+    if (known !== undefined) return known;
+    let rows = (await con.runAndReadAll('SELECT session_id FROM tw_sessions WHERE session = $1', [session])).getRows();
+    if (rows.length === 0) {
+      const sql = 'INSERT INTO tw_sessions SELECT coalesce(max(session_id), 0) + 1, $1, $2::DATE FROM tw_sessions RETURNING session_id';
+      rows = (await con.runAndReadAll(sql, [session, sessionDate])).getRows();
+    }
+    const id = Number(rows[0][0]);
+    this.sessionIds.set(session, id);
+    return id;
+  }
+
   async close(): Promise<void> {
+    this.sessionIds.clear();
     if (this.con !== null) this.con.closeSync();
     if (this.instance !== null) this.instance.closeSync();
     this.con = null;

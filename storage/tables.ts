@@ -35,9 +35,11 @@ export type TableName = 'feed_messages' | 'trades' | 'candles' | 'l2_snapshots';
 
 /**
  * Version of the layout below, kept in tw_meta. A file with another version is migrated or
- * refused. 2: type, side and code are 'char' columns (version 1 had VARCHAR).
+ * refused. 2: type, side and code are 'char' columns (version 1 had VARCHAR). 3: on DuckDB
+ * each table is a view over `<table>_rows`, which stores the session as an id
+ * (tw_sessions); the columns read are the same.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const c = (name: string, kind: ColumnKind): ColumnDef => ({ name, kind });
 
