@@ -21,12 +21,13 @@ import { nyMidnightUtcMs } from '../book';
 import { ENGINE_EVENT_SIZE, EngineEventView, StorageRecordReader, StorageRecordRing, StorageRecordKind, type EngineEventHandler } from '../protocol';
 import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../publisher';
 import { SeededDay } from '../sim';
-import { DuckDbHistory, DuckDbSink, RecordDecoder, StorageService, ensureSchema, exportDay } from '../storage';
+import { APPEND_ROWS, DuckDbHistory, DuckDbSink, RecordDecoder, StorageService, ensureSchema, exportDay } from '../storage';
 
 // A module-local binding: a name imported through protocol/index compiles to a getter call,
 // which per event would be timed as if it were the publisher's work.
 const EVENT_SIZE = ENGINE_EVENT_SIZE;
 const KIND_PAD = StorageRecordKind.Pad;
+const HAND_OVER_ROWS = APPEND_ROWS;
 const EVENTS = Number(process.env.TW_BENCH_EVENTS ?? 2_000_000);
 const RUNS = Number(process.env.TW_BENCH_RUNS ?? 5);
 const SEED = Number(process.env.TW_SEED ?? 1);
@@ -79,10 +80,13 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
   let rows = 0;
   let seconds = 0;
   let last = 0;
+  // As the writer does (storage-writer.ts): one transaction per drain, the rows handed to
+  // the sink every APPEND_ROWS messages while the decoder's columns are in cache.
   const drain = async (): Promise<void> => {
     const started = performance.now();
     tap.flush();
     decoder.clear();
+    await sink.begin(SESSION);
     const n = reader.available();
     for (let i = 0; i < n; ) {
       const base = reader.baseOf(i);
@@ -90,11 +94,17 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
       if (kind !== KIND_PAD) {
         decoder.decode(reader.view, base);
         last = reader.view.f64[(base >> 3) + 1];
+        if (decoder.messages.rows >= HAND_OVER_ROWS) {
+          rows += decoder.rows;
+          sink.append(decoder);
+          decoder.clear();
+        }
       }
       i += reader.view.u8[base + 1];
     }
     rows += decoder.rows;
-    await sink.write(decoder, last);
+    sink.append(decoder);
+    await sink.commit(last);
     reader.advance(n);
     seconds += (performance.now() - started) / 1000;
   };

@@ -12,9 +12,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as bindings from '@duckdb/node-bindings';
-import { BIGINT, DATE, DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, ENUM, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { BIGINT, DATE, DOUBLE, DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, ENUM, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
-import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
+import type { LiveOrder, LocateSymbol, RecordDecoder, StorageSession } from './record-decoder';
 import type { TableBatch } from './row-batch';
 import { CHAR_VALUES, DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
 import type { StorageSink } from './storage-sink';
@@ -165,13 +165,14 @@ export async function ensureSchema(con: DuckDBConnection, file: string, readOnly
   if (!readOnly) for (const ddl of duckdbDdl()) await con.run(ddl); // tables added in this version
 }
 
-/** Copies a TableBatch into DuckDB data chunks and appends them to the table's `_rows`. */
+/** Copies TableBatches into DuckDB data chunks and appends them to the table's `_rows`, within a transaction. */
 class ChunkAppender {
   private readonly table: TableDef;
   private readonly chunk: DuckDBDataChunk;
   /** The batch's text `session` column is not stored: this vector of its id is, instead. */
   private readonly sessionColumn: number;
   private readonly sessionIds = new Int32Array(CHUNK_ROWS);
+  private appender: DuckDBAppender | null = null;
 
   constructor(table: TableDef) {
     this.table = table;
@@ -179,33 +180,56 @@ class ChunkAppender {
     this.chunk = DuckDBDataChunk.create(table.columns.map((c, i) => (i === this.sessionColumn ? INTEGER : TYPES[c.kind])));
   }
 
-  async append(con: DuckDBConnection, batch: TableBatch, sessionId: number): Promise<void> {
-    if (batch.rows === 0) return;
+  async open(con: DuckDBConnection, sessionId: number): Promise<void> {
     if (this.sessionIds[0] !== sessionId) this.sessionIds.fill(sessionId);
-    const appender = await con.createAppender(rowsTable(this.table));
-    try {
-      const raw = this.chunk.chunk;
-      const cols = this.table.columns;
-      const ids = this.sessionIds;
-      for (let from = 0; from < batch.rows; from += CHUNK_ROWS) {
-        const n = Math.min(CHUNK_ROWS, batch.rows - from);
-        bindings.data_chunk_reset(raw);
-        bindings.data_chunk_set_size(raw, n);
-        for (let i = 0; i < cols.length; i++) {
-          const vector = bindings.data_chunk_get_vector(raw, i);
-          if (i === this.sessionColumn) {
-            bindings.copy_data_to_vector(vector, 0, ids.buffer as ArrayBuffer, 0, n * 4);
-            continue;
-          }
-          const width = BYTES[cols[i].kind];
-          const col = batch.columns[i];
-          bindings.copy_data_to_vector(vector, 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
+    this.appender = await con.createAppender(rowsTable(this.table));
+  }
+
+  /** Appends the batch's rows (synchronous: DuckDB copies the vectors). */
+  append(batch: TableBatch): void {
+    const appender = this.appender;
+    if (appender === null || batch.rows === 0) return;
+    const raw = this.chunk.chunk;
+    const cols = this.table.columns;
+    const ids = this.sessionIds;
+    for (let from = 0; from < batch.rows; from += CHUNK_ROWS) {
+      const n = Math.min(CHUNK_ROWS, batch.rows - from);
+      bindings.data_chunk_reset(raw);
+      bindings.data_chunk_set_size(raw, n);
+      for (let i = 0; i < cols.length; i++) {
+        const vector = bindings.data_chunk_get_vector(raw, i);
+        if (i === this.sessionColumn) {
+          bindings.copy_data_to_vector(vector, 0, ids.buffer as ArrayBuffer, 0, n * 4);
+          continue;
         }
-        appender.appendDataChunk(this.chunk);
+        const width = BYTES[cols[i].kind];
+        const col = batch.columns[i];
+        bindings.copy_data_to_vector(vector, 0, col.buffer as ArrayBuffer, col.byteOffset + from * width, n * width);
       }
+      appender.appendDataChunk(this.chunk);
+    }
+  }
+
+  /** Hands what was appended to the transaction. */
+  close(): void {
+    const appender = this.appender;
+    this.appender = null;
+    if (appender === null) return;
+    try {
       appender.flushSync();
     } finally {
       appender.closeSync();
+    }
+  }
+
+  /** Drops the appender after a failure (its rows go with the rolled-back transaction). */
+  abort(): void {
+    const appender = this.appender;
+    this.appender = null;
+    try {
+      appender?.closeSync();
+    } catch {
+      // an appender whose flush failed may fail to close too
     }
   }
 }
@@ -225,6 +249,10 @@ export class DuckDbSink implements StorageSink {
   private readonly appenders = TABLES.map((t) => new ChunkAppender(t));
   /** Session name to its tw_sessions id, once read or given. */
   private readonly sessionIds = new Map<string, number>();
+  /** The batch begun (null between batches), its rows so far, and whether BEGIN ran. */
+  private batch: StorageSession | null = null;
+  private batchRows = 0;
+  private inTransaction = false;
   private readonly beforeCommit: (() => Promise<void>) | null;
   private readonly threads: number;
 
@@ -279,28 +307,63 @@ export class DuckDbSink implements StorageSink {
     return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1]) }));
   }
 
-  async write(batch: RecordDecoder, lastSequence: number): Promise<void> {
+  async begin(session: StorageSession): Promise<void> {
     const con = this.connection();
-    const s = batch.storageSession;
+    this.batch = session;
+    this.batchRows = 0;
     try {
       await con.run('BEGIN TRANSACTION');
-      const id = await this.sessionId(con, s.session, s.sessionDate);
-      await this.appenders[0].append(con, batch.messages, id);
-      await this.appenders[1].append(con, batch.trades, id);
-      await this.appenders[2].append(con, batch.candles, id);
-      await this.appenders[3].append(con, batch.snapshots, id);
+      this.inTransaction = true;
+      const id = await this.sessionId(con, session.session, session.sessionDate);
+      for (const a of this.appenders) await a.open(con, id);
+    } catch (err) {
+      throw this.writeError('starting a batch', err);
+    }
+  }
+
+  append(rows: RecordDecoder): void {
+    try {
+      this.appenders[0].append(rows.messages);
+      this.appenders[1].append(rows.trades);
+      this.appenders[2].append(rows.candles);
+      this.appenders[3].append(rows.snapshots);
+      this.batchRows += rows.rows;
+    } catch (err) {
+      throw this.writeError(`appending ${rows.rows} rows`, err);
+    }
+  }
+
+  async commit(lastSequence: number): Promise<void> {
+    const con = this.connection();
+    const s = this.batch;
+    if (s === null) throw new StorageError(StorageErrorCode.Write, `commit through sequence ${lastSequence} without a batch begun`);
+    try {
+      for (const a of this.appenders) a.close();
       await con.run('INSERT OR REPLACE INTO tw_streams VALUES ($1, $2::DATE, $3, now()::TIMESTAMP)', [s.session, s.sessionDate, lastSequence]);
       if (this.beforeCommit !== null) await this.beforeCommit();
       await con.run('COMMIT');
+      this.inTransaction = false;
+      this.batch = null;
     } catch (err) {
-      this.sessionIds.clear(); // an id given in this transaction is gone with it
-      try {
-        await con.run('ROLLBACK');
-      } catch {
-        // the transaction may already be aborted
-      }
-      throw new StorageError(StorageErrorCode.Write, `writing ${batch.rows} rows through sequence ${lastSequence} to ${this.file}: ${messageOf(err)}`);
+      throw this.writeError(`writing ${this.batchRows} rows through sequence ${lastSequence}`, err);
     }
+  }
+
+  async rollback(): Promise<void> {
+    for (const a of this.appenders) a.abort();
+    this.sessionIds.clear(); // an id given in this transaction is gone with it
+    this.batch = null;
+    if (!this.inTransaction || this.con === null) return;
+    this.inTransaction = false;
+    try {
+      await this.con.run('ROLLBACK');
+    } catch {
+      // the transaction may already be aborted
+    }
+  }
+
+  private writeError(what: string, err: unknown): StorageError {
+    return err instanceof StorageError ? err : new StorageError(StorageErrorCode.Write, `${what} to ${this.file}: ${messageOf(err)}`);
   }
 
   /** The session's id in tw_sessions, given the next one (inside the caller's transaction) if it has none. */
@@ -318,6 +381,9 @@ export class DuckDbSink implements StorageSink {
   }
 
   async close(): Promise<void> {
+    for (const a of this.appenders) a.abort();
+    this.inTransaction = false;
+    this.batch = null;
     this.sessionIds.clear();
     if (this.con !== null) this.con.closeSync();
     if (this.instance !== null) this.instance.closeSync();

@@ -3,7 +3,7 @@
 export { StorageError, StorageErrorCode } from './errors';
 export { StorageService, type StorageServiceOptions } from './storage-service';
 export { StorageWriter, type StorageWriterOptions, type WriterEvent } from './storage-writer';
-export type { StorageSink } from './storage-sink';
+export { APPEND_ROWS, writeBatch, type StorageSink } from './storage-sink';
 export type { CatchUpSource, CatchUpModule } from './catch-up-source';
 export { RecordDecoder, type StorageSession, type LiveOrder, type LocateSymbol } from './record-decoder';
 export { DuckDbSink, openDuckDb, ensureSchema, duckdbDdl } from './duckdb-store';

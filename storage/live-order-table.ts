@@ -2,9 +2,18 @@
 // open-addressing table in typed arrays, linear probing with backward-shift deletion (no
 // tombstones). STYLE.md: about twice as fast as a Map for order refs, and the writer looks
 // one up for most messages. book/ has its own for the publisher; storage/ may not import it.
+//
+// Home slots keep consecutive refs together (as book/order-ref-table.ts does): a run of
+// GROUP refs shares a group of GROUP slots placed by Fibonacci hashing. Refs are given in
+// order, so the orders being added and traded now sit in a few cache lines of each array;
+// a plain multiplicative hash scattered them, a cache miss in each of the four arrays per
+// lookup (about half the writer's decoding time, bench:storage).
 
 const EMPTY = -1;
 const TWO_32 = 4294967296;
+/** Consecutive refs share a group of 2^GROUP_BITS slots. */
+const GROUP_BITS = 4;
+const GROUP = 1 << GROUP_BITS;
 
 export class LiveOrderTable {
   /** Order ref per slot, EMPTY when free. */
@@ -13,16 +22,19 @@ export class LiveOrderTable {
   price: Int32Array;
   side: Uint8Array;
   private mask: number;
+  /** 32 - log2(slots): the hash's top bits pick the group. */
+  private shift: number;
   size = 0;
 
   constructor(capacity = 1 << 16) {
-    let cap = 16;
+    let cap = GROUP;
     while (cap < capacity) cap <<= 1;
     this.keys = new Float64Array(cap).fill(EMPTY);
     this.shares = new Float64Array(cap);
     this.price = new Int32Array(cap);
     this.side = new Uint8Array(cap);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
   }
 
   clear(): void {
@@ -86,7 +98,9 @@ export class LiveOrderTable {
   }
 
   private home(ref: number): number {
-    return Math.imul((ref >>> 0) ^ ((ref / TWO_32) >>> 0), 0x9e3779b1) >>> 0 & this.mask;
+    const tag = (ref >>> 0) ^ Math.imul((ref / TWO_32) >>> 0, 0x27d4eb2d);
+    const group = Math.imul(tag >>> GROUP_BITS, 0x9e3779b1) >>> this.shift;
+    return (group & -GROUP) | (tag & (GROUP - 1));
   }
 
   private grow(): void {
@@ -100,6 +114,7 @@ export class LiveOrderTable {
     this.price = new Int32Array(cap);
     this.side = new Uint8Array(cap);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
     this.size = 0;
     for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) this.set(keys[i], side[i], shares[i], price[i]);
   }

@@ -2,7 +2,9 @@
 // starting one), and says why it is skipped otherwise.
 import { QuestDbHistory, QuestDbSink, questdbExec } from './questdb-store';
 import { RecordDecoder } from './record-decoder';
-import { textWords } from './row-batch';
+import { setLong, textWords } from './row-batch';
+import { writeBatch } from './storage-sink';
+import { CHAR_INDEX, TRADES, columnIndex } from './tables';
 
 const url = process.env.QUESTDB_URL ?? '';
 const describeQuestDb = url === '' ? describe.skip : describe;
@@ -18,19 +20,18 @@ describeQuestDb('QuestDB sink and history', () => {
     await sink.open();
     const d = new RecordDecoder({ session, sessionDate: '2025-03-14', midnightMs: Date.UTC(2025, 2, 14, 4) });
     const t = d.trades;
+    const col = (name: string): Uint32Array => t.columns[columnIndex(TRADES, name)] as Uint32Array;
     for (let i = 0; i < 3; i++) {
-      const r = t.addRow();
-      (t.columns[0] as Int32Array)[r] = 20161;
-      textWords(session, t.columns[1] as Uint32Array, r * 4);
-      (t.columns[2] as Float64Array)[r] = i + 1;
-      (t.columns[3] as Float64Array)[r] = Date.UTC(2025, 2, 14, 14) * 1000 + i;
-      textWords('QTEST', t.columns[5] as Uint32Array, r * 4);
-      textWords('B', t.columns[8] as Uint32Array, r * 4);
-      (t.columns[9] as Float64Array)[r] = 100;
-      (t.columns[10] as Int32Array)[r] = 1_000_000;
+      const r = t.addRow(); // session_date and session are filled by the decoder
+      setLong(col('sequence'), r, i + 1);
+      setLong(col('ts'), r, Date.UTC(2025, 2, 14, 14) * 1000 + i);
+      textWords('QTEST', col('symbol'), r * 4);
+      (t.columns[columnIndex(TRADES, 'side')] as Uint8Array)[r] = CHAR_INDEX[0x42];
+      setLong(col('shares'), r, 100);
+      (t.columns[columnIndex(TRADES, 'price')] as Int32Array)[r] = 1_000_000;
     }
-    await sink.write(d, 3);
-    await sink.write(d, 3);
+    await writeBatch(sink, d, 3);
+    await writeBatch(sink, d, 3);
     await new Promise((r) => setTimeout(r, 2000)); // WAL tables apply asynchronously
     expect(await sink.lastSequence(session)).toBe(3);
     const rows = await questdbExec(url, `SELECT count() FROM trades WHERE session = '${session}'`);

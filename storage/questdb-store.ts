@@ -22,7 +22,7 @@ import {
   type L2Query,
   type L2Snapshot,
 } from './history';
-import type { LiveOrder, LocateSymbol, RecordDecoder } from './record-decoder';
+import type { LiveOrder, LocateSymbol, RecordDecoder, StorageSession } from './record-decoder';
 import { longAt, textAt, type TableBatch } from './row-batch';
 import type { StorageSink } from './storage-sink';
 import { CHAR_VALUES, QUESTDB_TYPES, TABLES } from './tables';
@@ -55,6 +55,8 @@ export class QuestDbSink implements StorageSink {
   readonly engine = 'questdb';
   readonly url: string;
   private sender: Sender | null = null;
+  private batch: StorageSession | null = null;
+  private batchRows = 0;
 
   constructor(url: string) {
     this.url = url.replace(/\/$/, '');
@@ -96,18 +98,40 @@ export class QuestDbSink implements StorageSink {
     return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1] ?? '') }));
   }
 
-  async write(batch: RecordDecoder, lastSequence: number): Promise<void> {
+  async begin(session: StorageSession): Promise<void> {
+    if (this.sender === null) throw new StorageError(StorageErrorCode.Unavailable, `QuestDB at ${this.url} is not open`);
+    this.batch = session;
+    this.batchRows = 0;
+  }
+
+  async append(rows: RecordDecoder): Promise<void> {
     const sender = this.sender;
     if (sender === null) throw new StorageError(StorageErrorCode.Unavailable, `QuestDB at ${this.url} is not open`);
     try {
-      for (const t of [batch.messages, batch.trades, batch.candles, batch.snapshots]) await this.send(sender, t);
-      const s = batch.storageSession;
+      for (const t of [rows.messages, rows.trades, rows.candles, rows.snapshots]) await this.send(sender, t);
+      this.batchRows += rows.rows;
+    } catch (err) {
+      throw new StorageError(StorageErrorCode.Write, `sending ${rows.rows} rows to QuestDB at ${this.url}: ${messageOf(err)}`);
+    }
+  }
+
+  async commit(lastSequence: number): Promise<void> {
+    const sender = this.sender;
+    const s = this.batch;
+    if (sender === null || s === null) throw new StorageError(StorageErrorCode.Write, `commit through sequence ${lastSequence} to QuestDB at ${this.url} without a batch begun`);
+    try {
+      // After the rows: a crash before this line leaves rows a rewrite replaces (DEDUP UPSERT KEYS).
       await sender.table('tw_streams').symbol('session', s.session).symbol('session_date', s.sessionDate).intColumn('last_sequence', lastSequence).at(Date.now(), 'ms');
       await sender.flush();
+      this.batch = null;
     } catch (err) {
-      sender.reset();
-      throw new StorageError(StorageErrorCode.Write, `writing ${batch.rows} rows through sequence ${lastSequence} to QuestDB at ${this.url}: ${messageOf(err)}`);
+      throw new StorageError(StorageErrorCode.Write, `writing ${this.batchRows} rows through sequence ${lastSequence} to QuestDB at ${this.url}: ${messageOf(err)}`);
     }
+  }
+
+  async rollback(): Promise<void> {
+    this.batch = null;
+    this.sender?.reset();
   }
 
   private async send(sender: Sender, batch: TableBatch): Promise<void> {

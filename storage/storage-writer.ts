@@ -14,7 +14,7 @@ import { StorageRecordReader, type StorageRecordRing, type StorageRecordView } f
 import type { CatchUpSource } from './catch-up-source';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import { RecordDecoder, type StorageSession } from './record-decoder';
-import type { StorageSink } from './storage-sink';
+import { APPEND_ROWS, writeBatch, type StorageSink } from './storage-sink';
 
 const KIND_PAD = protocol.StorageRecordKind.Pad;
 const KIND_GAP = protocol.StorageRecordKind.Gap;
@@ -175,47 +175,75 @@ export class StorageWriter {
     const u8 = this.view.u8;
     const f64 = this.view.f64;
     const decoder = this.decoder;
+    const sink = this.sink;
     decoder.clear();
+    let begun = false;
+    /** Rows handed to the sink in this batch (the decoder is cleared after each hand-over). */
+    let appended = 0;
     let used = 0;
     let lastTag = this.storedThrough;
     let gapFrom = 0;
     let gapTo = 0;
-    while (used < avail) {
-      const base = reader.baseOf(used);
-      const kind = u8[base];
-      const slots = u8[base + 1];
-      if (kind === KIND_PAD) {
+    try {
+      while (used < avail) {
+        const base = reader.baseOf(used);
+        const kind = u8[base];
+        const slots = u8[base + 1];
+        if (kind === KIND_PAD) {
+          used += slots;
+          continue;
+        }
+        if (kind === KIND_GAP) {
+          if (appended + decoder.rows > 0) break; // store what precedes it first
+          gapFrom = f64[(base >> 3) + 1];
+          gapTo = f64[(base >> 3) + 2];
+          used += slots;
+          break;
+        }
+        const tag = f64[(base >> 3) + 1];
+        if (tag <= this.storedThrough) {
+          used += slots; // stored before (a restart, or a catch-up that covered it)
+          continue;
+        }
+        if (kind === KIND_MESSAGE && f64[(base >> 3) + 2] > this.expectedNext) {
+          if (appended + decoder.rows > 0) break;
+          gapFrom = this.expectedNext; // a hole: fill it, then read this record again
+          gapTo = f64[(base >> 3) + 2] - 1;
+          break;
+        }
+        if (used >= this.batchRecords && tag > lastTag) break; // cut between sequences only
+        decoder.decode(this.view, base, this.expectedNext - 1); // a block may start at or below what is stored
+        lastTag = tag;
+        if (kind === KIND_MESSAGE) this.expectedNext = tag + 1;
         used += slots;
-        continue;
+        if (decoder.messages.rows >= APPEND_ROWS) {
+          // Hand the rows over while the decoder's columns are still in cache.
+          if (!begun) {
+            await sink.begin(this.session);
+            begun = true;
+          }
+          await sink.append(decoder);
+          appended += decoder.rows;
+          decoder.clear();
+        }
       }
-      if (kind === KIND_GAP) {
-        if (decoder.rows > 0) break; // store what precedes it first
-        gapFrom = f64[(base >> 3) + 1];
-        gapTo = f64[(base >> 3) + 2];
-        used += slots;
-        break;
+      if (appended + decoder.rows > 0) {
+        this.lastCommitMs = performance.now();
+        if (!begun) {
+          await sink.begin(this.session);
+          begun = true;
+        }
+        if (decoder.rows > 0) await sink.append(decoder);
+        appended += decoder.rows;
+        decoder.clear();
+        await sink.commit(lastTag);
+        begun = false;
+        this.committed(lastTag, appended);
       }
-      const tag = f64[(base >> 3) + 1];
-      if (tag <= this.storedThrough) {
-        used += slots; // stored before (a restart, or a catch-up that covered it)
-        continue;
-      }
-      if (kind === KIND_MESSAGE && f64[(base >> 3) + 2] > this.expectedNext) {
-        if (decoder.rows > 0) break;
-        gapFrom = this.expectedNext; // a hole: fill it, then read this record again
-        gapTo = f64[(base >> 3) + 2] - 1;
-        break;
-      }
-      if (used >= this.batchRecords && tag > lastTag) break; // cut between sequences only
-      decoder.decode(this.view, base, this.expectedNext - 1); // a block may start at or below what is stored
-      lastTag = tag;
-      if (kind === KIND_MESSAGE) this.expectedNext = tag + 1;
-      used += slots;
-    }
-    if (decoder.rows > 0) {
-      this.lastCommitMs = performance.now();
-      await this.sink.write(decoder, lastTag);
-      this.committed(lastTag, decoder.rows);
+    } catch (err) {
+      // Decoded but not committed: the caller reopens the store and starts again from what it holds.
+      if (begun) await sink.rollback();
+      throw err;
     }
     reader.advance(used);
     if (gapTo > 0) await this.fill(gapFrom, gapTo);
@@ -245,7 +273,7 @@ export class StorageWriter {
       if (lastMessage !== end) {
         throw new StorageError(StorageErrorCode.CatchUp, `the journal replay ended at sequence ${lastMessage}, short of ${end}: retrying`);
       }
-      await this.sink.write(decoder, end);
+      await writeBatch(this.sink, decoder, end);
       this.caughtUp += end - start + 1;
       this.committed(end, decoder.rows);
       this.expectedNext = end + 1;
