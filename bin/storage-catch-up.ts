@@ -32,9 +32,7 @@ export function createCatchUpSource(options: unknown): CatchUpSource {
     replay(from, to, onRecord) {
       if (o.journalPath === '') throw new StorageError(StorageErrorCode.CatchUp, 'no journal (journal.path is empty): sequences that missed the ring cannot be re-derived');
       const config = o.config;
-      // The tap reads each event group's messages from the store at the group's end: the store
-      // must hold the longest group (a few hundred messages; 2.6 MB here).
-      const publisher = new FeedPublisher({ ...feedPublisherOptions(config, o.sessionDate, NO_PACKETS), storeCapacity: 1 << 16 });
+      const publisher = new FeedPublisher({ ...feedPublisherOptions(config, o.sessionDate, NO_PACKETS), storeCapacity: 1024 });
       const ring = StorageRecordRing.create(1 << 14);
       const records = new StorageRecordReader(ring);
       const drainRecords = (): void => {

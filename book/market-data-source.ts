@@ -22,12 +22,6 @@ export interface MarketDataListener {
   onBoundary(sequence: number): void;
   /** The source's state changed: books became valid or invalid (a gap), or the session ended. */
   onStatus?(status: MarketDataStatus): void;
-  /**
-   * True when onMessage does nothing: the listener reads each group's messages itself at
-   * onBoundary (the publisher's storage tap, from its message store), and a source may skip
-   * the call per message. Sources that cannot skip it (a feed handler) still call it.
-   */
-  readonly groupsOnly?: boolean;
 }
 
 export interface MarketDataStatus {

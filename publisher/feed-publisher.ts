@@ -127,9 +127,6 @@ export class FeedPublisher implements EngineEventHandler, MarketDataSource {
   private listeners: MarketDataListener[] = [];
   /** listeners.length, read on the hot path without a property chain. */
   private listenerCount = 0;
-  /** The listeners told of each message (not groupsOnly), and how many. */
-  private messageListeners: MarketDataListener[] = [];
-  private messageListenerCount = 0;
   private readonly packetizer: MoldUdp64Packetizer;
   private readonly packet: Uint8Array;
   private readonly storeBytes: Uint8Array;
@@ -205,19 +202,15 @@ export class FeedPublisher implements EngineEventHandler, MarketDataSource {
 
   /**
    * MarketDataSource: `listener` hears every message after the books applied it, and the
-   * end of every engine event group (a consistent book). One branch per message when none;
-   * a `groupsOnly` listener (the storage tap) costs no call per message.
+   * end of every engine event group (a consistent book). One branch per message when none.
    */
   subscribe(listener: MarketDataListener): () => void {
-    this.setListeners([...this.listeners, listener]);
-    return () => this.setListeners(this.listeners.filter((l) => l !== listener));
-  }
-
-  private setListeners(listeners: MarketDataListener[]): void {
-    this.listeners = listeners;
-    this.listenerCount = listeners.length;
-    this.messageListeners = listeners.filter((l) => l.groupsOnly !== true);
-    this.messageListenerCount = this.messageListeners.length;
+    this.listeners = [...this.listeners, listener];
+    this.listenerCount = this.listeners.length;
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+      this.listenerCount = this.listeners.length;
+    };
   }
 
   /** Sends the part-filled packet, if any (the maxDelayUs timer calls this). */
@@ -342,12 +335,12 @@ export class FeedPublisher implements EngineEventHandler, MarketDataSource {
     const sequence = this.store.nextSequence;
     this.store.commit(length);
     if (this.books.decodeAndApply(sb, o, length, sequence) !== 0) this.fault(EventFault.BookDecodeFault, sequence, sb[o], false);
-    else if (this.messageListenerCount !== 0) this.notifyMessage(sequence);
+    else if (this.listenerCount !== 0) this.notifyMessage(sequence);
   }
 
   private notifyMessage(sequence: number): void {
     const m = this.books.message;
-    for (const l of this.messageListeners) {
+    for (const l of this.listeners) {
       try {
         l.onMessage(sequence, m);
       } catch (err) {

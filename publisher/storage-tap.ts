@@ -73,8 +73,6 @@ export class StorageTap implements MarketDataListener {
   skippedSequences = 0;
   /** The first sequence of the open gap, 0 when writing. */
   gapFrom = 0;
-  /** Groups longer than the message store (left to the journal; never seen with the store sizes in use). */
-  longGroups = 0;
 
   private readonly books: MarketBooks;
   private readonly store: MessageStore;
@@ -83,12 +81,9 @@ export class StorageTap implements MarketDataListener {
   /** Messages emitted but not yet copied into the ring: pendingCount from pendingFrom. */
   private pendingFrom = 0;
   private pendingCount = 0;
+  /** The last call was onBoundary (or none yet): what is pending is whole groups. */
+  private atBoundary = true;
   private lastBoundary = 0;
-  /** The last sequence whose message was scanned (at its group's boundary). */
-  private scanned = 0;
-  /** Locates whose trade count moved in the group being scanned. */
-  private readonly printed = new Uint16Array(65536);
-  private printedCount = 0;
   private readonly u8: Uint8Array;
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
@@ -143,14 +138,38 @@ export class StorageTap implements MarketDataListener {
     this.boundaryAt = this.writer.position;
   }
 
-  /** Told of boundaries only (book/market-data-source.ts): the publisher makes no call per message. */
-  readonly groupsOnly = true;
-
-  /** Never called by a publisher (groupsOnly): the group's messages are read from the store at its boundary. */
-  onMessage(): void {}
+  onMessage(sequence: number, m: ItchMessage): void {
+    const type = m.type;
+    const locate = m.locate;
+    this.lastNs = m.timestampNs;
+    this.atBoundary = false;
+    const book = locate !== 0 ? this.books.book(locate) : null;
+    let printed = false;
+    if (book !== null) {
+      if (book.trades !== this.tradesSeen[locate]) {
+        this.tradesSeen[locate] = book.trades;
+        printed = true;
+      }
+      if (this.dirty[locate] === 0 && type !== 0x52 && type !== 0x48) {
+        this.dirty[locate] = 1;
+        this.dirtyList[this.dirtyCount++] = locate;
+      }
+    }
+    const emit = !this.overflowed && sequence >= this.emitFrom && sequence <= this.emitTo;
+    if (emit) {
+      // Copied later, in a block (writeBlock), while the store still holds it.
+      if (this.pendingCount === 0) this.pendingFrom = sequence;
+      else if (this.pendingFrom + this.pendingCount !== sequence) {
+        this.writeBlock();
+        this.pendingFrom = sequence;
+      }
+      if (++this.pendingCount >= this.blockMessages) this.writeBlock();
+    }
+    if (printed && (book as OrderBook).candles !== null) this.candleCloses(sequence, book as OrderBook, emit);
+    if (type === 0x53 && m.eventCode === 0x43) this.finalCandles(sequence, emit); // S C: the day's last candles
+  }
 
   onBoundary(sequence: number): void {
-    this.scan(sequence);
     if (this.lastNs >= this.nextSnapshotNs && this.dirtyCount > 0) {
       const emit = !this.overflowed && sequence >= this.emitFrom && sequence <= this.emitTo;
       if (emit) this.writeBlock(); // the messages before the snapshots that follow them
@@ -175,83 +194,12 @@ export class StorageTap implements MarketDataListener {
       this.groupFirst = sequence + 1;
       this.boundaryAt = this.writer.position;
     }
-  }
-
-  /**
-   * The group's messages (those after the last scanned, through `sequence`), read from the
-   * store: the books they changed, the prints (a book's trade count moved: its candle rings
-   * may have closed a candle), End of Messages, and the messages to copy. Candle records
-   * follow the whole group's messages and carry the group's last sequence.
-   */
-  private scan(sequence: number): void {
-    const from = this.scanned + 1;
-    if (sequence < from) return;
-    this.scanned = sequence;
-    const cap = this.store.capacity;
-    const bytes = this.storeBytes;
-    if (sequence - from + 1 > cap) {
-      // Cannot happen with the store sizes in use (a group is one engine event); if it did,
-      // the oldest messages of the group are gone: leave the group to the journal.
-      this.longGroups++;
-      if (!this.overflowed) this.openGap();
-      return;
-    }
-    const emit = !this.overflowed && sequence >= this.emitFrom && sequence <= this.emitTo;
-    let slot = (from - 1) % cap;
-    let lastLocate = -1;
-    let endOfMessages = false;
-    for (let s = from; s <= sequence; s++) {
-      const o = slot * STORE_SLOT_BYTES;
-      const type = bytes[o];
-      const locate = (bytes[o + 1] << 8) | bytes[o + 2];
-      if (locate !== 0) {
-        if (this.dirty[locate] === 0 && type !== 0x52 && type !== 0x48) {
-          this.dirty[locate] = 1;
-          this.dirtyList[this.dirtyCount++] = locate;
-        }
-        if (locate !== lastLocate) {
-          lastLocate = locate; // a group is mostly one book: its trade count is read once
-          const book = this.books.book(locate);
-          if (book !== null && book.trades !== this.tradesSeen[locate]) {
-            this.tradesSeen[locate] = book.trades;
-            this.printed[this.printedCount++] = locate;
-          }
-        }
-      } else if (type === 0x53 && bytes[o + 11] === 0x43) {
-        endOfMessages = true; // S C: the day's last candles
-      }
-      if (++slot === cap) slot = 0;
-    }
-    const last = (slot === 0 ? cap - 1 : slot - 1) * STORE_SLOT_BYTES;
-    this.lastNs = ((bytes[last + 5] << 8) | bytes[last + 6]) * 4294967296 + (((bytes[last + 7] << 24) | (bytes[last + 8] << 16) | (bytes[last + 9] << 8) | bytes[last + 10]) >>> 0);
-    if (!this.overflowed) this.addPending(Math.max(from, this.emitFrom), Math.min(sequence, this.emitTo));
-    for (let i = 0; i < this.printedCount; i++) {
-      const book = this.books.book(this.printed[i]);
-      if (book !== null && book.candles !== null) this.candleCloses(sequence, book, emit);
-    }
-    this.printedCount = 0;
-    if (endOfMessages) this.finalCandles(sequence, emit);
-  }
-
-  /** Sequences first..last join the messages waiting to be copied, a block at a time. */
-  private addPending(first: number, last: number): void {
-    let s = first;
-    while (s <= last && !this.overflowed) {
-      if (this.pendingCount === 0) this.pendingFrom = s;
-      else if (this.pendingFrom + this.pendingCount !== s) {
-        this.writeBlock();
-        continue;
-      }
-      const take = Math.min(last - s + 1, this.blockMessages - this.pendingCount);
-      this.pendingCount += take;
-      s += take;
-      if (this.pendingCount >= this.blockMessages) this.writeBlock();
-    }
+    this.atBoundary = true;
   }
 
   /** Publishes every whole group seen so far to the writer (call between engine drains: a timer, the end of the day). */
   flush(): void {
-    this.endGroups(this.lastBoundary);
+    if (this.atBoundary) this.endGroups(this.lastBoundary);
     this.writer.commitThrough(this.boundaryAt);
     this.committedNs = this.lastNs;
   }
