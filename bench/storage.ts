@@ -15,6 +15,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { configSchema } from '../config';
 import { nyMidnightUtcMs } from '../book';
@@ -61,6 +63,12 @@ function recordDay(target: number): { view: EngineEventView; count: number } {
   day.close();
   return { view: new EngineEventView(recorder.words.buffer, 0, recorder.count * ENGINE_EVENT_SIZE), count: recorder.count };
 }
+
+/** A full collection between timed runs: each run's 100+ MB of rings and stores must not be freed during the next. */
+const collect: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -215,8 +223,11 @@ async function main(): Promise<void> {
     const tapOnly: number[] = [];
     let overflows = 0;
     for (let r = 0; r < RUNS; r++) {
+      collect();
       off.push((await publishOnce(view, count, null)).eventsPerSec);
+      collect();
       tapOnly.push((await publishOnce(view, count, 'tap')).eventsPerSec);
+      collect();
       const db = path.join(dir, `on-${r}.duckdb`);
       const run = await publishOnce(view, count, db);
       on.push(run.eventsPerSec);
