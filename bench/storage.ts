@@ -245,6 +245,10 @@ async function main(): Promise<void> {
       storageOnOffRatio: Math.round((median(on) / median(off)) * 1000) / 1000,
       publisherEventsPerSecTapOnly: median(tapOnly),
       tapOnlyOffRatio: Math.round((median(tapOnly) / median(off)) * 1000) / 1000,
+      // The same ratios from runs next to each other (each round: off, tap, on), the median
+      // of the rounds: on a VM whose speed drifts over seconds, a steadier figure.
+      storageOnOffRatioPaired: Math.round(median(on.map((v, i) => v / off[i])) * 1000) / 1000,
+      tapOnlyOffRatioPaired: Math.round(median(tapOnly.map((v, i) => v / off[i])) * 1000) / 1000,
       // Every run, in order: on this shared 2-core VM single runs vary by 10-20%.
       publisherRunsOff: off,
       publisherRunsOn: on,
