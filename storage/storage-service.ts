@@ -90,12 +90,13 @@ export class StorageService implements HistoryQueries {
     return service;
   }
 
-  /** Waits until everything through `sequence` is stored (caught up from the journal if needed); false on timeout. */
+  /** Waits until everything through `sequence` is stored (caught up from the journal if needed); false on timeout or if the worker stopped first. */
   async flush(sequence: number, timeoutMs: number): Promise<boolean> {
     if (this.storedThrough >= sequence) return true;
     if (this.exited) return false;
     await this.request({ id: 0, op: 'flush', through: sequence });
-    return this.waitFor(() => this.storedThrough >= sequence || this.exited, timeoutMs, this.storedWaiters);
+    await this.waitFor(() => this.storedThrough >= sequence || this.exited, timeoutMs, this.storedWaiters);
+    return this.storedThrough >= sequence; // a worker that stopped short has not stored it
   }
 
   candles(query: CandlesQuery): Promise<HistoryCandle[]> {
