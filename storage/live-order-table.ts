@@ -16,25 +16,21 @@ const GROUP_BITS = 4;
 const GROUP = 1 << GROUP_BITS;
 
 export class LiveOrderTable {
+  // The arrays, mask and shift are set by allocate() (from the constructor and grow()).
   /** Order ref per slot, EMPTY when free. */
-  private keys: Float64Array;
-  shares: Float64Array;
-  price: Int32Array;
-  side: Uint8Array;
-  private mask: number;
+  private keys!: Float64Array;
+  shares!: Float64Array;
+  price!: Int32Array;
+  side!: Uint8Array;
+  private mask!: number;
   /** 32 - log2(slots): the hash's top bits pick the group. */
-  private shift: number;
+  private shift!: number;
   size = 0;
 
   constructor(capacity = 1 << 16) {
     let cap = GROUP;
     while (cap < capacity) cap <<= 1;
-    this.keys = new Float64Array(cap).fill(EMPTY);
-    this.shares = new Float64Array(cap);
-    this.price = new Int32Array(cap);
-    this.side = new Uint8Array(cap);
-    this.mask = cap - 1;
-    this.shift = 32 - Math.log2(cap);
+    this.allocate(cap);
   }
 
   clear(): void {
@@ -108,14 +104,18 @@ export class LiveOrderTable {
     const shares = this.shares;
     const price = this.price;
     const side = this.side;
-    const cap = (this.mask + 1) * 2;
+    this.allocate((this.mask + 1) * 2);
+    this.size = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) this.set(keys[i], side[i], shares[i], price[i]);
+  }
+
+  /** Empty arrays of `cap` slots (a power of two, at least GROUP). */
+  private allocate(cap: number): void {
     this.keys = new Float64Array(cap).fill(EMPTY);
     this.shares = new Float64Array(cap);
     this.price = new Int32Array(cap);
     this.side = new Uint8Array(cap);
     this.mask = cap - 1;
     this.shift = 32 - Math.log2(cap);
-    this.size = 0;
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) this.set(keys[i], side[i], shares[i], price[i]);
   }
 }
