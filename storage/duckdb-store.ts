@@ -11,13 +11,18 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as bindings from '@duckdb/node-bindings';
+import type * as DuckDbBindings from '@duckdb/node-bindings';
 import { BIGINT, DATE, DOUBLE, DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, ENUM, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import type { LiveOrder, LocateSymbol, RecordDecoder, StorageSession } from './record-decoder';
 import type { TableBatch } from './row-batch';
 import { CHAR_VALUES, DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
 import type { StorageSink } from './storage-sink';
+
+// A plain require: the native addon's functions are not own enumerable properties, so a
+// transpiler's `import * as` namespace copy (Jest's swc) would miss them.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bindings = require('@duckdb/node-bindings') as typeof DuckDbBindings;
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
