@@ -219,8 +219,8 @@ export class StorageWriter {
         if (decoder.messages.rows >= APPEND_ROWS) {
           // Hand the rows over while the decoder's columns are still in cache.
           if (!begun) {
+            begun = true; // set first: a begin that fails part way is rolled back too
             await sink.begin(this.session);
-            begun = true;
           }
           await sink.append(decoder);
           appended += decoder.rows;
@@ -230,8 +230,8 @@ export class StorageWriter {
       if (appended + decoder.rows > 0) {
         this.lastCommitMs = performance.now();
         if (!begun) {
-          await sink.begin(this.session);
           begun = true;
+          await sink.begin(this.session);
         }
         if (decoder.rows > 0) await sink.append(decoder);
         appended += decoder.rows;
