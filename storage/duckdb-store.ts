@@ -12,11 +12,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as DuckDbBindings from '@duckdb/node-bindings';
-import { BIGINT, DATE, DOUBLE, DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, ENUM, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { BIGINT, DATE, DOUBLE, type DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, ENUM, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import type { LiveOrder, LocateSymbol, RecordDecoder, StorageSession } from './record-decoder';
 import type { TableBatch } from './row-batch';
-import { CHAR_VALUES, DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnKind, type TableDef } from './tables';
+import { CHAR_VALUES, DUCKDB_TYPES, SCHEMA_VERSION, TABLES, type ColumnDef, type ColumnKind, type TableDef } from './tables';
 import type { StorageSink } from './storage-sink';
 
 // A plain require: the native addon's functions are not own enumerable properties, so a
@@ -34,8 +34,10 @@ const sqlText = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 /** The table that holds a view's rows (schema version 3). */
 export const rowsTable = (t: TableDef): string => `${t.name}_rows`;
-/** A stored column's name and type in `<table>_rows`: the session is its id in tw_sessions. */
-const storedColumn = (c: { name: string; kind: ColumnKind }): string => (c.name === 'session' ? 'session_id INTEGER' : `${c.name} ${DUCKDB_TYPES[c.kind]}`);
+/** A column's name in `<table>_rows`: the session is held as its id in tw_sessions. */
+const storedName = (c: ColumnDef): string => (c.name === 'session' ? 'session_id' : c.name);
+/** A stored column's name and type, for CREATE TABLE. */
+const storedColumn = (c: ColumnDef): string => `${storedName(c)} ${c.name === 'session' ? 'INTEGER' : DUCKDB_TYPES[c.kind]}`;
 const SESSIONS_DDL = 'CREATE TABLE IF NOT EXISTS tw_sessions (session_id INTEGER PRIMARY KEY, session VARCHAR UNIQUE NOT NULL, session_date DATE)';
 /**
  * The view with the table's columns in order, the session's name joined back (a LEFT JOIN:
@@ -158,7 +160,7 @@ export async function ensureSchema(con: DuckDBConnection, file: string, readOnly
     const sql = `SELECT column_name FROM information_schema.columns WHERE table_name = '${name}' ORDER BY ordinal_position`;
     const have = (await con.runAndReadAll(sql)).getRows().map((r) => String(r[0]));
     if (have.length === 0 && !readOnly) continue; // a table added in this version: created below
-    const want = t.columns.map((c) => storedColumn(c).split(' ')[0]);
+    const want = t.columns.map(storedName);
     const missing = want.filter((c) => !have.includes(c));
     if (missing.length > 0) {
       throw new StorageError(StorageErrorCode.Schema, `${file}: table ${name} lacks columns ${missing.join(', ')} of schema version ${SCHEMA_VERSION}; the file is damaged or from another program: move it aside`);
