@@ -1,13 +1,22 @@
 // Storage benchmark (issue 7), four parts, one JSON line last:
-//   1. ingest: a seeded sim day (TW_BENCH_EVENTS engine events, 100 symbols) through a
+// The day: a seeded sim day of TW_BENCH_EVENTS engine events, 100 symbols, its feed time at
+// the design basis's average of 43,000 orders/s (sim.ordersPerSec 0, as bench:engine) with
+// the intraday U shape; TW_BENCH_ORDERS_PER_SEC=3000 gives the live demo's sparser day, in
+// which each event carries ~14 times the per-second work (L2 snapshots, candles).
+//   1. ingest: the day (TW_BENCH_EVENTS engine events, 100 symbols) through a
 //      publisher with a storage tap; each time the ring is half full its records are
 //      decoded and written to a DuckDB file in one transaction (appender, data chunks).
 //      Timed: decode + write only. Floor 500,000 rows/s.
-//   2. the publisher pipeline (engine events to packets, as bench:publisher part (a)) with
-//      storage off, then on (tap + the real writer worker thread storing into DuckDB at the
-//      same time, a ring large enough that the tap never overflows), TW_BENCH_RUNS runs
-//      each, alternating; the ratio of the medians. Floor 0.9. Also the tap alone (a ring
-//      nobody drains), which separates the tap's own cost from the writer thread's CPU.
+//   2. the publisher pipeline as `tickwire run` wires it (engine events to packets, as
+//      bench:publisher part (a), with the websocket gateway's subscription registry listening,
+//      as it always is) with storage off, then on (tap + the real writer worker thread storing
+//      into DuckDB at the same time, a ring large enough that the tap never overflows),
+//      TW_BENCH_RUNS runs each, alternating; the ratio of the medians. Floor 0.9. Each run
+//      first publishes WARM_FRACTION of the day untimed and waits for the writer to store it
+//      (a writer runs all day: its JIT and DuckDB's buffers are warm), then times the rest.
+//      Also: the tap alone (a ring nobody drains), the same without the gateway ("bare"), and
+//      the tap's cost measured drift-free: two publishers, with and without the tap, taking
+//      turns on the same chunks of events.
 //   3. export: 10,000,000 trades of one day (100 symbols, generated in SQL) to Parquet with
 //      the manifest. Floor 20 s.
 //   4. candles history: 1m candles of 100 symbols for 20 trading days, 300 random queries
@@ -22,6 +31,9 @@ import { configSchema } from '../config';
 import { nyMidnightUtcMs } from '../book';
 import { ENGINE_EVENT_SIZE, EngineEventView, StorageRecordReader, StorageRecordRing, StorageRecordKind, type EngineEventHandler } from '../protocol';
 import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../publisher';
+import { FanOut } from '../publisher/gateway/fan-out';
+import { SubscriptionRegistry } from '../publisher/gateway/subscription-registry';
+import { tierPolicies } from '../publisher/gateway/tiers';
 import { SeededDay } from '../sim';
 import { APPEND_ROWS, DuckDbHistory, DuckDbSink, RecordDecoder, StorageService, ensureSchema, exportDay } from '../storage';
 
@@ -34,6 +46,12 @@ const EVENTS = Number(process.env.TW_BENCH_EVENTS ?? 2_000_000);
 const RUNS = Number(process.env.TW_BENCH_RUNS ?? 5);
 const SEED = Number(process.env.TW_SEED ?? 1);
 const EXPORT_TRADES = Number(process.env.TW_BENCH_EXPORT_TRADES ?? 10_000_000);
+/** Feed time's pace: 0 is the generator's design-basis average, 43,000 orders/s. */
+const ORDERS_PER_SEC = Number(process.env.TW_BENCH_ORDERS_PER_SEC ?? 0);
+/** The part of the day each pipeline run publishes untimed first. */
+const WARM_FRACTION = 0.1;
+/** Events per turn when the two publishers take turns (the interleaved tap figure). */
+const TURN_EVENTS = 8192;
 const DATE = '2024-03-08';
 const SESSION = { session: 'TW20240308', sessionDate: DATE, midnightMs: nyMidnightUtcMs(2024, 3, 8) };
 const NO_PACKETS: PacketSink = { sendPacket: () => {} };
@@ -55,7 +73,7 @@ class EventRecorder implements EngineEventHandler {
 }
 
 function recordDay(target: number): { view: EngineEventView; count: number } {
-  const config = configSchema.parse({ sim: { seed: SEED, symbols: 100 } });
+  const config = configSchema.parse({ sim: { seed: SEED, symbols: 100, ordersPerSec: ORDERS_PER_SEC } });
   const recorder = new EventRecorder();
   const day = new SeededDay(config, recorder);
   day.open();
@@ -69,6 +87,10 @@ const collect: () => void = (() => {
   v8.setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 })();
+
+function ratio(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -125,10 +147,38 @@ async function ingest(view: EngineEventView, count: number, dir: string): Promis
   return { rowsPerSec: Math.round(rows / seconds), rows, seconds };
 }
 
-/** storage: null = off; 'tap' = the tap into a ring nobody drains (its own cost); else a DuckDB file written by the worker meanwhile. */
-async function publishOnce(view: EngineEventView, count: number, storage: string | null): Promise<{ eventsPerSec: number; overflows: number }> {
+/** The gateway's subscription registry on the publisher, as `tickwire run` has it (no websocket clients). */
+function listenGateway(publisher: FeedPublisher): SubscriptionRegistry {
+  const gateway = configSchema.parse({}).gateway;
+  const registry = new SubscriptionRegistry({
+    source: publisher,
+    fan: new FanOut(gateway.softBufferedBytes, gateway.hardBufferedBytes, SEED || 1),
+    executionsPerSymbol: gateway.executionsPerSymbol,
+    rates: Object.values(tierPolicies(gateway)).map((p) => p.updatesPerSecond),
+    realtimeIntervalMs: gateway.realtimeIntervalMs,
+    flushTickMs: gateway.flushTickMs,
+    broadcast: () => {},
+  });
+  registry.start();
+  return registry;
+}
+
+function publishRange(publisher: FeedPublisher, view: EngineEventView, from: number, to: number): void {
+  for (let i = from, base = from * EVENT_SIZE; i < to; i++, base += EVENT_SIZE) {
+    publisher.onEngineEvent(view, base);
+    if ((i & 511) === 511) publisher.flush();
+  }
+  publisher.flush();
+}
+
+/**
+ * One pipeline run. storage: null = off; 'tap' = the tap into a ring nobody drains (its own
+ * cost); else a DuckDB file written by the worker meanwhile. gateway: the registry listens.
+ */
+async function publishOnce(view: EngineEventView, count: number, storage: string | null, gateway: boolean): Promise<{ eventsPerSec: number; overflows: number }> {
   const config = configSchema.parse({ sim: { symbols: 100 }, storage: { path: storage ?? 'unused' } });
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+  const registry = gateway ? listenGateway(publisher) : null;
   let service: StorageService | null = null;
   let tap: StorageTap | null = null;
   if (storage !== null) {
@@ -140,19 +190,55 @@ async function publishOnce(view: EngineEventView, count: number, storage: string
     tap = new StorageTap(publisher, ring);
     publisher.subscribe(tap);
   }
+  const warm = Math.floor(count * WARM_FRACTION);
+  publishRange(publisher, view, 0, warm);
+  tap?.flush();
+  if (service !== null && !(await service.flush(publisher.sequence, 600_000))) throw new Error('the writer did not store the warm-up');
   const started = performance.now();
-  for (let i = 0, base = 0; i < count; i++, base += EVENT_SIZE) {
-    publisher.onEngineEvent(view, base);
-    if ((i & 511) === 511) publisher.flush();
-  }
-  publisher.flush();
+  publishRange(publisher, view, warm, count);
   tap?.flush();
   const seconds = (performance.now() - started) / 1000;
+  registry?.stop();
   if (service !== null) {
-    await service.flush(publisher.sequence, 600_000);
+    if (!(await service.flush(publisher.sequence, 600_000))) throw new Error('the writer did not store the day');
     await service.close();
   }
-  return { eventsPerSec: Math.round(count / seconds), overflows: tap?.overflows ?? 0 };
+  return { eventsPerSec: Math.round((count - warm) / seconds), overflows: tap?.overflows ?? 0 };
+}
+
+/**
+ * The tap's cost on the publisher's thread, free of the VM's drift: two pipelines (both with
+ * the gateway listening), one with a tap, take turns publishing the same TURN_EVENTS events,
+ * which goes first alternating; the ratio of their summed times.
+ */
+function tapInterleaved(view: EngineEventView, count: number): number {
+  const config = configSchema.parse({ sim: { symbols: 100 } });
+  const off = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+  const on = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+  const registries = [listenGateway(off), listenGateway(on)];
+  const ring = StorageRecordRing.create(Math.ceil(count * 1.3) + 4096);
+  ring.view.u8.fill(0);
+  on.subscribe(new StorageTap(on, ring));
+  let offMs = 0;
+  let onMs = 0;
+  for (let from = 0, turn = 0; from < count; from += TURN_EVENTS, turn++) {
+    const to = Math.min(count, from + TURN_EVENTS);
+    const first = (turn & 1) === 0 ? off : on;
+    const t0 = performance.now();
+    publishRange(first, view, from, to);
+    const t1 = performance.now();
+    publishRange(first === off ? on : off, view, from, to);
+    const t2 = performance.now();
+    if (first === off) {
+      offMs += t1 - t0;
+      onMs += t2 - t1;
+    } else {
+      onMs += t1 - t0;
+      offMs += t2 - t1;
+    }
+  }
+  for (const r of registries) r.stop();
+  return offMs / onMs;
 }
 
 async function exportBench(dir: string): Promise<{ seconds: number; bytes: number; files: number; trades: number }> {
@@ -221,18 +307,28 @@ async function main(): Promise<void> {
     const off: number[] = [];
     const on: number[] = [];
     const tapOnly: number[] = [];
+    const bareOff: number[] = [];
+    const bareOn: number[] = [];
     let overflows = 0;
     for (let r = 0; r < RUNS; r++) {
       collect();
-      off.push((await publishOnce(view, count, null)).eventsPerSec);
+      off.push((await publishOnce(view, count, null, true)).eventsPerSec);
       collect();
-      tapOnly.push((await publishOnce(view, count, 'tap')).eventsPerSec);
+      tapOnly.push((await publishOnce(view, count, 'tap', true)).eventsPerSec);
       collect();
-      const db = path.join(dir, `on-${r}.duckdb`);
-      const run = await publishOnce(view, count, db);
+      const run = await publishOnce(view, count, path.join(dir, `on-${r}.duckdb`), true);
       on.push(run.eventsPerSec);
       overflows += run.overflows;
+      collect();
+      bareOff.push((await publishOnce(view, count, null, false)).eventsPerSec);
+      collect();
+      const bare = await publishOnce(view, count, path.join(dir, `bare-${r}.duckdb`), false);
+      bareOn.push(bare.eventsPerSec);
+      overflows += bare.overflows;
     }
+    collect();
+    const interleaved: number[] = [];
+    for (let r = 0; r < 3; r++) interleaved.push(tapInterleaved(view, count));
     const exp = await exportBench(dir);
     const cq = await candlesBench(dir);
     const figures = {
@@ -242,17 +338,27 @@ async function main(): Promise<void> {
       ingestRows: ing.rows,
       publisherEventsPerSecOff: median(off),
       publisherEventsPerSecOn: median(on),
-      storageOnOffRatio: Math.round((median(on) / median(off)) * 1000) / 1000,
+      storageOnOffRatio: ratio(median(on) / median(off)),
       publisherEventsPerSecTapOnly: median(tapOnly),
-      tapOnlyOffRatio: Math.round((median(tapOnly) / median(off)) * 1000) / 1000,
+      tapOnlyOffRatio: ratio(median(tapOnly) / median(off)),
       // The same ratios from runs next to each other (each round: off, tap, on), the median
       // of the rounds: on a VM whose speed drifts over seconds, a steadier figure.
-      storageOnOffRatioPaired: Math.round(median(on.map((v, i) => v / off[i])) * 1000) / 1000,
-      tapOnlyOffRatioPaired: Math.round(median(tapOnly.map((v, i) => v / off[i])) * 1000) / 1000,
+      storageOnOffRatioPaired: ratio(median(on.map((v, i) => v / off[i]))),
+      tapOnlyOffRatioPaired: ratio(median(tapOnly.map((v, i) => v / off[i]))),
+      // The tap's cost with the two pipelines taking turns on the same events (3 passes, median).
+      tapOnlyOffRatioInterleaved: ratio(median(interleaved)),
+      // Without the gateway listening: the publisher alone, then with storage.
+      bareEventsPerSecOff: median(bareOff),
+      bareEventsPerSecOn: median(bareOn),
+      bareStorageOnOffRatio: ratio(median(bareOn) / median(bareOff)),
+      bareStorageOnOffRatioPaired: ratio(median(bareOn.map((v, i) => v / bareOff[i]))),
       // Every run, in order: on this shared 2-core VM single runs vary by 10-20%.
       publisherRunsOff: off,
       publisherRunsOn: on,
       publisherRunsTapOnly: tapOnly,
+      bareRunsOff: bareOff,
+      bareRunsOn: bareOn,
+      tapInterleavedPasses: interleaved.map(ratio),
       loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
       tapOverflows: overflows,
       exportTrades: exp.trades,
@@ -265,6 +371,8 @@ async function main(): Promise<void> {
       candlesStored: cq.candles,
       runs: RUNS,
       seed: SEED,
+      ordersPerSec: ORDERS_PER_SEC || 43_000,
+      warmFraction: WARM_FRACTION,
       cpu: os.cpus()[0]?.model ?? 'unknown',
       node: process.version,
     };

@@ -340,9 +340,10 @@ export class FeedPublisher implements EngineEventHandler, MarketDataSource {
 
   private notifyMessage(sequence: number): void {
     const m = this.books.message;
-    for (const l of this.listeners) {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) {
       try {
-        l.onMessage(sequence, m);
+        ls[i].onMessage(sequence, m);
       } catch (err) {
         this.listenerFailed(err);
       }
