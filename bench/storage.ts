@@ -15,8 +15,10 @@
 //      first publishes WARM_FRACTION of the day untimed and waits for the writer to store it
 //      (a writer runs all day: its JIT and DuckDB's buffers are warm), then times the rest.
 //      Also: the tap alone (a ring nobody drains), the same without the gateway ("bare"), and
-//      the tap's cost measured drift-free: two publishers, with and without the tap, taking
-//      turns on the same chunks of events.
+//      the two costs measured drift-free: the tap's, by two publishers, with and without a
+//      tap, taking turns on the same chunks of events; the writer thread's, by one publisher
+//      timed in chunks while a DuckDB writer load (storage-load-worker.ts) on the other core
+//      is paused or running, neighbouring chunks compared.
 //   3. export: 10,000,000 trades of one day (100 symbols, generated in SQL) to Parquet with
 //      the manifest. Floor 20 s.
 //   4. candles history: 1m candles of 100 symbols for 20 trading days, 300 random queries
@@ -26,6 +28,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { configSchema } from '../config';
 import { nyMidnightUtcMs } from '../book';
@@ -35,6 +38,7 @@ import { FanOut } from '../publisher/gateway/fan-out';
 import { SubscriptionRegistry } from '../publisher/gateway/subscription-registry';
 import { tierPolicies } from '../publisher/gateway/tiers';
 import { SeededDay } from '../sim';
+import { RUN, STATE, STOP } from './storage-load-worker';
 import { APPEND_ROWS, DuckDbHistory, DuckDbSink, RecordDecoder, StorageService, ensureSchema, exportDay } from '../storage';
 
 // A module-local binding: a name imported through protocol/index compiles to a getter call,
@@ -52,6 +56,8 @@ const ORDERS_PER_SEC = Number(process.env.TW_BENCH_ORDERS_PER_SEC ?? 0);
 const WARM_FRACTION = 0.1;
 /** Events per turn when the two publishers take turns (the interleaved tap figure). */
 const TURN_EVENTS = 8192;
+/** Events per chunk when the writer load is paused and running by turns. */
+const LOAD_CHUNK_EVENTS = 32768;
 const DATE = '2024-03-08';
 const SESSION = { session: 'TW20240308', sessionDate: DATE, midnightMs: nyMidnightUtcMs(2024, 3, 8) };
 const NO_PACKETS: PacketSink = { sendPacket: () => {} };
@@ -87,6 +93,20 @@ const collect: () => void = (() => {
   v8.setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 })();
+
+/** A seeded Fisher-Yates shuffle (a copy). */
+function seededShuffle(seed: number): <T>(xs: T[]) => T[] {
+  let x = seed || 1;
+  return <T>(xs: T[]): T[] => {
+    const out = [...xs];
+    for (let i = out.length - 1; i > 0; i--) {
+      x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+      const j = (x >>> 0) % (i + 1);
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  };
+}
 
 function ratio(x: number): number {
   return Math.round(x * 1000) / 1000;
@@ -241,6 +261,67 @@ function tapInterleaved(view: EngineEventView, count: number): number {
   return offMs / onMs;
 }
 
+/**
+ * The writer thread's cost to the publisher, free of drift: a DuckDB writer load on the other
+ * core (storage-load-worker.ts, storing the day's records in batches) is paused and running by
+ * turns while one publisher (the gateway listening) publishes the day in chunks. A running
+ * chunk starts at a seeded random point of a batch (a commit is half its time); the figure is
+ * the median over neighbouring pairs of the paused chunk's time over the running one's.
+ */
+async function writerInterference(view: EngineEventView, count: number, dir: string): Promise<{ ratio: number; pairs: number }> {
+  const config = configSchema.parse({ sim: { symbols: 100 } });
+  const ring = StorageRecordRing.create(Math.ceil(count * 1.3) + 4096);
+  const source = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+  const tap = new StorageTap(source, ring);
+  source.subscribe(tap);
+  publishRange(source, view, 0, count);
+  tap.flush();
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  const worker = new Worker(path.join(__dirname, 'storage-load-worker.js'), { workerData: { ring: ring.sab, control: control.buffer, dir, session: SESSION } });
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  let x = SEED || 1;
+  const rand = (): number => {
+    x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return (x >>> 0) / 4294967296;
+  };
+  // Spins, never sleeps: an idle core would be timed waking up.
+  const spin = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const load = (run: number): void => {
+    Atomics.store(control, RUN, run);
+    Atomics.notify(control, RUN);
+    while (Atomics.load(control, STATE) !== run);
+    if (run === 1) spin(3 + rand() * 400);
+  };
+  const ratios: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+    const registry = listenGateway(publisher);
+    let pausedMs = 0;
+    for (let from = 0, chunk = 0; from < count; from += LOAD_CHUNK_EVENTS, chunk++) {
+      const running = chunk & 1;
+      load(running);
+      const started = performance.now();
+      publishRange(publisher, view, from, Math.min(count, from + LOAD_CHUNK_EVENTS));
+      const ms = performance.now() - started;
+      if (running === 0) pausedMs = ms;
+      else ratios.push(pausedMs / ms);
+    }
+    registry.stop();
+  }
+  load(0);
+  Atomics.store(control, STOP, 1);
+  Atomics.notify(control, RUN);
+  await new Promise((resolve) => worker.once('message', resolve));
+  await worker.terminate();
+  return { ratio: median(ratios), pairs: ratios.length };
+}
+
 async function exportBench(dir: string): Promise<{ seconds: number; bytes: number; files: number; trades: number }> {
   const file = path.join(dir, 'export.duckdb');
   const db = await DuckDBInstance.create(file);
@@ -310,25 +391,29 @@ async function main(): Promise<void> {
     const bareOff: number[] = [];
     const bareOn: number[] = [];
     let overflows = 0;
+    // Each round runs the five modes in a seeded random order: no mode always follows another.
+    const modes: Array<{ storage: 'off' | 'tap' | 'on'; gateway: boolean; runs: number[] }> = [
+      { storage: 'off', gateway: true, runs: off },
+      { storage: 'tap', gateway: true, runs: tapOnly },
+      { storage: 'on', gateway: true, runs: on },
+      { storage: 'off', gateway: false, runs: bareOff },
+      { storage: 'on', gateway: false, runs: bareOn },
+    ];
+    const order = seededShuffle(SEED);
     for (let r = 0; r < RUNS; r++) {
-      collect();
-      off.push((await publishOnce(view, count, null, true)).eventsPerSec);
-      collect();
-      tapOnly.push((await publishOnce(view, count, 'tap', true)).eventsPerSec);
-      collect();
-      const run = await publishOnce(view, count, path.join(dir, `on-${r}.duckdb`), true);
-      on.push(run.eventsPerSec);
-      overflows += run.overflows;
-      collect();
-      bareOff.push((await publishOnce(view, count, null, false)).eventsPerSec);
-      collect();
-      const bare = await publishOnce(view, count, path.join(dir, `bare-${r}.duckdb`), false);
-      bareOn.push(bare.eventsPerSec);
-      overflows += bare.overflows;
+      for (const m of order(modes)) {
+        collect();
+        const storage = m.storage === 'off' ? null : m.storage === 'tap' ? 'tap' : path.join(dir, `${m.gateway ? 'on' : 'bare'}-${r}.duckdb`);
+        const run = await publishOnce(view, count, storage, m.gateway);
+        m.runs.push(run.eventsPerSec);
+        overflows += run.overflows;
+      }
     }
     collect();
     const interleaved: number[] = [];
     for (let r = 0; r < 3; r++) interleaved.push(tapInterleaved(view, count));
+    collect();
+    const writerLoad = await writerInterference(view, count, dir);
     const exp = await exportBench(dir);
     const cq = await candlesBench(dir);
     const figures = {
@@ -341,12 +426,15 @@ async function main(): Promise<void> {
       storageOnOffRatio: ratio(median(on) / median(off)),
       publisherEventsPerSecTapOnly: median(tapOnly),
       tapOnlyOffRatio: ratio(median(tapOnly) / median(off)),
-      // The same ratios from runs next to each other (each round: off, tap, on), the median
+      // The same ratios from runs next to each other (each round: the five modes), the median
       // of the rounds: on a VM whose speed drifts over seconds, a steadier figure.
       storageOnOffRatioPaired: ratio(median(on.map((v, i) => v / off[i]))),
       tapOnlyOffRatioPaired: ratio(median(tapOnly.map((v, i) => v / off[i]))),
       // The tap's cost with the two pipelines taking turns on the same events (3 passes, median).
       tapOnlyOffRatioInterleaved: ratio(median(interleaved)),
+      // The writer thread's cost: paused over running, neighbouring chunks (median of the pairs).
+      writerLoadPausedOverRunning: ratio(writerLoad.ratio),
+      writerLoadPairs: writerLoad.pairs,
       // Without the gateway listening: the publisher alone, then with storage.
       bareEventsPerSecOff: median(bareOff),
       bareEventsPerSecOn: median(bareOn),
