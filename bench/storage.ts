@@ -435,6 +435,10 @@ async function main(): Promise<void> {
       // The writer thread's cost: paused over running, neighbouring chunks (median of the pairs).
       writerLoadPausedOverRunning: ratio(writerLoad.ratio),
       writerLoadPairs: writerLoad.pairs,
+      // On over off from the two drift-free parts: the tap's cost on the publisher's thread
+      // times the writer thread's on it (taken as independent; what it leaves out is the
+      // writer reading ring lines the tap has just written, a cross-core transfer of each).
+      storageOnOffRatioDriftFree: ratio(median(interleaved) * writerLoad.ratio),
       // Without the gateway listening: the publisher alone, then with storage.
       bareEventsPerSecOff: median(bareOff),
       bareEventsPerSecOn: median(bareOn),
