@@ -16,7 +16,9 @@ import {
   type ExecutionsQuery,
   type HistoryCandle,
   type HistoryQueries,
-  type L2Level,
+  candleFromRow,
+  executionFromRow,
+  l2FromRow,
   type L2Query,
   type L2Snapshot,
 } from './history';
@@ -48,7 +50,7 @@ export class DuckDbHistory implements HistoryQueries {
         WHERE bucket >= make_timestamp($3::BIGINT) AND bucket < make_timestamp($4::BIGINT)
         GROUP BY bucket ORDER BY bucket DESC LIMIT $5::BIGINT`;
       const rows = (await this.con.runAndReadAll(sql, [symbol, resUs, q.startMs * 1000, q.endMs * 1000, limit])).getRows();
-      return rows.map(toCandle).reverse();
+      return rows.map((r) => candleFromRow(Number(r[0]), r)).reverse();
     }
     const trunc = kind === 'day' ? 'session_date' : kind === 'week' ? "date_trunc('week', session_date)" : "date_trunc('month', session_date)";
     // Buckets by New York date; a margin of a month each side, then exact bounds in ms.
@@ -61,7 +63,7 @@ export class DuckDbHistory implements HistoryQueries {
     const out: HistoryCandle[] = [];
     for (const r of rows) {
       const startMs = newYorkMidnightMs(String(r[0]));
-      if (startMs >= q.startMs && startMs < q.endMs) out.push(toCandle([startMs, ...r.slice(1)]));
+      if (startMs >= q.startMs && startMs < q.endMs) out.push(candleFromRow(startMs, r));
     }
     return out.slice(Math.max(0, out.length - limit));
   }
@@ -80,18 +82,7 @@ export class DuckDbHistory implements HistoryQueries {
     const params = [symbol, q.startMs * 1000, q.endMs * 1000, limit];
     if (ref !== undefined) params.push(ref);
     const rows = (await this.con.runAndReadAll(sql, params)).getRows();
-    return rows.map((r) => ({
-      timeMs: Math.floor(Number(r[0]) / 1000),
-      timestampNs: Number(r[1]),
-      session: String(r[2]),
-      sequence: Number(r[3]),
-      symbol: String(r[4]),
-      orderRef: Number(r[5]),
-      side: String(r[6]),
-      shares: Number(r[7]),
-      price: Number(r[8]),
-      matchNumber: Number(r[9]),
-    }));
+    return rows.map((r) => executionFromRow(Math.floor(Number(r[0]) / 1000), r));
   }
 
   async l2At(q: L2Query): Promise<L2Snapshot | null> {
@@ -106,38 +97,9 @@ export class DuckDbHistory implements HistoryQueries {
     const objects = reader.getRowObjects();
     if (objects.length === 0) return null;
     const row = objects[0];
-    const side = (name: 'bid' | 'ask', levels: number): L2Level[] => {
-      const out: L2Level[] = [];
-      for (let i = 1; i <= Math.min(depth, levels); i++) {
-        out.push({ price: Number(row[`${name}_price_${i}`]), shares: Number(row[`${name}_shares_${i}`]), orders: Number(row[`${name}_orders_${i}`]) });
-      }
-      return out;
-    };
-    const timestampNs = Number(row.timestamp_ns);
     const ts = row.ts as { micros: bigint };
-    return {
-      symbol,
-      session: String(row.session),
-      sequence: Number(row.sequence),
-      timeMs: Math.floor(Number(ts.micros) / 1000),
-      timestampNs,
-      bids: side('bid', Number(row.bid_levels)),
-      asks: side('ask', Number(row.ask_levels)),
-    };
+    return l2FromRow(symbol, depth, Math.floor(Number(ts.micros) / 1000), (column) => row[column]);
   }
-}
-
-function toCandle(r: readonly unknown[]): HistoryCandle {
-  return {
-    startMs: Number(r[0]),
-    open: Number(r[1]),
-    high: Number(r[2]),
-    low: Number(r[3]),
-    close: Number(r[4]),
-    volume: Number(r[5]),
-    trades: Number(r[6]),
-    vwap: r[7] === null ? 0 : Number(r[7]),
-  };
 }
 
 /** The New York date of an instant, YYYY-MM-DD. */

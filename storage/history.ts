@@ -153,3 +153,56 @@ export function newYorkMidnightMs(date: string): number {
   }
   return utcMidnight + 5 * 3_600_000;
 }
+
+// --- rows to results, the same on every engine ---------------------------------------------
+// The engines differ only in how a time comes back (DuckDB: epoch numbers, QuestDB: ISO text),
+// so each converts its time column and hands over the rest as selected, in this order.
+
+/** A candle from `open, high, low, close, volume, trades, vwap` at r[1..7]. */
+export function candleFromRow(startMs: number, r: readonly unknown[]): HistoryCandle {
+  return {
+    startMs,
+    open: Number(r[1]),
+    high: Number(r[2]),
+    low: Number(r[3]),
+    close: Number(r[4]),
+    volume: Number(r[5]),
+    trades: Number(r[6]),
+    vwap: r[7] === null || r[7] === undefined ? 0 : Number(r[7]),
+  };
+}
+
+/** An execution from `timestamp_ns, session, sequence, symbol, order_ref, side, shares, price, match_number` at r[1..9]. */
+export function executionFromRow(timeMs: number, r: readonly unknown[]): Execution {
+  return {
+    timeMs,
+    timestampNs: Number(r[1]),
+    session: String(r[2]),
+    sequence: Number(r[3]),
+    symbol: String(r[4]),
+    orderRef: Number(r[5]),
+    side: String(r[6] ?? ''),
+    shares: Number(r[7]),
+    price: Number(r[8]),
+    matchNumber: Number(r[9]),
+  };
+}
+
+/** An L2 snapshot from an l2_snapshots row, read by column name; at most `depth` levels a side. */
+export function l2FromRow(symbol: string, depth: number, timeMs: number, at: (column: string) => unknown): L2Snapshot {
+  const side = (name: 'bid' | 'ask'): L2Level[] => {
+    const out: L2Level[] = [];
+    const levels = Math.min(depth, Number(at(`${name}_levels`)));
+    for (let i = 1; i <= levels; i++) out.push({ price: Number(at(`${name}_price_${i}`)), shares: Number(at(`${name}_shares_${i}`)), orders: Number(at(`${name}_orders_${i}`)) });
+    return out;
+  };
+  return {
+    symbol,
+    session: String(at('session')),
+    sequence: Number(at('sequence')),
+    timeMs,
+    timestampNs: Number(at('timestamp_ns')),
+    bids: side('bid'),
+    asks: side('ask'),
+  };
+}

@@ -18,7 +18,9 @@ import {
   type ExecutionsQuery,
   type HistoryCandle,
   type HistoryQueries,
-  type L2Level,
+  candleFromRow,
+  executionFromRow,
+  l2FromRow,
   type L2Query,
   type L2Snapshot,
 } from './history';
@@ -188,16 +190,7 @@ export class QuestDbHistory implements HistoryQueries {
       WHERE symbol = ${q(symbol)} AND resolution = '1m' AND start_ts >= ${iso(query.startMs)} AND start_ts < ${iso(query.endMs)}
       SAMPLE BY ${every} ALIGN TO CALENDAR TIME ZONE 'America/New_York'`;
     const rows = await questdbExec(this.url, sql);
-    const out = rows.map((r) => ({
-      startMs: Date.parse(String(r[0])),
-      open: Number(r[1]),
-      high: Number(r[2]),
-      low: Number(r[3]),
-      close: Number(r[4]),
-      volume: Number(r[5]),
-      trades: Number(r[6]),
-      vwap: r[7] === null ? 0 : Number(r[7]),
-    }));
+    const out = rows.map((r) => candleFromRow(Date.parse(String(r[0])), r));
     return out.slice(Math.max(0, out.length - limit));
   }
 
@@ -211,18 +204,7 @@ export class QuestDbHistory implements HistoryQueries {
       WHERE symbol = ${q(symbol)} AND ts >= ${iso(query.startMs)} AND ts < ${iso(query.endMs)}${ref === undefined ? '' : ` AND order_ref = ${ref}`}
       ORDER BY ts, session, sequence LIMIT ${limit}`;
     const rows = await questdbExec(this.url, sql);
-    return rows.map((r) => ({
-      timeMs: Date.parse(String(r[0])),
-      timestampNs: Number(r[1]),
-      session: String(r[2]),
-      sequence: Number(r[3]),
-      symbol: String(r[4]),
-      orderRef: Number(r[5]),
-      side: String(r[6] ?? ''),
-      shares: Number(r[7]),
-      price: Number(r[8]),
-      matchNumber: Number(r[9]),
-    }));
+    return rows.map((r) => executionFromRow(Date.parse(String(r[0])), r));
   }
 
   async l2At(query: L2Query): Promise<L2Snapshot | null> {
@@ -233,20 +215,7 @@ export class QuestDbHistory implements HistoryQueries {
     if (rows.length === 0) return null;
     const names = TABLES[3].columns.map((c) => c.name);
     const at = (name: string): unknown => rows[0][names.indexOf(name)];
-    const side = (s: 'bid' | 'ask'): L2Level[] => {
-      const out: L2Level[] = [];
-      for (let i = 1; i <= Math.min(depth, Number(at(`${s}_levels`))); i++) out.push({ price: Number(at(`${s}_price_${i}`)), shares: Number(at(`${s}_shares_${i}`)), orders: Number(at(`${s}_orders_${i}`)) });
-      return out;
-    };
-    return {
-      symbol,
-      session: String(at('session')),
-      sequence: Number(at('sequence')),
-      timeMs: Date.parse(String(at('ts'))),
-      timestampNs: Number(at('timestamp_ns')),
-      bids: side('bid'),
-      asks: side('ask'),
-    };
+    return l2FromRow(symbol, depth, Date.parse(String(at('ts'))), at);
   }
 }
 
