@@ -5,13 +5,14 @@
 // capacity is a power of two, so `(write - read) | 0` is the fill level across wraps.
 
 import { ENGINE_EVENT_SIZE, EngineEventView, EVENT_FLAG_GROUP_END } from './engine-events';
+import { RING_CONSUMER_WAITING, RING_HEADER_BYTES, RING_PRODUCER_WAITING, RING_READ, RING_WRITE, RingReader } from './ring-reader';
 
-const HEADER_BYTES = 256;
+const HEADER_BYTES = RING_HEADER_BYTES;
 // Producer and consumer cells sit on different cache lines.
-const WRITE = 0; // committed write position (producer)
-const READ = 16; // read position (consumer)
-const CONSUMER_WAITING = 32;
-const PRODUCER_WAITING = 48;
+const WRITE = RING_WRITE;
+const READ = RING_READ;
+const CONSUMER_WAITING = RING_CONSUMER_WAITING;
+const PRODUCER_WAITING = RING_PRODUCER_WAITING;
 
 export class EngineEventRing {
   readonly sab: SharedArrayBuffer;
@@ -133,36 +134,14 @@ export interface EngineEventHandler {
   onEngineEvent(view: EngineEventView, base: number): void;
 }
 
-export class EngineEventRingReader {
+export class EngineEventRingReader extends RingReader {
   readonly ring: EngineEventRing;
   readonly view: EngineEventView;
-  private readonly ctrl: Int32Array;
-  private readonly mask: number;
-  private read: number;
 
   constructor(ring: EngineEventRing) {
+    super(ring.ctrl, ring.mask, ENGINE_EVENT_SIZE);
     this.ring = ring;
     this.view = ring.view;
-    this.ctrl = ring.ctrl;
-    this.mask = ring.mask;
-    this.read = Atomics.load(this.ctrl, READ);
-  }
-
-  /** Committed events not yet consumed. */
-  available(): number {
-    return (Atomics.load(this.ctrl, WRITE) - this.read) | 0;
-  }
-
-  /** Byte offset of the i-th unconsumed event. */
-  baseOf(i: number): number {
-    return ((this.read + i) & this.mask) * ENGINE_EVENT_SIZE;
-  }
-
-  /** Releases n events to the producer. */
-  advance(n: number): void {
-    this.read = (this.read + n) | 0;
-    Atomics.store(this.ctrl, READ, this.read);
-    if (Atomics.load(this.ctrl, PRODUCER_WAITING) !== 0) Atomics.notify(this.ctrl, READ);
   }
 
   /** Hands up to `max` events to the handler, then releases them. Returns how many. */
@@ -190,35 +169,13 @@ export class EngineEventRingReader {
     return n;
   }
 
-  /**
-   * Resolves when events are committed or `timeoutMs` passes, without blocking the thread
-   * (Atomics.waitAsync): a consumer on a thread that also serves sockets and timers.
-   */
+  /** Resolves when events are committed or `timeoutMs` passes, without blocking the thread. */
   waitForEventsAsync(timeoutMs: number): Promise<boolean> {
-    if (this.available() > 0) return Promise.resolve(true);
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
-    const seen = this.read;
-    const waited = (Atomics as unknown as AtomicsWithWaitAsync).waitAsync(this.ctrl, WRITE, seen, timeoutMs);
-    const done = (): boolean => {
-      Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
-      return this.available() > 0;
-    };
-    if (!waited.async) return Promise.resolve(done());
-    return waited.value.then(done);
+    return this.waitForAsync(timeoutMs);
   }
 
   /** Blocks (worker threads) until events are committed or `timeoutMs` passes. */
   waitForEvents(timeoutMs: number): boolean {
-    if (this.available() > 0) return true;
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
-    const seen = this.read;
-    if (Atomics.load(this.ctrl, WRITE) === seen) Atomics.wait(this.ctrl, WRITE, seen, timeoutMs);
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
-    return this.available() > 0;
+    return this.waitFor(timeoutMs);
   }
-}
-
-/** Atomics.waitAsync (ES2024; in Node since 16), not in the es2022 lib this build targets. */
-interface AtomicsWithWaitAsync {
-  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }

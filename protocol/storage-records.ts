@@ -26,6 +26,8 @@
 //   producer overflowed; the writer fills them from the journal).
 // Pad (kind 0): fills the slots up to the ring's end when a multi-slot record would wrap.
 
+import { RING_CONSUMER_WAITING, RING_HEADER_BYTES, RING_READ, RING_WRITE, RingReader } from './ring-reader';
+
 export const STORAGE_SLOT_SIZE = 64;
 export const L2_DEPTH = 10;
 export const L2_SLOTS = 6;
@@ -83,15 +85,11 @@ export const L2Field = {
 
 export const GapField = { from: 8, to: 16 } as const;
 
-const HEADER_BYTES = 256;
-// Producer and consumer cells on different cache lines (as engine-event-ring.ts).
-const WRITE = 0;
-const READ = 16;
-const CONSUMER_WAITING = 32;
-
-// Atomics.waitAsync is in Node 16+ but in TypeScript's lib only from ES2024.
-type WaitAsync = (a: Int32Array, index: number, value: number, timeoutMs: number) => { async: boolean; value: Promise<string> | string };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+const HEADER_BYTES = RING_HEADER_BYTES;
+// Producer and consumer cells on different cache lines (ring-reader.ts).
+const WRITE = RING_WRITE;
+const READ = RING_READ;
+const CONSUMER_WAITING = RING_CONSUMER_WAITING;
 
 /** Typed views over a buffer of storage records; `base` is a record's byte offset. */
 export class StorageRecordView {
@@ -236,58 +234,24 @@ export class StorageRecordWriter {
 }
 
 /** The consumer side: reads committed records in place, then releases them. */
-export class StorageRecordReader {
+export class StorageRecordReader extends RingReader {
   readonly ring: StorageRecordRing;
   readonly view: StorageRecordView;
-  private readonly ctrl: Int32Array;
-  private readonly mask: number;
-  private read: number;
 
   constructor(ring: StorageRecordRing) {
+    super(ring.ctrl, ring.mask, STORAGE_SLOT_SIZE);
     this.ring = ring;
     this.view = ring.view;
-    this.ctrl = ring.ctrl;
-    this.mask = ring.mask;
-    this.read = Atomics.load(this.ctrl, READ);
-  }
-
-  /** Committed slots not yet consumed. */
-  available(): number {
-    return (Atomics.load(this.ctrl, WRITE) - this.read) | 0;
-  }
-
-  /** Byte offset of the slot `i` slots past the read position. */
-  baseOf(i: number): number {
-    return ((this.read + i) & this.mask) * STORAGE_SLOT_SIZE;
-  }
-
-  /** Releases `slots` slots to the producer. */
-  advance(slots: number): void {
-    this.read = (this.read + slots) | 0;
-    Atomics.store(this.ctrl, READ, this.read);
   }
 
   /** Blocks (worker threads only) until records are committed or `timeoutMs` passes. */
   waitForRecords(timeoutMs: number): boolean {
-    if (this.available() > 0) return true;
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
-    const seen = this.read;
-    if (Atomics.load(this.ctrl, WRITE) === seen) Atomics.wait(this.ctrl, WRITE, seen, timeoutMs);
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
-    return this.available() > 0;
+    return this.waitFor(timeoutMs);
   }
 
   /** As waitForRecords, without blocking the thread's event loop (the writer awaits its database meanwhile). */
-  async waitForRecordsAsync(timeoutMs: number): Promise<boolean> {
-    if (this.available() > 0) return true;
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 1);
-    const seen = this.read;
-    if (Atomics.load(this.ctrl, WRITE) === seen) {
-      const w = waitAsync(this.ctrl, WRITE, seen, timeoutMs);
-      if (w.async) await w.value;
-    }
-    Atomics.store(this.ctrl, CONSUMER_WAITING, 0);
-    return this.available() > 0;
+  waitForRecordsAsync(timeoutMs: number): Promise<boolean> {
+    return this.waitForAsync(timeoutMs);
   }
 }
 
