@@ -56,6 +56,12 @@ const ORDERS_PER_SEC = Number(process.env.TW_BENCH_ORDERS_PER_SEC ?? 0);
 const WARM_FRACTION = 0.1;
 /** Events per turn when the two publishers take turns (the interleaved tap figure). */
 const TURN_EVENTS = 8192;
+/**
+ * TW_BENCH_BACKGROUND=1 adds two modes to the separate runs, both storage off: another thread
+ * spinning on arithmetic, or streaming through 64 MB, on the other core the whole run. They
+ * show what a second busy core alone does to the publisher's separate runs on this machine.
+ */
+const BACKGROUND = process.env.TW_BENCH_BACKGROUND === '1';
 /** Events per chunk when the writer load is paused and running by turns. */
 const LOAD_CHUNK_EVENTS = 32768;
 const DATE = '2024-03-08';
@@ -189,6 +195,37 @@ function publishRange(publisher: FeedPublisher, view: EngineEventView, from: num
     if ((i & 511) === 511) publisher.flush();
   }
   publisher.flush();
+}
+
+type BackgroundLoad = 'alu' | 'stream';
+
+/** A thread busy until told to stop: arithmetic in registers, or a stream through 64 MB. */
+const BACKGROUND_THREAD = `
+const { workerData, parentPort } = require('node:worker_threads');
+const stop = new Int32Array(workerData.stop);
+const big = new Float64Array(1 << 23);
+let s = 0;
+parentPort.postMessage('busy');
+while (Atomics.load(stop, 0) === 0) {
+  if (workerData.kind === 'alu') for (let i = 0; i < 1e6; i++) s = (Math.imul(s, 1664525) + 1013904223) | 0;
+  else for (let k = 0; k < big.length; k += 8) s += big[k]++;
+}
+parentPort.postMessage(s);
+`;
+
+/** Runs `run` with a background thread busy on the other core (none for null). */
+async function withBackground<T>(kind: BackgroundLoad | null, run: () => Promise<T>): Promise<T> {
+  if (kind === null) return run();
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(BACKGROUND_THREAD, { eval: true, workerData: { stop: stop.buffer, kind } });
+  await new Promise((resolve) => worker.once('message', resolve));
+  try {
+    return await run();
+  } finally {
+    Atomics.store(stop, 0, 1);
+    await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+  }
 }
 
 /**
@@ -392,19 +429,25 @@ async function main(): Promise<void> {
     const bareOn: number[] = [];
     let overflows = 0;
     // Each round runs the five modes in a seeded random order: no mode always follows another.
-    const modes: Array<{ storage: 'off' | 'tap' | 'on'; gateway: boolean; runs: number[] }> = [
+    const offAluLoad: number[] = [];
+    const offStreamLoad: number[] = [];
+    const modes: Array<{ storage: 'off' | 'tap' | 'on'; gateway: boolean; runs: number[]; background?: BackgroundLoad }> = [
       { storage: 'off', gateway: true, runs: off },
       { storage: 'tap', gateway: true, runs: tapOnly },
       { storage: 'on', gateway: true, runs: on },
       { storage: 'off', gateway: false, runs: bareOff },
       { storage: 'on', gateway: false, runs: bareOn },
     ];
+    if (BACKGROUND) {
+      modes.push({ storage: 'off', gateway: true, runs: offAluLoad, background: 'alu' });
+      modes.push({ storage: 'off', gateway: true, runs: offStreamLoad, background: 'stream' });
+    }
     const order = seededShuffle(SEED);
     for (let r = 0; r < RUNS; r++) {
       for (const m of order(modes)) {
         collect();
         const storage = m.storage === 'off' ? null : m.storage === 'tap' ? 'tap' : path.join(dir, `${m.gateway ? 'on' : 'bare'}-${r}.duckdb`);
-        const run = await publishOnce(view, count, storage, m.gateway);
+        const run = await withBackground(m.background ?? null, () => publishOnce(view, count, storage, m.gateway));
         m.runs.push(run.eventsPerSec);
         overflows += run.overflows;
       }
@@ -450,6 +493,7 @@ async function main(): Promise<void> {
       publisherRunsTapOnly: tapOnly,
       bareRunsOff: bareOff,
       bareRunsOn: bareOn,
+      ...(BACKGROUND ? { offRunsAluLoad: offAluLoad, offRunsStreamLoad: offStreamLoad } : {}),
       tapInterleavedPasses: interleaved.map(ratio),
       loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
       tapOverflows: overflows,
