@@ -73,6 +73,8 @@ export async function startLiveStorage(
     storage: s,
     session: { session, sessionDate, midnightMs: nyMidnightUtcMs(d.year, d.month, d.day) },
     ring,
+    // The writer reads the messages from the publisher's store: the tap does not copy them.
+    store: { sab: publisher.store.bytes.buffer as SharedArrayBuffer, capacity: publisher.store.capacity },
     catchUp: journalPath === '' ? null : { module: catchUpModule(), options: catchUp },
     onEvent: (e) => {
       if (e.type !== 'error') return;
@@ -84,7 +86,7 @@ export async function startLiveStorage(
     },
   });
   holder.service = service;
-  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: s.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
+  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: s.snapshotIntervalMs, emitFrom: service.resumeFrom + 1, sharedStore: true });
   const unsubscribe = publisher.subscribe(tap);
   // The tap publishes records to the writer in bunches; this hands over the rest when the feed is quiet.
   const flushTimer = setInterval(() => tap.flush(), 50);

@@ -24,6 +24,15 @@
 //   152 ask orders x10 | 192 f64 bid shares x10 | 272 f64 ask shares x10
 // Gap (kind 4), one slot: 8 f64 first sequence | 16 f64 last sequence not in the ring (the
 //   producer overflowed; the writer fills them from the journal).
+// Stored messages (kind 5), one slot: a Messages block's header without its messages:
+//   2 u16 n | 8 f64 tag (the last sequence) | 16 f64 first sequence. The messages are in the
+//   publisher's message store, shared with the writer (a SharedArrayBuffer of 40-byte slots,
+//   sequence s in slot (s - 1) mod capacity), which copies them out itself: the publisher's
+//   thread writes 64 bytes per up to 128 messages instead of 40 per message. The producer
+//   publishes how far it has written in the store (STORE_HEAD_CELL, the sequence mod 2^32)
+//   at least every STORE_HEAD_EVERY messages, so the writer can tell, after copying, that
+//   the slots were not reused meanwhile (a seqlock); if they were, it treats the range as a
+//   gap and fills it from the journal.
 // Pad (kind 0): fills the slots up to the ring's end when a multi-slot record would wrap.
 
 import { RING_CONSUMER_WAITING, RING_HEADER_BYTES, RING_READ, RING_WRITE, RingReader } from './ring-reader';
@@ -32,7 +41,25 @@ export const STORAGE_SLOT_SIZE = 64;
 export const L2_DEPTH = 10;
 export const L2_SLOTS = 6;
 
-export const StorageRecordKind = { Pad: 0, Message: 1, Candle: 2, L2: 3, Gap: 4 } as const;
+export const StorageRecordKind = { Pad: 0, Message: 1, Candle: 2, L2: 3, Gap: 4, StoredMessages: 5 } as const;
+
+/** Int32 index of the ring header's cell where the producer publishes its store head (own cache line). */
+export const STORE_HEAD_CELL = 56;
+/** The producer publishes the store head at least this often, in messages. */
+export const STORE_HEAD_EVERY = 64;
+
+/**
+ * Whether the store slot holding sequence `first` may have been reused (or be about to be,
+ * within `headroom` messages), given the head last published (`head`, a sequence mod 2^32)
+ * and the store's capacity: the producer may be up to STORE_HEAD_EVERY messages past what
+ * it published, plus the one it is writing. The writer checks with a large headroom before
+ * copying a range out (so a lap during the copy would need the thread stalled for that many
+ * messages) and with none after (on x86 the producer's stores are seen in order: a slot
+ * rewritten during the copy implies a head past it).
+ */
+export function storeOverrun(head: number, first: number, capacity: number, headroom = 0): boolean {
+  return ((head + STORE_HEAD_EVERY + 1 + headroom - (first + capacity)) | 0) >= 0;
+}
 
 /** Candle intervals by the index a candle record carries (book/candles.ts CANDLE_INTERVALS order). */
 export const CANDLE_INTERVAL_CODES = ['1m', '5m', '1h', '1d', '1w', '1M'] as const;

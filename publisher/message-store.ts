@@ -21,7 +21,7 @@ export interface StoredMessageVisitor {
 }
 
 export class MessageStore {
-  /** capacity x 40 bytes of message slots. */
+  /** capacity x 40 bytes of message slots, on a SharedArrayBuffer: the storage writer thread reads them too. */
   readonly bytes: Uint8Array;
   /** Each slot's message length (0: empty). */
   readonly lengths: Uint8Array;
@@ -44,7 +44,7 @@ export class MessageStore {
       throw new PublisherError('TW_ERR_PUB_BAD_CONFIG', `the first sequence number must be a safe integer from 1, got ${firstSequence}`);
     }
     this.capacity = capacity;
-    this.bytes = new Uint8Array(capacity * STORE_SLOT_BYTES);
+    this.bytes = new Uint8Array(new SharedArrayBuffer(capacity * STORE_SLOT_BYTES));
     this.lengths = new Uint8Array(capacity);
     this.first = firstSequence;
     this.next = firstSequence;

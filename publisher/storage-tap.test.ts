@@ -10,6 +10,8 @@ import {
   itchLengthOfType,
   CANDLE_INTERVAL_CODES,
   L2_SLOTS,
+  STORE_HEAD_CELL,
+  STORE_HEAD_EVERY,
   StorageRecordKind,
   StorageRecordReader,
   StorageRecordRing,
@@ -140,6 +142,47 @@ describe('StorageTap', () => {
         expect(got).toEqual(expected);
       }
     }
+  });
+
+  test('sharedStore: one StoredMessages slot per block naming the sequences in order, the store head published; the other records as when copying', () => {
+    const copied = run(20_000);
+    const config = configSchema.parse({ sim: { seed: 11, symbols: 6 } });
+    const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
+    const ring = StorageRecordRing.create(1 << 16);
+    const reader = new StorageRecordReader(ring);
+    const tap = new StorageTap(publisher, ring, { sharedStore: true });
+    publisher.subscribe(tap);
+    const records: Rec[] = [];
+    let behind = 0;
+    publisher.subscribe({
+      onMessage: () => {
+        // The writer's overrun check counts on the head never lagging more than this.
+        behind = Math.max(behind, publisher.store.nextSequence - 1 - Atomics.load(ring.ctrl, STORE_HEAD_CELL));
+      },
+      onBoundary: () => (tap.flush(), readAll(reader, records)),
+    });
+    const day = new SeededDay(config, publisher);
+    day.open();
+    day.trade(20_000, 256);
+    day.close();
+    tap.flush();
+    readAll(reader, records);
+    expect(publisher.sequence).toBe(copied.publisher.sequence);
+    expect(behind).toBeLessThanOrEqual(STORE_HEAD_EVERY);
+    expect(Atomics.load(ring.ctrl, STORE_HEAD_CELL)).toBe(publisher.sequence);
+    const stored = records.filter((r) => r.kind === StorageRecordKind.StoredMessages);
+    let next = 1;
+    for (const r of stored) {
+      const b = Buffer.from(r.bytes, 'hex');
+      const n = b.readUInt16LE(2);
+      expect(b[1]).toBe(1);
+      expect(b.readDoubleLE(16)).toBe(next);
+      expect(r.tag).toBe(next + n - 1);
+      next += n;
+    }
+    expect(next).toBe(publisher.sequence + 1);
+    const others = (rs: Rec[]): Rec[] => rs.filter((r) => r.kind !== StorageRecordKind.Message && r.kind !== StorageRecordKind.StoredMessages);
+    expect(others(records)).toEqual(others(copied.records));
   });
 
   test('L2 snapshots are the books\' top 10 at the boundary they were taken, every interval of feed time', () => {

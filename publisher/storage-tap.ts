@@ -29,6 +29,9 @@ const KIND_MESSAGE = protocol.StorageRecordKind.Message;
 const KIND_CANDLE = protocol.StorageRecordKind.Candle;
 const KIND_L2 = protocol.StorageRecordKind.L2;
 const KIND_GAP = protocol.StorageRecordKind.Gap;
+const KIND_STORED = protocol.StorageRecordKind.StoredMessages;
+const STORE_HEAD_CELL = protocol.STORE_HEAD_CELL;
+const HEAD_MASK = protocol.STORE_HEAD_EVERY - 1;
 const L2_SLOTS = protocol.L2_SLOTS;
 const DEPTH = protocol.L2_DEPTH;
 const INTERVALS = 6;
@@ -55,6 +58,13 @@ export interface StorageTapOptions {
    * catch-up drains the ring synchronously). Without it the tap skips and records a gap.
    */
   onRingFull?: (() => void) | null;
+  /**
+   * The writer reads the messages from the publisher's message store itself (its
+   * SharedArrayBuffer): the tap writes one StoredMessages record per block instead of
+   * copying the messages, and publishes the store's head. Default false (the messages are
+   * copied, as a catch-up with a small store needs).
+   */
+  sharedStore?: boolean;
 }
 
 /** What the tap reads: the publisher's books (prints, candles, L2) and its message store (the bytes sent). */
@@ -92,6 +102,8 @@ export class StorageTap implements MarketDataListener {
   private readonly emitFrom: number;
   private readonly emitTo: number;
   private readonly onRingFull: (() => void) | null;
+  private readonly sharedStore: boolean;
+  private readonly ctrl: Int32Array;
   private readonly halfRing: number;
   /** Each book's trade count when last seen: a change means this message printed. */
   private readonly tradesSeen = new Float64Array(65536);
@@ -134,11 +146,15 @@ export class StorageTap implements MarketDataListener {
     this.emitFrom = options.emitFrom ?? 1;
     this.emitTo = options.emitTo ?? Number.MAX_SAFE_INTEGER;
     this.onRingFull = options.onRingFull ?? null;
+    this.sharedStore = options.sharedStore ?? false;
+    this.ctrl = ring.ctrl;
     this.halfRing = ring.capacity >> 1;
     this.boundaryAt = this.writer.position;
   }
 
   onMessage(sequence: number, m: ItchMessage): void {
+    // Every STORE_HEAD_EVERY messages, whatever is emitted: the writer's overrun check counts on it.
+    if (this.sharedStore && (sequence & HEAD_MASK) === 0) Atomics.store(this.ctrl, STORE_HEAD_CELL, (this.store.nextSequence - 1) | 0);
     const type = m.type;
     const locate = m.locate;
     this.lastNs = m.timestampNs;
@@ -199,6 +215,7 @@ export class StorageTap implements MarketDataListener {
 
   /** Publishes every whole group seen so far to the writer (call between engine drains: a timer, the end of the day). */
   flush(): void {
+    if (this.sharedStore) Atomics.store(this.ctrl, STORE_HEAD_CELL, (this.store.nextSequence - 1) | 0);
     if (this.atBoundary) this.endGroups(this.lastBoundary);
     this.writer.commitThrough(this.boundaryAt);
     this.committedNs = this.lastNs;
@@ -265,6 +282,16 @@ export class StorageTap implements MarketDataListener {
     if (n === 0) return;
     const first = this.pendingFrom;
     this.pendingCount = 0; // before claiming: a catch-up's onRingFull flushes the tap re-entrantly
+    if (this.sharedStore) {
+      const at = this.claim(1);
+      if (at < 0) return;
+      this.u8[at] = KIND_STORED;
+      this.u16[(at >> 1) + 1] = n;
+      this.f64[(at >> 3) + 1] = first + n - 1;
+      this.f64[(at >> 3) + 2] = first;
+      this.records++;
+      return;
+    }
     const base = this.claim(blockSlots(n));
     if (base < 0) return;
     this.u8[base] = KIND_MESSAGE;

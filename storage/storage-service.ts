@@ -18,6 +18,11 @@ export interface StorageServiceOptions {
   session: StorageSession;
   /** The ring the storage tap writes (publisher/storage-tap.ts). */
   ring: StorageRecordRing;
+  /**
+   * The publisher's message store (its SharedArrayBuffer of 40-byte slots and its capacity)
+   * when the tap writes StoredMessages records (sharedStore): the writer copies them out.
+   */
+  store?: { sab: SharedArrayBuffer; capacity: number } | null;
   /** A module exporting createCatchUpSource(options) (bin/storage-catch-up.js) and its options; null: gaps cannot be filled. */
   catchUp?: { module: string; options: unknown } | null;
   /** Told about the writer: opened, stored, caught up, errors (with their TW_ERR_STORAGE_ code). */
@@ -62,6 +67,7 @@ export class StorageService implements HistoryQueries {
     this.onEvent = options.onEvent ?? (() => {});
     const data: StorageWorkerData = {
       ring: options.ring.sab,
+      store: options.store ?? null,
       storage: options.storage,
       session: options.session,
       catchUp: options.catchUp ?? null,

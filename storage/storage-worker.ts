@@ -19,6 +19,8 @@ import { StorageWriter } from './storage-writer';
 
 export interface StorageWorkerData {
   ring: SharedArrayBuffer;
+  /** The publisher's message store, when the tap writes StoredMessages records (its slots and capacity). */
+  store: { sab: SharedArrayBuffer; capacity: number } | null;
   storage: StorageConfig;
   session: StorageSession;
   /** A module exporting createCatchUpSource(options) (bin/storage-catch-up.js), and its options. */
@@ -84,6 +86,7 @@ const writer = new StorageWriter({
   ring: new StorageRecordRing(data.ring),
   session: data.session,
   catchUp,
+  store: data.store === null ? null : { bytes: new Uint8Array(data.store.sab), capacity: data.store.capacity },
   batchRecords: data.storage.batchRecords,
   commitIntervalMs: data.storage.commitIntervalMs,
   retryMs: data.storage.retryMs,

@@ -1,15 +1,17 @@
 // The writer on this thread, with a real DuckDB file: a batch handed over in parts
 // (begin, append every APPEND_ROWS messages, commit), a failure in the middle of one
 // (rolled back, the store reopened, the same ring records stored again), and every
-// sequence stored exactly once in the end.
+// sequence stored exactly once in the end; and the messages read from the publisher's shared
+// message store (StoredMessages records), those it had overwritten filled from the journal.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { configSchema } from '../config';
-import { StorageRecordRing } from '../protocol';
+import { StorageRecordKind, StorageRecordReader, StorageRecordRing } from '../protocol';
 import { FeedPublisher, feedPublisherOptions, StorageTap } from '../publisher';
 import { SeededDay } from '../sim';
+import type { CatchUpSource } from './catch-up-source';
 import { DuckDbSink } from './duckdb-store';
 import type { RecordDecoder } from './record-decoder';
 import { APPEND_ROWS } from './storage-sink';
@@ -85,4 +87,96 @@ test('a batch handed over in parts; a failure mid-batch is rolled back and store
     c.closeSync();
     db.closeSync();
   }
+});
+
+/** The day of the tests above, published again (seeded: the same events), into `publisher`. */
+function publishDay(publisher: FeedPublisher): void {
+  const day = new SeededDay(configSchema.parse({ sim: { seed: 5, symbols: 6 } }), publisher);
+  day.open();
+  day.trade(30_000, 256);
+  day.close();
+}
+
+/** Rows of feed_messages and trades, hashed: equal files hold the same rows. */
+async function digest(file: string): Promise<number[]> {
+  const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const c = await db.connect();
+  try {
+    const m = (await c.runAndReadAll('SELECT count(*), sum(hash(sequence, type, symbol, order_ref, new_ref, side, shares, price, match_number) % 1000000007) FROM feed_messages')).getRows()[0];
+    const t = (await c.runAndReadAll('SELECT count(*), sum(hash(sequence, order_ref, side, shares, price, match_number) % 1000000007) FROM trades')).getRows()[0];
+    return [...m, ...t].map(Number);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+test('StoredMessages: the writer reads messages from the shared store; ranges it had overwritten come from the journal; the same rows as copied ones', async () => {
+  const config = configSchema.parse({ sim: { seed: 5, symbols: 6 } });
+  // A store of 4,096 messages, far fewer than the day: the writer starts after the day, so
+  // all but the last ranges have been overwritten.
+  const publisher = new FeedPublisher({ ...feedPublisherOptions(config, DATE, { sendPacket: () => {} }), storeCapacity: 4096 });
+  const ring = StorageRecordRing.create(1 << 16);
+  const tap = new StorageTap(publisher, ring, { sharedStore: true });
+  publisher.subscribe(tap);
+  publishDay(publisher);
+  tap.flush();
+  const published = publisher.sequence;
+  expect(tap.overflows).toBe(0);
+  // One slot per block, no message bytes in the ring.
+  const kinds = new Set<number>();
+  const peek = new StorageRecordReader(ring);
+  for (let i = 0, n = peek.available(); i < n; i += peek.view.u8[peek.baseOf(i) + 1]) kinds.add(peek.view.u8[peek.baseOf(i)]);
+  expect(kinds.has(StorageRecordKind.StoredMessages)).toBe(true);
+  expect(kinds.has(StorageRecordKind.Message)).toBe(false);
+
+  // The journal, as bin/storage-catch-up.ts replays it: the same day through a muted publisher
+  // and a copying tap limited to the range.
+  const replayed: number[] = [];
+  const catchUp: CatchUpSource = {
+    replay(from, to, onRecord) {
+      replayed.push(from, to);
+      const p = new FeedPublisher({ ...feedPublisherOptions(config, DATE, { sendPacket: () => {} }), storeCapacity: 1024 });
+      const r = StorageRecordRing.create(1 << 14);
+      const reader = new StorageRecordReader(r);
+      const drain = (): void => {
+        t.flush();
+        const n = reader.available();
+        for (let i = 0; i < n; i += reader.view.u8[reader.baseOf(i) + 1]) if (reader.view.u8[reader.baseOf(i)] !== StorageRecordKind.Pad) onRecord(reader.view, reader.baseOf(i));
+        reader.advance(n);
+      };
+      const t: StorageTap = new StorageTap(p, r, { emitFrom: from, emitTo: to, onRingFull: drain });
+      p.subscribe(t);
+      publishDay(p);
+      drain();
+    },
+  };
+
+  const file = path.join(dir, 'shared-store.duckdb');
+  const writer = new StorageWriter({
+    sink: new DuckDbSink(file),
+    ring,
+    session: SESSION,
+    catchUp,
+    store: { bytes: publisher.store.bytes, capacity: publisher.store.capacity },
+    retryMs: 10,
+    commitIntervalMs: 0,
+  });
+  void writer.start();
+  writer.requestThrough(published);
+  const deadline = Date.now() + 30_000;
+  while (writer.storedThrough < published && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await writer.stop();
+
+  expect(writer.storedThrough).toBe(published);
+  expect(writer.errors).toBe(0);
+  expect(writer.storeOverruns).toBeGreaterThan(0);
+  expect(replayed.length).toBeGreaterThan(0);
+  // Some came from the store: fewer than all were replayed.
+  expect(writer.caughtUp).toBeGreaterThan(published - 4096);
+  expect(writer.caughtUp).toBeLessThan(published);
+  // The first test stored the same day with its messages copied into the ring.
+  const copied = await digest(path.join(dir, 'writer.duckdb'));
+  expect(copied[0]).toBe(published);
+  expect(await digest(file)).toEqual(copied);
 });

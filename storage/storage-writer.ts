@@ -10,7 +10,7 @@
 // fills that in later. Nothing here blocks the publisher.
 
 import * as protocol from '../protocol';
-import { StorageRecordReader, type StorageRecordRing, type StorageRecordView } from '../protocol';
+import { StorageRecordReader, StorageRecordView, blockSlots, storeOverrun, type StorageRecordRing } from '../protocol';
 import type { CatchUpSource } from './catch-up-source';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import { RecordDecoder, type StorageSession } from './record-decoder';
@@ -19,6 +19,21 @@ import { APPEND_ROWS, writeBatch, type StorageSink } from './storage-sink';
 const KIND_PAD = protocol.StorageRecordKind.Pad;
 const KIND_GAP = protocol.StorageRecordKind.Gap;
 const KIND_MESSAGE = protocol.StorageRecordKind.Message;
+const KIND_STORED = protocol.StorageRecordKind.StoredMessages;
+const STORE_HEAD_CELL = protocol.STORE_HEAD_CELL;
+const STORE_SLOT_BYTES = protocol.BLOCK_MESSAGE_BYTES;
+const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
+/** The most messages a StoredMessages record names (the tap's largest block). */
+const MAX_BLOCK_MESSAGES = 128;
+/** Before copying a range out of the store: refuse it this close to being overwritten. */
+const OVERRUN_HEADROOM = 1 << 16;
+
+/** The publisher's message store, shared (StoredMessages records point into it). */
+export interface SharedMessageStore {
+  /** capacity x 40-byte slots; sequence s in slot (s - 1) mod capacity. */
+  bytes: Uint8Array;
+  capacity: number;
+}
 
 export type WriterEvent =
   | { type: 'opened'; lastSequence: number }
@@ -32,6 +47,8 @@ export interface StorageWriterOptions {
   session: StorageSession;
   /** Fills gaps from the journal; null: a gap is reported and counted as lost. */
   catchUp: CatchUpSource | null;
+  /** The publisher's message store, for StoredMessages records (a tap with sharedStore). */
+  store?: SharedMessageStore | null;
   /** Ring slots per batch at most (default 2^18). */
   batchRecords?: number;
   /** Wait between retries after a failed open or write (default 1,000 ms). */
@@ -67,6 +84,12 @@ export class StorageWriter {
   private readonly view: StorageRecordView;
   private readonly decoder: RecordDecoder;
   private readonly catchUpSource: CatchUpSource | null;
+  private readonly store: SharedMessageStore | null;
+  private readonly ringCtrl: Int32Array;
+  /** One Messages block, where a StoredMessages record's messages are copied out to. */
+  private readonly scratch = new StorageRecordView(new ArrayBuffer(blockSlots(MAX_BLOCK_MESSAGES) * protocol.STORAGE_SLOT_SIZE), 0, blockSlots(MAX_BLOCK_MESSAGES) * protocol.STORAGE_SLOT_SIZE);
+  /** StoredMessages ranges found overwritten in the store before they were copied (filled from the journal). */
+  storeOverruns = 0;
   private readonly batchRecords: number;
   private readonly retryMs: number;
   private readonly commitIntervalMs: number;
@@ -87,6 +110,8 @@ export class StorageWriter {
     this.view = this.reader.view;
     this.decoder = new RecordDecoder(options.session);
     this.catchUpSource = options.catchUp;
+    this.store = options.store ?? null;
+    this.ringCtrl = options.ring.ctrl;
     this.batchRecords = options.batchRecords ?? 1 << 18;
     this.retryMs = options.retryMs ?? 1000;
     this.commitIntervalMs = options.commitIntervalMs ?? 250;
@@ -205,16 +230,34 @@ export class StorageWriter {
           used += slots; // stored before (a restart, or a catch-up that covered it)
           continue;
         }
-        if (kind === KIND_MESSAGE && f64[(base >> 3) + 2] > this.expectedNext) {
+        const messages = kind === KIND_MESSAGE || kind === KIND_STORED;
+        if (messages && f64[(base >> 3) + 2] > this.expectedNext) {
           if (appended + decoder.rows > 0) break;
           gapFrom = this.expectedNext; // a hole: fill it, then read this record again
           gapTo = f64[(base >> 3) + 2] - 1;
           break;
         }
         if (used >= this.batchRecords && tag > lastTag) break; // cut between sequences only
-        decoder.decode(this.view, base, this.expectedNext - 1); // a block may start at or below what is stored
+        let view = this.view;
+        let at = base;
+        if (kind === KIND_STORED) {
+          if (!this.copyStored(base)) {
+            // Overwritten in the store before it was read: the journal has it.
+            if (appended + decoder.rows > 0) break;
+            this.storeOverruns++;
+            gapFrom = f64[(base >> 3) + 2];
+            // One replay for the whole overwritten stretch (a catch-up replays from the journal's
+            // start): the records after it with tags up to there are skipped once it is stored.
+            gapTo = this.lastOverrun(used, avail, tag);
+            used += slots;
+            break;
+          }
+          view = this.scratch;
+          at = 0;
+        }
+        decoder.decode(view, at, this.expectedNext - 1); // a block may start at or below what is stored
         lastTag = tag;
-        if (kind === KIND_MESSAGE) this.expectedNext = tag + 1;
+        if (messages) this.expectedNext = tag + 1;
         used += slots;
         if (decoder.messages.rows >= APPEND_ROWS) {
           // Hand the rows over while the decoder's columns are still in cache.
@@ -247,6 +290,58 @@ export class StorageWriter {
     }
     reader.advance(used);
     if (gapTo > 0) await this.fill(gapFrom, gapTo);
+  }
+
+  /** The tag of the last StoredMessages record from ring offset `from` whose slots are already reused (`tag` if none after). */
+  private lastOverrun(from: number, avail: number, tag: number): number {
+    const store = this.store as SharedMessageStore;
+    const reader = this.reader;
+    const u8 = this.view.u8;
+    const f64 = this.view.f64;
+    const head = Atomics.load(this.ringCtrl, STORE_HEAD_CELL);
+    const headroom = Math.min(OVERRUN_HEADROOM, store.capacity >> 2);
+    let last = tag;
+    for (let i = from; i < avail; ) {
+      const base = reader.baseOf(i);
+      const kind = u8[base];
+      if (kind === KIND_GAP) break;
+      if (kind === KIND_STORED) {
+        if (!storeOverrun(head, f64[(base >> 3) + 2], store.capacity, headroom)) break;
+        last = f64[(base >> 3) + 1];
+      }
+      i += u8[base + 1];
+    }
+    return last;
+  }
+
+  /**
+   * Copies a StoredMessages record's messages out of the shared store into `scratch` as a
+   * Messages block. False if their slots may have been reused (checked before and after
+   * the copy, a seqlock on the head the tap publishes).
+   */
+  private copyStored(base: number): boolean {
+    const store = this.store;
+    if (store === null) {
+      throw new StorageError(StorageErrorCode.Write, 'a StoredMessages record arrived but the writer was given no shared message store (the tap and the writer disagree on storage.sharedStore)');
+    }
+    const view = this.view;
+    const n = view.u16[(base >> 1) + 1];
+    const tag = view.f64[(base >> 3) + 1];
+    const first = view.f64[(base >> 3) + 2];
+    const cap = store.capacity;
+    if (n > MAX_BLOCK_MESSAGES) throw new StorageError(StorageErrorCode.Write, `a StoredMessages record of ${n} messages (at most ${MAX_BLOCK_MESSAGES})`);
+    if (storeOverrun(Atomics.load(this.ringCtrl, STORE_HEAD_CELL), first, cap, Math.min(OVERRUN_HEADROOM, cap >> 2))) return false;
+    const s = this.scratch;
+    s.u8[0] = KIND_MESSAGE;
+    s.u8[1] = blockSlots(n);
+    s.u16[1] = n;
+    s.f64[1] = tag;
+    s.f64[2] = first;
+    const slot = (first - 1) % cap;
+    const head = slot + n <= cap ? n : cap - slot;
+    s.u8.set(store.bytes.subarray(slot * STORE_SLOT_BYTES, (slot + head) * STORE_SLOT_BYTES), BLOCK_HEADER_BYTES);
+    if (head < n) s.u8.set(store.bytes.subarray(0, (n - head) * STORE_SLOT_BYTES), BLOCK_HEADER_BYTES + head * STORE_SLOT_BYTES);
+    return !storeOverrun(Atomics.load(this.ringCtrl, STORE_HEAD_CELL), first, cap);
   }
 
   /** Stores sequences from..to from the catch-up source, a chunk per transaction. */
