@@ -185,7 +185,11 @@ export const storageSchema = z.strictObject({
     .default({ url: 'http://127.0.0.1:9000' }),
   /** L2 top-10 snapshots of the books that changed, every this many ms of feed time. */
   snapshotIntervalMs: int(10, 3_600_000).default(1000),
-  /** 64-byte slots in the ring from the publisher to the writer thread (2^20 = 64 MB, about 4 s at the design peak). */
+  /**
+   * 64-byte slots in the ring from the publisher to the writer thread (2^20 = 64 MB). A block
+   * of up to 128 messages takes one slot (the writer reads the messages from the publisher's
+   * message store), so how far the writer may fall behind is set by publisher.storeCapacity.
+   */
   ringSlots: int(1024, 1 << 26).default(1 << 20),
   /** Records stored per transaction at most. */
   batchRecords: int(64, 1 << 24).default(1 << 18),

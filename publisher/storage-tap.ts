@@ -5,11 +5,13 @@
 // changed, every `snapshotIntervalMs` of feed time.
 //
 // It must never slow the feed: per message it only notes what the storage needs from the
-// books (a print, a changed book); the messages themselves are copied in blocks, straight
-// from the publisher's message store (the exact bytes sent), at most BLOCK_MESSAGES at a
-// time, so the publisher's thread pays a few word copies per message rather than a record
-// re-encoded field by field. No allocation (a closed candle reads its ring, a few times a
-// minute per symbol), and it never waits.
+// books (a print, a changed book). The messages themselves are named in blocks of at most
+// BLOCK_MESSAGES consecutive sequences: with `sharedStore` (live) one slot per block, and the
+// writer copies them out of the publisher's message store (a SharedArrayBuffer) itself,
+// checking against the store head the tap publishes every STORE_HEAD_EVERY messages; without
+// it (the journal catch-up, whose store is small) the block's bytes are copied into the ring.
+// No allocation (a closed candle reads its ring, a few times a minute per symbol), and it
+// never waits.
 // When the ring is full it drops the group it was writing and everything after, then, once
 // the writer has emptied half the ring, writes a Gap record naming the sequences it left
 // out and carries on; the writer fills the gap from the journal (storage/README.md).
