@@ -7,9 +7,14 @@ export interface CommonOptions {
   set?: string[];
 }
 
+/**
+ * A command's own flags (`--rate`) win over `--set`; one it was not given (undefined) must
+ * not: it would put back the default over `--set sim.ordersPerSec=...`.
+ */
 export function resolveConfig(options: CommonOptions, flags: Record<string, unknown>): TickwireConfig {
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   try {
-    return loadConfig({ file: options.config, env: process.env, flags: { ...parseSetFlags(options.set ?? []), ...flags } });
+    return loadConfig({ file: options.config, env: process.env, flags: { ...parseSetFlags(options.set ?? []), ...given } });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(err.message + '\n');
