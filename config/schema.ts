@@ -186,11 +186,12 @@ export const storageSchema = z.strictObject({
   /** L2 top-10 snapshots of the books that changed, every this many ms of feed time. */
   snapshotIntervalMs: int(10, 3_600_000).default(1000),
   /**
-   * 64-byte slots in the ring from the publisher to the writer thread (2^20 = 64 MB). A block
+   * 64-byte slots in the ring from the publisher to the writer thread (2^17 = 8 MB). A block
    * of up to 128 messages takes one slot (the writer reads the messages from the publisher's
-   * message store), so how far the writer may fall behind is set by publisher.storeCapacity.
+   * message store), an L2 snapshot 6: 2^17 slots name more messages than the store's default
+   * 2^21 holds, so how far the writer may fall behind is set by publisher.storeCapacity.
    */
-  ringSlots: int(1024, 1 << 26).default(1 << 20),
+  ringSlots: int(1024, 1 << 26).default(1 << 17),
   /** Records stored per transaction at most. */
   batchRecords: int(64, 1 << 24).default(1 << 18),
   /** Least time between commits while fewer than batchRecords wait: a quiet market is stored in a few large transactions a second. */
