@@ -33,7 +33,7 @@ const KIND_L2 = protocol.StorageRecordKind.L2;
 const KIND_GAP = protocol.StorageRecordKind.Gap;
 const KIND_STORED = protocol.StorageRecordKind.StoredMessages;
 const STORE_HEAD_CELL = protocol.STORE_HEAD_CELL;
-const HEAD_MASK = protocol.STORE_HEAD_EVERY - 1;
+const HEAD_EVERY = protocol.STORE_HEAD_EVERY;
 const L2_SLOTS = protocol.L2_SLOTS;
 const DEPTH = protocol.L2_DEPTH;
 const INTERVALS = 6;
@@ -106,6 +106,8 @@ export class StorageTap implements MarketDataListener {
   private readonly onRingFull: (() => void) | null;
   private readonly sharedStore: boolean;
   private readonly ctrl: Int32Array;
+  /** The store head last published to the writer (sharedStore). */
+  private headPublished = 0;
   private readonly halfRing: number;
   /** Each book's trade count when last seen: a change means this message printed. */
   private readonly tradesSeen = new Float64Array(65536);
@@ -152,11 +154,17 @@ export class StorageTap implements MarketDataListener {
     this.ctrl = ring.ctrl;
     this.halfRing = ring.capacity >> 1;
     this.boundaryAt = this.writer.position;
+    if (this.sharedStore) this.publishHead(source.store.nextSequence - 1);
   }
 
   onMessage(sequence: number, m: ItchMessage): void {
-    // Every STORE_HEAD_EVERY messages, whatever is emitted: the writer's overrun check counts on it.
-    if (this.sharedStore && (sequence & HEAD_MASK) === 0) Atomics.store(this.ctrl, STORE_HEAD_CELL, (this.store.nextSequence - 1) | 0);
+    // At least every STORE_HEAD_EVERY messages, whatever is emitted: the writer's overrun
+    // check counts on it. From the store's count, not `sequence`, so a message the tap did
+    // not hear (a book fault) is counted at the next.
+    if (this.sharedStore) {
+      const head = this.store.nextSequence - 1;
+      if (head - this.headPublished >= HEAD_EVERY) this.publishHead(head);
+    }
     const type = m.type;
     const locate = m.locate;
     this.lastNs = m.timestampNs;
@@ -217,10 +225,16 @@ export class StorageTap implements MarketDataListener {
 
   /** Publishes every whole group seen so far to the writer (call between engine drains: a timer, the end of the day). */
   flush(): void {
-    if (this.sharedStore) Atomics.store(this.ctrl, STORE_HEAD_CELL, (this.store.nextSequence - 1) | 0);
+    if (this.sharedStore) this.publishHead(this.store.nextSequence - 1);
     if (this.atBoundary) this.endGroups(this.lastBoundary);
     this.writer.commitThrough(this.boundaryAt);
     this.committedNs = this.lastNs;
+  }
+
+  /** Tells the writer how far the store has been written (its sequence mod 2^32). */
+  private publishHead(head: number): void {
+    this.headPublished = head;
+    Atomics.store(this.ctrl, STORE_HEAD_CELL, head | 0);
   }
 
   /** At a boundary: copies the pending messages and marks everything written as whole groups. */
