@@ -43,6 +43,22 @@ export const L2_SLOTS = 6;
 
 export const StorageRecordKind = { Pad: 0, Message: 1, Candle: 2, L2: 3, Gap: 4, StoredMessages: 5 } as const;
 
+/** The most messages one Messages or StoredMessages record holds or names. */
+export const MAX_BLOCK_MESSAGES = 128;
+
+/**
+ * Copies the store slots of sequences first..first+n-1 (sequence s in slot (s - 1) mod
+ * capacity, wrapping once at most) to `dst` at `to`: one memory copy per part, a subarray
+ * view per block, not per message. The tap fills a Messages block this way; the writer
+ * copies a StoredMessages range out of the shared store.
+ */
+export function copyStoreSlots(store: Uint8Array, capacity: number, first: number, n: number, dst: Uint8Array, to: number): void {
+  const slot = (first - 1) % capacity;
+  const head = slot + n <= capacity ? n : capacity - slot;
+  dst.set(store.subarray(slot * BLOCK_MESSAGE_BYTES, (slot + head) * BLOCK_MESSAGE_BYTES), to);
+  if (head < n) dst.set(store.subarray(0, (n - head) * BLOCK_MESSAGE_BYTES), to + head * BLOCK_MESSAGE_BYTES);
+}
+
 /** Int32 index of the ring header's cell where the producer publishes its store head (own cache line). */
 export const STORE_HEAD_CELL = 56;
 /** The producer publishes the store head at least this often, in messages. */

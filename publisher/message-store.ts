@@ -8,10 +8,14 @@
 // of computing that per message: sequences pass 2^31 in a 1-billion-order day, where `&`
 // on an int32 would wrap.
 
+import { BLOCK_MESSAGE_BYTES } from '../protocol';
 import { PublisherError, StoreRange, storeRangeName } from './errors';
 
-/** Bytes per stored message: the longest message the publisher writes (R, 39) fits. */
-export const STORE_SLOT_BYTES = 40;
+/**
+ * Bytes per stored message: the longest message the publisher writes (R, 39) fits. The
+ * storage writer reads this store too, so its layout is protocol's (storage-records.ts).
+ */
+export const STORE_SLOT_BYTES = BLOCK_MESSAGE_BYTES;
 /** Default capacity: 2^21 = 2,097,152 messages (86 MB with the length bytes). */
 export const DEFAULT_STORE_CAPACITY = 1 << 21;
 

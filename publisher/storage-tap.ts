@@ -24,7 +24,7 @@
 import * as protocol from '../protocol';
 import { StorageRecordWriter, type StorageRecordRing, type ItchMessage } from '../protocol';
 import { BUY, SELL, type CandleRing, type MarketBooks, type MarketDataListener, type OrderBook } from '../book';
-import { STORE_SLOT_BYTES, type MessageStore } from './message-store';
+import type { MessageStore } from './message-store';
 
 const SLOT = protocol.STORAGE_SLOT_SIZE;
 const KIND_MESSAGE = protocol.StorageRecordKind.Message;
@@ -40,8 +40,9 @@ const INTERVALS = 6;
 const blockSlots = protocol.blockSlots;
 const alphaWord = protocol.alphaWord;
 const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
-/** Messages per block at most (83 slots; smaller for a small ring or message store). */
-const BLOCK_MESSAGES = 128;
+const copyStoreSlots = protocol.copyStoreSlots;
+/** Messages per block at most (81 slots when copied; smaller for a small ring or message store). */
+const BLOCK_MESSAGES = protocol.MAX_BLOCK_MESSAGES;
 const NS_PER_MS = 1e6;
 /** Slots written before the tap publishes them to the writer at a group's end. */
 const COMMIT_SLOTS = 256;
@@ -315,16 +316,7 @@ export class StorageTap implements MarketDataListener {
     const f = base >> 3;
     this.f64[f + 1] = first + n - 1;
     this.f64[f + 2] = first;
-    // n store slots (wrapping once at most), each a memory copy: a subarray view per block
-    // (up to BLOCK_MESSAGES messages), not per message.
-    const src = this.storeBytes;
-    const dst = this.u8;
-    const to = base + BLOCK_HEADER_BYTES;
-    const cap = this.store.capacity;
-    const slot = (first - 1) % cap;
-    const head = slot + n <= cap ? n : cap - slot;
-    dst.set(src.subarray(slot * STORE_SLOT_BYTES, (slot + head) * STORE_SLOT_BYTES), to);
-    if (head < n) dst.set(src.subarray(0, (n - head) * STORE_SLOT_BYTES), to + head * STORE_SLOT_BYTES);
+    copyStoreSlots(this.storeBytes, this.store.capacity, first, n, this.u8, base + BLOCK_HEADER_BYTES);
     this.records++;
   }
 

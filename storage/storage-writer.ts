@@ -10,7 +10,7 @@
 // fills that in later. Nothing here blocks the publisher.
 
 import * as protocol from '../protocol';
-import { StorageRecordReader, StorageRecordView, blockSlots, storeOverrun, type StorageRecordRing } from '../protocol';
+import { StorageRecordReader, StorageRecordView, blockSlots, copyStoreSlots, storeOverrun, type StorageRecordRing } from '../protocol';
 import type { CatchUpSource } from './catch-up-source';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import { RecordDecoder, type StorageSession } from './record-decoder';
@@ -21,10 +21,10 @@ const KIND_GAP = protocol.StorageRecordKind.Gap;
 const KIND_MESSAGE = protocol.StorageRecordKind.Message;
 const KIND_STORED = protocol.StorageRecordKind.StoredMessages;
 const STORE_HEAD_CELL = protocol.STORE_HEAD_CELL;
-const STORE_SLOT_BYTES = protocol.BLOCK_MESSAGE_BYTES;
 const BLOCK_HEADER_BYTES = protocol.BLOCK_HEADER_BYTES;
-/** The most messages a StoredMessages record names (the tap's largest block). */
-const MAX_BLOCK_MESSAGES = 128;
+const MAX_BLOCK_MESSAGES = protocol.MAX_BLOCK_MESSAGES;
+/** A Messages block of MAX_BLOCK_MESSAGES, in bytes. */
+const SCRATCH_BYTES = protocol.blockSlots(MAX_BLOCK_MESSAGES) * protocol.STORAGE_SLOT_SIZE;
 /** Before copying a range out of the store: refuse it this close to being overwritten. */
 const OVERRUN_HEADROOM = 1 << 16;
 
@@ -87,7 +87,9 @@ export class StorageWriter {
   private readonly store: SharedMessageStore | null;
   private readonly ringCtrl: Int32Array;
   /** One Messages block, where a StoredMessages record's messages are copied out to. */
-  private readonly scratch = new StorageRecordView(new ArrayBuffer(blockSlots(MAX_BLOCK_MESSAGES) * protocol.STORAGE_SLOT_SIZE), 0, blockSlots(MAX_BLOCK_MESSAGES) * protocol.STORAGE_SLOT_SIZE);
+  private readonly scratch = new StorageRecordView(new ArrayBuffer(SCRATCH_BYTES), 0, SCRATCH_BYTES);
+  /** Messages of headroom the check before a copy keeps (a quarter of a small store). */
+  private readonly overrunHeadroom: number;
   /** StoredMessages ranges found overwritten in the store before they were copied (filled from the journal). */
   storeOverruns = 0;
   private readonly batchRecords: number;
@@ -111,6 +113,7 @@ export class StorageWriter {
     this.decoder = new RecordDecoder(options.session);
     this.catchUpSource = options.catchUp;
     this.store = options.store ?? null;
+    this.overrunHeadroom = this.store === null ? 0 : Math.min(OVERRUN_HEADROOM, this.store.capacity >> 2);
     this.ringCtrl = options.ring.ctrl;
     this.batchRecords = options.batchRecords ?? 1 << 18;
     this.retryMs = options.retryMs ?? 1000;
@@ -299,14 +302,13 @@ export class StorageWriter {
     const u8 = this.view.u8;
     const f64 = this.view.f64;
     const head = Atomics.load(this.ringCtrl, STORE_HEAD_CELL);
-    const headroom = Math.min(OVERRUN_HEADROOM, store.capacity >> 2);
     let last = tag;
     for (let i = from; i < avail; ) {
       const base = reader.baseOf(i);
       const kind = u8[base];
       if (kind === KIND_GAP) break;
       if (kind === KIND_STORED) {
-        if (!storeOverrun(head, f64[(base >> 3) + 2], store.capacity, headroom)) break;
+        if (!storeOverrun(head, f64[(base >> 3) + 2], store.capacity, this.overrunHeadroom)) break;
         last = f64[(base >> 3) + 1];
       }
       i += u8[base + 1];
@@ -330,17 +332,14 @@ export class StorageWriter {
     const first = view.f64[(base >> 3) + 2];
     const cap = store.capacity;
     if (n > MAX_BLOCK_MESSAGES) throw new StorageError(StorageErrorCode.Write, `a StoredMessages record of ${n} messages (at most ${MAX_BLOCK_MESSAGES})`);
-    if (storeOverrun(Atomics.load(this.ringCtrl, STORE_HEAD_CELL), first, cap, Math.min(OVERRUN_HEADROOM, cap >> 2))) return false;
+    if (storeOverrun(Atomics.load(this.ringCtrl, STORE_HEAD_CELL), first, cap, this.overrunHeadroom)) return false;
     const s = this.scratch;
     s.u8[0] = KIND_MESSAGE;
     s.u8[1] = blockSlots(n);
     s.u16[1] = n;
     s.f64[1] = tag;
     s.f64[2] = first;
-    const slot = (first - 1) % cap;
-    const head = slot + n <= cap ? n : cap - slot;
-    s.u8.set(store.bytes.subarray(slot * STORE_SLOT_BYTES, (slot + head) * STORE_SLOT_BYTES), BLOCK_HEADER_BYTES);
-    if (head < n) s.u8.set(store.bytes.subarray(0, (n - head) * STORE_SLOT_BYTES), BLOCK_HEADER_BYTES + head * STORE_SLOT_BYTES);
+    copyStoreSlots(store.bytes, cap, first, n, s.u8, BLOCK_HEADER_BYTES);
     return !storeOverrun(Atomics.load(this.ringCtrl, STORE_HEAD_CELL), first, cap);
   }
 
