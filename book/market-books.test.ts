@@ -252,7 +252,7 @@ describe('MarketBooks against a naive model (property)', () => {
 
 describe('MarketBooks on the RITCH sample', () => {
   test('applies all 12,012 messages without a throw, counting orphans and integrity errors', () => {
-    const file = path.resolve(__dirname, '../../shared/data/ritch/ex20101224.TEST_ITCH_50');
+    const file = path.resolve(__dirname, '../test/fixtures/ritch/ex20101224.TEST_ITCH_50');
     const m = new MarketBooks({ sessionDate: '2010-12-24' });
     let seq = 0;
     let bad = 0;

@@ -234,7 +234,7 @@ describe('ITCH 5.0 round trip (property)', () => {
 });
 
 describe('the RITCH sample file (real ITCH 5.0, length prefixes written as 0)', () => {
-  const file = path.resolve(__dirname, '../../shared/data/ritch/ex20101224.TEST_ITCH_50');
+  const file = path.resolve(__dirname, '../test/fixtures/ritch/ex20101224.TEST_ITCH_50');
   const bytes = new Uint8Array(fs.readFileSync(file));
 
   function decodeAll(chunkSize: number) {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { encodeAddOrder, encodeSystemEvent } from '../../protocol';
 import { replayFile, sessionDateFromName, type Report } from './replay';
 
-const SAMPLE = path.resolve(__dirname, '../../../shared/data/ritch/ex20101224.TEST_ITCH_50');
+const SAMPLE = path.resolve(__dirname, '../../test/fixtures/ritch/ex20101224.TEST_ITCH_50');
 
 function asReport(r: ReturnType<typeof replayFile>): Report {
   if ('error' in r) throw new Error(r.error);
