@@ -11,11 +11,11 @@ import { configSchema } from '../config';
 import { StorageRecordKind, StorageRecordReader, StorageRecordRing } from '../protocol';
 import { FeedPublisher, feedPublisherOptions, StorageTap } from '../publisher';
 import { SeededDay } from '../sim';
-import type { CatchUpSource } from './catch-up-source';
-import { DuckDbSink } from './duckdb-store';
-import type { RecordDecoder } from './record-decoder';
-import { APPEND_ROWS } from './storage-sink';
-import { StorageWriter, type WriterEvent } from './storage-writer';
+import type { CatchUpSource } from '../storage/catch-up-source';
+import { DuckDbSink } from '../storage/duckdb-store';
+import type { RecordDecoder } from '../storage/record-decoder';
+import { APPEND_ROWS } from '../storage/storage-sink';
+import { StorageWriter, type WriterEvent } from '../storage/storage-writer';
 
 const DATE = '2025-03-14';
 const SESSION = { session: 'TW20250314', sessionDate: DATE, midnightMs: Date.UTC(2025, 2, 14, 4) };
