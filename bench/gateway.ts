@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { MarketBooks, BUY, sessionAnchors, parseSessionDate, type MarketDataSource } from '../book';
 import { configSchema, listing } from '../config';
 import { Gateway, KeyStore } from '../publisher';
-import { startLiveFeed } from '../bin/live-feed';
+import { startLiveFeed } from '../runtime';
 import type { CandlesReport, CandlesStart, ClientsReport, ClientsStart } from './gateway-clients';
 
 const CLIENTS = Number(process.env.TW_BENCH_CLIENTS ?? 10_000);

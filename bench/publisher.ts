@@ -31,7 +31,7 @@ import { configSchema } from '../config';
 import { nextMessage } from './child-messages';
 import { Worker } from 'node:worker_threads';
 import { ENGINE_EVENT_SIZE, EngineEventRing, EngineEventRingWriter, EngineEventView, type EngineEventHandler } from '../protocol';
-import { RemoteSim, type SimHandle, InlineSim } from '../bin/engine-thread';
+import { RemoteSim, type SimHandle, InlineSim } from '../sim';
 import { LiveSim, newYorkDate, SeededDay } from '../sim';
 import {
   FeedPublisher,

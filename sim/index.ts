@@ -15,3 +15,5 @@ export { runSeededSim, replayJournal, journalPathFor, digestingCore, type SimFig
 export { LiveSim, newYorkDate, sessionJournalPath, type LiveSimStatus } from './live-sim';
 export { EngineHarness } from './engine-harness';
 export { SeededDay } from './seeded-day';
+export { InlineSim, RemoteSim, type SimHandle, type ReplayHooks } from './engine-thread';
+export { workerScript } from './worker-script';

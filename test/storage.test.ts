@@ -71,10 +71,10 @@ describe('storage on DuckDB', () => {
     expect(await big.service.flush(big.publisher.sequence, 60_000)).toBe(true);
     await big.service.close();
 
-    // A 1,024-slot ring cannot hold a day generated in one go: the tap records gaps, the
-    // writer re-derives them from the journal.
+    // A 1,024-slot ring cannot hold a day generated before the writer starts: the tap records
+    // gaps, the writer re-derives them from the journal.
     const smallDb = path.join(dir, 'small.duckdb');
-    const small = await storeSeededDay(dayConfig(smallDb), path.join(dir, 'small.journal'), ORDERS, {}, 1024);
+    const small = await storeSeededDay(dayConfig(smallDb), path.join(dir, 'small.journal'), ORDERS, {}, 1024, true);
     expect(small.tap.overflows).toBeGreaterThan(0);
     expect(small.tap.skippedSequences).toBeGreaterThan(0);
     expect(await small.service.flush(small.publisher.sequence, 60_000)).toBe(true);

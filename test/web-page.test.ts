@@ -43,7 +43,9 @@ describe('the web page', () => {
   test('shows a live, verified market: ladder equals the L2 endpoint at the same sequence, the chart has candles', async () => {
     expect(fs.existsSync(CHROMIUM)).toBe(true); // .ci/run installs Debian's chromium
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-web-'));
-    const ORDERS = 4000;
+    // The browser starts first: on a loaded machine its start-up can outlast a short market.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    const ORDERS = 8000;
     child = spawn(
       process.execPath,
       [
@@ -63,7 +65,6 @@ describe('the web page', () => {
     const log = (): string => out;
     const url = await waitFor('the page address', async () => /https?:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0] ?? '', (u) => u !== '', 30_000, log);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

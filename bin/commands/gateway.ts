@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { FeedHandler } from '../../feed-handler';
 import { newYorkDate } from '../../sim';
 import { collect, resolveConfig } from '../cli-config';
-import { describeGateway, startGateway } from '../gateway';
+import { describeGateway, startGateway } from '../../runtime';
 import { feedHandlerOptions } from './feed';
 
 interface GatewayCommandOptions {

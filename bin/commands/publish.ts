@@ -2,7 +2,7 @@
 // the feed lines (issue 4). Ends the day on Ctrl-C, SIGTERM, --duration or --orders.
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, describeResend, startLiveFeed, type LiveFeed } from '../live-feed';
+import { describeFeedEnd, describeLines, describeResend, startLiveFeed, type LiveFeed } from '../../runtime';
 
 interface PublishOptions {
   rate?: string;

@@ -3,7 +3,7 @@
 // as they land).
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, describeResend, startLiveFeed } from '../live-feed';
+import { describeFeedEnd, describeLines, describeResend, startLiveFeed } from '../../runtime';
 
 interface RunOptions {
   rate?: string;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { configSchema, type TickwireConfig } from '../../config';
 import { nyMidnightUtcMs, parseSessionDate } from '../../book';
 import { EngineEventRingReader, StorageRecordRing } from '../../protocol';
+import { RING_READ, RING_WRITE } from '../../protocol/ring-reader';
 import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../../publisher';
 import { ExchangeCore, SeededDay } from '../../sim';
 import { StorageService, type StorageServiceOptions } from '../../storage';
@@ -23,7 +24,7 @@ export function storageSession() {
 
 /** The compiled catch-up module (the worker runs dist/). */
 export function catchUpOption(config: TickwireConfig, journalPath: string): StorageServiceOptions['catchUp'] {
-  const module = __filename.endsWith('.ts') ? path.resolve(__dirname, '../../dist/bin/storage-catch-up.js') : path.resolve(__dirname, '../../bin/storage-catch-up.js');
+  const module = __filename.endsWith('.ts') ? path.resolve(__dirname, '../../dist/runtime/storage-catch-up.js') : path.resolve(__dirname, '../../runtime/storage-catch-up.js');
   return { module, options: { config, journalPath, sessionDate: DATE } };
 }
 
@@ -33,21 +34,39 @@ export interface StoredDay {
   service: StorageService;
 }
 
-/** Starts storage, then trades `orders` seeded orders (journaled) through a publisher with a tap. */
+/**
+ * Starts storage, then trades `orders` seeded orders (journaled) through a publisher with a
+ * tap. With `writerLate`, the writer starts only after half the day, so a small ring
+ * overflows whatever the machine's speed (a fresh store: the tap emits from sequence 1);
+ * the second half starts once the writer has drained the ring, so the tap's gap closes
+ * and the writer re-derives it from the journal.
+ */
 export async function storeSeededDay(
   config: TickwireConfig,
   journalPath: string,
   orders: number,
   extra: Partial<StorageServiceOptions> = {},
   ringSlots = 1 << 16,
+  writerLate = false,
 ): Promise<StoredDay> {
   const publisher = new FeedPublisher(feedPublisherOptions(config, DATE, NO_PACKETS));
   const ring = StorageRecordRing.create(ringSlots);
-  const service = await StorageService.start({ storage: config.storage, session: storageSession(), ring, catchUp: catchUpOption(config, journalPath), ...extra });
-  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: config.storage.snapshotIntervalMs, emitFrom: service.resumeFrom + 1 });
+  const start = (): Promise<StorageService> => StorageService.start({ storage: config.storage, session: storageSession(), ring, catchUp: catchUpOption(config, journalPath), ...extra });
+  const early = writerLate ? null : await start();
+  const tap = new StorageTap(publisher, ring, { snapshotIntervalMs: config.storage.snapshotIntervalMs, emitFrom: early === null ? 1 : early.resumeFrom + 1 });
   publisher.subscribe(tap);
   const day = new SeededDay(config, publisher, journalPath);
   day.open();
+  let service = early;
+  if (service === null) {
+    const half = Math.floor(orders / 512) * 256; // whole batches: the same day as in one go
+    day.trade(half, 256);
+    orders -= half;
+    tap.flush();
+    service = await start();
+    const until = Date.now() + 60_000;
+    while (Atomics.load(ring.ctrl, RING_READ) !== Atomics.load(ring.ctrl, RING_WRITE) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
   day.trade(orders, 256);
   day.close();
   tap.flush();

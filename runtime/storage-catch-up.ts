@@ -1,6 +1,6 @@
 // Storage's catch-up source (storage/catch-up-source.ts): the journal, the source of
-// truth, replayed read-only through a fresh matching engine and a muted FeedPublisher with
-// a storage tap limited to the wanted range. Replay is deterministic (the same journal
+// truth, replayed read-only (runtime/journal-replay.ts) with a storage tap on the replay's
+// publisher limited to the wanted range. Replay is deterministic (the same journal
 // gives the same engine events, feed sequence numbers, books, candles and snapshot times),
 // so the records are exactly those the live tap wrote or would have written. Loaded by
 // path in the storage worker thread (storage/ may not import sim/ or publisher/).
@@ -9,10 +9,10 @@
 // simple and always correct; a gap near the end of a long day costs a replay of the day
 // (about 1M engine events/s).
 import type { TickwireConfig } from '../config';
-import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../publisher';
+import { StorageTap } from '../publisher';
 import { StorageRecordReader, StorageRecordRing } from '../protocol';
-import { drainingCore, readJournal } from '../sim';
 import { StorageError, StorageErrorCode, type CatchUpSource } from '../storage';
+import { JournalReplay } from './journal-replay';
 
 export interface JournalCatchUpOptions {
   config: TickwireConfig;
@@ -20,19 +20,14 @@ export interface JournalCatchUpOptions {
   sessionDate: string;
 }
 
-/** Packets of a replay go nowhere: only the books and the tap matter. */
-const NO_PACKETS: PacketSink = { sendPacket: () => {} };
-
-/** Thrown inside the journal reader to stop once the range is covered. */
-class Covered extends Error {}
-
 export function createCatchUpSource(options: unknown): CatchUpSource {
   const o = options as JournalCatchUpOptions;
   return {
     replay(from, to, onRecord) {
       if (o.journalPath === '') throw new StorageError(StorageErrorCode.CatchUp, 'no journal (journal.path is empty): sequences that missed the ring cannot be re-derived');
       const config = o.config;
-      const publisher = new FeedPublisher({ ...feedPublisherOptions(config, o.sessionDate, NO_PACKETS), storeCapacity: 1024 });
+      const replay = new JournalReplay({ ...o, storeCapacity: 1024 });
+      const publisher = replay.publisher;
       const ring = StorageRecordRing.create(1 << 14);
       const records = new StorageRecordReader(ring);
       const drainRecords = (): void => {
@@ -54,29 +49,10 @@ export function createCatchUpSource(options: unknown): CatchUpSource {
         onRingFull: drainRecords,
       });
       publisher.subscribe(tap);
-      const { core, reader: events } = drainingCore(config, publisher);
-      const engine = core.engine;
-      let commands = 0;
-      try {
-        readJournal(
-          o.journalPath,
-          (cmds, base) => {
-            engine.apply(cmds, base);
-            if ((++commands & 255) === 0) {
-              engine.publish();
-              events.drain(publisher);
-              drainRecords();
-              if (publisher.sequence >= to) throw new Covered();
-            }
-          },
-          { repair: false },
-        );
-      } catch (err) {
-        if (!(err instanceof Covered)) throw err;
-      }
-      engine.publish();
-      events.drain(publisher);
-      drainRecords();
+      replay.advance(256, () => {
+        drainRecords();
+        return publisher.sequence >= to;
+      });
       if (publisher.sequence < to) {
         throw new StorageError(StorageErrorCode.CatchUp, `the journal ${o.journalPath} reaches sequence ${publisher.sequence}, short of ${to} (not yet written?)`);
       }

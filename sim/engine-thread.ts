@@ -13,7 +13,8 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { TickwireConfig } from '../config';
 import { EngineEventRing, EngineEventRingReader, type EngineEventHandler } from '../protocol';
-import { LiveSim, type JournalRecovery, type LiveSimStatus } from '../sim';
+import type { JournalRecovery } from './journal';
+import { LiveSim, type LiveSimStatus } from './live-sim';
 import { workerScript } from './worker-script';
 
 /** What `tickwire publish` and `run` need of the exchange core, wherever it runs. */

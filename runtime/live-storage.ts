@@ -36,7 +36,7 @@ export function storageSessionName(config: TickwireConfig, journalPath: string, 
 
 /** The compiled catch-up module for the worker (from TypeScript sources under Jest: its dist/ twin). */
 function catchUpModule(): string {
-  return __filename.endsWith('.ts') ? path.resolve(__dirname, '../dist/bin/storage-catch-up.js') : require.resolve('./storage-catch-up');
+  return __filename.endsWith('.ts') ? path.resolve(__dirname, '../dist/runtime/storage-catch-up.js') : require.resolve('./storage-catch-up');
 }
 
 export async function startLiveStorage(

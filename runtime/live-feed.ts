@@ -1,6 +1,5 @@
 // The exchange core at a live pace with the publisher in its loop, on the feed lines:
 // what `tickwire publish` and `tickwire run` both start.
-import * as fs from 'node:fs';
 import {
   publisherServiceFromConfig,
   resendFromStore,
@@ -11,10 +10,11 @@ import {
   type PublisherService,
   type ResendResult,
 } from '../publisher';
-import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
+import { InlineSim, LiveSim, newYorkDate, RemoteSim, sessionJournalPath, type JournalRecovery, type SimHandle } from '../sim';
 import type { TickwireConfig } from '../config';
+import { DisposerStack } from './disposer-stack';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
-import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
+import { journaledCommands, readWatermark, SentWatermark, sessionEnded, watermarkPath } from './restart-continuity';
 import { startLiveStorage, type LiveStorage } from './live-storage';
 import { storageHistory } from './storage-history';
 import type { Gateway } from '../publisher';
@@ -47,101 +47,44 @@ export interface LiveFeed {
   endDay(): Promise<void>;
 }
 
-/** True when a journal holds End of Messages: its session is over. */
-export function sessionEnded(file: string): boolean {
-  let ended = false;
-  try {
-    readJournal(
-      file,
-      (cmds, base) => {
-        if (cmds.type(base) === 0x53 && cmds.code(base) === 0x43) ended = true;
-      },
-      { repair: false },
-    );
-  } catch {
-    return false; // a damaged journal is reported when it is opened for real
-  }
-  return ended;
-}
-
-/**
- * The sent-watermark file beside the journal: the highest sequence number both lines had
- * finished sending, written a few times a second. A restart re-sends everything after it,
- * so a receiver sees no gap; a stale or unreadable watermark only means more repeats.
- */
-export function watermarkPath(journalPath: string): string {
-  return `${journalPath}.sent`;
-}
-
-function readWatermark(file: string): number {
-  try {
-    const n = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(n) && n >= 0 ? n : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Commands a journal already holds (0 if absent or unreadable): a restart replays them. */
-function journaledCommands(file: string): number {
-  if (file === '') return 0;
-  let n = 0;
-  try {
-    readJournal(file, () => void n++, { repair: false });
-  } catch {
-    // absent or damaged: counted up to the damage; the real open reports it
-  }
-  return n;
-}
-
 /**
  * Opens the lines, then starts the live sim with the publisher as its event handler. A
  * restart replays the journal through the publisher with the lines muted (receivers do not
- * see the day again; the session continues at the next sequence number). Not yet done:
- * re-sending what a crashed process may not have sent.
+ * see the day again; the session continues at the next sequence number), then re-sends
+ * what the crashed process may not have sent (after the sent-watermark).
  */
 export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const sessionDate = newYorkDate(Date.now());
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
   const service = publisherServiceFromConfig(config, sessionDate);
-  await service.open();
-  const archiver = journalPath !== '' && config.publisher.rewinder.archive
-    ? startJournalArchiver(config, journalPath, sessionDate, service.publisher.maxPayloadBytes)
-    : null;
-  const rewinder = new Rewinder(rewinderOptions(config, service.publisher, archiver?.archive));
-  let rewinderPort: number;
-  try {
-    rewinderPort = await rewinder.start();
-  } catch (err) {
-    // Nothing was published yet: close the lines without ending a session.
-    await archiver?.close();
-    await service.lines.close();
-    throw err; // TW_ERR_PUB_BIND, naming the address and the setting to change
-  }
-  const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
-  let snapshotPort: number;
-  try {
-    snapshotPort = await snapshot.start();
-  } catch (err) {
-    await rewinder.close();
-    await archiver?.close();
-    await service.lines.close();
-    throw err; // TW_ERR_PUB_BIND, naming the snapshot address and publisher.snapshot.host/port
-  }
-  const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate); // before the sim: a restart's replay reaches it too
-  let gateway: Gateway | null = null;
-  try {
+  const stack = new DisposerStack();
+  const started = await stack.unwindOnError(async () => {
+    await service.open();
+    // finish() on a day that did not start only closes the lines: no end of session goes out.
+    stack.defer('feed lines', () => service.finish());
+    const archiver = journalPath !== '' && config.publisher.rewinder.archive
+      ? startJournalArchiver(config, journalPath, sessionDate, service.publisher.maxPayloadBytes)
+      : null;
+    if (archiver !== null) stack.defer('journal archiver', () => archiver.close());
+    const rewinder = new Rewinder(rewinderOptions(config, service.publisher, archiver?.archive));
+    const rewinderPort = await rewinder.start(); // TW_ERR_PUB_BIND, naming the address and the setting to change
+    stack.defer('rewinder', () => rewinder.close());
+    const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
+    const snapshotPort = await snapshot.start(); // TW_ERR_PUB_BIND, naming publisher.snapshot.host/port
+    stack.defer('snapshot server', () => snapshot.close());
+    // Before the sim: a restart's replay reaches storage's tap too. Closing flushes what the publisher sent.
+    const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate);
+    if (storage !== null) stack.defer('storage', () => storage.close());
     // Before the sim starts, so the gateway also hears a restart's replay.
-    const wiring = { extraGauges: publisherGauges(service, rewinder, snapshot), history: storage === null ? null : storageHistory(storage.service) };
-    if (config.gateway.enabled) gateway = await startGateway(config, service.publisher, wiring);
-  } catch (err) {
-    await storage?.close();
-    await snapshot.close();
-    await rewinder.close();
-    await archiver?.close();
-    await service.lines.close();
-    throw err; // TW_ERR_GW_BIND or TW_ERR_GW_BAD_KEYS_FILE, naming the setting to change
-  }
+    let gateway: Gateway | null = null;
+    if (config.gateway.enabled) {
+      const wiring = { extraGauges: publisherGauges(service, rewinder, snapshot), history: storage === null ? null : storageHistory(storage.service) };
+      const started = await startGateway(config, service.publisher, wiring); // TW_ERR_GW_BIND or TW_ERR_GW_BAD_KEYS_FILE
+      gateway = started;
+      stack.defer('gateway', () => started.close());
+    }
+    return { archiver, rewinder, rewinderPort, snapshot, snapshotPort, storage, gateway };
+  });
   // Mute only a replay: a new day's opening (S O, S S, R, H, S Q) is sent inside start() too.
   const restart = journaledCommands(journalPath) > 0;
   // What the previous process journaled but may not have sent goes out again.
@@ -157,56 +100,30 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
         resent = resendFromStore(service.publisher, service.lines, readWatermark(marks) + 1);
       },
     };
-    try {
-      const started = await RemoteSim.start(config, journalPath, service, hooks, restart);
-      sim = started.sim;
-      recovery = started.recovery;
-    } catch (err) {
-      await storage?.close();
-      await gateway?.close();
-      await snapshot.close();
-      await rewinder.close();
-      await archiver?.close();
-      await service.lines.close();
-      throw err;
-    }
+    const remote = await stack.unwindOnError(() => RemoteSim.start(config, journalPath, service, hooks, restart));
+    sim = remote.sim;
+    recovery = remote.recovery;
   } else {
     const live = new LiveSim(config, journalPath, service);
     recovery = restart ? service.muted(() => live.start()) : live.start();
     if (restart) resent = resendFromStore(service.publisher, service.lines, readWatermark(marks) + 1);
     sim = new InlineSim(live);
   }
-  let written = -1;
-  const writeMark = (): void => {
-    const sent = service.lines.sentThrough;
-    if (marks === '' || sent === written) return;
-    try {
-      fs.writeFileSync(marks, String(sent));
-      written = sent;
-    } catch {
-      // Unwritable: a restart then re-sends more (repeats, never a gap).
-    }
-  };
-  const markTimer = setInterval(writeMark, 50);
-  markTimer.unref();
+  const watermark = new SentWatermark(marks, () => service.lines.sentThrough);
+  stack.defer('sent-watermark', () => watermark.close());
   let ending: Promise<void> | null = null;
   const endDay = (): Promise<void> => {
-    if (ending === null) {
-      clearInterval(markTimer);
-      // Answer retransmissions until the last end of session has gone out.
-      // Snapshot clients get End of Session 'Z' at their next heartbeat tick once S C is out.
-      ending = sim.stop(true)
-        .then(() => service.finish())
-        .then(() => rewinder.close())
-        .then(() => archiver?.close())
-        .then(() => snapshot.close())
-        .then(() => gateway?.close())
-        .then(writeMark)
-        .then(async () => void (await storage?.close())); // flushes what the publisher sent
-    }
+    // The day ends first (closing commands, End of Messages, end of session repeated while the
+    // rewinder still answers); then everything closes, newest first.
+    ending ??= sim.stop(true)
+      .then(() => service.finish())
+      .then(() => stack.close())
+      .then((errors) => {
+        for (const e of errors) process.stderr.write(`${e.message}\n`);
+      });
     return ending;
   };
-  return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, gateway, recovery, resent, journalPath, sessionDate, storage, endDay };
+  return { sim, service, ...started, recovery, resent, journalPath, sessionDate, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */

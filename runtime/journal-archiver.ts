@@ -3,15 +3,14 @@
 // appends every message to the day's ITCH file (publisher/message-archive.ts), so the
 // rewinder can answer requests older than its in-memory message store.
 //
-// It lives in bin/ because it joins sim/ and publisher/, which may not import each other.
 // Off the critical path: it costs a replay of the day's commands (the engine replays at
 // millions of commands a second, so ~10% of a core at the design peak), on its own thread.
 
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { TickwireConfig } from '../config';
-import { FeedPublisher, feedPublisherOptions, MessageArchive, MessageArchiveWriter, createArchiveIndex, type PacketSink } from '../publisher';
-import { drainingCore, JOURNAL_HEADER_SIZE, JournalIoError, readJournal } from '../sim';
-import { workerScript } from './worker-script';
+import { MessageArchive, MessageArchiveWriter, createArchiveIndex } from '../publisher';
+import { JournalIoError, workerScript } from '../sim';
+import { JournalReplay } from './journal-replay';
 
 interface ArchiverData {
   config: TickwireConfig;
@@ -69,14 +68,15 @@ export function startJournalArchiver(config: TickwireConfig, journalPath: string
   return handle;
 }
 
-/** Accepts packets and drops them: the archiver wants messages, not packets. */
-const DROP_PACKETS: PacketSink = { sendPacket: () => undefined };
+/** Hands over the engine's events once per poll: the archiver wants the messages, not a cadence. */
+const ONCE_PER_POLL = 1 << 30;
 
 function runArchiver(data: ArchiverData): void {
   const { config, journalPath, sessionDate, archivePath, index, pollMs } = data;
   const port = parentPort;
   const writer = new MessageArchiveWriter(archivePath, index);
-  const publisher = new FeedPublisher({ ...feedPublisherOptions(config, sessionDate, DROP_PACKETS), storeCapacity: 1 << 16 });
+  const replay = new JournalReplay({ config, journalPath, sessionDate, storeCapacity: 1 << 16 });
+  const publisher = replay.publisher;
   const store = publisher.store;
   publisher.subscribe({
     onMessage(sequence) {
@@ -84,17 +84,9 @@ function runArchiver(data: ArchiverData): void {
     },
     onBoundary() {},
   });
-  const { core, reader } = drainingCore(config, publisher);
-  const engine = core.engine;
-  let fromOffset = JOURNAL_HEADER_SIZE;
-  let afterSeq = 0;
   const poll = (): void => {
     try {
-      const r = readJournal(journalPath, (cmds, base) => engine.apply(cmds, base), { repair: false, fromOffset, afterSeq });
-      if (r.validBytes >= JOURNAL_HEADER_SIZE) fromOffset = r.validBytes;
-      afterSeq = r.lastSeq > 0 ? r.lastSeq : afterSeq;
-      engine.publish();
-      reader.drain(publisher);
+      replay.advance(ONCE_PER_POLL);
       writer.flush();
     } catch (err) {
       if (!(err instanceof JournalIoError)) {

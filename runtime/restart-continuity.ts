@@ -1,0 +1,87 @@
+// Restart continuity: a process that crashed (even SIGKILL) and is started again continues
+// the same session with no gap on the wire. The journal says whether the session is still
+// open and what to replay (muted: receivers do not see the day again); the sent-watermark
+// says from where to send again what the crashed process may not have sent.
+import * as fs from 'node:fs';
+import { readJournal } from '../sim';
+
+/** True when a journal holds End of Messages: its session is over. */
+export function sessionEnded(file: string): boolean {
+  let ended = false;
+  try {
+    readJournal(
+      file,
+      (cmds, base) => {
+        if (cmds.type(base) === 0x53 && cmds.code(base) === 0x43) ended = true;
+      },
+      { repair: false },
+    );
+  } catch {
+    return false; // a damaged journal is reported when it is opened for real
+  }
+  return ended;
+}
+
+/** Commands a journal already holds (0 if absent or unreadable): a restart replays them. */
+export function journaledCommands(file: string): number {
+  if (file === '') return 0;
+  let n = 0;
+  try {
+    readJournal(file, () => void n++, { repair: false });
+  } catch {
+    // absent or damaged: counted up to the damage; the real open reports it
+  }
+  return n;
+}
+
+/**
+ * The sent-watermark file beside the journal: the highest sequence number both lines had
+ * finished sending, written a few times a second. A restart re-sends everything after it,
+ * so a receiver sees no gap; a stale or unreadable watermark only means more repeats.
+ */
+export function watermarkPath(journalPath: string): string {
+  return `${journalPath}.sent`;
+}
+
+/** The watermark a previous process left (0 when there is none or it cannot be read). */
+export function readWatermark(file: string): number {
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Keeps the sent-watermark file up to date from `sentThrough()` every `intervalMs`. */
+export class SentWatermark {
+  private written = -1;
+  private readonly timer: NodeJS.Timeout | null;
+
+  constructor(
+    private readonly file: string,
+    private readonly sentThrough: () => number,
+    intervalMs = 50,
+  ) {
+    this.timer = file === '' ? null : setInterval(() => this.write(), intervalMs);
+    this.timer?.unref();
+  }
+
+  /** Writes the watermark now if it moved. Unwritable: a restart then re-sends more (repeats, never a gap). */
+  write(): void {
+    const sent = this.sentThrough();
+    if (this.file === '' || sent === this.written) return;
+    try {
+      fs.writeFileSync(this.file, String(sent));
+      this.written = sent;
+    } catch {
+      // see above
+    }
+  }
+
+  /** Stops the timer after one last write. */
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.write();
+  }
+}
