@@ -21,7 +21,7 @@ import {
 } from '../protocol';
 import { mulberry32 } from '../protocol/prng';
 import { booksDigest, diffBooks } from './book-digest';
-import { FeedHandler, FeedState, LINE_A, LINE_B, type FeedGap, type FeedRecovery, type FeedStatus } from './feed-handler';
+import { FeedHandler, FeedState, LINE_A, LINE_B, type FeedGap, type FeedRecovery, type FeedStatus } from '.';
 
 const SESSION = 'TWTEST0001';
 const SEED = Number(process.env.TW_SEED ?? 7);
