@@ -28,3 +28,11 @@ export { FeedRecorder } from './feed-recorder';
 export { loadSnapshot, SnapshotImage, type SnapshotEndpoint } from './snapshot-client';
 export { booksDigest, bookText, diffBooks } from './book-digest';
 export { verifyAgainstSnapshot, type VerifyResult } from './snapshot-verifier';
+export {
+  replayFile,
+  sessionDateFromName,
+  type ReplayFileOptions,
+  type ReplayReport,
+  type ReplayBookReport,
+  type ReplayInputError,
+} from './itch-file-replay';
