@@ -1,6 +1,7 @@
 // The exchange core at a live pace with the publisher in its loop, on the feed lines:
 // what `tickwire publish` and `tickwire run` both start.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   publisherServiceFromConfig,
   resendFromStore,
@@ -11,7 +12,8 @@ import {
   type PublisherService,
   type ResendResult,
 } from '../publisher';
-import { LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
+import { journalPathFor, LiveSim, newYorkDate, readJournal, sessionJournalPath, type JournalRecovery } from '../sim';
+import { resolveSessionName } from '../protocol';
 import type { TickwireConfig } from '../config';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
@@ -103,6 +105,7 @@ function journaledCommands(file: string): number {
 export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const sessionDate = newYorkDate(Date.now());
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
+  config = withSessionName(config, journalPath, sessionDate);
   const service = publisherServiceFromConfig(config, sessionDate);
   await service.open();
   const archiver = journalPath !== '' && config.publisher.rewinder.archive
@@ -207,6 +210,19 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     return ending;
   };
   return { sim, service, rewinder, rewinderPort, archiver, snapshot, snapshotPort, gateway, recovery, resent, journalPath, sessionDate, storage, endDay };
+}
+
+/**
+ * The feed's session name for this journal: the journal's "-N" (the day's Nth session, from
+ * sessionJournalPath) is the name's ordinal (protocol/'s rule), so a crash restart continues
+ * the same name and a session opened after a clean end of day gets its own.
+ */
+function withSessionName(config: TickwireConfig, journalPath: string, sessionDate: string): TickwireConfig {
+  const first = journalPathFor(config.journal.path, sessionDate);
+  const stem = (p: string): string => p.slice(0, p.length - path.extname(p).length);
+  const n = journalPath !== '' && journalPath !== first ? /^-(\d+)$/.exec(stem(journalPath).slice(stem(first).length)) : null;
+  const session = resolveSessionName(config.publisher.session, sessionDate, n === null ? 1 : Number(n[1]));
+  return { ...config, publisher: { ...config.publisher, session } };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */

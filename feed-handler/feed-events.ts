@@ -44,6 +44,17 @@ export interface FeedRecovery {
   durationMs: number;
 }
 
+/** A new MoldUDP64 session on the lines (the next session of the day, or another day's): the books start again. */
+export interface FeedNewSession {
+  session: string;
+  /** The session the handler followed before. */
+  previous: string;
+  /** YYYY-MM-DD of the new session ('' when the handler builds no candles). */
+  sessionDate: string;
+  /** The last sequence applied in the previous session. */
+  previousSequence: number;
+}
+
 export interface FeedStatus extends MarketDataStatus {
   state: FeedState;
 }
@@ -64,8 +75,10 @@ export interface FeedHandlerListener {
   onTrade?(book: OrderBook, sequence: number, message: ItchMessage): void;
   onGap?(gap: FeedGap): void;
   onRecovery?(recovery: FeedRecovery): void;
-  /** End of Messages applied, or end of session with nothing missing. Once. */
+  /** End of Messages applied, or end of session with nothing missing. Once per session. */
   onEndOfSession?(sequence: number): void;
+  /** A new session began: `books` is a new, empty MarketBooks and sequences start again at 1. */
+  onNewSession?(session: FeedNewSession): void;
   /** A counted fault (bad input, a failed recovery step), with a sentence for logs. */
   onFault?(code: string, detail: string): void;
 }
@@ -91,6 +104,10 @@ export interface FeedHandlerFigures {
   state: FeedState;
   valid: boolean;
   ended: boolean;
+  /** The MoldUDP64 session followed now. */
+  session: string;
+  /** Sessions the handler moved to after its first (each one reset the books). */
+  newSessions: number;
   sequence: number;
   /** Highest sequence known to exist (from packets, heartbeats, rewinder answers). */
   knownSequence: number;

@@ -23,11 +23,13 @@ import {
   encodeOrderDelete as encodeOrderDeleteExport,
   encodeRetransmissionRequest as encodeRetransmissionRequestExport,
   Fault,
+  isLaterSession,
   ItchMessage,
   MOLD_REQUEST_SIZE,
   MoldPacketKind,
   moldSessionBytes,
   MoldUdp64Packet,
+  parseSessionName,
 } from '../protocol';
 import { BUY, MarketBooks, SELL, type MarketDataSource, type OrderBook } from '../book';
 import { FEED_FAULT_KINDS, FeedFault, feedFaultName } from './errors';
@@ -40,6 +42,7 @@ import {
   type FeedGap,
   type FeedHandlerFigures,
   type FeedHandlerListener,
+  type FeedNewSession,
   type FeedRecovery,
   type FeedStatus,
   type RecoveryTimes,
@@ -62,9 +65,8 @@ const HEARTBEAT = MoldPacketKind.Heartbeat;
 const WRONG_SESSION = Fault.MoldWrongSession;
 
 export class FeedHandler implements MarketDataSource {
-  readonly books: MarketBooks;
-  readonly session: string;
-  readonly sessionDate: string;
+  /** The books of the current session: replaced by new, empty ones when a new session begins. */
+  books: MarketBooks;
   /** line A, line B, rewinder answers. */
   readonly lines: readonly [LineCounters, LineCounters, LineCounters];
   /** Faults by FeedFault code. */
@@ -78,7 +80,11 @@ export class FeedHandler implements MarketDataSource {
   recoveredBySnapshot = 0;
   rewindRequests = 0;
   messagesApplied = 0;
+  /** Sessions followed after the first (each a new day of books). */
+  newSessions = 0;
 
+  private currentSession: string;
+  private currentSessionDate: string;
   private sessionBytes: Uint8Array;
   private readonly options: ResolvedFeedHandlerOptions;
   private readonly clock: FeedClock;
@@ -126,9 +132,9 @@ export class FeedHandler implements MarketDataSource {
     const o = resolveFeedHandlerOptions(options);
     this.options = o;
     this.clock = o.clock;
-    this.session = o.session;
+    this.currentSession = o.session;
     this.sessionBytes = moldSessionBytes(o.session);
-    this.sessionDate = o.sessionDate;
+    this.currentSessionDate = o.sessionDate;
     this.books = new MarketBooks({ ...o.books, sessionDate: options.sessionDate });
     this.lines = [new LineCounters('lineA'), new LineCounters('lineB'), new LineCounters('rewinder')];
     this.pending = new PacketBuffer(o.maxBufferedPackets);
@@ -138,6 +144,16 @@ export class FeedHandler implements MarketDataSource {
   }
 
   // --- MarketDataSource ------------------------------------------------------------
+
+  /** The MoldUDP64 session followed now (the configured one until a later session appears). */
+  get session(): string {
+    return this.currentSession;
+  }
+
+  /** The current session's trading day ('' without candles). */
+  get sessionDate(): string {
+    return this.currentSessionDate;
+  }
 
   /** The last sequence applied. */
   get sequence(): number {
@@ -175,7 +191,7 @@ export class FeedHandler implements MarketDataSource {
     if (l.onStatus) lists.push(this.statusListeners);
     if (l.onBookUpdate) lists.push(this.bookListeners);
     if (l.onTrade) lists.push(this.tradeListeners);
-    if (l.onGap || l.onRecovery || l.onEndOfSession || l.onFault) lists.push(this.eventListeners);
+    if (l.onGap || l.onRecovery || l.onEndOfSession || l.onNewSession || l.onFault) lists.push(this.eventListeners);
     for (const list of lists) list.push(l);
     return () => {
       // New arrays, so a removal during a dispatch loop does not skip anyone.
@@ -266,7 +282,8 @@ export class FeedHandler implements MarketDataSource {
       if (line.silent) line.silent = false;
     }
     const p = this.packet;
-    const fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
+    let fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
+    if (fault === WRONG_SESSION && this.options.followSessions && this.followNewSession(bytes)) fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
     if (fault !== 0) {
       if (fault === WRONG_SESSION) {
         line.wrongSession++;
@@ -476,6 +493,77 @@ export class FeedHandler implements MarketDataSource {
     this.checkEnded();
   }
 
+  // --- sessions ------------------------------------------------------------------------
+
+  /**
+   * A well-framed packet of another session: if its name is a later session than ours by
+   * protocol/'s rule (the day's next session, or a later day's), the books start again with it.
+   */
+  private followNewSession(bytes: Uint8Array): boolean {
+    if (bytes.length < 20 || bytes[0] !== 0x54) return false; // 'T': every derived name starts with it
+    if (this.packet.parse(bytes, 0, bytes.length, null) !== 0) return false;
+    let name = '';
+    for (let i = 0; i < 10; i++) name += String.fromCharCode(bytes[i]);
+    if (!isLaterSession(this.currentSession, name)) return false;
+    this.beginSession(name);
+    return true;
+  }
+
+  /** A new day of books: new MarketBooks (and candles), sequences from 1, no gap, nothing held. */
+  private beginSession(name: string): void {
+    const o = this.options;
+    const told: FeedNewSession = { session: name, previous: this.currentSession, sessionDate: '', previousSequence: this.expected - 1 };
+    if (this.recorder !== null) this.recordBooksCleared();
+    const parsed = parseSessionName(name);
+    if (o.candles && parsed !== null) this.currentSessionDate = parsed.sessionDate;
+    told.sessionDate = o.candles ? this.currentSessionDate : '';
+    this.currentSession = name;
+    this.sessionBytes = moldSessionBytes(name);
+    this.books = new MarketBooks({ ...o.books, sessionDate: o.candles ? this.currentSessionDate : undefined });
+    this.recovery.reset();
+    this.pending.clear();
+    this.expected = 1;
+    this.known = 1;
+    this.ended = false;
+    this.endOfSessionSeen = false;
+    this.endOfSessionTold = false;
+    for (const line of this.lines) line.nextSequence = 0;
+    for (let k = 0; k < this.touchedCount; k++) this.touched[this.touchedList[k]] = 0;
+    this.touchedCount = 0;
+    this.newSessions++;
+    this.valid = false;
+    this.state = FeedState.Unknown;
+    for (const l of this.eventListeners) l.onNewSession?.(told);
+    this.emitStatus();
+  }
+
+  /** Writes an Order Delete per resting order to the record, so a replay of it starts the new session from empty books too. */
+  private recordBooksCleared(): void {
+    const r = this.recorder as FeedRecorder;
+    const b = this.scratch;
+    this.forEachRestingOrder((locate, ref) => {
+      const length = encodeOrderDelete(b, 0, locate, 0, 0, ref);
+      r.append(b, 0, length);
+    });
+  }
+
+  private forEachRestingOrder(visit: (locate: number, ref: number) => void): void {
+    const locates: number[] = [];
+    const refs: number[] = [];
+    const collect = (locate: number) => ({
+      onOrder(ref: number): void {
+        locates.push(locate);
+        refs.push(ref);
+      },
+    });
+    for (const book of this.books.allBooks()) {
+      const visitor = collect(book.locate);
+      book.forEachOrder(BUY, visitor);
+      book.forEachOrder(SELL, visitor);
+    }
+    for (let i = 0; i < refs.length; i++) visit(locates[i], refs[i]);
+  }
+
   // --- what recovery and the stale watch use ------------------------------------------
 
   /** The sequence after the first missing range: the first held packet, or the latest known. */
@@ -518,24 +606,11 @@ export class FeedHandler implements MarketDataSource {
 
   /** Deletes every resting order through synthetic Order Delete messages (so a record replays to the same books). */
   private clearBooks(sequence: number): void {
-    const locates: number[] = [];
-    const refs: number[] = [];
-    const collect = (locate: number) => ({
-      onOrder(ref: number): void {
-        locates.push(locate);
-        refs.push(ref);
-      },
-    });
-    for (const book of this.books.allBooks()) {
-      const visitor = collect(book.locate);
-      book.forEachOrder(BUY, visitor);
-      book.forEachOrder(SELL, visitor);
-    }
     const b = this.scratch;
-    for (let i = 0; i < refs.length; i++) {
-      const length = encodeOrderDelete(b, 0, locates[i], 0, 0, refs[i]);
+    this.forEachRestingOrder((locate, ref) => {
+      const length = encodeOrderDelete(b, 0, locate, 0, 0, ref);
       this.applyMessage(b, 0, length, sequence);
-    }
+    });
   }
 
   /** The narrow view of this handler that GapRecovery works through. */
@@ -631,6 +706,8 @@ export class FeedHandler implements MarketDataSource {
       state: this.state,
       valid: this.valid,
       ended: this.ended,
+      session: this.currentSession,
+      newSessions: this.newSessions,
       sequence: this.expected - 1,
       knownSequence: this.known - 1,
       messagesApplied: this.messagesApplied,

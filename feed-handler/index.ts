@@ -11,6 +11,7 @@ export {
   type FeedHandlerListener,
   type FeedHandlerFigures,
   type FeedGap,
+  type FeedNewSession,
   type FeedRecovery,
   type FeedStatus,
   type RecoveryMethod,
