@@ -250,7 +250,7 @@ async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
     const granted = (await ready).recvBufferBytes;
     process.stderr.write(`live: receiver pid ${receiver.pid} joined both lines (receive buffer granted ${granted} bytes)\n`);
 
-    // As bin/live-feed.ts starts them, with the delay histogram in the publisher service.
+    // As runtime/live-feed.ts starts them, with the delay histogram in the publisher service.
     const delays = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
     const sessionDate = newYorkDate(Date.now());
     const service = publisherServiceFromConfig(config, sessionDate, delays);

@@ -21,7 +21,7 @@ import {
 } from '../protocol';
 import { mulberry32 } from '../protocol/prng';
 import { booksDigest, diffBooks } from './book-digest';
-import { FeedHandler, FeedState, LINE_A, LINE_B, type FeedGap, type FeedRecovery, type FeedStatus } from './feed-handler';
+import { FeedHandler, FeedState, LINE_A, LINE_B, type FeedGap, type FeedNewSession, type FeedRecovery, type FeedStatus } from '.';
 
 const SESSION = 'TWTEST0001';
 const SEED = Number(process.env.TW_SEED ?? 7);
@@ -32,10 +32,10 @@ const DIRECTORY = {
 };
 
 /** A seeded feed: S O, R per symbol, then adds, executions, cancels and deletes, then S C; packets of a few messages. */
-function syntheticFeed(seed: number, orders: number): { packets: Uint8Array[]; reference: MarketBooks; lastSequence: number } {
+function syntheticFeed(seed: number, orders: number, session = SESSION): { packets: Uint8Array[]; reference: MarketBooks; lastSequence: number } {
   const packets: Uint8Array[] = [];
   const reference = new MarketBooks();
-  const packetizer = new MoldUdp64Packetizer({ sendPacket: (p, n) => void packets.push(p.slice(0, n)) }, { session: SESSION, maxPayloadBytes: 220 });
+  const packetizer = new MoldUdp64Packetizer({ sendPacket: (p, n) => void packets.push(p.slice(0, n)) }, { session, maxPayloadBytes: 220 });
   const random = mulberry32(seed);
   const symbols = ['AAA', 'BBB', 'CCC'];
   const live: Array<{ ref: number; locate: number; shares: number }> = [];
@@ -327,6 +327,46 @@ describe(`FeedHandler (seed ${SEED})`, () => {
     expect(h.recorder!.messages).toBe(h.sequence);
     expect(booksDigest(replayed)).toBe(booksDigest(reference));
     expect(booksDigest(h.books)).toBe(booksDigest(reference));
+  });
+
+  test('a later session of the naming rule starts a new day of books: reset, counted, told; other and earlier sessions are ignored', () => {
+    const day1 = syntheticFeed(SEED + 20, 500, 'TW20240308');
+    const day2 = syntheticFeed(SEED + 21, 500, 'T220240308');
+    const h = make({ session: 'TW20240308', sessionDate: '2024-03-08' });
+    const told: FeedNewSession[] = [];
+    const ends: number[] = [];
+    h.subscribe({ onNewSession: (s) => void told.push(s), onEndOfSession: (s) => void ends.push(s) });
+    for (const p of day1.packets) h.receive(LINE_A, p);
+    expect(diffBooks(h.books, day1.reference)).toEqual([]);
+    const first = h.books;
+    for (const p of day2.packets) {
+      h.receive(LINE_A, p);
+      h.receive(LINE_B, p);
+    }
+    expect(h.books).not.toBe(first);
+    expect(diffBooks(h.books, day2.reference)).toEqual([]);
+    expect({ session: h.session, sequence: h.sequence, gaps: h.gaps, newSessions: h.newSessions, ended: h.ended, valid: h.valid }).toEqual({
+      session: 'T220240308', sequence: day2.lastSequence, gaps: 0, newSessions: 1, ended: true, valid: true,
+    });
+    expect(told).toEqual([{ session: 'T220240308', previous: 'TW20240308', sessionDate: '2024-03-08', previousSequence: day1.lastSequence }]);
+    expect(ends).toEqual([day1.lastSequence, day2.lastSequence]);
+    // The first session's late copies, another feed's packets: counted, not followed.
+    const wrong = h.lines[LINE_A].wrongSession;
+    h.receive(LINE_A, day1.packets[3]);
+    const other = day2.packets[3].slice();
+    other.set(moldSessionBytes('SOMEOTHER1'), 0);
+    h.receive(LINE_A, other);
+    expect(h.lines[LINE_A].wrongSession).toBe(wrong + 2);
+    expect(h.session).toBe('T220240308');
+    expect(h.figures()).toMatchObject({ session: 'T220240308', newSessions: 1 });
+  });
+
+  test('with followSessions false a later session is another feed: counted and ignored', () => {
+    const day2 = syntheticFeed(SEED + 21, 100, 'T220240308');
+    const h = make({ session: 'TW20240308', followSessions: false });
+    for (const p of day2.packets) h.receive(LINE_A, p);
+    expect({ session: h.session, sequence: h.sequence, newSessions: h.newSessions }).toEqual({ session: 'TW20240308', sequence: 0, newSessions: 0 });
+    expect(h.lines[LINE_A].wrongSession).toBe(day2.packets.length);
   });
 
   test('bad options are refused with TW_ERR_FEED_BAD_OPTIONS', () => {

@@ -1,16 +1,11 @@
-// The feed handler: rebuilds the exact books from lines A and B (FEED.md, "MoldUDP64
-// downstream packet"). Every message is applied once, in sequence order, whatever the
-// network does:
+// The feed handler's hot path: rebuilds the exact books from lines A and B (FEED.md,
+// "MoldUDP64 downstream packet"). Every message is applied once, in sequence order, whatever
+// the network does:
 // - arbitration: the first copy of a sequence number wins, later copies are dropped;
 // - gap detection: a packet past the next expected sequence, a heartbeat or end of session
-//   ahead of it, or (when the lines go quiet) a probe of the rewinder that says the feed
-//   has moved on. Packets after a gap are held (PacketBuffer) until it is filled;
-// - recovery: after `rewindDelayMs` (time for the other line's copy to arrive) the missing
-//   range is asked of the rewinder, one packet per request, asking again from where each
-//   answer stopped; an unanswered request is repeated with doubling waits up to
-//   `maxRewindRetries`; a gap larger than `maxRewindMessages`, or one the rewinder cannot
-//   fill, is recovered from the snapshot server (the books are reloaded as of the
-//   snapshot's sequence, then the held packets applied from End of Snapshot's sequence);
+//   ahead of it, or (when the lines go quiet, stale-watch.ts) a probe of the rewinder that
+//   says the feed has moved on. Packets after a gap are held (PacketBuffer) until it is
+//   filled by the lines, the rewinder or a snapshot (gap-recovery.ts);
 // - a handler started mid-session sees its first packet far ahead of sequence 1 and joins
 //   through the snapshot the same way (or at once, with `join: 'snapshot'`).
 // The books are valid from the first message applied until a gap is detected, and again once
@@ -21,25 +16,45 @@
 // Hot path (a datagram in): parse the MoldUDP64 framing, decode every message once into a
 // reused record per message of the packet (a packet with a bad message is dropped whole, so
 // nothing is half applied), then apply the records. No allocation of ours per packet or message.
+// Options: feed-handler-options.ts; sockets: feed-sockets.ts; clock and timers: feed-clock.ts.
 
-import * as dgram from 'node:dgram';
 import {
   decodeItch as decodeItchExport,
   encodeOrderDelete as encodeOrderDeleteExport,
   encodeRetransmissionRequest as encodeRetransmissionRequestExport,
   Fault,
+  isLaterSession,
   ItchMessage,
   MOLD_REQUEST_SIZE,
   MoldPacketKind,
   moldSessionBytes,
   MoldUdp64Packet,
+  parseSessionName,
 } from '../protocol';
-import { BUY, MarketBooks, SELL, type MarketBooksOptions, type MarketDataSource, type MarketDataStatus, type OrderBook } from '../book';
-import { FEED_FAULT_KINDS, FeedFault, FeedHandlerError, feedFaultName } from './errors';
+import { BUY, MarketBooks, SELL, type MarketDataSource, type OrderBook } from '../book';
+import { FEED_FAULT_KINDS, FeedFault, feedFaultName } from './errors';
+import type { FeedClock } from './feed-clock';
+import {
+  FeedState,
+  LINE_A,
+  LINE_B,
+  REWINDER,
+  type FeedGap,
+  type FeedHandlerFigures,
+  type FeedHandlerListener,
+  type FeedNewSession,
+  type FeedRecovery,
+  type FeedStatus,
+  type RecoveryTimes,
+} from './feed-events';
+import { resolveFeedHandlerOptions, type FeedHandlerOptions, type ResolvedFeedHandlerOptions } from './feed-handler-options';
 import { FeedRecorder } from './feed-recorder';
+import type { FeedSocket } from './feed-sockets';
+import { GapRecovery, type RecoveryHost } from './gap-recovery';
 import { LineCounters } from './line-counters';
 import { PacketBuffer } from './packet-buffer';
-import { loadSnapshot, type SnapshotEndpoint, type SnapshotImage } from './snapshot-client';
+import type { SnapshotImage } from './snapshot-client';
+import { StaleWatch, type StaleHost } from './stale-watch';
 
 // Module-local bindings: CommonJS re-exports through protocol/index are getters.
 const decodeItch = decodeItchExport;
@@ -49,204 +64,32 @@ const DATA = MoldPacketKind.Data;
 const HEARTBEAT = MoldPacketKind.Heartbeat;
 const WRONG_SESSION = Fault.MoldWrongSession;
 
-/** The handler's state (issue 5): visible, and every change is told to listeners. */
-export const FeedState = {
-  /** Nothing received yet. */
-  Unknown: 'unknown',
-  /** Loading the snapshot (late join, or a gap too large for the rewinder); live packets are held. */
-  LoadingSnapshot: 'loading-snapshot',
-  /** Every message up to the latest known sequence is applied. */
-  Synchronized: 'synchronized',
-  /** A gap is open: packets after it are held while it is recovered. */
-  FillingGap: 'filling-gap',
-  /** No packet nor heartbeat on either line for `staleAfterMs`. */
-  Stale: 'stale',
-} as const;
-export type FeedState = (typeof FeedState)[keyof typeof FeedState];
-
-/** Packet sources, the index of `lines`. */
-export const LINE_A = 0;
-export const LINE_B = 1;
-export const REWINDER = 2;
-
-export interface FeedLineAddress {
-  group: string;
-  port: number;
-}
-
-export interface RewinderAddress {
-  host: string;
-  port: number;
-}
-
-export interface FeedHandlerOptions {
-  /** MoldUDP64 session (up to 10 ASCII characters); packets of other sessions are counted and ignored. */
-  session: string;
-  /** Trading day YYYY-MM-DD (New York), for candles; without it none are built. */
-  sessionDate?: string;
-  /** Multicast lines; null (or absent) for one not joined. Without either, packets come only through receive(). */
-  lineA?: FeedLineAddress | null;
-  lineB?: FeedLineAddress | null;
-  /** Local interface for multicast membership and the rewinder socket (default 127.0.0.1). */
-  interface?: string;
-  /** Receive buffer per line socket, bytes (default 4 MiB; the kernel may cap it). */
-  recvBufferBytes?: number;
-  /** The rewinder (MoldUDP64 retransmission over UDP); null: none. */
-  rewinder?: RewinderAddress | null;
-  /** The snapshot server (SoupBinTCP); null: none. */
-  snapshot?: SnapshotEndpoint | null;
-  /** 'auto' (default): start from sequence 1, and recover by snapshot if the first packet is far ahead; 'snapshot': load one at start. */
-  join?: 'auto' | 'snapshot';
-  /** Wait after a gap is detected before asking the rewinder (the other line's copy may be on its way). Default 2. */
-  rewindDelayMs?: number;
-  /** Wait for a rewinder answer before asking again; doubles per retry up to 1 s. Default 50. */
-  rewindTimeoutMs?: number;
-  /** Unanswered requests in a row before falling back to the snapshot. Default 5. */
-  maxRewindRetries?: number;
-  /** Gaps larger than this go straight to the snapshot (the rewinder answers ~38 messages a request, 50 requests/s). Default 1,500. */
-  maxRewindMessages?: number;
-  /** A snapshot session that has not ended after this long fails (and is retried). Default 15,000. */
-  snapshotTimeoutMs?: number;
-  /** Wait before retrying a failed snapshot; doubles up to 10 s. Default 500. */
-  snapshotRetryMs?: number;
-  /** No packet on either line for this long: state stale (and the rewinder is probed). Default 3,000. */
-  staleAfterMs?: number;
-  /** Packets held while a gap is open or a snapshot loads. Default 65,536 (~96 MB of 1,472-byte datagrams at worst). */
-  maxBufferedPackets?: number;
-  /** Write every applied message to this ITCH file (u16 length + message). */
-  record?: string | null;
-  /** Sizes of the books. */
-  books?: Pick<MarketBooksOptions, 'orderCapacity' | 'levelCapacity' | 'candleCapacity'>;
-  /** Milliseconds from a fixed origin (default performance.now): a seam for tests. */
-  nowMs?: () => number;
-}
-
-/** A gap, as told to listeners when it is detected. */
-export interface FeedGap {
-  /** First missing sequence. */
-  first: number;
-  /** Messages known missing when it was detected (more may be found missing later). */
-  count: number;
-}
-
-/** How a gap was filled. */
-export type RecoveryMethod = 'lines' | 'rewinder' | 'snapshot';
-
-/** A filled gap (or a completed join), with the time it took. */
-export interface FeedRecovery {
-  first: number;
-  /** Sequences recovered: from the gap's first to the sequence applied when it closed. */
-  count: number;
-  method: RecoveryMethod;
-  /** From detection to the moment every known message was applied again. */
-  durationMs: number;
-}
-
-export interface FeedStatus extends MarketDataStatus {
-  state: FeedState;
-}
-
-/**
- * What a FeedHandler tells its user. Every method is optional; a book/ MarketDataListener
- * (onMessage, onBoundary, onStatus) is one. Calls come in sequence order after the change is
- * applied; read the books freely inside a call, keep nothing of `message` (reused).
- */
-export interface FeedHandlerListener {
-  onMessage?(sequence: number, message: ItchMessage): void;
-  /** Every message up to `sequence` applied; the end of a packet or of a recovery batch. */
-  onBoundary?(sequence: number): void;
-  onStatus?(status: FeedStatus): void;
-  /** At each boundary, once per book that changed since the last one. */
-  onBookUpdate?(book: OrderBook, sequence: number): void;
-  /** A print (E, printable C, P): the book's lastTradePrice/Shares/Ns hold it. */
-  onTrade?(book: OrderBook, sequence: number, message: ItchMessage): void;
-  onGap?(gap: FeedGap): void;
-  onRecovery?(recovery: FeedRecovery): void;
-  /** End of Messages applied, or end of session with nothing missing. Once. */
-  onEndOfSession?(sequence: number): void;
-  /** A counted fault (bad input, a failed recovery step), with a sentence for logs. */
-  onFault?(code: string, detail: string): void;
-}
-
-/** Milliseconds of every completed recovery. */
-export class RecoveryTimes {
-  count = 0;
-  lastMs = 0;
-  maxMs = 0;
-  totalMs = 0;
-  record(ms: number): void {
-    this.count++;
-    this.lastMs = ms;
-    this.totalMs += ms;
-    if (ms > this.maxMs) this.maxMs = ms;
-  }
-  get meanMs(): number {
-    return this.count === 0 ? 0 : this.totalMs / this.count;
-  }
-}
-
-export interface FeedHandlerFigures {
-  state: FeedState;
-  valid: boolean;
-  ended: boolean;
-  sequence: number;
-  /** Highest sequence known to exist (from packets, heartbeats, rewinder answers). */
-  knownSequence: number;
-  messagesApplied: number;
-  gaps: number;
-  recoveredByLines: number;
-  /** Messages applied from rewinder answers. */
-  recoveredByRewind: number;
-  /** Sequences skipped by loading a snapshot (covered by it). */
-  recoveredBySnapshot: number;
-  snapshots: number;
-  rewindRequests: number;
-  bufferedPackets: number;
-  recoveries: { count: number; lastMs: number; maxMs: number; meanMs: number };
-  faults: Record<string, number>;
-  lines: { lineA: Record<string, number | string | boolean>; lineB: Record<string, number | string | boolean>; rewinder: Record<string, number | string | boolean> };
-  orphans: number;
-  integrityErrors: number;
-  restingOrders: number;
-  recorded: number;
-}
-
-const MAX_BACKOFF_MS = 1000;
-const MAX_SNAPSHOT_BACKOFF_MS = 10_000;
-
 export class FeedHandler implements MarketDataSource {
-  readonly books: MarketBooks;
-  readonly session: string;
-  readonly sessionDate: string;
+  /** The books of the current session: replaced by new, empty ones when a new session begins. */
+  books: MarketBooks;
   /** line A, line B, rewinder answers. */
   readonly lines: readonly [LineCounters, LineCounters, LineCounters];
   /** Faults by FeedFault code. */
   readonly faults = new Float64Array(FEED_FAULT_KINDS);
-  readonly recoveryTimes = new RecoveryTimes();
   readonly recorder: FeedRecorder | null;
 
   state: FeedState = FeedState.Unknown;
   valid = false;
   ended = false;
-  gaps = 0;
-  /** Gaps the other line (or a late copy) filled before any recovery. */
-  recoveredByLines = 0;
   recoveredByRewind = 0;
   recoveredBySnapshot = 0;
-  snapshots = 0;
   rewindRequests = 0;
   messagesApplied = 0;
+  /** Sessions followed after the first (each a new day of books). */
+  newSessions = 0;
 
-  private readonly sessionBytes: Uint8Array;
-  private readonly options: Required<Pick<FeedHandlerOptions, 'rewindDelayMs' | 'rewindTimeoutMs' | 'maxRewindRetries' | 'maxRewindMessages' | 'snapshotTimeoutMs' | 'snapshotRetryMs' | 'staleAfterMs'>>;
-  private readonly lineA: FeedLineAddress | null;
-  private readonly lineB: FeedLineAddress | null;
-  private readonly iface: string;
-  private readonly recvBufferBytes: number;
-  private readonly rewinder: RewinderAddress | null;
-  private readonly snapshotEndpoint: SnapshotEndpoint | null;
-  private readonly join: 'auto' | 'snapshot';
-  private readonly now: () => number;
+  private currentSession: string;
+  private currentSessionDate: string;
+  private sessionBytes: Uint8Array;
+  private readonly options: ResolvedFeedHandlerOptions;
+  private readonly clock: FeedClock;
+  private readonly recovery: GapRecovery;
+  private readonly staleWatch: StaleWatch;
 
   /** Next sequence to apply. */
   private expected = 1;
@@ -268,24 +111,11 @@ export class FeedHandler implements MarketDataSource {
   private readonly scratch = new Uint8Array(64);
   private readonly request = new Uint8Array(MOLD_REQUEST_SIZE);
 
-  private gapOpen = false;
-  private gapFirst = 0;
-  private gapSinceMs = 0;
-  private gapUsedRewinder = false;
-  private gapUsedSnapshot = false;
-  private rewindRetries = 0;
-  private recoveryTimer: NodeJS.Timeout | null = null;
-  private snapshotLoading = false;
-  private snapshotFailures = 0;
   private endOfSessionSeen = false;
   private endOfSessionTold = false;
-  private lastPacketMs = 0;
-  private startedMs = 0;
-  private lastProbeMs = 0;
-  private staleTimer: NodeJS.Timeout | null = null;
-  private recordTimer: NodeJS.Timeout | null = null;
-  private sockets: dgram.Socket[] = [];
-  private requestSocket: dgram.Socket | null = null;
+  private recordTimer: unknown = null;
+  private lineSockets: FeedSocket[] = [];
+  private requestSocket: FeedSocket | null = null;
   private closed = false;
 
   private messageListeners: FeedHandlerListener[] = [];
@@ -299,39 +129,31 @@ export class FeedHandler implements MarketDataSource {
   private touchedCount = 0;
 
   constructor(options: FeedHandlerOptions) {
-    if (typeof options.session !== 'string' || options.session.length > 10) {
-      throw new FeedHandlerError('TW_ERR_FEED_BAD_OPTIONS', `session must be a MoldUDP64 session name of at most 10 characters, got ${JSON.stringify(options.session)}`);
-    }
-    this.session = options.session;
-    this.sessionBytes = moldSessionBytes(options.session);
-    this.sessionDate = options.sessionDate ?? '';
-    this.books = new MarketBooks({ ...options.books, sessionDate: options.sessionDate });
+    const o = resolveFeedHandlerOptions(options);
+    this.options = o;
+    this.clock = o.clock;
+    this.currentSession = o.session;
+    this.sessionBytes = moldSessionBytes(o.session);
+    this.currentSessionDate = o.sessionDate;
+    this.books = new MarketBooks({ ...o.books, sessionDate: options.sessionDate });
     this.lines = [new LineCounters('lineA'), new LineCounters('lineB'), new LineCounters('rewinder')];
-    this.lineA = options.lineA ?? null;
-    this.lineB = options.lineB ?? null;
-    this.iface = options.interface ?? '127.0.0.1';
-    this.recvBufferBytes = options.recvBufferBytes ?? 4 << 20;
-    this.rewinder = options.rewinder ?? null;
-    this.snapshotEndpoint = options.snapshot ?? null;
-    this.join = options.join ?? 'auto';
-    this.now = options.nowMs ?? (() => performance.now());
-    this.options = {
-      rewindDelayMs: checkMs('rewindDelayMs', options.rewindDelayMs ?? 2, 0),
-      rewindTimeoutMs: checkMs('rewindTimeoutMs', options.rewindTimeoutMs ?? 50, 1),
-      maxRewindRetries: checkMs('maxRewindRetries', options.maxRewindRetries ?? 5, 0),
-      maxRewindMessages: checkMs('maxRewindMessages', options.maxRewindMessages ?? 1500, 1),
-      snapshotTimeoutMs: checkMs('snapshotTimeoutMs', options.snapshotTimeoutMs ?? 15_000, 1),
-      snapshotRetryMs: checkMs('snapshotRetryMs', options.snapshotRetryMs ?? 500, 1),
-      staleAfterMs: checkMs('staleAfterMs', options.staleAfterMs ?? 3000, 1),
-    };
-    if (this.join === 'snapshot' && this.snapshotEndpoint === null) {
-      throw new FeedHandlerError('TW_ERR_FEED_BAD_OPTIONS', "join 'snapshot' needs a snapshot server (the snapshot option)");
-    }
-    this.pending = new PacketBuffer(checkMs('maxBufferedPackets', options.maxBufferedPackets ?? 65_536, 16));
-    this.recorder = options.record ? new FeedRecorder(options.record) : null;
+    this.pending = new PacketBuffer(o.maxBufferedPackets);
+    this.recovery = new GapRecovery(this.recoveryHost(), o.clock, o, o.snapshot);
+    this.staleWatch = new StaleWatch(this.staleHost(), o.clock, o.staleAfterMs, this.lines, [o.lineA !== null, o.lineB !== null]);
+    this.recorder = o.record !== null ? new FeedRecorder(o.record) : null;
   }
 
   // --- MarketDataSource ------------------------------------------------------------
+
+  /** The MoldUDP64 session followed now (the configured one until a later session appears). */
+  get session(): string {
+    return this.currentSession;
+  }
+
+  /** The current session's trading day ('' without candles). */
+  get sessionDate(): string {
+    return this.currentSessionDate;
+  }
 
   /** The last sequence applied. */
   get sequence(): number {
@@ -343,6 +165,23 @@ export class FeedHandler implements MarketDataSource {
     return this.known;
   }
 
+  get gaps(): number {
+    return this.recovery.gaps;
+  }
+
+  /** Gaps the other line (or a late copy) filled before any recovery. */
+  get recoveredByLines(): number {
+    return this.recovery.recoveredByLines;
+  }
+
+  get snapshots(): number {
+    return this.recovery.snapshots;
+  }
+
+  get recoveryTimes(): RecoveryTimes {
+    return this.recovery.times;
+  }
+
   /** Adds a listener (any subset of FeedHandlerListener, e.g. a book/ MarketDataListener); the returned function removes it. */
   subscribe(listener: FeedHandlerListener): () => void {
     const l = listener;
@@ -352,7 +191,7 @@ export class FeedHandler implements MarketDataSource {
     if (l.onStatus) lists.push(this.statusListeners);
     if (l.onBookUpdate) lists.push(this.bookListeners);
     if (l.onTrade) lists.push(this.tradeListeners);
-    if (l.onGap || l.onRecovery || l.onEndOfSession || l.onFault) lists.push(this.eventListeners);
+    if (l.onGap || l.onRecovery || l.onEndOfSession || l.onNewSession || l.onFault) lists.push(this.eventListeners);
     for (const list of lists) list.push(l);
     return () => {
       // New arrays, so a removal during a dispatch loop does not skip anyone.
@@ -382,32 +221,27 @@ export class FeedHandler implements MarketDataSource {
    * starts loading one. Throws TW_ERR_FEED_SOCKET if a socket cannot be set up.
    */
   async start(): Promise<void> {
-    if (this.rewinder !== null) this.requestSocket = await this.openRequestSocket();
-    if (this.lineA !== null) this.sockets.push(await this.openLine(this.lineA, LINE_A));
-    if (this.lineB !== null) this.sockets.push(await this.openLine(this.lineB, LINE_B));
-    this.lastPacketMs = this.now();
-    this.startedMs = this.lastPacketMs;
-    const tick = Math.max(5, Math.min(250, Math.floor(this.options.staleAfterMs / 4)));
-    this.staleTimer = setInterval(() => this.checkStale(), tick);
-    this.staleTimer.unref();
-    if (this.recorder !== null) {
-      this.recordTimer = setInterval(() => this.flushRecord(), 200);
-      this.recordTimer.unref();
-    }
-    if (this.join === 'snapshot') this.beginSnapshot();
+    const o = this.options;
+    const sockets = o.sockets;
+    if (o.rewinder !== null) this.requestSocket = await sockets.openRequest(o.iface, REWINDER, this);
+    if (o.lineA !== null) this.lineSockets.push(await sockets.openLine(o.lineA, LINE_A, o.iface, o.recvBufferBytes, this));
+    if (o.lineB !== null) this.lineSockets.push(await sockets.openLine(o.lineB, LINE_B, o.iface, o.recvBufferBytes, this));
+    this.staleWatch.start();
+    if (this.recorder !== null) this.recordTimer = this.clock.setInterval(() => this.flushRecord(), 200);
+    if (o.join === 'snapshot') this.recovery.beginSnapshot();
   }
 
   /** Leaves the lines, closes the sockets and the record file. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.staleTimer !== null) clearInterval(this.staleTimer);
-    if (this.recordTimer !== null) clearInterval(this.recordTimer);
-    if (this.recoveryTimer !== null) clearTimeout(this.recoveryTimer);
-    const all = [...this.sockets, ...(this.requestSocket === null ? [] : [this.requestSocket])];
-    this.sockets = [];
+    this.staleWatch.stop();
+    if (this.recordTimer !== null) this.clock.clearInterval(this.recordTimer);
+    this.recovery.close();
+    const all = [...this.lineSockets, ...(this.requestSocket === null ? [] : [this.requestSocket])];
+    this.lineSockets = [];
     this.requestSocket = null;
-    await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all(all.map((s) => s.close()));
     if (this.recorder !== null) {
       this.recorder.close();
       if (this.recorder.error !== '') this.fault(FeedFault.RecordFailed, this.recorder.error);
@@ -417,17 +251,17 @@ export class FeedHandler implements MarketDataSource {
 
   /** The local UDP port rewinder answers come back to (0 without a rewinder). */
   get requestPort(): number {
-    return this.requestSocket === null ? 0 : this.requestSocket.address().port;
+    return this.requestSocket === null ? 0 : this.requestSocket.localPort();
   }
 
   /** The bound port of each joined line socket, in order A, B. */
   get linePorts(): number[] {
-    return this.sockets.map((s) => s.address().port);
+    return this.lineSockets.map((s) => s.localPort());
   }
 
   /** The receive buffer the kernel granted each line socket. */
   get recvBufferSizes(): number[] {
-    return this.sockets.map((s) => s.getRecvBufferSize());
+    return this.lineSockets.map((s) => s.recvBufferBytes());
   }
 
   // --- packets in ------------------------------------------------------------------
@@ -441,14 +275,15 @@ export class FeedHandler implements MarketDataSource {
     const line = this.lines[source];
     line.packets++;
     line.bytes += bytes.length;
-    const now = this.now();
+    const now = this.clock.nowMs();
     line.lastPacketMs = now;
     if (source !== REWINDER) {
-      this.lastPacketMs = now;
+      this.staleWatch.lastPacketMs = now;
       if (line.silent) line.silent = false;
     }
     const p = this.packet;
-    const fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
+    let fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
+    if (fault === WRONG_SESSION && this.options.followSessions && this.followNewSession(bytes)) fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
     if (fault !== 0) {
       if (fault === WRONG_SESSION) {
         line.wrongSession++;
@@ -459,7 +294,7 @@ export class FeedHandler implements MarketDataSource {
       }
       return;
     }
-    if (this.state === FeedState.Stale && source !== REWINDER) this.setState(this.gapOpen ? FeedState.FillingGap : FeedState.Synchronized);
+    if (this.state === FeedState.Stale && source !== REWINDER) this.setState(this.recovery.gapOpen ? FeedState.FillingGap : FeedState.Synchronized);
     if (p.kind === DATA) {
       const first = p.sequence;
       const next = first + p.count;
@@ -494,7 +329,7 @@ export class FeedHandler implements MarketDataSource {
       this.endOfSessionSeen = true;
     }
     if (next > this.known) this.known = next;
-    if (this.expected < this.known) this.noteGap();
+    if (this.expected < this.known) this.recovery.noteGap();
     else if (this.state === FeedState.Unknown) {
       // Nothing missing and nothing to apply: the feed is idle at our position.
       this.setValid(true, FeedState.Synchronized);
@@ -506,11 +341,11 @@ export class FeedHandler implements MarketDataSource {
   private onData(source: number, line: LineCounters, bytes: Uint8Array, first: number, count: number): void {
     const next = first + count;
     if (next > this.known) this.known = next;
-    if (this.snapshotLoading || first > this.expected) {
+    if (this.recovery.snapshotLoading || first > this.expected) {
       const held = this.pending.insert(bytes, first, count, source);
       if (held === 0) line.duplicates++;
       else if (held < 0) this.fault(FeedFault.BufferFull, `${this.pending.capacity} packets held; packet at sequence ${first} dropped (recovered later)`);
-      if (!this.snapshotLoading) this.noteGap();
+      if (!this.recovery.snapshotLoading) this.recovery.noteGap();
       return;
     }
     this.applyPacket(source, bytes, first, count);
@@ -568,7 +403,7 @@ export class FeedHandler implements MarketDataSource {
     this.lines[source].messages += applied;
     if (source === REWINDER) {
       this.recoveredByRewind += applied;
-      if (applied > 0) this.gapUsedRewinder = true;
+      if (applied > 0) this.recovery.noteRewinderApplied();
     }
     this.boundary();
   }
@@ -653,179 +488,66 @@ export class FeedHandler implements MarketDataSource {
 
   /** After messages were applied: is a gap closed, did the session end, are we synchronized? */
   private afterProgress(source: number): void {
-    if (this.gapOpen) {
-      if (this.expected >= this.known && this.pending.size === 0) this.closeGap();
-      else if (source === REWINDER && !this.snapshotLoading) {
-        // An answer made progress: ask at once for the rest (the rewinder answers one packet a request).
-        this.rewindRetries = 0;
-        this.clearRecoveryTimer();
-        this.recoveryStep();
-      }
-    } else if (!this.valid || this.state === FeedState.Unknown) {
-      this.setValid(true, FeedState.Synchronized);
-    }
+    if (this.recovery.gapOpen) this.recovery.onProgress(source === REWINDER);
+    else if (!this.valid || this.state === FeedState.Unknown) this.setValid(true, FeedState.Synchronized);
     this.checkEnded();
   }
 
-  // --- gaps and recovery -------------------------------------------------------------
-
-  private noteGap(): void {
-    if (this.gapOpen || this.snapshotLoading) return;
-    this.gapOpen = true;
-    this.gapFirst = this.expected;
-    this.gapSinceMs = this.now();
-    this.gapUsedRewinder = false;
-    this.gapUsedSnapshot = false;
-    this.rewindRetries = 0;
-    this.gaps++;
-    this.setValid(false, FeedState.FillingGap);
-    const gap: FeedGap = { first: this.expected, count: this.missingEnd() - this.expected };
-    for (const l of this.eventListeners) l.onGap?.(gap);
-    this.scheduleRecovery(this.options.rewindDelayMs);
-  }
-
-  /** The sequence after the first missing range: the first held packet, or the latest known. */
-  private missingEnd(): number {
-    return this.pending.size > 0 && this.pending.firstSequence < this.known ? this.pending.firstSequence : this.known;
-  }
-
-  private closeGap(): void {
-    this.gapOpen = false;
-    this.clearRecoveryTimer();
-    const durationMs = this.now() - this.gapSinceMs;
-    const method: RecoveryMethod = this.gapUsedSnapshot ? 'snapshot' : this.gapUsedRewinder ? 'rewinder' : 'lines';
-    if (method === 'lines') this.recoveredByLines++;
-    this.recoveryTimes.record(durationMs);
-    this.setValid(true, FeedState.Synchronized);
-    const recovery: FeedRecovery = { first: this.gapFirst, count: this.expected - this.gapFirst, method, durationMs };
-    for (const l of this.eventListeners) l.onRecovery?.(recovery);
-  }
-
-  private scheduleRecovery(ms: number): void {
-    this.clearRecoveryTimer();
-    if (this.closed) return;
-    this.recoveryTimer = setTimeout(() => {
-      this.recoveryTimer = null;
-      this.recoveryStep();
-    }, ms);
-  }
-
-  private clearRecoveryTimer(): void {
-    if (this.recoveryTimer !== null) clearTimeout(this.recoveryTimer);
-    this.recoveryTimer = null;
-  }
-
-  /** Asks the rewinder for the first missing range, or falls back to the snapshot. */
-  private recoveryStep(): void {
-    if (!this.gapOpen || this.snapshotLoading || this.closed) return;
-    const missing = this.missingEnd() - this.expected;
-    if (missing <= 0) {
-      // Held packets are next in line (a late copy arrived between checks).
-      this.drainPending();
-      this.afterProgress(LINE_A);
-      return;
-    }
-    const o = this.options;
-    const snapshot = this.snapshotEndpoint !== null;
-    if (this.requestSocket === null || (snapshot && missing > o.maxRewindMessages)) {
-      if (snapshot) this.beginSnapshot();
-      return;
-    }
-    if (this.rewindRetries > 0) this.fault(FeedFault.RewindTimeout, `no answer to the request for ${missing} messages from sequence ${this.expected} (attempt ${this.rewindRetries})`);
-    if (this.rewindRetries >= o.maxRewindRetries && snapshot) {
-      this.fault(FeedFault.RewindGaveUp, `the rewinder did not fill sequence ${this.expected} after ${this.rewindRetries} requests; loading a snapshot`);
-      this.beginSnapshot();
-      return;
-    }
-    this.sendRewindRequest(this.expected, Math.min(missing, 0xfffe));
-    const wait = Math.min(MAX_BACKOFF_MS, o.rewindTimeoutMs * 2 ** Math.min(this.rewindRetries, 16));
-    this.rewindRetries++;
-    this.scheduleRecovery(wait);
-  }
-
-  private sendRewindRequest(first: number, count: number): void {
-    const socket = this.requestSocket;
-    const r = this.rewinder;
-    if (socket === null || r === null) return;
-    encodeRetransmissionRequest(this.request, 0, this.sessionBytes, first, count);
-    this.rewindRequests++;
-    try {
-      socket.send(this.request, 0, MOLD_REQUEST_SIZE, r.port, r.host);
-    } catch {
-      // A closed socket: the handler is closing.
-    }
-  }
-
-  /** Loads a snapshot; live packets are held meanwhile. */
-  private beginSnapshot(): void {
-    const endpoint = this.snapshotEndpoint;
-    if (endpoint === null || this.snapshotLoading || this.closed) return;
-    this.clearRecoveryTimer();
-    this.snapshotLoading = true;
-    if (!this.gapOpen) {
-      // A join (or a forced reload): measured like a gap's recovery, not counted as one.
-      this.gapOpen = true;
-      this.gapFirst = this.expected;
-      this.gapSinceMs = this.now();
-      this.gapUsedRewinder = false;
-    }
-    this.gapUsedSnapshot = true;
-    this.snapshots++;
-    this.setValid(false, FeedState.LoadingSnapshot);
-    loadSnapshot(endpoint, this.session, this.options.snapshotTimeoutMs).then(
-      (image) => this.applySnapshot(image),
-      (err: unknown) => {
-        this.snapshotLoading = false;
-        if (this.closed) return;
-        const e = err as FeedHandlerError;
-        this.fault(e.code === 'TW_ERR_FEED_SNAPSHOT_REJECTED' ? FeedFault.SnapshotRejected : FeedFault.SnapshotFailed, e.message);
-        const wait = Math.min(MAX_SNAPSHOT_BACKOFF_MS, this.options.snapshotRetryMs * 2 ** Math.min(this.snapshotFailures++, 16));
-        this.clearRecoveryTimer();
-        this.recoveryTimer = setTimeout(() => {
-          this.recoveryTimer = null;
-          this.beginSnapshot();
-        }, wait);
-      },
-    );
-  }
+  // --- sessions ------------------------------------------------------------------------
 
   /**
-   * Reloads the books as of the snapshot (every resting order deleted, then the snapshot's
-   * adds, all through the apply path so listeners and the record see them), then applies
-   * held packets from End of Snapshot's sequence on.
+   * A well-framed packet of another session: if its name is a later session than ours by
+   * protocol/'s rule (the day's next session, or a later day's), the books start again with it.
    */
-  private applySnapshot(image: SnapshotImage): void {
-    this.snapshotLoading = false;
-    if (this.closed) return;
-    this.snapshotFailures = 0;
-    const next = image.nextSequence;
-    if (next > this.expected) {
-      const at = next - 1;
-      this.clearBooks(at);
-      for (let i = 0; i < image.count; i++) {
-        const o = image.offsets[i];
-        const n = image.lengths[i];
-        if (decodeItch(image.bytes, o, n, this.check) > 0) {
-          this.fault(FeedFault.SnapshotFailed, `snapshot message ${i} does not decode; the snapshot is used without it`);
-          continue;
-        }
-        this.applyMessage(image.bytes, o, n, at);
-      }
-      this.recoveredBySnapshot += next - this.expected;
-      this.expected = next;
-      if (next > this.known) this.known = next;
-      this.boundary();
-    }
-    // Held packets wholly before the snapshot are covered by it.
-    this.setState(FeedState.FillingGap);
-    this.drainPending();
-    if (this.expected >= this.known && this.pending.size === 0) this.closeGap();
-    else this.scheduleRecovery(this.options.rewindDelayMs);
-    this.checkEnded();
+  private followNewSession(bytes: Uint8Array): boolean {
+    if (bytes.length < 20 || bytes[0] !== 0x54) return false; // 'T': every derived name starts with it
+    if (this.packet.parse(bytes, 0, bytes.length, null) !== 0) return false;
+    let name = '';
+    for (let i = 0; i < 10; i++) name += String.fromCharCode(bytes[i]);
+    if (!isLaterSession(this.currentSession, name)) return false;
+    this.beginSession(name);
+    return true;
   }
 
-  /** Deletes every resting order through synthetic Order Delete messages (so a record replays to the same books). */
-  private clearBooks(sequence: number): void {
+  /** A new day of books: new MarketBooks (and candles), sequences from 1, no gap, nothing held. */
+  private beginSession(name: string): void {
+    const o = this.options;
+    const told: FeedNewSession = { session: name, previous: this.currentSession, sessionDate: '', previousSequence: this.expected - 1 };
+    if (this.recorder !== null) this.recordBooksCleared();
+    const parsed = parseSessionName(name);
+    if (o.candles && parsed !== null) this.currentSessionDate = parsed.sessionDate;
+    told.sessionDate = o.candles ? this.currentSessionDate : '';
+    this.currentSession = name;
+    this.sessionBytes = moldSessionBytes(name);
+    this.books = new MarketBooks({ ...o.books, sessionDate: o.candles ? this.currentSessionDate : undefined });
+    this.recovery.reset();
+    this.pending.clear();
+    this.expected = 1;
+    this.known = 1;
+    this.ended = false;
+    this.endOfSessionSeen = false;
+    this.endOfSessionTold = false;
+    for (const line of this.lines) line.nextSequence = 0;
+    for (let k = 0; k < this.touchedCount; k++) this.touched[this.touchedList[k]] = 0;
+    this.touchedCount = 0;
+    this.newSessions++;
+    this.valid = false;
+    this.state = FeedState.Unknown;
+    for (const l of this.eventListeners) l.onNewSession?.(told);
+    this.emitStatus();
+  }
+
+  /** Writes an Order Delete per resting order to the record, so a replay of it starts the new session from empty books too. */
+  private recordBooksCleared(): void {
+    const r = this.recorder as FeedRecorder;
+    const b = this.scratch;
+    this.forEachRestingOrder((locate, ref) => {
+      const length = encodeOrderDelete(b, 0, locate, 0, 0, ref);
+      r.append(b, 0, length);
+    });
+  }
+
+  private forEachRestingOrder(visit: (locate: number, ref: number) => void): void {
     const locates: number[] = [];
     const refs: number[] = [];
     const collect = (locate: number) => ({
@@ -839,17 +561,106 @@ export class FeedHandler implements MarketDataSource {
       book.forEachOrder(BUY, visitor);
       book.forEachOrder(SELL, visitor);
     }
-    const b = this.scratch;
-    for (let i = 0; i < refs.length; i++) {
-      const length = encodeOrderDelete(b, 0, locates[i], 0, 0, refs[i]);
-      this.applyMessage(b, 0, length, sequence);
+    for (let i = 0; i < refs.length; i++) visit(locates[i], refs[i]);
+  }
+
+  // --- what recovery and the stale watch use ------------------------------------------
+
+  /** The sequence after the first missing range: the first held packet, or the latest known. */
+  private missingEnd(): number {
+    return this.pending.size > 0 && this.pending.firstSequence < this.known ? this.pending.firstSequence : this.known;
+  }
+
+  private sendRewindRequest(first: number, count: number): void {
+    const socket = this.requestSocket;
+    const r = this.options.rewinder;
+    if (socket === null || r === null) return;
+    encodeRetransmissionRequest(this.request, 0, this.sessionBytes, first, count);
+    this.rewindRequests++;
+    socket.send(this.request, MOLD_REQUEST_SIZE, r.port, r.host);
+  }
+
+  /**
+   * Reloads the books as of the snapshot, if it is ahead of them (every resting order deleted,
+   * then the snapshot's adds, all through the apply path so listeners and the record see them).
+   */
+  private applySnapshotImage(image: SnapshotImage): void {
+    const next = image.nextSequence;
+    if (next <= this.expected) return;
+    const at = next - 1;
+    this.clearBooks(at);
+    for (let i = 0; i < image.count; i++) {
+      const o = image.offsets[i];
+      const n = image.lengths[i];
+      if (decodeItch(image.bytes, o, n, this.check) > 0) {
+        this.fault(FeedFault.SnapshotFailed, `snapshot message ${i} does not decode; the snapshot is used without it`);
+        continue;
+      }
+      this.applyMessage(image.bytes, o, n, at);
     }
+    this.recoveredBySnapshot += next - this.expected;
+    this.expected = next;
+    if (next > this.known) this.known = next;
+    this.boundary();
+  }
+
+  /** Deletes every resting order through synthetic Order Delete messages (so a record replays to the same books). */
+  private clearBooks(sequence: number): void {
+    const b = this.scratch;
+    this.forEachRestingOrder((locate, ref) => {
+      const length = encodeOrderDelete(b, 0, locate, 0, 0, ref);
+      this.applyMessage(b, 0, length, sequence);
+    });
+  }
+
+  /** The narrow view of this handler that GapRecovery works through. */
+  private recoveryHost(): RecoveryHost {
+    const h = this;
+    return {
+      get expectedSequence() {
+        return h.expected;
+      },
+      get session() {
+        return h.session;
+      },
+      missingEnd: () => this.missingEnd(),
+      caughtUp: () => this.expected >= this.known && this.pending.size === 0,
+      canRewind: () => this.requestSocket !== null,
+      sendRewindRequest: (first, count) => this.sendRewindRequest(first, count),
+      drainPending: () => this.drainPending(),
+      drainHeld: () => {
+        this.drainPending();
+        this.afterProgress(LINE_A);
+      },
+      applySnapshotImage: (image) => this.applySnapshotImage(image),
+      checkEnded: () => this.checkEnded(),
+      setState: (state) => this.setState(state),
+      setValid: (valid, state) => this.setValid(valid, state),
+      fault: (code, detail) => this.fault(code, detail),
+      tellGap: (gap: FeedGap) => {
+        for (const l of this.eventListeners) l.onGap?.(gap);
+      },
+      tellRecovery: (recovery: FeedRecovery) => {
+        for (const l of this.eventListeners) l.onRecovery?.(recovery);
+      },
+    };
+  }
+
+  private staleHost(): StaleHost {
+    return {
+      watching: () => !this.closed && !this.ended,
+      onQuiet: () => {
+        if (this.state === FeedState.Synchronized) this.setState(FeedState.Stale);
+      },
+      canProbe: () => !this.recovery.gapOpen && !this.recovery.snapshotLoading,
+      probe: () => this.sendRewindRequest(this.expected, 1),
+    };
   }
 
   // --- state ---------------------------------------------------------------------------
 
   private checkEnded(): void {
-    if (this.ended || !this.endOfSessionSeen || this.gapOpen || this.expected < this.known) return;
+    if (this.ended || !this.endOfSessionSeen || this.recovery.gapOpen || this.expected < this.known) return;
     this.ended = true;
     this.emitStatus();
     if (!this.endOfSessionTold) {
@@ -857,31 +668,6 @@ export class FeedHandler implements MarketDataSource {
       for (const l of this.eventListeners) l.onEndOfSession?.(this.expected - 1);
     }
     this.flushRecord();
-  }
-
-  /** Stale detection, silent lines, and a probe of the rewinder while the lines are quiet. */
-  private checkStale(): void {
-    if (this.closed || this.ended) return;
-    const now = this.now();
-    const stale = this.options.staleAfterMs;
-    for (let i = 0; i < 2; i++) {
-      const line = this.lines[i];
-      const joined = i === LINE_A ? this.lineA !== null : this.lineB !== null;
-      // A line that never spoke is measured from start().
-      if (joined && !line.silent && now - (line.lastPacketMs || this.startedMs) > stale) {
-        line.silent = true;
-        line.silences++;
-      }
-    }
-    if (now - this.lastPacketMs > stale) {
-      if (this.state === FeedState.Synchronized) this.setState(FeedState.Stale);
-      // The tail of the feed may have been lost with nothing after it to show the gap: the
-      // rewinder's answer (data, or an empty packet naming its next sequence) tells.
-      if (!this.gapOpen && !this.snapshotLoading && now - this.lastProbeMs > stale) {
-        this.lastProbeMs = now;
-        this.sendRewindRequest(this.expected, 1);
-      }
-    }
   }
 
   private setState(state: FeedState): void {
@@ -910,65 +696,18 @@ export class FeedHandler implements MarketDataSource {
     for (const l of this.eventListeners) l.onFault?.(name, detail);
   }
 
-  // --- sockets ---------------------------------------------------------------------------
-
-  private openLine(line: FeedLineAddress, source: number): Promise<dgram.Socket> {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: this.recvBufferBytes });
-    const name = source === LINE_A ? 'line A' : 'line B';
-    return new Promise<dgram.Socket>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        socket.close();
-        reject(new FeedHandlerError('TW_ERR_FEED_SOCKET', `cannot listen to ${name} ${line.group}:${line.port}: ${err.message}; check the line's group and port`));
-      };
-      socket.once('error', onError);
-      // Bound to the group's address, so only this group's datagrams reach the socket.
-      // exclusive: a socket of this process's own, not one shared through a node:cluster
-      // primary (several handlers in a cluster each join the group and see every datagram).
-      socket.bind({ port: line.port, address: line.group, exclusive: true }, () => {
-        try {
-          socket.addMembership(line.group, this.iface);
-        } catch (err) {
-          onError(new Error(`addMembership on ${this.iface}: ${(err as Error).message}`));
-          return;
-        }
-        socket.off('error', onError);
-        socket.on('error', () => {
-          // Receive errors after set-up are not fatal; the loss shows as a gap.
-        });
-        socket.on('message', (msg: Buffer) => this.receive(source, msg));
-        resolve(socket);
-      });
-    });
-  }
-
-  private openRequestSocket(): Promise<dgram.Socket> {
-    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
-    return new Promise<dgram.Socket>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        socket.close();
-        reject(new FeedHandlerError('TW_ERR_FEED_SOCKET', `cannot open the rewinder socket on ${this.iface}: ${err.message}`));
-      };
-      socket.once('error', onError);
-      // exclusive: the rewinder answers this process's requests, not a cluster sibling's.
-      socket.bind({ port: 0, address: this.iface, exclusive: true }, () => {
-        socket.off('error', onError);
-        socket.on('error', () => {});
-        socket.on('message', (msg: Buffer) => this.receive(REWINDER, msg));
-        resolve(socket);
-      });
-    });
-  }
-
   // --- figures ---------------------------------------------------------------------------
 
   figures(): FeedHandlerFigures {
     const faults: Record<string, number> = {};
     for (let i = 1; i < this.faults.length; i++) if (this.faults[i] > 0) faults[feedFaultName(i)] = this.faults[i];
-    const t = this.recoveryTimes;
+    const t = this.recovery.times;
     return {
       state: this.state,
       valid: this.valid,
       ended: this.ended,
+      session: this.currentSession,
+      newSessions: this.newSessions,
       sequence: this.expected - 1,
       knownSequence: this.known - 1,
       messagesApplied: this.messagesApplied,
@@ -988,13 +727,6 @@ export class FeedHandler implements MarketDataSource {
       recorded: this.recorder === null ? 0 : this.recorder.messages,
     };
   }
-}
-
-function checkMs(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new FeedHandlerError('TW_ERR_FEED_BAD_OPTIONS', `${name} must be an integer >= ${min}, got ${value}`);
-  }
-  return value;
 }
 
 function round3(x: number): number {

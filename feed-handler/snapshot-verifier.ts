@@ -8,7 +8,8 @@
 import { MarketBooks } from '../book';
 import { encodeItch, type ItchMessage } from '../protocol';
 import { diffBooks } from './book-digest';
-import { FeedState, type FeedHandler, type FeedStatus } from './feed-handler';
+import type { FeedHandler } from './feed-handler';
+import { FeedState, type FeedStatus } from './feed-events';
 import { loadSnapshot, SnapshotImage, type SnapshotEndpoint } from './snapshot-client';
 
 export interface VerifyResult {

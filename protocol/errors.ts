@@ -101,3 +101,17 @@ export class ProtocolError extends Error {
     this.offset = offset;
   }
 }
+
+/** A session name or session date that cannot go on the wire: TW_ERR_BAD_SESSION, TW_ERR_BAD_SESSION_DATE. */
+export class SessionNameError extends Error {
+  readonly code: 'TW_ERR_BAD_SESSION' | 'TW_ERR_BAD_SESSION_DATE';
+  /** The sentence without the code, for a caller that reports it under its own code. */
+  readonly detail: string;
+
+  constructor(code: 'TW_ERR_BAD_SESSION' | 'TW_ERR_BAD_SESSION_DATE', detail: string) {
+    super(`${code}: ${detail}`);
+    this.name = 'SessionNameError';
+    this.code = code;
+    this.detail = detail;
+  }
+}

@@ -20,7 +20,6 @@ import { MarketBooks, type MarketBooksOptions, type MarketDataListener, type Mar
 import { EVENT_FAULT_KINDS, EventFault, PublisherError, type EventFaultListener } from './errors';
 import { MessageStore } from './message-store';
 import type { PacketSink } from './packet-sink';
-import { resolveSessionName } from './session-name';
 import { DEFAULT_DIRECTORY_FIELDS } from './symbol-directory';
 
 const encodeSystemEvent = protocol.encodeSystemEvent;
@@ -140,7 +139,7 @@ export class FeedPublisher implements EngineEventHandler, MarketDataSource {
 
   constructor(options: FeedPublisherOptions) {
     this.sessionDate = options.sessionDate;
-    this.session = resolveSessionName(options.session ?? '', options.sessionDate);
+    this.session = publisherSessionName(options.session ?? '', options.sessionDate);
     const maxPayload = options.maxPayloadBytes ?? protocol.MOLD_DEFAULT_MAX_PAYLOAD;
     if (!Number.isInteger(maxPayload) || maxPayload < MIN_PAYLOAD_BYTES || maxPayload > 65507) {
       throw new PublisherError(
@@ -412,5 +411,16 @@ export class FeedPublisher implements EngineEventHandler, MarketDataSource {
     this.lastFaultCode = code;
     this.lastFaultEngineSequence = engineSequence;
     if (this.listener !== null) this.listener.onEventFault(code, engineSequence, type);
+  }
+}
+
+/** protocol/'s session name, its errors under the publisher's codes and with the setting to change. */
+function publisherSessionName(configured: string, sessionDate: string): string {
+  try {
+    return protocol.resolveSessionName(configured, sessionDate);
+  } catch (err) {
+    if (!(err instanceof protocol.SessionNameError)) throw err;
+    if (err.code === 'TW_ERR_BAD_SESSION_DATE') throw new PublisherError('TW_ERR_PUB_BAD_CONFIG', err.detail);
+    throw new PublisherError('TW_ERR_PUB_BAD_SESSION', `${err.detail}; set publisher.session or leave it '' to derive it from the date`);
   }
 }

@@ -6,7 +6,8 @@ export { MessageArchive, MessageArchiveWriter, createArchiveIndex, ARCHIVE_BLOCK
 export { MemoryPacketSink, type PacketSink } from './packet-sink';
 export { FeedLines, type FeedLinesOptions, type FeedLineAddress, type UnicastReceiver } from './feed-lines';
 export { PublisherService, publisherServiceFromConfig, feedLinesFromConfig, type PublisherServiceOptions } from './publisher-service';
-export { sessionNameForDate, resolveSessionName } from './session-name';
+// The session-name rule lives in protocol/ (a feed client needs it); re-exported for compatibility.
+export { sessionNameForDate, resolveSessionName } from '../protocol';
 export { DEFAULT_DIRECTORY_FIELDS } from './symbol-directory';
 export {
   EventFault,

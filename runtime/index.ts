@@ -9,4 +9,4 @@ export { startJournalArchiver, archivePathFor, type JournalArchiver, type Archiv
 export { createCatchUpSource, type JournalCatchUpOptions } from './storage-catch-up';
 export { JournalReplay, type JournalReplayOptions } from './journal-replay';
 export { DisposerStack, type Disposer } from './disposer-stack';
-export { sessionEnded, journaledCommands, watermarkPath, readWatermark, SentWatermark } from './restart-continuity';
+export { sessionEnded, journaledCommands, watermarkPath, readWatermark, SentWatermark, withSessionName } from './restart-continuity';

@@ -14,7 +14,7 @@ import { InlineSim, LiveSim, newYorkDate, RemoteSim, sessionJournalPath, type Jo
 import type { TickwireConfig } from '../config';
 import { DisposerStack } from './disposer-stack';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
-import { journaledCommands, readWatermark, SentWatermark, sessionEnded, watermarkPath } from './restart-continuity';
+import { journaledCommands, readWatermark, SentWatermark, sessionEnded, watermarkPath, withSessionName } from './restart-continuity';
 import { startLiveStorage, type LiveStorage } from './live-storage';
 import { storageHistory } from './storage-history';
 import type { Gateway } from '../publisher';
@@ -56,6 +56,7 @@ export interface LiveFeed {
 export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
   const sessionDate = newYorkDate(Date.now());
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
+  config = withSessionName(config, journalPath, sessionDate);
   const service = publisherServiceFromConfig(config, sessionDate);
   const stack = new DisposerStack();
   const started = await stack.unwindOnError(async () => {

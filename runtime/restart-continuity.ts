@@ -3,7 +3,10 @@
 // open and what to replay (muted: receivers do not see the day again); the sent-watermark
 // says from where to send again what the crashed process may not have sent.
 import * as fs from 'node:fs';
-import { readJournal } from '../sim';
+import * as path from 'node:path';
+import type { TickwireConfig } from '../config';
+import { resolveSessionName } from '../protocol';
+import { journalPathFor, readJournal } from '../sim';
 
 /** True when a journal holds End of Messages: its session is over. */
 export function sessionEnded(file: string): boolean {
@@ -84,4 +87,17 @@ export class SentWatermark {
     if (this.timer !== null) clearInterval(this.timer);
     this.write();
   }
+}
+
+/**
+ * The feed's session name for this journal: the journal's "-N" (the day's Nth session, from
+ * sessionJournalPath) is the name's ordinal (protocol/'s rule), so a crash restart continues
+ * the same name and a session opened after a clean end of day gets its own.
+ */
+export function withSessionName(config: TickwireConfig, journalPath: string, sessionDate: string): TickwireConfig {
+  const first = journalPathFor(config.journal.path, sessionDate);
+  const stem = (p: string): string => p.slice(0, p.length - path.extname(p).length);
+  const n = journalPath !== '' && journalPath !== first ? /^-(\d+)$/.exec(stem(journalPath).slice(stem(first).length)) : null;
+  const session = resolveSessionName(config.publisher.session, sessionDate, n === null ? 1 : Number(n[1]));
+  return { ...config, publisher: { ...config.publisher, session } };
 }

@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import type { TickwireConfig } from '../../config';
 import { booksDigest, FeedFault, FeedHandler, FeedHandlerError, verifyAgainstSnapshot, type FeedHandlerOptions } from '../../feed-handler';
 import type { OrderBook } from '../../book';
-import { formatPrice4 } from '../../protocol';
-import { resolveSessionName } from '../../publisher';
+import { formatPrice4, resolveSessionName } from '../../protocol';
 import { newYorkDate } from '../../sim';
 import { collect, resolveConfig } from '../cli-config';
 

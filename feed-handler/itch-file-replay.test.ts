@@ -1,17 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeAddOrder, encodeSystemEvent } from '../../protocol';
-import { replayFile, sessionDateFromName, type Report } from './replay';
+import { encodeAddOrder, encodeSystemEvent } from '../protocol';
+import { replayFile, sessionDateFromName, type ReplayReport as Report } from './itch-file-replay';
 
-const SAMPLE = path.resolve(__dirname, '../../test/fixtures/ritch/ex20101224.TEST_ITCH_50');
+const SAMPLE = path.resolve(__dirname, '../test/fixtures/ritch/ex20101224.TEST_ITCH_50');
 
 function asReport(r: ReturnType<typeof replayFile>): Report {
   if ('error' in r) throw new Error(r.error);
   return r;
 }
 
-describe('tickwire replay', () => {
+describe('replayFile (tickwire replay)', () => {
   test('replays the RITCH sample: 12,012 messages, no input errors, three books', () => {
     const r = asReport(replayFile(SAMPLE, { symbols: ['BOB'] }));
     expect(r.messages).toBe(12_012);

@@ -1,0 +1,134 @@
+// Two sessions on one day, across processes: `tickwire publish` ended cleanly (SIGINT: end of
+// day, end of session sent), then started again, which opens the day's second session from
+// sequence 1. A FeedHandler in this process stays up throughout: it must see two distinct
+// session names, start a new day of books on the second, and end with the second session's
+// books, order by order, with no unrecovered gap. Compiled binary (npm test builds first),
+// real multicast on loopback, bounded waits, no timing assertions.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MarketBooks } from '../book';
+import { diffBooks, FeedHandler, FeedState, verifyAgainstSnapshot, type FeedNewSession } from '../feed-handler';
+import { MoldPacketKind, MoldUdp64Packet, resolveSessionName } from '../protocol';
+import { newYorkDate } from '../sim';
+import { freeUdpPort } from './support/feed-relay';
+import { waitUntil } from './support/feed';
+
+const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
+const IFACE = '127.0.0.1';
+const WAIT_MS = 40_000;
+
+interface Child {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[]): Child {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  return { child, output: () => out, exited };
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, IFACE, () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('a handler that stays up across a clean end of day and a new start follows the second session: new name, books reset, equal to the second session\'s', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-feed-sessions-'));
+  const groups = ['239.192.55.71', '239.192.55.72'];
+  const ports = [await freeUdpPort(), await freeUdpPort()];
+  const rewinderPort = await freeUdpPort();
+  const snapshotPort = await freeTcpPort();
+  const args = (extra: string[]): string[] => [
+    'publish', '--rate', '4000', ...extra,
+    '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
+    '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${ports[0]}`,
+    '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${ports[1]}`,
+    '--set', 'publisher.endOfSessionIntervalMs=100', '--set', `publisher.rewinder.port=${rewinderPort}`, '--set', `publisher.snapshot.port=${snapshotPort}`,
+    '--set', 'gateway.port=0', '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`,
+  ];
+  const sessionDate = newYorkDate(Date.now());
+  const handler = new FeedHandler({
+    session: resolveSessionName('', sessionDate),
+    sessionDate,
+    lineA: { group: groups[0], port: ports[0] },
+    lineB: { group: groups[1], port: ports[1] },
+    rewinder: { host: IFACE, port: rewinderPort },
+    snapshot: { host: IFACE, port: snapshotPort },
+    staleAfterMs: 300,
+  });
+  await handler.start();
+  const told: FeedNewSession[] = [];
+  const ends: Array<[string, number]> = [];
+  handler.subscribe({ onNewSession: (s) => void told.push(s), onEndOfSession: (seq) => void ends.push([handler.session, seq]) });
+  // An independent capture of both lines, per session: the reference books are the second session's sequences, once, in order.
+  const capture = new Map<string, Map<number, Uint8Array>>();
+  const p = new MoldUdp64Packet();
+  const sockets: dgram.Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 << 20 });
+    await new Promise<void>((resolve) => s.bind(ports[i], groups[i], () => resolve()));
+    s.addMembership(groups[i], IFACE);
+    s.on('message', (m: Buffer) => {
+      if (p.parse(m, 0, m.length) !== 0 || p.kind !== MoldPacketKind.Data) return;
+      const session = m.toString('latin1', 0, 10);
+      let seqs = capture.get(session);
+      if (seqs === undefined) capture.set(session, (seqs = new Map()));
+      let seq = p.sequence;
+      for (let at = p.nextMessage(); at >= 0; at = p.nextMessage()) seqs.set(seq++, m.subarray(at, at + p.messageLength));
+    });
+    sockets.push(s);
+  }
+  const first = run(args([]));
+  let second: Child | null = null;
+  try {
+    await waitUntil(`the first session's feed (${first.output()})`, () => handler.sequence > 1500, WAIT_MS);
+    first.child.kill('SIGINT'); // a clean end of day
+    expect(await first.exited).toBe(0);
+    await waitUntil(`the handler to see the first session end (${JSON.stringify(handler.figures())})`, () => handler.ended, WAIT_MS);
+    const firstSession = handler.session;
+    const firstLast = handler.sequence;
+    second = run(args(['--duration', '3']));
+    await waitUntil(`the second session's feed (${second.output()})`, () => handler.newSessions === 1 && handler.sequence > 1500, WAIT_MS);
+    const check = await verifyAgainstSnapshot(handler, { host: IFACE, port: snapshotPort }, 20_000);
+    expect({ skipped: check.skipped, equal: check.equal, differences: check.differences }).toEqual({ skipped: '', equal: true, differences: [] });
+    expect(await second.exited).toBe(0);
+    const next = Number(/next sequence (\d+)/.exec(second.output())![1]);
+    await waitUntil(`the handler to reach the second session's end (${JSON.stringify(handler.figures())})`, () => handler.ended && handler.sequence === next - 1, WAIT_MS);
+
+    // Two distinct names, on the wire and in the handler.
+    const banner = (c: Child): string => /feed: session (\S+),/.exec(c.output())![1];
+    expect(banner(first)).toBe(firstSession);
+    expect(banner(second)).toBe(handler.session);
+    expect(handler.session).not.toBe(firstSession);
+    expect([...capture.keys()].sort()).toEqual([firstSession, handler.session].sort());
+    expect(told).toEqual([{ session: handler.session, previous: firstSession, sessionDate, previousSequence: firstLast }]);
+    expect(ends).toEqual([[firstSession, firstLast], [handler.session, next - 1]]);
+    // The books are the second session's alone.
+    const seqs = capture.get(handler.session)!;
+    const reference = new MarketBooks();
+    for (let seq = 1; seq < next; seq++) {
+      const m = seqs.get(seq);
+      if (m === undefined) throw new Error(`the capture misses sequence ${seq} of ${handler.session}`);
+      reference.decodeAndApply(m, 0, m.length, seq);
+    }
+    expect(diffBooks(handler.books, reference)).toEqual([]);
+    expect(handler.figures()).toMatchObject({ valid: true, state: FeedState.Synchronized, ended: true, integrityErrors: 0, orphans: 0, newSessions: 1, bufferedPackets: 0 });
+  } finally {
+    first.child.kill('SIGKILL');
+    second?.child.kill('SIGKILL');
+    await handler.close();
+    for (const s of sockets) s.close();
+  }
+});
