@@ -185,7 +185,7 @@ describe('journal', () => {
 });
 
 describe('journal flush policy', () => {
-  test("'batch' writes at the end of every batch; 'interval' holds records until the interval has passed", async () => {
+  test("'batch' writes at the end of every batch; 'interval' holds records until the interval has passed", () => {
     const { JournalWriter } = require('./journal') as typeof import('./journal');
     const { CommandBuffer, CommandType } = require('./command') as typeof import('./command');
     const cmds = new CommandBuffer(1);
@@ -201,12 +201,16 @@ describe('journal flush policy', () => {
     batch.close();
 
     const intervalFile = tmpJournal();
-    const interval = new JournalWriter(intervalFile, { ...base, flush: 'interval' });
+    let nowMs = 1_000_000;
+    const interval = new JournalWriter(intervalFile, { ...base, flush: 'interval' }, 0, () => nowMs);
     cmds.stamp(0, 1, 0);
     interval.append(cmds, 0);
     interval.endBatch();
     expect(fs.statSync(intervalFile).size).toBe(JOURNAL_HEADER_SIZE); // still buffered
-    await new Promise((r) => setTimeout(r, 250));
+    nowMs += 199;
+    interval.endBatch();
+    expect(fs.statSync(intervalFile).size).toBe(JOURNAL_HEADER_SIZE); // 1 ms short of the interval
+    nowMs += 1;
     interval.endBatch();
     expect(fs.statSync(intervalFile).size).toBe(JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE);
     interval.close();

@@ -46,8 +46,11 @@ export class JournalWriter {
   records = 0;
   writes = 0;
 
-  /** Opens for append at `validBytes` (from recovery), creating the file and header if new. */
-  constructor(file: string, options: JournalWriterOptions, validBytes = 0) {
+  /**
+   * Opens for append at `validBytes` (from recovery), creating the file and header if new.
+   * `nowMs` is the clock of the 'interval' policy (a seam: tests pass their own).
+   */
+  constructor(file: string, options: JournalWriterOptions, validBytes = 0, private readonly nowMs: () => number = Date.now) {
     this.path = file;
     this.options = options;
     this.capacityRecords = Math.max(1, Math.floor(options.bufferBytes / JOURNAL_RECORD_SIZE));
@@ -69,7 +72,7 @@ export class JournalWriter {
       throw new JournalIoError(file, `cannot open for writing: ${(err as Error).message}`);
     }
     this.fileBytes = validBytes;
-    this.lastWriteMs = Date.now();
+    this.lastWriteMs = this.nowMs();
   }
 
   /** Buffers one command record (already stamped with its sequence and time). */
@@ -91,7 +94,7 @@ export class JournalWriter {
   /** End of a batch: writes now under the 'batch' policy, or if the interval has passed. */
   endBatch(): void {
     if (this.used === 0) return;
-    if (this.options.flush === 'batch' || Date.now() - this.lastWriteMs >= this.options.flushIntervalMs) this.write();
+    if (this.options.flush === 'batch' || this.nowMs() - this.lastWriteMs >= this.options.flushIntervalMs) this.write();
   }
 
   /** Writes everything buffered (and fsyncs when configured). */
@@ -108,7 +111,7 @@ export class JournalWriter {
     this.fileBytes += bytes;
     this.used = 0;
     this.writes++;
-    this.lastWriteMs = Date.now();
+    this.lastWriteMs = this.nowMs();
   }
 
   close(): void {
