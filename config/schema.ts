@@ -306,6 +306,13 @@ export const feedHandlerSchema = z.strictObject({
   recvBufferBytes: int(65536, 1 << 30).default(4 << 20),
 });
 
+export const logSchema = z.strictObject({
+  /** pino's level for the JSON log lines on stderr (TICKWIRE_LOG_LEVEL). */
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** 'auto': a human line on a terminal, JSON lines otherwise; 'json' or 'pretty' to force one. */
+  format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
@@ -314,6 +321,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema.default(storageSchema.parse({})),
   gateway: gatewaySchema.default(gatewaySchema.parse({})),
   feedHandler: feedHandlerSchema.default(feedHandlerSchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;
@@ -325,3 +333,4 @@ export type StorageConfig = z.infer<typeof storageSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type GatewayTierConfig = z.infer<typeof gatewayTierSchema>;
 export type FeedHandlerConfig = z.infer<typeof feedHandlerSchema>;
+export type LogConfig = z.infer<typeof logSchema>;

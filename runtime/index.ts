@@ -1,7 +1,7 @@
 // runtime/: wires the rooms into processes. The live feed (exchange core, publisher, lines,
 // rewinder, snapshot, gateway, storage), restart continuity, the journal replay pipeline
 // (archiver and storage catch-up), one shutdown stack. bin/ parses flags and prints.
-export { startLiveFeed, describeFeedEnd, describeLines, describeResend, type LiveFeed } from './live-feed';
+export { startLiveFeed, describeFeedEnd, describeLines, describeResend, type LiveFeed, type LiveFeedOptions } from './live-feed';
 export { startLiveStorage, storageSessionName, type LiveStorage } from './live-storage';
 export { startGateway, describeGateway, publisherGauges } from './gateway';
 export { storageHistory } from './storage-history';
@@ -10,3 +10,5 @@ export { createCatchUpSource, type JournalCatchUpOptions } from './storage-catch
 export { JournalReplay, type JournalReplayOptions } from './journal-replay';
 export { DisposerStack, type Disposer } from './disposer-stack';
 export { sessionEnded, journaledCommands, watermarkPath, readWatermark, SentWatermark, withSessionName } from './restart-continuity';
+export { createLogger, humanLine, SILENT_LOGGER, type Logger } from './logger';
+export { RuntimeErrorCode } from './errors';

@@ -13,6 +13,8 @@ import {
 import { InlineSim, LiveSim, newYorkDate, RemoteSim, sessionJournalPath, type JournalRecovery, type SimHandle } from '../sim';
 import type { TickwireConfig } from '../config';
 import { DisposerStack } from './disposer-stack';
+import { RuntimeErrorCode } from './errors';
+import { SILENT_LOGGER, type Logger } from './logger';
 import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { journaledCommands, readWatermark, SentWatermark, sessionEnded, watermarkPath, withSessionName } from './restart-continuity';
 import { startLiveStorage, type LiveStorage } from './live-storage';
@@ -53,7 +55,13 @@ export interface LiveFeed {
  * see the day again; the session continues at the next sequence number), then re-sends
  * what the crashed process may not have sent (after the sent-watermark).
  */
-export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
+export interface LiveFeedOptions {
+  /** Where storage, gateway and shutdown problems are logged (silent if not given). */
+  logger?: Logger;
+}
+
+export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOptions = {}): Promise<LiveFeed> {
+  const logger = options.logger ?? SILENT_LOGGER;
   const sessionDate = newYorkDate(Date.now());
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
   config = withSessionName(config, journalPath, sessionDate);
@@ -74,7 +82,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
     const snapshotPort = await snapshot.start(); // TW_ERR_PUB_BIND, naming publisher.snapshot.host/port
     stack.defer('snapshot server', () => snapshot.close());
     // Before the sim: a restart's replay reaches storage's tap too. Closing flushes what the publisher sent.
-    const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate);
+    const storage = await startLiveStorage(config, service.publisher, journalPath, sessionDate, logger);
     if (storage !== null) stack.defer('storage', () => storage.close());
     // Before the sim starts, so the gateway also hears a restart's replay.
     let gateway: Gateway | null = null;
@@ -120,7 +128,7 @@ export async function startLiveFeed(config: TickwireConfig): Promise<LiveFeed> {
       .then(() => service.finish())
       .then(() => stack.close())
       .then((errors) => {
-        for (const e of errors) process.stderr.write(`${e.message}\n`);
+        for (const e of errors) logger.error({ code: RuntimeErrorCode.Close }, e.message);
       });
     return ending;
   };

@@ -10,6 +10,7 @@ import { nyMidnightUtcMs, parseSessionDate } from '../book';
 import { StorageTap, type FeedPublisher } from '../publisher';
 import { scheduleExport, StorageError, StorageErrorCode, StorageService, type ExportSchedule } from '../storage';
 import type { JournalCatchUpOptions } from './storage-catch-up';
+import { SILENT_LOGGER, type Logger } from './logger';
 
 export interface LiveStorage {
   service: StorageService;
@@ -44,7 +45,7 @@ export async function startLiveStorage(
   publisher: FeedPublisher,
   journalPath: string,
   sessionDate: string,
-  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  logger: Logger = SILENT_LOGGER,
 ): Promise<LiveStorage | null> {
   const s = config.storage;
   if (s.engine === 'off') return null;
@@ -61,9 +62,10 @@ export async function startLiveStorage(
       try {
         const m = await holder.service.exportDay(date, s.export.outDir);
         const rows = Object.values(m.tables).reduce((n, t) => n + t.rows, 0);
-        log(`storage: exported ${date} to ${path.resolve(s.export.outDir, `date=${date}`)} (${rows.toLocaleString('en-US')} rows)`);
+        logger.info({ date, dir: path.resolve(s.export.outDir, `date=${date}`), rows }, 'storage: exported the day to Parquet');
       } catch (err) {
-        log(`storage: ${err instanceof Error ? err.message : String(err)}`);
+        const code = err instanceof StorageError ? err.code : StorageErrorCode.Export;
+        logger.error({ code, date }, `storage: ${err instanceof Error ? err.message : String(err)}`);
       }
     });
   }
@@ -80,7 +82,7 @@ export async function startLiveStorage(
       if (e.type !== 'error') return;
       // The writer retries every storage.retryMs: say each new problem, and a repeat every 30 s.
       const now = Date.now();
-      if (e.message !== lastLogged || now - lastLoggedAt > 30_000) log(`storage: ${e.message} (retrying every ${s.retryMs} ms; the feed goes on)`);
+      if (e.message !== lastLogged || now - lastLoggedAt > 30_000) logger.warn({ code: e.code, retryMs: s.retryMs }, `storage: ${e.message} (retrying; the feed goes on)`);
       lastLogged = e.message;
       lastLoggedAt = now;
     },
@@ -101,7 +103,12 @@ export async function startLiveStorage(
         // A store that never opened cannot be flushed: the next start catches up from the journal.
         const flushed = service.opened ? await service.flush(publisher.sequence, timeoutMs) : false;
         unsubscribe();
-        if (!flushed) log(`storage: stored through sequence ${service.storedThrough} of ${publisher.sequence} at close; the rest is caught up from the journal at the next start of this session`);
+        if (!flushed) {
+          logger.warn(
+            { code: StorageErrorCode.Flush, storedThrough: service.storedThrough, sequence: publisher.sequence },
+            'storage: not everything was stored at close; the rest is caught up from the journal at the next start of this session',
+          );
+        }
         await service.close();
         return flushed;
       })();

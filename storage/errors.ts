@@ -16,6 +16,8 @@ export const StorageErrorCode = {
   Export: 'TW_ERR_STORAGE_EXPORT',
   /** A QuestDB request failed. */
   QuestDb: 'TW_ERR_STORAGE_QUESTDB',
+  /** The store did not hold every published sequence at close; the next start of the session catches up from the journal. */
+  Flush: 'TW_ERR_STORAGE_FLUSH',
   /** Storage is off or closed. */
   Unavailable: 'TW_ERR_STORAGE_UNAVAILABLE',
   /** A bad storage setting (a session name too long, a bad cron expression). */

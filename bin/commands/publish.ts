@@ -2,7 +2,7 @@
 // the feed lines (issue 4). Ends the day on Ctrl-C, SIGTERM, --duration or --orders.
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, describeResend, startLiveFeed, type LiveFeed } from '../../runtime';
+import { describeFeedEnd, describeLines, describeResend, createLogger, startLiveFeed, type LiveFeed } from '../../runtime';
 
 interface PublishOptions {
   rate?: string;
@@ -35,7 +35,7 @@ export function registerPublish(program: Command): void {
         process.stderr.write(`--duration must be a number of seconds >= 0, got "${opts.duration}"\n`);
         process.exit(2);
       }
-      const feed = await startLiveFeed(config);
+      const feed = await startLiveFeed(config, { logger: createLogger(config.log) });
       const tty = process.stdout.isTTY === true;
       process.stdout.write(
         `tickwire publish: ${describeLines(feed)}\n` +

@@ -3,7 +3,7 @@
 // as they land).
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, describeResend, startLiveFeed } from '../../runtime';
+import { describeFeedEnd, describeLines, describeResend, createLogger, startLiveFeed } from '../../runtime';
 
 interface RunOptions {
   rate?: string;
@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
     .addHelpText('after', '\nExample:\n  tickwire run --rate 5000')
     .action(async (opts: RunOptions) => {
       const config = resolveConfig(opts, { 'sim.ordersPerSec': numberFlag(opts.rate), 'sim.seed': numberFlag(opts.seed) });
-      const feed = await startLiveFeed(config);
+      const feed = await startLiveFeed(config, { logger: createLogger(config.log) });
       const sim = feed.sim;
       const recovery = feed.recovery;
       const journalPath = feed.journalPath;
