@@ -93,9 +93,14 @@ export function longAt(col: Uint32Array, row: number): number {
   return col[2 * row + 1] * TWO_32 + col[2 * row];
 }
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** The four words of a text in DuckDB's inline layout. Throws above MAX_TEXT bytes. */
 export function textWords(text: string, out: Uint32Array = new Uint32Array(4), at = 0): Uint32Array {
-  if (text.length > MAX_TEXT || !/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`"${text}" is not ASCII of at most ${MAX_TEXT} characters`);
+  if (text.length > MAX_TEXT || !isAscii(text)) throw new RangeError(`"${text}" is not ASCII of at most ${MAX_TEXT} characters`);
   out[at] = text.length;
   for (let w = 1; w < 4; w++) {
     let v = 0;
