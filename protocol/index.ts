@@ -14,3 +14,4 @@ export * from './moldudp64-parser';
 export * from './soupbintcp';
 export * from './storage-records';
 export * from './gateway-messages';
+export * from './market-data-records';
