@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import type { MarketDataSource } from '../book';
 import type { TickwireConfig } from '../config';
-import { Gateway, type ExtraGauge, type MarketHistory, type PublisherService, type Rewinder, type SnapshotServer } from '../publisher';
+import { Gateway, type ExtraGauge, type MarketHistory } from '../gateway';
+import type { PublisherService, Rewinder, SnapshotServer } from '../publisher';
 
 export interface GatewayWiring {
   /** Storage for ranges older than memory (null: /v1/execution beyond memory is 503 TW_ERR_GW_NO_STORAGE). */

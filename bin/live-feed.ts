@@ -17,7 +17,7 @@ import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { InlineSim, RemoteSim, type SimHandle } from './engine-thread';
 import { startLiveStorage, type LiveStorage } from './live-storage';
 import { storageHistory } from './storage-history';
-import type { Gateway } from '../publisher';
+import type { Gateway } from '../gateway';
 import { describeGateway, publisherGauges, startGateway } from './gateway';
 
 export interface LiveFeed {

@@ -211,7 +211,7 @@ export const storageSchema = z.strictObject({
     .default({ schedule: '5 16 * * 1-5', timezone: 'America/New_York', outDir: 'data/export' }),
 });
 
-/** One entitlement tier of the websocket gateway (publisher/README.md, "Gateway"). */
+/** One entitlement tier of the websocket gateway (gateway/README.md). */
 export const gatewayTierSchema = z.strictObject({
   /** Channels this tier may subscribe to. */
   channels: z.array(z.enum(['l1', 'book', 'orders', 'trades', 'candles'])).min(1),

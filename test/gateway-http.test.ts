@@ -12,7 +12,7 @@ import {
   l2ResponseSchema,
   symbolsResponseSchema,
 } from '../protocol';
-import type { MarketHistory } from '../publisher';
+import type { MarketHistory } from '../gateway';
 import { gatewayRig, SESSION_DATE, type GatewayRig } from './support/gateway-rig';
 
 let r: GatewayRig;

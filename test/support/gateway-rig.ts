@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { configSchema, type TickwireConfig } from '../../config';
-import { FeedPublisher, feedPublisherOptions, Gateway, KeyStore, type MarketHistory, type PacketSink } from '../../publisher';
+import { Gateway, KeyStore, type MarketHistory } from '../../gateway';
+import { FeedPublisher, feedPublisherOptions, type PacketSink } from '../../publisher';
 import { SeededDay } from '../../sim';
 
 export const SESSION_DATE = '2024-03-08';

@@ -1,4 +1,4 @@
-// The HTTP market-data API (publisher/README.md, "HTTP API"). Every query is validated with
+// The HTTP market-data API (gateway/README.md, "HTTP API"). Every query is validated with
 // its zod schema (protocol/gateway-messages.ts); errors are {code, message, field}: 400 bad
 // parameter, 401 missing or unknown key, 403 tier, 404 unknown symbol or path, 429 with
 // Retry-After, 503 no storage or stale books. Candles and executions come from memory when
@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { BUY, SELL, sessionAnchors, parseSessionDate, type Candle, type OrderBook } from '../../book';
+import { BUY, SELL, sessionAnchors, parseSessionDate, type Candle, type OrderBook } from '../book';
 import {
   candlesQuerySchema,
   executionQuerySchema,
@@ -15,7 +15,7 @@ import {
   l2QuerySchema,
   RESOLUTION_INTERVAL,
   type GatewayTier,
-} from '../../protocol';
+} from '../protocol';
 import type { GatewayErrorCode, GatewayErrorCounts } from './errors';
 import type { KeyStore } from './key-store';
 import type { MarketHistory } from './market-history';
