@@ -264,7 +264,7 @@ export const gatewaySchema = z.strictObject({
    * than block the event loop in one burst (0: every symbol of a group at once).
    */
   flushTickMs: int(0, 1000).default(5),
-  /** HTTP requests per second per IP address (token bucket, burst of twice this). */
+  /** HTTP requests per second per IP address, and per API key for keyed requests (@fastify/rate-limit: 2 s windows of twice this). */
   httpRequestsPerSecond: int(1, 1_000_000).default(100),
   /** Recent executions kept in memory per symbol for /v1/execution and the trades channel. */
   executionsPerSymbol: int(16, 1 << 20).default(4096),

@@ -1,7 +1,7 @@
 // The HTTP market-data API (gateway/README.md, "HTTP API"). Every query is validated with
 // its zod schema (protocol/gateway-messages.ts); errors are {code, message, field}: 400 bad
 // parameter, 401 missing or unknown key, 403 tier, 404 unknown symbol or path, 429 with
-// Retry-After, 503 no storage or stale books. Candles and executions come from memory when
+// Retry-After (http-rate-limit.ts), 503 no storage or stale books. Candles and executions come from memory when
 // the range lies within what memory holds, from the MarketHistory otherwise.
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,7 +20,7 @@ import type { GatewayErrorCode, GatewayErrorCounts } from './errors';
 import type { KeyStore } from './key-store';
 import type { MarketHistory } from './market-history';
 import { CandleJsonCache, httpCandleJson } from './candle-json-cache';
-import { KeyedLimiter } from './rate-limit';
+import { registerHttpRateLimit } from './http-rate-limit';
 import type { SubscriptionRegistry } from './subscription-registry';
 import { tierAtLeast, type TierPolicy } from './tiers';
 
@@ -72,7 +72,6 @@ function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> 
 export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requests: () => number } {
   const candleCache = new CandleJsonCache();
   const responseCache = new Map<string, CachedResponse>();
-  const limiter = new KeyedLimiter(deps.requestsPerSecond, deps.requestsPerSecond * 2);
   let requests = 0;
   const source = deps.registry.source;
   const anchors = sessionAnchors(parseSessionDate(source.sessionDate));
@@ -95,14 +94,21 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
     return b;
   };
 
-  app.addHook('onRequest', async (req, reply) => {
+  /** The id of the request's key if it is a known one (an unknown one is refused later, by tierOf). */
+  const keyId = (req: FastifyRequest): string | null => {
+    const header = req.headers.authorization;
+    const key = header === undefined || deps.keys === null ? null : bearerKey(header);
+    return key === null ? null : (deps.keys?.lookup(key, deps.now())?.id ?? null);
+  };
+  const rateLimit = registerHttpRateLimit(app, { requestsPerSecond: deps.requestsPerSecond, keyId });
+
+  app.addHook('onRequest', async (req) => {
     requests++;
-    const wait = limiter.take(req.ip, deps.now());
-    if (wait > 0) {
-      const retry = Math.ceil(wait / 1000);
-      deps.errors.count('TW_ERR_GW_RATE_LIMITED');
-      reply.header('Retry-After', String(retry));
-      await reply.code(429).send({ code: 'TW_ERR_GW_RATE_LIMITED', message: `at most ${deps.requestsPerSecond} requests per second per address; retry after ${retry} s` });
+    const refused = await rateLimit(req);
+    if (refused !== null) {
+      const per = refused.by === 'address' ? 'address' : 'API key';
+      // Thrown to the error handler: counted, in the {code, message} shape, with Retry-After.
+      throw new HttpError(429, 'TW_ERR_GW_RATE_LIMITED', `at most ${deps.requestsPerSecond} requests per second per ${per}; retry after ${refused.retryAfterS} s`, undefined, refused.retryAfterS);
     }
   });
 

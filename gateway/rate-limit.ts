@@ -1,4 +1,5 @@
-// Token buckets: per websocket connection (client messages) and per IP address (HTTP).
+// Token buckets: per websocket connection (client messages). HTTP requests are limited by
+// @fastify/rate-limit (http-rate-limit.ts).
 
 export class TokenBucket {
   private tokens: number;
@@ -38,38 +39,5 @@ export class TokenBucket {
     if (elapsed <= 0) return;
     this.lastMs = nowMs;
     this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSec) / 1000);
-  }
-}
-
-/** One bucket per key (an IP address); idle full buckets are swept so memory stays bounded by the active set. */
-export class KeyedLimiter {
-  private readonly buckets = new Map<string, TokenBucket>();
-  private readonly rate: number;
-  private readonly burst: number;
-  private lastSweepMs = 0;
-
-  constructor(ratePerSec: number, burst: number) {
-    this.rate = ratePerSec;
-    this.burst = burst;
-  }
-
-  /** 0 if allowed, else the milliseconds to wait (Retry-After). */
-  take(key: string, nowMs: number): number {
-    if (nowMs - this.lastSweepMs > 10_000) this.sweep(nowMs);
-    let b = this.buckets.get(key);
-    if (b === undefined) {
-      b = new TokenBucket(this.rate, this.burst, nowMs);
-      this.buckets.set(key, b);
-    }
-    return b.take(nowMs) ? 0 : Math.max(1, b.waitMs(nowMs));
-  }
-
-  get size(): number {
-    return this.buckets.size;
-  }
-
-  private sweep(nowMs: number): void {
-    this.lastSweepMs = nowMs;
-    for (const [k, b] of this.buckets) if (b.full(nowMs)) this.buckets.delete(k);
   }
 }

@@ -158,6 +158,9 @@ describe('HTTP API', () => {
     expect(sent).toBeGreaterThanOrEqual(11);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     parsed(httpErrorSchema, limited.body);
+    expect((limited.body as { code: string }).code).toBe('TW_ERR_GW_RATE_LIMITED');
+    // Counted where /metrics reads tickwire_gateway_errors_total{code}.
+    expect(r.gateway.errors.get('TW_ERR_GW_RATE_LIMITED')).toBe(1);
     await r.gateway.close();
     r = await gatewayRig();
     await expectError('/v1/nothing', 404, 'TW_ERR_GW_NOT_FOUND');
