@@ -2,6 +2,7 @@
 // over any MarketDataSource. `tickwire run`/`publish` pass the publisher (live-feed.ts); an
 // edge `tickwire gateway` passes a feed handler the same way.
 import * as path from 'node:path';
+import { pino, type Logger } from 'pino';
 import type { MarketDataSource } from '../book';
 import type { TickwireConfig } from '../config';
 import { Gateway, type ExtraGauge, type MarketHistory } from '../gateway';
@@ -16,9 +17,14 @@ export interface GatewayWiring {
 
 /** Starts the gateway on `source`; throws TW_ERR_GW_BIND (address, setting) or TW_ERR_GW_BAD_KEYS_FILE. */
 export async function startGateway(config: TickwireConfig, source: MarketDataSource, wiring: GatewayWiring = {}): Promise<Gateway> {
-  const gateway = new Gateway({ source, config: config.gateway, history: wiring.history ?? null, extraGauges: wiring.extraGauges, webDir: webPageDir() });
+  const gateway = new Gateway({ source, config: config.gateway, history: wiring.history ?? null, extraGauges: wiring.extraGauges, webDir: webPageDir(), logger: processLogger(config) });
   await gateway.start();
   return gateway;
+}
+
+/** JSON lines on stderr (stdout carries the banner and the live line), at `log.level` (TICKWIRE_LOG_LEVEL, default info). */
+export function processLogger(config: TickwireConfig): Logger {
+  return pino({ level: config.log.level }, pino.destination(2));
 }
 
 /** dist/web, where `npm run build` bundles the page (from dist/bin, or from bin/ under Jest). */

@@ -306,6 +306,12 @@ export const feedHandlerSchema = z.strictObject({
   recvBufferBytes: int(65536, 1 << 30).default(4 << 20),
 });
 
+/** Structured logs (pino JSON lines on stderr) of the processes that keep them: today the gateway's. */
+export const logSchema = z.strictObject({
+  /** Lowest level written (`TICKWIRE_LOG_LEVEL`). */
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
@@ -314,6 +320,7 @@ export const configSchema = z.strictObject({
   storage: storageSchema.default(storageSchema.parse({})),
   gateway: gatewaySchema.default(gatewaySchema.parse({})),
   feedHandler: feedHandlerSchema.default(feedHandlerSchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;
@@ -325,3 +332,4 @@ export type StorageConfig = z.infer<typeof storageSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type GatewayTierConfig = z.infer<typeof gatewayTierSchema>;
 export type FeedHandlerConfig = z.infer<typeof feedHandlerSchema>;
+export type LogConfig = z.infer<typeof logSchema>;

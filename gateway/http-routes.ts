@@ -4,7 +4,7 @@
 // Retry-After (http-rate-limit.ts), 503 no storage or stale books. Candles and executions come from memory when
 // the range lies within what memory holds, from the MarketHistory otherwise.
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { BUY, SELL, sessionAnchors, parseSessionDate, type Candle, type OrderBook } from '../book';
@@ -34,6 +34,8 @@ export interface HttpDeps {
   openapi: () => unknown;
   lookup(symbol: string): OrderBook | null;
   clients(): number;
+  /** Where failures on the server's side (storage, internal) are logged, with their code. */
+  log: FastifyBaseLogger;
   requestsPerSecond: number;
   now(): number;
 }
@@ -112,9 +114,11 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
     }
   });
 
-  app.setErrorHandler((err: unknown, _req, reply) => {
+  app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof HttpError) {
       deps.errors.count(err.code);
+      // A failed storage query is the server's problem; 503s (no storage, stale books) are states a client is told about.
+      if (err.code === 'TW_ERR_GW_STORAGE_FAILED') deps.log.warn({ code: err.code, status: err.status, url: req.url }, err.message);
       if (err.retryAfterS !== undefined) reply.header('Retry-After', String(err.retryAfterS));
       return reply.code(err.status).send(err.field === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, field: err.field });
     }
@@ -124,6 +128,7 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
       return reply.code(e.statusCode).send({ code: 'TW_ERR_GW_BAD_PARAM', message: e.message ?? 'bad request' });
     }
     deps.errors.count('TW_ERR_GW_STORAGE_FAILED');
+    deps.log.error({ code: 'TW_ERR_GW_STORAGE_FAILED', status: 500, url: req.url, err }, 'internal error');
     return reply.code(500).send({ code: 'TW_ERR_GW_STORAGE_FAILED', message: `internal error: ${e.message ?? String(err)}` });
   });
 

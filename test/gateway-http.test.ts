@@ -1,6 +1,7 @@
 // A contract test per HTTP endpoint: responses match protocol/'s schemas and the
 // publisher's books; bad parameters get 400 {code, message, field}; keys 401/403; unknown
 // symbols and paths 404; the per-address rate 429 with Retry-After; history 503 without storage.
+import { pino } from 'pino';
 import type { z } from 'zod';
 import { BUY, sessionAnchors, parseSessionDate, type OrderBook } from '../book';
 import {
@@ -131,6 +132,24 @@ describe('HTTP API', () => {
     const hist = parsed(executionsResponseSchema, (await get('/v1/execution?symbol=AAPL&startTime=0&endTime=10&orderId=42', pro2)).body);
     expect(hist).toEqual({ symbol: 'AAPL', source: 'history', executions: [{ time: 5, seq: 1, price: '100.0000', shares: 10, orderId: 42, matchNumber: 7 }] });
     expect(calls).toEqual([['AAPL', 42, 0, 10, 1000]]);
+  });
+
+  test('a failed storage query: 502 TW_ERR_GW_STORAGE_FAILED, counted, and logged with its code through the logger given', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const history: MarketHistory = {
+      candles: async () => [],
+      executions: async () => [],
+      l2At: async () => {
+        throw new Error('disk on fire');
+      },
+    };
+    r = await gatewayRig({}, history, {}, logger);
+    await expectError('/v1/marketdata/orderBook/L2?symbol=AAPL&time=5', 502, 'TW_ERR_GW_STORAGE_FAILED');
+    expect(r.gateway.errors.get('TW_ERR_GW_STORAGE_FAILED')).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ code: 'TW_ERR_GW_STORAGE_FAILED', status: 502, msg: expect.stringContaining('disk on fire') }));
+    // fastify's own lines go to the same logger.
+    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^Server listening at/) }));
   });
 
   test('GET /v1/symbols, /healthz, /metrics, /v1/openapi.json; unknown paths 404; over the rate 429 with Retry-After', async () => {
