@@ -12,7 +12,7 @@
 //      child -> parent { type: 'report', ... }.
 import { booksDigest, FeedHandler } from '../feed-handler';
 import type { ItchMessage } from '../protocol';
-import { LatencyHistogram } from '../publisher/latency-histogram';
+import { LatencyHistogram } from '../gateway';
 import { mainThreadSchedNs, MonotonicNs } from './mono-clock';
 
 export interface E2eStart {

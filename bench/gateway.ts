@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MarketBooks, BUY, sessionAnchors, parseSessionDate, type MarketDataSource } from '../book';
 import { configSchema, listing } from '../config';
-import { Gateway, KeyStore } from '../publisher';
+import { Gateway, KeyStore } from '../gateway';
 import { startLiveFeed } from '../runtime';
 import type { CandlesReport, CandlesStart, ClientsReport, ClientsStart } from './gateway-clients';
 

@@ -7,7 +7,7 @@
 // `npm run bench:hiccups`; TW_BENCH_HICCUP_SECONDS (10) per part.
 import * as os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { LatencyHistogram } from '../publisher/latency-histogram';
+import { LatencyHistogram } from '../gateway';
 
 const SECONDS = Number(process.env.TW_BENCH_HICCUP_SECONDS ?? 10);
 const MIN_US = Number(process.env.TW_BENCH_HICCUP_MIN_US ?? 50);

@@ -1,11 +1,11 @@
-// Bundles the web page (publisher/web) into dist/web with esbuild: app.js (lightweight-charts
+// Bundles the web page (gateway/web) into dist/web with esbuild: app.js (lightweight-charts
 // included, nothing from a CDN), app.css and index.html. `npm run build` runs it after tsc.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 
 const root = path.resolve(__dirname, '..', '..');
-const web = path.join(root, 'publisher', 'web');
+const web = path.join(root, 'gateway', 'web');
 const out = path.join(root, 'dist', 'web');
 
 fs.mkdirSync(out, { recursive: true });

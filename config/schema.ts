@@ -211,7 +211,7 @@ export const storageSchema = z.strictObject({
     .default({ schedule: '5 16 * * 1-5', timezone: 'America/New_York', outDir: 'data/export' }),
 });
 
-/** One entitlement tier of the websocket gateway (publisher/README.md, "Gateway"). */
+/** One entitlement tier of the websocket gateway (gateway/README.md). */
 export const gatewayTierSchema = z.strictObject({
   /** Channels this tier may subscribe to. */
   channels: z.array(z.enum(['l1', 'book', 'orders', 'trades', 'candles'])).min(1),
@@ -264,7 +264,7 @@ export const gatewaySchema = z.strictObject({
    * than block the event loop in one burst (0: every symbol of a group at once).
    */
   flushTickMs: int(0, 1000).default(5),
-  /** HTTP requests per second per IP address (token bucket, burst of twice this). */
+  /** HTTP requests per second per IP address, and per API key for keyed requests (@fastify/rate-limit: 2 s windows of twice this). */
   httpRequestsPerSecond: int(1, 1_000_000).default(100),
   /** Recent executions kept in memory per symbol for /v1/execution and the trades channel. */
   executionsPerSymbol: int(16, 1 << 20).default(4096),
@@ -306,8 +306,9 @@ export const feedHandlerSchema = z.strictObject({
   recvBufferBytes: int(65536, 1 << 30).default(4 << 20),
 });
 
+/** Structured logs: pino JSON lines on stderr. */
 export const logSchema = z.strictObject({
-  /** pino's level for the JSON log lines on stderr (TICKWIRE_LOG_LEVEL). */
+  /** Lowest level written (`TICKWIRE_LOG_LEVEL`). */
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** 'auto': a human line on a terminal, JSON lines otherwise; 'json' or 'pretty' to force one. */
   format: z.enum(['auto', 'json', 'pretty']).default('auto'),

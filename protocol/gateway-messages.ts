@@ -1,4 +1,4 @@
-// The websocket gateway's and HTTP API's message formats (publisher/README.md, "Gateway"):
+// The websocket gateway's and HTTP API's message formats (gateway/README.md):
 // what clients send on /v1/ws, what the server sends back, and the HTTP query parameters.
 // Every client message is validated against these schemas; tests validate what the
 // server sends against them too. Prices are decimal strings ("192.3400"), shares integers.
@@ -59,7 +59,7 @@ export const ackMessageSchema = z.strictObject({
 
 export const errorMessageSchema = z.strictObject({
   type: z.literal('error'),
-  /** A TW_ERR_GW_ code (publisher/gateway/errors.ts). */
+  /** A TW_ERR_GW_ code (gateway/errors.ts). */
   code: z.string().regex(/^TW_ERR_GW_[A-Z_]+$/),
   message: z.string(),
   id: requestId.optional(),

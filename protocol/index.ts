@@ -15,3 +15,4 @@ export * from './soupbintcp';
 export * from './storage-records';
 export * from './gateway-messages';
 export * from './session-name';
+export * from './market-data-records';

@@ -42,9 +42,3 @@ export {
 export { SnapshotRefusal, SNAPSHOT_REFUSAL_KINDS, snapshotRefusalName } from './errors';
 export { resendFromStore, type ResendResult } from './store-resender';
 export { StorageTap, type StorageTapOptions } from './storage-tap';
-// The websocket gateway and HTTP market-data API (publisher/gateway/; README "Gateway").
-export { Gateway, type GatewayOptions, type GatewayFigures } from './gateway/gateway-server';
-export { KeyStore, hashKey, type ApiKeyRecord } from './gateway/key-store';
-export { GatewayError, GatewayErrorCodes, CloseCode, type GatewayErrorCode } from './gateway/errors';
-export type { MarketHistory, HistoryCandle, HistoryExecution, HistoryL2 } from './gateway/market-history';
-export type { ExtraGauge } from './gateway/metrics';

@@ -4,18 +4,22 @@
 import * as path from 'node:path';
 import type { MarketDataSource } from '../book';
 import type { TickwireConfig } from '../config';
-import { Gateway, type ExtraGauge, type MarketHistory, type PublisherService, type Rewinder, type SnapshotServer } from '../publisher';
+import { Gateway, type ExtraGauge, type MarketHistory } from '../gateway';
+import type { PublisherService, Rewinder, SnapshotServer } from '../publisher';
+import { createLogger, type Logger } from './logger';
 
 export interface GatewayWiring {
   /** Storage for ranges older than memory (null: /v1/execution beyond memory is 503 TW_ERR_GW_NO_STORAGE). */
   history?: MarketHistory | null;
   /** Extra figures for /metrics. */
   extraGauges?: readonly ExtraGauge[];
+  /** The process's logger (fastify's and the gateway's lines); default: one from `config.log`. */
+  logger?: Logger;
 }
 
 /** Starts the gateway on `source`; throws TW_ERR_GW_BIND (address, setting) or TW_ERR_GW_BAD_KEYS_FILE. */
 export async function startGateway(config: TickwireConfig, source: MarketDataSource, wiring: GatewayWiring = {}): Promise<Gateway> {
-  const gateway = new Gateway({ source, config: config.gateway, history: wiring.history ?? null, extraGauges: wiring.extraGauges, webDir: webPageDir() });
+  const gateway = new Gateway({ source, config: config.gateway, history: wiring.history ?? null, extraGauges: wiring.extraGauges, webDir: webPageDir(), logger: wiring.logger ?? createLogger(config.log) });
   await gateway.start();
   return gateway;
 }

@@ -19,7 +19,7 @@ import { startJournalArchiver, type JournalArchiver } from './journal-archiver';
 import { journaledCommands, readWatermark, SentWatermark, sessionEnded, watermarkPath, withSessionName } from './restart-continuity';
 import { startLiveStorage, type LiveStorage } from './live-storage';
 import { storageHistory } from './storage-history';
-import type { Gateway } from '../publisher';
+import type { Gateway } from '../gateway';
 import { describeGateway, publisherGauges, startGateway } from './gateway';
 
 export interface LiveFeed {
@@ -87,7 +87,7 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
     // Before the sim starts, so the gateway also hears a restart's replay.
     let gateway: Gateway | null = null;
     if (config.gateway.enabled) {
-      const wiring = { extraGauges: publisherGauges(service, rewinder, snapshot), history: storage === null ? null : storageHistory(storage.service) };
+      const wiring = { extraGauges: publisherGauges(service, rewinder, snapshot), history: storage === null ? null : storageHistory(storage.service), logger };
       const started = await startGateway(config, service.publisher, wiring); // TW_ERR_GW_BIND or TW_ERR_GW_BAD_KEYS_FILE
       gateway = started;
       stack.defer('gateway', () => started.close());

@@ -1,5 +1,6 @@
 // History queries: what the HTTP API asks storage for ranges older than the publisher's
 // rings. Times are epoch ms (UTC), prices Price(4) integers; the HTTP layer formats.
+import type { Candle, L2SnapshotLevel } from '../protocol';
 import { StorageError, StorageErrorCode } from './errors';
 
 /** Candle resolutions: seconds dividing an hour (60, 300, 900, 1800, 3600...), a day (86,400), a week (604,800), or a calendar month. */
@@ -16,18 +17,8 @@ export interface CandlesQuery {
   limit?: number;
 }
 
-export interface HistoryCandle {
-  /** Start of the bucket, UTC ms (New York calendar for days, weeks and months). */
-  startMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-  /** Fractional Price(4). */
-  vwap: number;
-}
+/** A stored candle: protocol's record (one definition for storage and the gateway). */
+export type HistoryCandle = Candle;
 
 export interface ExecutionsQuery {
   symbol: string;
@@ -63,11 +54,8 @@ export interface L2Query {
   depth?: number;
 }
 
-export interface L2Level {
-  price: number;
-  shares: number;
-  orders: number;
-}
+/** One level of a stored book: protocol's record. */
+export type L2Level = L2SnapshotLevel;
 
 export interface L2Snapshot {
   symbol: string;

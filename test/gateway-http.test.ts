@@ -1,6 +1,7 @@
 // A contract test per HTTP endpoint: responses match protocol/'s schemas and the
 // publisher's books; bad parameters get 400 {code, message, field}; keys 401/403; unknown
 // symbols and paths 404; the per-address rate 429 with Retry-After; history 503 without storage.
+import { pino } from 'pino';
 import type { z } from 'zod';
 import { BUY, sessionAnchors, parseSessionDate, type OrderBook } from '../book';
 import {
@@ -12,7 +13,7 @@ import {
   l2ResponseSchema,
   symbolsResponseSchema,
 } from '../protocol';
-import type { MarketHistory } from '../publisher';
+import type { MarketHistory } from '../gateway';
 import { gatewayRig, SESSION_DATE, type GatewayRig } from './support/gateway-rig';
 
 let r: GatewayRig;
@@ -133,6 +134,24 @@ describe('HTTP API', () => {
     expect(calls).toEqual([['AAPL', 42, 0, 10, 1000]]);
   });
 
+  test('a failed storage query: 502 TW_ERR_GW_STORAGE_FAILED, counted, and logged with its code through the logger given', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const history: MarketHistory = {
+      candles: async () => [],
+      executions: async () => [],
+      l2At: async () => {
+        throw new Error('disk on fire');
+      },
+    };
+    r = await gatewayRig({}, history, {}, logger);
+    await expectError('/v1/marketdata/orderBook/L2?symbol=AAPL&time=5', 502, 'TW_ERR_GW_STORAGE_FAILED');
+    expect(r.gateway.errors.get('TW_ERR_GW_STORAGE_FAILED')).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ code: 'TW_ERR_GW_STORAGE_FAILED', status: 502, msg: expect.stringContaining('disk on fire') }));
+    // fastify's own lines go to the same logger.
+    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^Server listening at/) }));
+  });
+
   test('GET /v1/symbols, /healthz, /metrics, /v1/openapi.json; unknown paths 404; over the rate 429 with Retry-After', async () => {
     r = await gatewayRig({ httpRequestsPerSecond: 5 });
     r.day.trade(500, 100);
@@ -158,6 +177,9 @@ describe('HTTP API', () => {
     expect(sent).toBeGreaterThanOrEqual(11);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     parsed(httpErrorSchema, limited.body);
+    expect((limited.body as { code: string }).code).toBe('TW_ERR_GW_RATE_LIMITED');
+    // Counted where /metrics reads tickwire_gateway_errors_total{code}.
+    expect(r.gateway.errors.get('TW_ERR_GW_RATE_LIMITED')).toBe(1);
     await r.gateway.close();
     r = await gatewayRig();
     await expectError('/v1/nothing', 404, 'TW_ERR_GW_NOT_FOUND');

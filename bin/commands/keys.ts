@@ -2,7 +2,7 @@
 // stored in gateway.keysFile); `list` shows ids, names and tiers; `revoke` removes one.
 import type { Command } from 'commander';
 import { GATEWAY_TIERS, type GatewayTier } from '../../protocol';
-import { GatewayError, KeyStore } from '../../publisher';
+import { GatewayError, KeyStore } from '../../gateway';
 import { collect, resolveConfig } from '../cli-config';
 
 interface KeysOptions {

@@ -3,8 +3,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Logger } from 'pino';
 import { configSchema, type TickwireConfig } from '../../config';
-import { FeedPublisher, feedPublisherOptions, Gateway, KeyStore, type MarketHistory, type PacketSink } from '../../publisher';
+import { Gateway, KeyStore, type MarketHistory } from '../../gateway';
+import { FeedPublisher, feedPublisherOptions, type PacketSink } from '../../publisher';
 import { SeededDay } from '../../sim';
 
 export const SESSION_DATE = '2024-03-08';
@@ -23,12 +25,12 @@ export interface GatewayRig {
   http: string;
 }
 
-export async function gatewayRig(gateway: Record<string, unknown> = {}, history: MarketHistory | null = null, sim: Record<string, unknown> = {}): Promise<GatewayRig> {
+export async function gatewayRig(gateway: Record<string, unknown> = {}, history: MarketHistory | null = null, sim: Record<string, unknown> = {}, logger?: Logger): Promise<GatewayRig> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-gw-'));
   const config = configSchema.parse({ sim: { seed: 11, symbols: 5, ...sim }, gateway: { port: 0, keysFile: path.join(dir, 'keys.json'), realtimeIntervalMs: 0, ...gateway } });
   const publisher = new FeedPublisher(feedPublisherOptions(config, SESSION_DATE, new NullSink()));
   const keys = new KeyStore(config.gateway.keysFile);
-  const gw = new Gateway({ source: publisher, config: config.gateway, keys, history });
+  const gw = new Gateway({ source: publisher, config: config.gateway, keys, history, logger });
   const port = await gw.start();
   const day = new SeededDay(config, publisher);
   day.open();

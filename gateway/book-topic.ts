@@ -3,8 +3,8 @@
 // book/ CRC-32 checksum over exactly the levels the client then holds (the top `depth`).
 // Change detection reads the top levels into preallocated arrays and compares them with
 // the published ones: nothing is allocated unless a frame goes out.
-import { BUY, SELL, type OrderBook } from '../../book';
-import { formatPrice4 as formatPrice4Export } from '../../protocol';
+import { BUY, SELL, type OrderBook } from '../book';
+import { formatPrice4 as formatPrice4Export } from '../protocol';
 import { Topic, type TopicContext } from './topic';
 
 const formatPrice4 = formatPrice4Export;

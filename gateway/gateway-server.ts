@@ -9,11 +9,12 @@
 // previous ping is terminated.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { GatewayConfig } from '../../config';
-import type { MarketDataSource, OrderBook } from '../../book';
-import type { GatewayTier } from '../../protocol';
+import type { GatewayConfig } from '../config';
+import type { MarketDataSource, OrderBook } from '../book';
+import type { GatewayTier } from '../protocol';
 import { GatewayError, GatewayErrorCounts, CloseCode, type GatewayErrorCode } from './errors';
 import { FanOut } from './fan-out';
 import { bearerKey, registerHttpRoutes } from './http-routes';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** The built web page to serve at `/` (dist/web); null: `/` is a 404. */
   webDir?: string | null;
+  /** Structured logs, fastify's and the gateway's (each with `code: 'TW_ERR_GW_...'`); default: a silent pino logger. */
+  logger?: Logger;
 }
 
 export interface GatewayFigures {
@@ -62,6 +65,8 @@ export interface GatewayFigures {
 
 export class Gateway {
   readonly app: FastifyInstance;
+  /** The logger fastify was given (or its silent default): the gateway's own lines go here too. */
+  readonly log: FastifyBaseLogger;
   readonly registry: SubscriptionRegistry;
   readonly fan: FanOut;
   readonly errors = new GatewayErrorCounts();
@@ -109,7 +114,9 @@ export class Gateway {
       },
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: c.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
-    this.app = Fastify({ logger: false, forceCloseConnections: true });
+    const logging = options.logger !== undefined ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: { level: 'silent' } };
+    this.app = Fastify({ ...logging, logController: new QuietRequestLog(), forceCloseConnections: true });
+    this.log = this.app.log;
     const metrics = gatewayMetrics({
       source: options.source,
       registry: this.registry,
@@ -131,6 +138,7 @@ export class Gateway {
       openapi: () => openApiDocument(`http://${this.host}:${this.port}`),
       lookup: (symbol) => this.lookup(symbol),
       clients: () => this.sessions.size,
+      log: this.log,
       requestsPerSecond: c.httpRequestsPerSecond,
       now: this.now,
     });
@@ -274,6 +282,7 @@ export class Gateway {
     for (const s of this.sessions) {
       if (!s.alive) {
         this.errors.count('TW_ERR_GW_PING_TIMEOUT');
+        this.log.info({ code: 'TW_ERR_GW_PING_TIMEOUT', session: s.id, ip: s.ip }, 'client did not answer the last ping: terminated');
         s.closed = true;
         s.ws.terminate();
         continue;
@@ -281,5 +290,22 @@ export class Gateway {
       s.alive = false;
       s.ws.ping();
     }
+  }
+}
+
+/**
+ * fastify's per-request lines at debug rather than info: hundreds of requests a second would
+ * drown the log (and the terminal of tickwire run). Everything else fastify logs is unchanged.
+ */
+class QuietRequestLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    if (error) reply.log.error({ res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }

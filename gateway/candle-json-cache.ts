@@ -2,8 +2,8 @@
 // (book/: late trades are counted, not folded in), so each is serialized once and its JSON
 // kept; only the current candle is written per request. A day of 1m candles then costs a
 // join of 1,440 cached strings rather than 1,440 objects through JSON.stringify.
-import type { Candle, CandleRing } from '../../book';
-import { formatPrice4 as formatPrice4Export } from '../../protocol';
+import type { Candle, CandleRing } from '../book';
+import { formatPrice4 as formatPrice4Export } from '../protocol';
 
 const formatPrice4 = formatPrice4Export;
 

@@ -8,13 +8,13 @@
 //
 // Hot path (onMessage): a dirty mark per flush group and a few typed-array writes; no
 // allocation. Serializing happens at flush, once per topic.
-import { parseSessionDate, sessionAnchors, type CandleInterval, type MarketDataListener, type MarketDataSource, type MarketDataStatus, type OrderBook } from '../../book';
-import type { GatewayChannel, ItchMessage } from '../../protocol';
+import { parseSessionDate, sessionAnchors, type CandleInterval, type MarketDataListener, type MarketDataSource, type MarketDataStatus, type OrderBook } from '../book';
+import type { GatewayChannel, ItchMessage } from '../protocol';
 import { BookTopic } from './book-topic';
 import { CandleTopic } from './candle-topic';
 import { ExecutionLog } from './execution-log';
 import { FanOut, Subscription, type Subscriber } from './fan-out';
-import { LatencyHistogram } from '../latency-histogram';
+import { LatencyHistogram } from './latency-histogram';
 import { L1Topic } from './l1-topic';
 import { OrderEventKind, OrderEventRing } from './order-event-ring';
 import { OrdersTopic } from './orders-topic';

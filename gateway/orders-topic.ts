@@ -2,8 +2,8 @@
 // events (add, execute, cancel, delete, replace) since the last frame, each with its
 // sequence number. The snapshot reads the live book, so the topic publishes its pending
 // events before building one (catchUp): snapshot and stream then meet at one sequence.
-import { BUY, SELL, type OrderBook, type OrderVisitor } from '../../book';
-import { formatPrice4 as formatPrice4Export } from '../../protocol';
+import { BUY, SELL, type OrderBook, type OrderVisitor } from '../book';
+import { formatPrice4 as formatPrice4Export } from '../protocol';
 import { ORDER_EVENT_NAMES, OrderEventKind, type OrderEventRing } from './order-event-ring';
 import { Topic, type TopicContext } from './topic';
 

@@ -1,4 +1,4 @@
-// The web page (publisher/web, bundled into dist/web by `npm run build`) served at `/` from
+// The web page (gateway/web, bundled into dist/web by `npm run build`) served at `/` from
 // memory: read once at start-up, so a request costs no disk read.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,13 +1,13 @@
-// The HTTP market-data API (publisher/README.md, "HTTP API"). Every query is validated with
+// The HTTP market-data API (gateway/README.md, "HTTP API"). Every query is validated with
 // its zod schema (protocol/gateway-messages.ts); errors are {code, message, field}: 400 bad
 // parameter, 401 missing or unknown key, 403 tier, 404 unknown symbol or path, 429 with
-// Retry-After, 503 no storage or stale books. Candles and executions come from memory when
+// Retry-After (http-rate-limit.ts), 503 no storage or stale books. Candles and executions come from memory when
 // the range lies within what memory holds, from the MarketHistory otherwise.
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { BUY, SELL, sessionAnchors, parseSessionDate, type Candle, type OrderBook } from '../../book';
+import { BUY, SELL, sessionAnchors, parseSessionDate, type Candle, type OrderBook } from '../book';
 import {
   candlesQuerySchema,
   executionQuerySchema,
@@ -15,12 +15,12 @@ import {
   l2QuerySchema,
   RESOLUTION_INTERVAL,
   type GatewayTier,
-} from '../../protocol';
+} from '../protocol';
 import type { GatewayErrorCode, GatewayErrorCounts } from './errors';
 import type { KeyStore } from './key-store';
 import type { MarketHistory } from './market-history';
 import { CandleJsonCache, httpCandleJson } from './candle-json-cache';
-import { KeyedLimiter } from './rate-limit';
+import { registerHttpRateLimit } from './http-rate-limit';
 import type { SubscriptionRegistry } from './subscription-registry';
 import { tierAtLeast, type TierPolicy } from './tiers';
 
@@ -34,6 +34,8 @@ export interface HttpDeps {
   openapi: () => unknown;
   lookup(symbol: string): OrderBook | null;
   clients(): number;
+  /** Where failures on the server's side (storage, internal) are logged, with their code. */
+  log: FastifyBaseLogger;
   requestsPerSecond: number;
   now(): number;
 }
@@ -72,7 +74,6 @@ function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> 
 export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requests: () => number } {
   const candleCache = new CandleJsonCache();
   const responseCache = new Map<string, CachedResponse>();
-  const limiter = new KeyedLimiter(deps.requestsPerSecond, deps.requestsPerSecond * 2);
   let requests = 0;
   const source = deps.registry.source;
   const anchors = sessionAnchors(parseSessionDate(source.sessionDate));
@@ -95,20 +96,29 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
     return b;
   };
 
-  app.addHook('onRequest', async (req, reply) => {
+  /** The id of the request's key if it is a known one (an unknown one is refused later, by tierOf). */
+  const keyId = (req: FastifyRequest): string | null => {
+    const header = req.headers.authorization;
+    const key = header === undefined || deps.keys === null ? null : bearerKey(header);
+    return key === null ? null : (deps.keys?.lookup(key, deps.now())?.id ?? null);
+  };
+  const rateLimit = registerHttpRateLimit(app, { requestsPerSecond: deps.requestsPerSecond, keyId });
+
+  app.addHook('onRequest', async (req) => {
     requests++;
-    const wait = limiter.take(req.ip, deps.now());
-    if (wait > 0) {
-      const retry = Math.ceil(wait / 1000);
-      deps.errors.count('TW_ERR_GW_RATE_LIMITED');
-      reply.header('Retry-After', String(retry));
-      await reply.code(429).send({ code: 'TW_ERR_GW_RATE_LIMITED', message: `at most ${deps.requestsPerSecond} requests per second per address; retry after ${retry} s` });
+    const refused = await rateLimit(req);
+    if (refused !== null) {
+      const per = refused.by === 'address' ? 'address' : 'API key';
+      // Thrown to the error handler: counted, in the {code, message} shape, with Retry-After.
+      throw new HttpError(429, 'TW_ERR_GW_RATE_LIMITED', `at most ${deps.requestsPerSecond} requests per second per ${per}; retry after ${refused.retryAfterS} s`, undefined, refused.retryAfterS);
     }
   });
 
-  app.setErrorHandler((err: unknown, _req, reply) => {
+  app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof HttpError) {
       deps.errors.count(err.code);
+      // A failed storage query is the server's problem; 503s (no storage, stale books) are states a client is told about.
+      if (err.code === 'TW_ERR_GW_STORAGE_FAILED') deps.log.warn({ code: err.code, status: err.status, url: req.url }, err.message);
       if (err.retryAfterS !== undefined) reply.header('Retry-After', String(err.retryAfterS));
       return reply.code(err.status).send(err.field === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, field: err.field });
     }
@@ -118,6 +128,7 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
       return reply.code(e.statusCode).send({ code: 'TW_ERR_GW_BAD_PARAM', message: e.message ?? 'bad request' });
     }
     deps.errors.count('TW_ERR_GW_STORAGE_FAILED');
+    deps.log.error({ code: 'TW_ERR_GW_STORAGE_FAILED', status: 500, url: req.url, err }, 'internal error');
     return reply.code(500).send({ code: 'TW_ERR_GW_STORAGE_FAILED', message: `internal error: ${e.message ?? String(err)}` });
   });
 

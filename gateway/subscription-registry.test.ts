@@ -1,8 +1,8 @@
 // SubscriptionRegistry's timed flushes on a real MarketBooks: a conflated group publishes
 // each symbol at most once per interval, and spreads the symbols over the interval in
 // slots (locate % slots) instead of publishing them all in one burst.
-import { BUY, MarketBooks, type MarketDataListener, type MarketDataSource } from '../../book';
-import type { ItchMessage } from '../../protocol';
+import { BUY, MarketBooks, type MarketDataListener, type MarketDataSource } from '../book';
+import type { ItchMessage } from '../protocol';
 import { FanOut, type Subscriber } from './fan-out';
 import { SubscriptionRegistry, flushSlots } from './subscription-registry';
 

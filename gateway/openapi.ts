@@ -11,7 +11,7 @@ import {
   l2QuerySchema,
   l2ResponseSchema,
   symbolsResponseSchema,
-} from '../../protocol';
+} from '../protocol';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -54,7 +54,7 @@ export function openApiDocument(serverUrl: string): unknown {
       title: 'Tickwire market-data API',
       version: '1',
       description:
-        'L2 books, candles and executions over HTTP; live streams on the websocket /v1/ws (publisher/README.md). Prices are decimal strings ("192.3400"), shares integers, times UTC ms unless named ts (ITCH ns since New York midnight).',
+        'L2 books, candles and executions over HTTP; live streams on the websocket /v1/ws (gateway/README.md). Prices are decimal strings ("192.3400"), shares integers, times UTC ms unless named ts (ITCH ns since New York midnight).',
     },
     servers: [{ url: serverUrl }],
     components: {

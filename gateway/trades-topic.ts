@@ -1,8 +1,8 @@
 // The trades channel: the prints since the last frame, from the execution log. An event
 // stream, not state: a slow client is never skipped (only closed past the hard limit), and
 // there is no snapshot; the stream starts at the subscription.
-import type { OrderBook } from '../../book';
-import { formatPrice4 as formatPrice4Export } from '../../protocol';
+import type { OrderBook } from '../book';
+import { formatPrice4 as formatPrice4Export } from '../protocol';
 import type { ExecutionLog } from './execution-log';
 import { Topic, type TopicContext } from './topic';
 

@@ -1,6 +1,6 @@
 // The l1 channel: best bid, best offer, last print and volume, sent when any of them changes.
-import type { OrderBook } from '../../book';
-import { formatPrice4 as formatPrice4Export } from '../../protocol';
+import type { OrderBook } from '../book';
+import { formatPrice4 as formatPrice4Export } from '../protocol';
 import { Topic, type TopicContext } from './topic';
 
 const formatPrice4 = formatPrice4Export;

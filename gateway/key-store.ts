@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { GATEWAY_TIERS, type GatewayTier } from '../../protocol';
+import { GATEWAY_TIERS, type GatewayTier } from '../protocol';
 import { GatewayError } from './errors';
 
 export interface ApiKeyRecord {

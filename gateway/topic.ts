@@ -1,8 +1,8 @@
 // A topic is one (symbol, channel, depth or interval, update rate) that clients subscribe
 // to: it keeps the state it last published, turns the books' change into ONE frame at a
 // boundary, and hands that frame to the fan-out. Subclasses per channel.
-import type { OrderBook } from '../../book';
-import type { GatewayChannel } from '../../protocol';
+import type { OrderBook } from '../book';
+import type { GatewayChannel } from '../protocol';
 import type { FanOut, FanOutTopic, Subscription } from './fan-out';
 import { wsTextFrame } from './ws-frame';
 

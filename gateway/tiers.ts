@@ -1,6 +1,6 @@
 // Entitlement tiers: what each may subscribe to, how deep, how often (config gateway.tiers).
-import type { GatewayConfig } from '../../config';
-import type { GatewayChannel, GatewayTier } from '../../protocol';
+import type { GatewayConfig } from '../config';
+import type { GatewayChannel, GatewayTier } from '../protocol';
 
 export interface TierPolicy {
   readonly name: GatewayTier;

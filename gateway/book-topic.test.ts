@@ -1,6 +1,6 @@
 // BookTopic on a real MarketBooks: updates carry exactly the changed levels of the view at
 // its depth (levels leaving the view with 0) and the book's checksum at that depth.
-import { BUY, MarketBooks, SELL } from '../../book';
+import { BUY, MarketBooks, SELL } from '../book';
 import { BookTopic } from './book-topic';
 import { FanOut, Subscription, type Subscriber } from './fan-out';
 

@@ -4,8 +4,8 @@
 // (rate-limited messages again and again) closes it (1008).
 import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
-import type { OrderBook } from '../../book';
-import { clientMessageSchema, GATEWAY_OPS, type ClientMessage, type GatewayTier, type SubscriptionRequest } from '../../protocol';
+import type { OrderBook } from '../book';
+import { clientMessageSchema, GATEWAY_OPS, type ClientMessage, type GatewayTier, type SubscriptionRequest } from '../protocol';
 import { CloseCode, type GatewayErrorCode, type GatewayErrorCounts } from './errors';
 import type { FanOut, Subscriber, Subscription } from './fan-out';
 import { TokenBucket } from './rate-limit';

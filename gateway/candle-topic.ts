@@ -2,8 +2,8 @@
 // with closed: false; when a newer candle opens, the previous one once more with closed:
 // true, then the new one. (A candle closes when the next print opens a newer one: an
 // interval without prints has no candle; see book/README.md.)
-import type { Candle, CandleInterval, OrderBook } from '../../book';
-import { formatPrice4 as formatPrice4Export } from '../../protocol';
+import type { Candle, CandleInterval, OrderBook } from '../book';
+import { formatPrice4 as formatPrice4Export } from '../protocol';
 import { Topic, type TopicContext } from './topic';
 
 const formatPrice4 = formatPrice4Export;

@@ -4,7 +4,7 @@
 // and any extra gauges the process wiring adds (the publisher's lines, rewinder, snapshot).
 // Every value is read when scraped: nothing on the hot path.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MarketDataSource } from '../../book';
+import type { MarketDataSource } from '../book';
 import { GatewayErrorCodes, type GatewayErrorCounts } from './errors';
 import type { FanOut } from './fan-out';
 import type { SubscriptionRegistry } from './subscription-registry';
