@@ -9,6 +9,7 @@ import type { OrderBook } from '../../book';
 import { formatPrice4, resolveSessionName } from '../../protocol';
 import { newYorkDate } from '../../sim';
 import { collect, resolveConfig } from '../cli-config';
+import { badFlag } from '../errors';
 
 interface FeedOptions {
   symbol?: string[];
@@ -70,12 +71,12 @@ async function runFeed(opts: FeedOptions): Promise<number> {
   const config = resolveConfig(opts, { 'feedHandler.join': opts.join });
   const verifyEvery = opts.verifyEvery === undefined ? 0 : Number(opts.verifyEvery);
   if (!Number.isFinite(verifyEvery) || verifyEvery < 0) {
-    process.stderr.write(`TW_ERR_BAD_FLAG: --verify-every must be a number of seconds >= 0, got "${opts.verifyEvery}"\n`);
+    badFlag(`--verify-every must be a number of seconds >= 0, got "${opts.verifyEvery}"`);
     return 2;
   }
   const sessionDate = opts.date ?? newYorkDate(Date.now());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(sessionDate)) {
-    process.stderr.write(`TW_ERR_BAD_FLAG: --date must be YYYY-MM-DD, got "${sessionDate}"\n`);
+    badFlag(`--date must be YYYY-MM-DD, got "${sessionDate}"`);
     return 2;
   }
   const json = opts.json === true;

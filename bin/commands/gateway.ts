@@ -12,7 +12,9 @@ import { FeedHandler } from '../../feed-handler';
 import { newYorkDate } from '../../sim';
 import { collect, resolveConfig } from '../cli-config';
 import { describeGateway, startGateway } from '../../runtime';
+import type { Gateway } from '../../gateway';
 import { feedHandlerOptions } from './feed';
+import { badFlag } from '../errors';
 
 interface GatewayCommandOptions {
   date?: string;
@@ -88,13 +90,13 @@ export function registerGateway(program: Command): void {
     .action(async (opts: GatewayCommandOptions) => {
       const processes = Number(opts.processes ?? '1');
       if (!Number.isInteger(processes) || processes < 1 || processes > 64) {
-        process.stderr.write(`--processes must be a whole number from 1 to 64, got "${opts.processes}"\n`);
+        badFlag(`--processes must be a whole number from 1 to 64, got "${opts.processes}"`);
         process.exit(2);
       }
       const config = resolveConfig(opts, {});
       const sessionDate = opts.date ?? newYorkDate(Date.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(sessionDate)) {
-        process.stderr.write(`--date must be YYYY-MM-DD, got "${sessionDate}"\n`);
+        badFlag(`--date must be YYYY-MM-DD, got "${sessionDate}"`);
         process.exit(2);
       }
       if (processes > 1 && cluster.isPrimary) {
@@ -114,7 +116,7 @@ export function registerGateway(program: Command): void {
         process.stderr.write(`${(err as Error).message}\n`);
         process.exit(1);
       }
-      let gateway;
+      let gateway: Gateway;
       try {
         gateway = await startGateway(config, handler);
       } catch (err) {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
 import { describeFeedEnd, describeLines, describeResend, createLogger, startLiveFeed, type LiveFeed } from '../../runtime';
+import { badFlag } from '../errors';
 
 interface PublishOptions {
   rate?: string;
@@ -32,7 +33,7 @@ export function registerPublish(program: Command): void {
       });
       const durationS = opts.duration === undefined ? 0 : Number(opts.duration);
       if (!Number.isFinite(durationS) || durationS < 0) {
-        process.stderr.write(`--duration must be a number of seconds >= 0, got "${opts.duration}"\n`);
+        badFlag(`--duration must be a number of seconds >= 0, got "${opts.duration}"`);
         process.exit(2);
       }
       const feed = await startLiveFeed(config, { logger: createLogger(config.log) });

@@ -4,6 +4,7 @@
 
 import type { Command } from 'commander';
 import { replayFile, type ReplayReport as Report } from '../../feed-handler';
+import { badFlag } from '../errors';
 
 interface ReplayOptions {
   symbol?: string[];
@@ -36,7 +37,7 @@ function collect(value: string, previous: string[]): string[] {
 function replay(file: string, options: ReplayOptions): number {
   const depth = Number(options.depth ?? '10');
   if (!Number.isInteger(depth) || depth < 1 || depth > 1000) {
-    process.stderr.write(`TW_ERR_BAD_FLAG: --depth must be an integer from 1 to 1000, got "${options.depth}"\n`);
+    badFlag(`--depth must be an integer from 1 to 1000, got "${options.depth}"`);
     return 2;
   }
   const result = replayFile(file, { date: options.date, depth, symbols: options.symbol ?? [], onProgress: drawProgress });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { replayJournal, runSeededSim, type SimFigures } from '../../sim';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
 import { ProgressBar } from '../progress';
+import { badFlag } from '../errors';
 
 interface SimOptions {
   seed?: string;
@@ -51,7 +52,7 @@ export function registerSim(program: Command): void {
       const config = resolveConfig(opts, { 'sim.seed': numberFlag(opts.seed), 'sim.ordersPerSec': 0 });
       const orders = Number(opts.orders);
       if (!Number.isInteger(orders) || orders < 0) {
-        process.stderr.write(`TW_ERR_BAD_FLAG: --orders must be a whole number of orders, got "${opts.orders}"\n`);
+        badFlag(`--orders must be a whole number of orders, got "${opts.orders}"`);
         process.exit(2);
       }
       if (opts.replay) {
