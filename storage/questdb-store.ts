@@ -53,15 +53,22 @@ export async function questdbExec(url: string, sql: string): Promise<unknown[][]
 
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
+export interface QuestDbSinkOptions {
+  /** Test seam: awaited after the batch's rows are sent and before its last sequence is (a crash test kills the process here). */
+  beforeCommit?: (() => Promise<void>) | null;
+}
+
 export class QuestDbSink implements StorageSink {
   readonly engine = 'questdb';
   readonly url: string;
   private sender: Sender | null = null;
   private batch: StorageSession | null = null;
   private batchRows = 0;
+  private readonly beforeCommit: (() => Promise<void>) | null;
 
-  constructor(url: string) {
+  constructor(url: string, options: QuestDbSinkOptions = {}) {
     this.url = url.replace(/\/$/, '');
+    this.beforeCommit = options.beforeCommit ?? null;
   }
 
   async open(): Promise<void> {
@@ -122,6 +129,7 @@ export class QuestDbSink implements StorageSink {
     const s = this.batch;
     if (sender === null || s === null) throw new StorageError(StorageErrorCode.Write, `commit through sequence ${lastSequence} to QuestDB at ${this.url} without a batch begun`);
     try {
+      if (this.beforeCommit !== null) await this.beforeCommit();
       // After the rows: a crash before this line leaves rows a rewrite replaces (DEDUP UPSERT KEYS).
       await sender.table('tw_streams').symbol('session', s.session).symbol('session_date', s.sessionDate).intColumn('last_sequence', lastSequence).at(Date.now(), 'ms');
       await sender.flush();
