@@ -17,7 +17,7 @@ import { TABLES, questdbExec, type TableDef } from '../storage';
 import { waitUntil } from './support/feed';
 
 const CHILD = path.resolve(__dirname, '../dist/test/support/storage-crash-child.js');
-const ORDERS = 30_000;
+const ORDERS = 20_000;
 const QUESTDB_URL = process.env.QUESTDB_URL ?? '';
 /** Each table's rows in a fixed order (a store's content, to compare two of them). */
 const ORDER: Record<string, string> = {
