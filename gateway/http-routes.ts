@@ -77,8 +77,8 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
   let requests = 0;
   const source = deps.registry.source;
   const anchors = sessionAnchors(parseSessionDate(source.sessionDate));
-  /** ITCH ns since New York midnight of the session date -> UTC ms. */
-  const toEpochMs = (ns: number): number => anchors.midnightMs + ns / 1e6;
+  /** ITCH ns since New York midnight of the session date -> UTC ms, whole (truncated, as storage answers). */
+  const toEpochMs = (ns: number): number => anchors.midnightMs + Math.floor(ns / 1e6);
 
   /** The caller's tier: free without a key; 401 for a header that is not a known Bearer key. */
   const tierOf = (req: FastifyRequest): GatewayTier => {

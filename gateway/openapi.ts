@@ -95,7 +95,7 @@ export function openApiDocument(serverUrl: string): unknown {
             endTime: 'UTC ms (default now)',
             limit: 'The latest this many (default 1000)',
           }),
-          responses: { ...ok(executionsResponseSchema, 'Executions, oldest first'), ...errors([400, 401, 403, 404, 429, 502, 503]) },
+          responses: { ...ok(executionsResponseSchema, 'Executions, oldest first; time in whole UTC ms (truncated), from memory and storage alike'), ...errors([400, 401, 403, 404, 429, 502, 503]) },
         },
       },
       '/v1/symbols': { get: { summary: 'The symbol directory', responses: { ...ok(symbolsResponseSchema, 'Symbols by locate'), ...errors([429]) } } },

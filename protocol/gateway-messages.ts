@@ -284,7 +284,7 @@ export const candlesResponseSchema = z.strictObject({
 });
 
 export const executionSchema = z.strictObject({
-  time: z.number(),
+  time: z.number().int().describe('UTC ms, a whole number: the ITCH ns timestamp truncated, from memory and storage alike'),
   seq: z.number().int(),
   price,
   shares,

@@ -18,6 +18,7 @@ export interface Candle {
 
 /** One print: an execution against a resting order. */
 export interface Execution {
+  /** UTC ms, whole (the ITCH ns timestamp truncated). */
   readonly timeMs: number;
   /** The feed sequence number of the execution message. */
   readonly seq: number;

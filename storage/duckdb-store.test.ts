@@ -60,8 +60,11 @@ describe('DuckDbSink schema', () => {
     const sink = new DuckDbSink(file);
     await sink.open();
     expect(await sink.lastSequence('TW20250314')).toBe(3);
-    expect(await sink.liveOrders('TW20250314')).toEqual([{ ref: 7, side: 0x42, shares: 60, price: 1900000 }]);
-    expect(await sink.symbols('TW20250314')).toEqual([{ locate: 1, symbol: 'AAPL' }]);
+    expect(await sink.liveOrders('TW20250314', 3)).toEqual([{ ref: 7, side: 0x42, shares: 60, price: 1900000 }]);
+    expect(await sink.symbols('TW20250314', 3)).toEqual([{ locate: 1, symbol: 'AAPL' }]);
+    // As of an earlier sequence: what was stored after it is ignored.
+    expect(await sink.liveOrders('TW20250314', 2)).toEqual([{ ref: 7, side: 0x42, shares: 100, price: 1900000 }]);
+    expect(await sink.liveOrders('TW20250314', 1)).toEqual([]);
     await sink.close();
     const db = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
     const c = await db.connect();

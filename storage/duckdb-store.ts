@@ -293,24 +293,26 @@ export class DuckDbSink implements StorageSink {
     return rows.length > 0 ? Number(rows[0][0]) : 0;
   }
 
-  async liveOrders(session: string): Promise<LiveOrder[]> {
-    // Orders added (A, F, or U's new ref), less what E, C and X took, not deleted or replaced.
+  async liveOrders(session: string, through: number): Promise<LiveOrder[]> {
+    // Orders added (A, F, or U's new ref), less what E, C and X took, not deleted or replaced,
+    // as of `through` (the sink contract; DuckDB holds nothing past it, its commit is atomic).
     const sql = `
-      WITH adds AS (
-        SELECT order_ref AS ref, side, shares, price FROM feed_messages WHERE session = $1 AND type IN ('A', 'F')
-        UNION ALL SELECT new_ref, side, shares, price FROM feed_messages WHERE session = $1 AND type = 'U'),
-      taken AS (SELECT order_ref AS ref, sum(shares) AS shares FROM feed_messages WHERE session = $1 AND type IN ('E', 'C', 'X') GROUP BY 1),
-      gone AS (SELECT order_ref AS ref FROM feed_messages WHERE session = $1 AND type IN ('D', 'U'))
+      WITH m AS (SELECT * FROM feed_messages WHERE session = $1 AND sequence <= $2),
+      adds AS (
+        SELECT order_ref AS ref, side, shares, price FROM m WHERE type IN ('A', 'F')
+        UNION ALL SELECT new_ref, side, shares, price FROM m WHERE type = 'U'),
+      taken AS (SELECT order_ref AS ref, sum(shares) AS shares FROM m WHERE type IN ('E', 'C', 'X') GROUP BY 1),
+      gone AS (SELECT order_ref AS ref FROM m WHERE type IN ('D', 'U'))
       SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0) AS left, a.price
       FROM adds a LEFT JOIN taken t USING (ref) ANTI JOIN gone g USING (ref)
       WHERE a.shares - coalesce(t.shares, 0) > 0`;
-    const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
+    const rows = (await this.connection().runAndReadAll(sql, [session, through])).getRows();
     return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]), price: Number(r[3]) }));
   }
 
-  async symbols(session: string): Promise<LocateSymbol[]> {
-    const sql = `SELECT locate, arg_max(symbol, sequence) FROM feed_messages WHERE session = $1 AND type IN ('R', 'A', 'F', 'H', 'P') GROUP BY locate`;
-    const rows = (await this.connection().runAndReadAll(sql, [session])).getRows();
+  async symbols(session: string, through: number): Promise<LocateSymbol[]> {
+    const sql = `SELECT locate, arg_max(symbol, sequence) FROM feed_messages WHERE session = $1 AND sequence <= $2 AND type IN ('R', 'A', 'F', 'H', 'P') GROUP BY locate`;
+    const rows = (await this.connection().runAndReadAll(sql, [session, through])).getRows();
     return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1]) }));
   }
 

@@ -8,7 +8,7 @@ export type { CatchUpSource, CatchUpModule } from './catch-up-source';
 export { RecordDecoder, type StorageSession, type LiveOrder, type LocateSymbol } from './record-decoder';
 export { DuckDbSink, openDuckDb, ensureSchema, duckdbDdl } from './duckdb-store';
 export { DuckDbHistory } from './duckdb-history';
-export { QuestDbSink, QuestDbHistory, questdbExec, questdbDdl } from './questdb-store';
+export { QuestDbSink, QuestDbHistory, questdbExec, questdbDdl, questdbApplied } from './questdb-store';
 export { exportDay, checkExportDate, EXPORT_TABLES, type ExportManifest, type ExportedFile, type ExportProgress } from './parquet-export';
 export { scheduleExport, calendarDate, type ExportSchedule } from './export-schedule';
 export { TABLES, SCHEMA_VERSION, type TableDef, type TableName } from './tables';

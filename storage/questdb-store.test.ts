@@ -1,6 +1,6 @@
 // QuestDB: runs against a real server when QUESTDB_URL is set (see storage/README.md for
 // starting one), and says why it is skipped otherwise.
-import { QuestDbHistory, QuestDbSink, questdbExec } from './questdb-store';
+import { QuestDbHistory, QuestDbSink, questdbApplied, questdbExec } from './questdb-store';
 import { RecordDecoder } from './record-decoder';
 import { setLong, textWords } from './row-batch';
 import { writeBatch } from './storage-sink';
@@ -10,7 +10,7 @@ const url = process.env.QUESTDB_URL ?? '';
 const describeQuestDb = url === '' ? describe.skip : describe;
 
 if (url === '') {
-  test.skip('QuestDB tests skipped: QUESTDB_URL is not set (start QuestDB, e.g. `docker run -p 9000:9000 questdb/questdb`, then QUESTDB_URL=http://127.0.0.1:9000 npx jest storage/questdb)', () => {});
+  test.skip('QuestDB tests skipped: QUESTDB_URL is not set (start QuestDB (.ci/run starts one), then QUESTDB_URL=http://127.0.0.1:9000 npx jest storage/questdb)', () => {});
 }
 
 describeQuestDb('QuestDB sink and history', () => {
@@ -32,7 +32,7 @@ describeQuestDb('QuestDB sink and history', () => {
     }
     await writeBatch(sink, d, 3);
     await writeBatch(sink, d, 3);
-    await new Promise((r) => setTimeout(r, 2000)); // WAL tables apply asynchronously
+    await questdbApplied(url); // WAL tables apply asynchronously: wait until they have
     expect(await sink.lastSequence(session)).toBe(3);
     const rows = await questdbExec(url, `SELECT count() FROM trades WHERE session = '${session}'`);
     expect(Number(rows[0][0])).toBe(3);

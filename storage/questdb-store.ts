@@ -1,8 +1,12 @@
 // The QuestDB sink and history: ILP over HTTP for writes (@questdb/nodejs-client), the
-// HTTP /exec endpoint for DDL and queries. Tables are WAL tables with DEDUP UPSERT KEYS,
-// so a batch rewritten after a crash replaces its rows instead of adding them: with the
-// session's last sequence written after its rows, a restart resumes with no duplicate
-// and no hole, as on DuckDB (whose transaction gives the same guarantee directly).
+// HTTP /exec endpoint for DDL and queries. QuestDB cannot commit a batch atomically: each
+// ILP flush is its own transaction, and the session's last sequence (tw_streams) is
+// written after the rows, so a crash can leave rows stored past it. A restart is still
+// exact: open() waits until every WAL table has applied what it accepted (they apply
+// independently), the state read back (liveOrders, symbols) is bounded by the stored
+// sequence, and the replay from the next one rewrites the rows past it with the same
+// content on the same keys (WAL tables with DEDUP UPSERT KEYS): no duplicate, no hole,
+// the same rows as DuckDB's transaction gives (test/storage-crash.test.ts).
 import { Sender } from '@questdb/nodejs-client';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import {
@@ -53,20 +57,59 @@ export async function questdbExec(url: string, sql: string): Promise<unknown[][]
 
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
+/** Our tables (the four of rows, and tw_streams). */
+const QUESTDB_TABLES = [...TABLES.map((t) => t.name), 'tw_streams'];
+
+/**
+ * Waits until QuestDB has applied to `tables` every WAL transaction they had accepted when
+ * called (wal_tables(): writerTxn reaches that sequencerTxn), so that reads see all of it:
+ * WAL tables apply independently, and tw_streams could otherwise be read ahead of the rows
+ * behind its sequence. A suspended table, or one not applied within `timeoutMs`:
+ * TW_ERR_STORAGE_OPEN saying which.
+ */
+export async function questdbApplied(url: string, tables: readonly string[] = QUESTDB_TABLES, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const target = new Map<string, number>();
+  for (;;) {
+    const rows = (await questdbExec(url, 'SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables()')).filter((r) => tables.includes(String(r[0])));
+    const suspended = rows.filter((r) => r[1] === true).map((r) => String(r[0]));
+    if (suspended.length > 0) {
+      throw new StorageError(StorageErrorCode.Open, `QuestDB at ${url}: WAL table(s) ${suspended.join(', ')} suspended (see wal_tables() for the error; fix it, then ALTER TABLE ... RESUME WAL)`);
+    }
+    // Targets from the first look: another session's writer may keep the sequencer moving.
+    for (const r of rows) if (!target.has(String(r[0]))) target.set(String(r[0]), Number(r[3]));
+    const behind = rows.filter((r) => Number(r[2]) < (target.get(String(r[0])) ?? 0));
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) {
+      const which = behind.map((r) => `${String(r[0])} ${String(r[2])}/${target.get(String(r[0]))}`).join(', ');
+      throw new StorageError(StorageErrorCode.Open, `QuestDB at ${url} has not applied its WAL tables within ${timeoutMs} ms (writer/sequencer txn: ${which}): retrying`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface QuestDbSinkOptions {
+  /** Test seam: awaited after the batch's rows are sent and before its last sequence is (a crash test kills the process here). */
+  beforeCommit?: (() => Promise<void>) | null;
+}
+
 export class QuestDbSink implements StorageSink {
   readonly engine = 'questdb';
   readonly url: string;
   private sender: Sender | null = null;
   private batch: StorageSession | null = null;
   private batchRows = 0;
+  private readonly beforeCommit: (() => Promise<void>) | null;
 
-  constructor(url: string) {
+  constructor(url: string, options: QuestDbSinkOptions = {}) {
     this.url = url.replace(/\/$/, '');
+    this.beforeCommit = options.beforeCommit ?? null;
   }
 
   async open(): Promise<void> {
     if (this.sender !== null) return;
     for (const ddl of questdbDdl()) await questdbExec(this.url, ddl);
+    await questdbApplied(this.url);
     const u = new URL(this.url);
     try {
       this.sender = await Sender.fromConfig(`${u.protocol.replace(':', '')}::addr=${u.host};auto_flush=off;`);
@@ -80,14 +123,15 @@ export class QuestDbSink implements StorageSink {
     return rows.length > 0 && rows[0][0] !== null ? Number(rows[0][0]) : 0;
   }
 
-  async liveOrders(session: string): Promise<LiveOrder[]> {
-    const s = q(session);
+  async liveOrders(session: string, through: number): Promise<LiveOrder[]> {
+    // Bounded by the stored sequence: rows past it (a crash between flushes) are the replay's to rewrite.
+    const s = `session = ${q(session)} AND sequence <= ${Math.floor(through)}`;
     const sql = `
       WITH adds AS (
-        SELECT order_ref ref, side, shares, price FROM feed_messages WHERE session = ${s} AND type IN ('A', 'F')
-        UNION ALL SELECT new_ref ref, side, shares, price FROM feed_messages WHERE session = ${s} AND type = 'U'),
-      taken AS (SELECT order_ref ref, sum(shares) shares FROM feed_messages WHERE session = ${s} AND type IN ('E', 'C', 'X')),
-      gone AS (SELECT DISTINCT order_ref ref FROM feed_messages WHERE session = ${s} AND type IN ('D', 'U'))
+        SELECT order_ref ref, side, shares, price FROM feed_messages WHERE ${s} AND type IN ('A', 'F')
+        UNION ALL SELECT new_ref ref, side, shares, price FROM feed_messages WHERE ${s} AND type = 'U'),
+      taken AS (SELECT order_ref ref, sum(shares) shares FROM feed_messages WHERE ${s} AND type IN ('E', 'C', 'X')),
+      gone AS (SELECT DISTINCT order_ref ref FROM feed_messages WHERE ${s} AND type IN ('D', 'U'))
       SELECT a.ref, a.side, a.shares - coalesce(t.shares, 0), a.price FROM adds a
       LEFT JOIN taken t ON (a.ref = t.ref) LEFT JOIN gone g ON (a.ref = g.ref)
       WHERE g.ref = NULL AND a.shares - coalesce(t.shares, 0) > 0`;
@@ -95,8 +139,9 @@ export class QuestDbSink implements StorageSink {
     return rows.map((r) => ({ ref: Number(r[0]), side: String(r[1]).charCodeAt(0), shares: Number(r[2]), price: Number(r[3]) }));
   }
 
-  async symbols(session: string): Promise<LocateSymbol[]> {
-    const rows = await questdbExec(this.url, `SELECT locate, last(symbol) FROM feed_messages WHERE session = ${q(session)} AND type IN ('R', 'A', 'F', 'H', 'P')`);
+  async symbols(session: string, through: number): Promise<LocateSymbol[]> {
+    const sql = `SELECT locate, last(symbol) FROM feed_messages WHERE session = ${q(session)} AND sequence <= ${Math.floor(through)} AND type IN ('R', 'A', 'F', 'H', 'P')`;
+    const rows = await questdbExec(this.url, sql);
     return rows.map((r) => ({ locate: Number(r[0]), symbol: String(r[1] ?? '') }));
   }
 
@@ -122,7 +167,9 @@ export class QuestDbSink implements StorageSink {
     const s = this.batch;
     if (sender === null || s === null) throw new StorageError(StorageErrorCode.Write, `commit through sequence ${lastSequence} to QuestDB at ${this.url} without a batch begun`);
     try {
-      // After the rows: a crash before this line leaves rows a rewrite replaces (DEDUP UPSERT KEYS).
+      if (this.beforeCommit !== null) await this.beforeCommit();
+      // After the rows: a crash before this line leaves rows past the stored sequence, which a
+      // restart ignores (bounded reads) and its replay rewrites identically (DEDUP UPSERT KEYS).
       await sender.table('tw_streams').symbol('session', s.session).symbol('session_date', s.sessionDate).intColumn('last_sequence', lastSequence).at(Date.now(), 'ms');
       await sender.flush();
       this.batch = null;

@@ -10,20 +10,30 @@ export const APPEND_ROWS = 4096;
 
 export interface StorageSink {
   readonly engine: 'duckdb' | 'questdb';
-  /** Opens the database and creates (or checks, or migrates) the schema. TW_ERR_STORAGE_OPEN / _SCHEMA. */
+  /**
+   * Opens the database and creates (or checks, or migrates) the schema; once it resolves,
+   * everything the store accepted before is readable (QuestDB: its WAL tables applied).
+   * TW_ERR_STORAGE_OPEN / _SCHEMA.
+   */
   open(): Promise<void>;
   /** The last sequence stored for a session (0: none). */
   lastSequence(session: string): Promise<number>;
-  /** The session's resting orders as of its last stored sequence (the writer follows their sides). */
-  liveOrders(session: string): Promise<LiveOrder[]>;
-  /** Each locate's symbol as of the session's last stored sequence (E, C, X, D and U do not carry it). */
-  symbols(session: string): Promise<LocateSymbol[]>;
+  /**
+   * The session's resting orders as of sequence `through` (its last stored sequence; the
+   * writer follows their sides). Rows past `through` are ignored: a sink that cannot commit
+   * rows and position atomically (QuestDB) may hold some after a crash, and the replay from
+   * `through + 1` rewrites them.
+   */
+  liveOrders(session: string, through: number): Promise<LiveOrder[]>;
+  /** Each locate's symbol as of sequence `through` (E, C, X, D and U do not carry it). */
+  symbols(session: string, through: number): Promise<LocateSymbol[]>;
   /**
    * A batch: begin, append (any number of times; the caller clears the decoder after each),
-   * commit with the session's last sequence. The rows and that sequence become visible
-   * together or not at all (DuckDB: one transaction; QuestDB: rows are idempotent upserts
-   * and the sequence is written after them). Any failure: TW_ERR_STORAGE_WRITE, and the
-   * caller calls rollback() (or close()).
+   * commit with the session's last sequence. DuckDB makes the rows and that sequence visible
+   * together or not at all (one transaction). QuestDB cannot: its rows may be stored past
+   * the sequence (each flush its own transaction), so its rows are upserts on their keys and
+   * the replay after a restart rewrites them with the same content. Any failure:
+   * TW_ERR_STORAGE_WRITE, and the caller calls rollback() (or close()).
    */
   begin(session: StorageSession): Promise<void>;
   append(rows: RecordDecoder): void | Promise<void>;

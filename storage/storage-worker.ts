@@ -80,7 +80,7 @@ const beforeCommit =
     : null;
 
 const duck = data.storage.engine === 'duckdb' ? new DuckDbSink(data.storage.path, { beforeCommit, threads: data.storage.duckdbThreads }) : null;
-const sink = duck ?? new QuestDbSink(data.storage.questdb.url);
+const sink = duck ?? new QuestDbSink(data.storage.questdb.url, { beforeCommit });
 const writer = new StorageWriter({
   sink,
   ring: new StorageRecordRing(data.ring),

@@ -173,8 +173,9 @@ export class StorageWriter {
   private async open(): Promise<void> {
     await this.sink.open();
     const last = await this.sink.lastSequence(this.session.session);
-    this.decoder.restoreOrders(last > 0 ? await this.sink.liveOrders(this.session.session) : []);
-    this.decoder.restoreSymbols(last > 0 ? await this.sink.symbols(this.session.session) : []);
+    // As of `last` only: a sink without atomic commits may hold rows past it (rewritten by the replay).
+    this.decoder.restoreOrders(last > 0 ? await this.sink.liveOrders(this.session.session, last) : []);
+    this.decoder.restoreSymbols(last > 0 ? await this.sink.symbols(this.session.session, last) : []);
     this.storedThrough = last;
     this.expectedNext = last + 1;
     this.opened = true;

@@ -114,6 +114,10 @@ describe('HTTP API', () => {
     await expectError('/v1/execution?symbol=AAPL', 401, 'TW_ERR_GW_UNAUTHORIZED', 'Authorization');
     await expectError('/v1/execution?symbol=AAPL', 403, 'TW_ERR_GW_TIER', 'Authorization', free);
     const res = await get('/v1/execution?symbol=AAPL', pro);
+    // Whole ms from memory, as storage answers (not the ns timestamp's fraction): checked before the schema (which says int) parses it.
+    const times = (res.body as { executions: Array<{ time: number }> }).executions.map((e) => e.time);
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.filter((t) => !Number.isInteger(t))).toEqual([]);
     const body = parsed(executionsResponseSchema, res.body);
     const aapl = r.publisher.books.bookBySymbol('AAPL') as OrderBook;
     expect(body.source).toBe('memory');
@@ -166,6 +170,8 @@ describe('HTTP API', () => {
     const doc = (await get('/v1/openapi.json')).body as { openapi: string; paths: Record<string, { get: { parameters?: Array<{ name: string }> } }> };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/v1/marketdata/candles'].get.parameters?.map((p) => p.name)).toEqual(['symbol', 'resolution', 'startTime', 'endTime', 'limit']);
+    // The executions' unit is stated: whole UTC ms.
+    expect(JSON.stringify(doc.paths['/v1/execution'])).toMatch(/"time":\{"type":"integer"[^}]*"description":"UTC ms, a whole number/);
     // The burst is twice the rate (10 requests; 4 spent above), refilling at 5 a second.
     let limited = await get('/v1/symbols');
     let sent = 5;

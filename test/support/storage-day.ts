@@ -13,13 +13,16 @@ export const DATE = '2025-03-14';
 export const SESSION = 'TW20250314';
 const NO_PACKETS: PacketSink = { sendPacket: () => {} };
 
-export function dayConfig(dbPath: string, symbols = 8, seed = 7): TickwireConfig {
-  return configSchema.parse({ sim: { seed, symbols }, storage: { path: dbPath, retryMs: 100, batchRecords: 4096 } });
+/** A day's settings; `store` is a DuckDB file, or a QuestDB URL (http://...) to store there instead. */
+export function dayConfig(store: string, symbols = 8, seed = 7): TickwireConfig {
+  const where = /^https?:\/\//.test(store) ? { engine: 'questdb', questdb: { url: store } } : { path: store };
+  return configSchema.parse({ sim: { seed, symbols }, storage: { ...where, retryMs: 100, batchRecords: 4096 } });
 }
 
-export function storageSession() {
+/** The storage session of the day (`session`: another name, so that runs sharing one QuestDB keep apart). */
+export function storageSession(session = SESSION) {
   const d = parseSessionDate(DATE);
-  return { session: SESSION, sessionDate: DATE, midnightMs: nyMidnightUtcMs(d.year, d.month, d.day) };
+  return { session, sessionDate: DATE, midnightMs: nyMidnightUtcMs(d.year, d.month, d.day) };
 }
 
 /** The compiled catch-up module (the worker runs dist/). */
