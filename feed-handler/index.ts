@@ -10,6 +10,7 @@ export {
   REWINDER,
   type FeedHandlerListener,
   type FeedHandlerFigures,
+  type FeedCandlesIncomplete,
   type FeedGap,
   type FeedNewSession,
   type FeedRecovery,
