@@ -62,7 +62,7 @@ describe('candle rings', () => {
     r.add(0, 120, 30);
     r.add(0, 90, 10);
     r.add(0, 110, 50);
-    expect(r.get(0)).toEqual({ interval: '1m', startMs: 0, open: 100, high: 120, low: 90, close: 110, volume: 100, trades: 4, vwap: (1000 + 3600 + 900 + 5500) / 100 });
+    expect(r.get(0)).toEqual({ interval: '1m', startMs: 0, open: 100, high: 120, low: 90, close: 110, volume: 100, trades: 4, vwap: (1000 + 3600 + 900 + 5500) / 100, incomplete: false });
   });
 
   test('a full ring overwrites its oldest candle; late trades are counted, not folded in', () => {
@@ -86,5 +86,43 @@ describe('candle rings', () => {
     expect(s.w1.size).toBe(2);
     expect(s.mo1.size).toBe(1);
     expect(s.mo1.get(0)?.trades).toBe(2);
+  });
+});
+
+describe('incomplete candles', () => {
+  const date = '2024-03-08';
+  const minutes = (s: CandleSeries) => s.m1.toArray().map((c) => `${iso(c.startMs).slice(11, 16)}${c.incomplete ? ' incomplete' : ''}`);
+
+  test('a skipped range marks every held candle of every interval it overlaps, and the candles opened later inside it', () => {
+    const s = new CandleSeries(new CandleClock(date));
+    s.trade(NS(9, 30), 100, 1);
+    s.trade(NS(9, 31), 100, 1);
+    s.trade(NS(9, 32) + 5e9, 100, 1); // the last print before the skipped range
+    // Prints of 09:32:05 to 09:36:30 may be missing; the next print seen is at 09:36:40.
+    s.markIncomplete(NS(9, 32) + 5e9, NS(9, 36) + 30e9);
+    s.trade(NS(9, 36) + 40e9, 100, 1);
+    s.trade(NS(9, 37), 100, 1);
+    expect(minutes(s)).toEqual(['14:30', '14:31', '14:32 incomplete', '14:36 incomplete', '14:37']);
+    expect(s.m5.toArray().map((c) => c.incomplete)).toEqual([true, true]); // 09:30 and 09:35 both overlap
+    for (const ring of [s.h1, s.d1, s.w1, s.mo1]) expect(ring.toArray().map((c) => c.incomplete)).toEqual([true]);
+    expect(s.m1.isIncomplete(0)).toBe(false);
+    expect(s.m1.isIncomplete(1)).toBe(true);
+  });
+
+  test('a late join (skipped from midnight) marks what it never saw; the flags survive the ring growing and wrapping', () => {
+    const s = new CandleSeries(new CandleClock(date));
+    s.markIncomplete(0, NS(10, 0) + 15e9);
+    for (let m = 0; m < 40; m++) s.trade(NS(10, m), 100, 1);
+    const m1 = s.m1.toArray();
+    expect(m1.filter((c) => c.incomplete).map((c) => iso(c.startMs))).toEqual(['2024-03-08T15:00:00.000Z']);
+    expect(s.d1.get(0)?.incomplete).toBe(true);
+    const r = new CandleRing('1m', 40);
+    r.add(0, 1, 1);
+    r.markIncomplete(0, 0);
+    for (let i = 1; i < 39; i++) r.add(i * 60_000, 1, 1);
+    expect(r.get(38)?.incomplete).toBe(true);
+    r.add(39 * 60_000, 1, 1);
+    r.add(40 * 60_000, 1, 1); // overwrites the incomplete oldest
+    expect(r.toArray().some((c) => c.incomplete)).toBe(false);
   });
 });

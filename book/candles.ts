@@ -37,7 +37,15 @@ export interface Candle {
   volume: number;
   trades: number;
   vwap: number;
+  /**
+   * Prints of this candle's time range may be missing: the feed handler skipped part of the
+   * feed (a snapshot recovery or a late join) in a time range this candle overlaps.
+   */
+  incomplete: boolean;
 }
+
+/** Candle flags (one byte per slot, beside the candle's line). */
+export const CANDLE_INCOMPLETE = 1;
 
 // One candle is 8 float64 slots side by side (one cache line): a trade updates one line
 // per interval, not one per field.
@@ -52,23 +60,30 @@ const C_TRADES = 6;
 const C_NOTIONAL = 7;
 const STRIDE = 8;
 
+const INTRADAY_MS: Readonly<Record<CandleInterval, number>> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 0, '1w': 0, '1M': 0 };
+
 /** One interval's candles, oldest overwritten first once full. */
 export class CandleRing {
   readonly interval: CandleInterval;
   readonly capacity: number;
   private data: Float64Array;
+  /** CANDLE_INCOMPLETE etc. by slot: a column of its own, so the trade path's cache line is untouched. */
+  private flags: Uint8Array;
   private slots: number;
   /** Slot of the newest candle. */
   head = -1;
   size = 0;
   /** Trades older than the newest candle (out of time order): counted, not folded in. */
   lateTrades = 0;
+  /** A candle opened at or before this start (UTC ms) overlaps a skipped range: it opens incomplete. */
+  incompleteUntilMs = -Infinity;
 
   constructor(interval: CandleInterval, capacity: number) {
     this.interval = interval;
     this.capacity = capacity;
     this.slots = Math.min(capacity, INITIAL_SLOTS);
     this.data = new Float64Array(this.slots * STRIDE);
+    this.flags = new Uint8Array(this.slots);
   }
 
   /** Adds a trade to the candle starting at `startMs`. */
@@ -106,12 +121,36 @@ export class CandleRing {
     e[at + C_VOLUME] = shares;
     e[at + C_TRADES] = 1;
     e[at + C_NOTIONAL] = price * shares;
+    this.flags[h] = startMs <= this.incompleteUntilMs ? CANDLE_INCOMPLETE : 0;
+  }
+
+  /**
+   * Marks incomplete every held candle starting in [fromStartMs, toMs] (the caller passes the
+   * start of the bucket holding the skipped range's first instant), and every candle opened
+   * later that starts at or before `toMs`. Off the hot path: once per recovery.
+   */
+  markIncomplete(fromStartMs: number, toMs: number): void {
+    if (toMs > this.incompleteUntilMs) this.incompleteUntilMs = toMs;
+    const d = this.data;
+    for (let k = 0; k < this.size; k++) {
+      const slot = (this.head - k + this.slots) % this.slots;
+      const start = d[slot * STRIDE + C_START];
+      if (start < fromStartMs) break; // older candles are older still
+      if (start <= toMs) this.flags[slot] |= CANDLE_INCOMPLETE;
+    }
+  }
+
+  /** Whether the k-th newest candle (0 = current) is marked incomplete. */
+  isIncomplete(k: number): boolean {
+    if (k < 0 || k >= this.size) return false;
+    return (this.flags[(this.head - k + this.slots) % this.slots] & CANDLE_INCOMPLETE) !== 0;
   }
 
   /** The k-th newest candle (0 = current), or null. */
   get(k: number): Candle | null {
     if (k < 0 || k >= this.size) return null;
-    const at = ((this.head - k + this.slots) % this.slots) * STRIDE;
+    const slot = (this.head - k + this.slots) % this.slots;
+    const at = slot * STRIDE;
     const d = this.data;
     const volume = d[at + C_VOLUME];
     return {
@@ -124,6 +163,7 @@ export class CandleRing {
       volume,
       trades: d[at + C_TRADES],
       vwap: volume > 0 ? d[at + C_NOTIONAL] / volume : 0,
+      incomplete: (this.flags[slot] & CANDLE_INCOMPLETE) !== 0,
     };
   }
 
@@ -140,6 +180,9 @@ export class CandleRing {
     const next = new Float64Array(this.slots * STRIDE);
     next.set(this.data);
     this.data = next;
+    const flags = new Uint8Array(this.slots);
+    flags.set(this.flags);
+    this.flags = flags;
   }
 }
 
@@ -211,6 +254,25 @@ export class CandleSeries {
     this.d1.add(a.midnightMs, price, shares);
     this.w1.add(a.weekStartMs, price, shares);
     this.mo1.add(a.monthStartMs, price, shares);
+  }
+
+  /**
+   * Prints between `fromNs` and `toNs` (ns since New York midnight of the session date) may be
+   * missing: marks every candle of every interval whose range overlaps [fromNs, toNs], held
+   * now or opened later (book/README.md, "Candles").
+   */
+  markIncomplete(fromNs: number, toNs: number): void {
+    const a = this.clock.anchors;
+    const base = a.midnightMs;
+    const toMs = base + toNs / NS_PER_MS;
+    for (const ring of [this.m1, this.m5, this.h1]) {
+      const lengthMs = INTRADAY_MS[ring.interval];
+      ring.markIncomplete(base + Math.floor(fromNs / (lengthMs * NS_PER_MS)) * lengthMs, toMs);
+    }
+    // The session day lies in one day, week and month bucket each.
+    this.d1.markIncomplete(a.midnightMs, toMs);
+    this.w1.markIncomplete(a.weekStartMs, toMs);
+    this.mo1.markIncomplete(a.monthStartMs, toMs);
   }
 
   ring(interval: CandleInterval): CandleRing {

@@ -55,6 +55,8 @@ export class MarketBooks {
   private readonly refs: OrderRefTable;
   private readonly listener: IntegrityListener | null;
   private readonly candleCapacity: Record<CandleInterval, number>;
+  /** markCandlesIncomplete's ranges, flat [fromNs, toNs, ...]: applied to books created later. */
+  private readonly incompleteNs: number[] = [];
 
   constructor(options: MarketBooksOptions = {}) {
     const orders = options.orderCapacity ?? 1 << 20;
@@ -68,6 +70,18 @@ export class MarketBooks {
     this.listener = options.listener ?? null;
     this.clock = options.sessionDate !== undefined ? new CandleClock(options.sessionDate) : null;
     this.candleCapacity = { ...DEFAULT_CANDLE_CAPACITY, ...options.candleCapacity };
+  }
+
+  /**
+   * Prints between `fromNs` and `toNs` (ITCH ns since New York midnight) may be missing (a
+   * feed handler's snapshot recovery or late join): every candle overlapping that range, in
+   * every book and every interval, is marked incomplete, now and when it opens later; books
+   * created later are marked too. No-op without candles.
+   */
+  markCandlesIncomplete(fromNs: number, toNs: number): void {
+    if (this.clock === null) return;
+    this.incompleteNs.push(fromNs, toNs);
+    for (const book of this.bookList) if (book.candles !== null) book.candles.markIncomplete(fromNs, toNs);
   }
 
   /** The book for a stock locate, or null if no message has named it. */
@@ -244,7 +258,11 @@ export class MarketBooks {
     if (existing !== null) return existing;
     if (locate === 0) return null;
     const book = new OrderBook(locate, m !== null && m.type !== 0x55 ? m.stock() : '', this.store);
-    if (this.clock !== null) book.candles = new CandleSeries(this.clock, this.candleCapacity);
+    if (this.clock !== null) {
+      const candles = new CandleSeries(this.clock, this.candleCapacity);
+      for (let i = 0; i < this.incompleteNs.length; i += 2) candles.markIncomplete(this.incompleteNs[i], this.incompleteNs[i + 1]);
+      book.candles = candles;
+    }
     this.books[locate] = book;
     this.bookList.push(book);
     return book;

@@ -292,8 +292,17 @@ export const feedHandlerSchema = z.strictObject({
   rewindTimeoutMs: int(1, 60_000).default(50),
   /** Unanswered rewinder requests in a row before falling back to the snapshot. */
   maxRewindRetries: int(0, 1000).default(5),
-  /** Gaps larger than this (messages) are recovered from the snapshot instead of the rewinder. */
-  maxRewindMessages: int(1, 1 << 30).default(1500),
+  /**
+   * Gaps up to this many messages are recovered from the rewinder (exact: prints and candles
+   * included); larger ones, and a join this far behind, from the snapshot (candles overlapping
+   * the skipped time are then marked incomplete). ~2.6 s at the default pace.
+   */
+  maxRewindMessages: int(1, 1 << 30).default(4000),
+  /**
+   * Rewinder requests a second at most (a burst of as many), so a long gap is asked at a pace
+   * the rewinder answers rather than refuses: keep it under publisher.rewinder.maxRequestsPerSecond.
+   */
+  rewindRequestsPerSecond: int(1, 1_000_000).default(40),
   /** A snapshot session that has not finished after this long fails and is retried. */
   snapshotTimeoutMs: int(1, 600_000).default(15_000),
   /** Wait before retrying a failed snapshot (doubles up to 10 s). */

@@ -44,6 +44,26 @@ export interface FeedRecovery {
   durationMs: number;
 }
 
+/**
+ * A stretch of the session the handler skipped (a snapshot recovery, or a join by snapshot:
+ * a snapshot carries resting orders, not prints). Every candle of every symbol and interval
+ * overlapping [fromNs, toNs] is marked incomplete (book/'s Candle.incomplete), now and when
+ * it opens later.
+ */
+export interface FeedCandlesIncomplete {
+  /** First sequence not applied (covered by the snapshot). */
+  first: number;
+  /** Sequences skipped. */
+  count: number;
+  /** ITCH ns since New York midnight: the last message applied before (0 for a join: the handler saw nothing before). */
+  fromNs: number;
+  /** The snapshot's time (its End of Snapshot's timestamp, the last message it covers). */
+  toNs: number;
+  /** The same as UTC ms (null when the handler builds no candles). */
+  fromMs: number | null;
+  toMs: number | null;
+}
+
 /** A new MoldUDP64 session on the lines (the next session of the day, or another day's): the books start again. */
 export interface FeedNewSession {
   session: string;
@@ -75,6 +95,8 @@ export interface FeedHandlerListener {
   onTrade?(book: OrderBook, sequence: number, message: ItchMessage): void;
   onGap?(gap: FeedGap): void;
   onRecovery?(recovery: FeedRecovery): void;
+  /** A snapshot was applied over skipped messages: candles overlapping the range are now incomplete. */
+  onCandlesIncomplete?(range: FeedCandlesIncomplete): void;
   /** End of Messages applied, or end of session with nothing missing. Once per session. */
   onEndOfSession?(sequence: number): void;
   /** A new session began: `books` is a new, empty MarketBooks and sequences start again at 1. */
@@ -119,6 +141,8 @@ export interface FeedHandlerFigures {
   /** Sequences skipped by loading a snapshot (covered by it). */
   recoveredBySnapshot: number;
   snapshots: number;
+  /** Ranges skipped by snapshots this session (FeedCandlesIncomplete): candles overlapping them are incomplete. */
+  candlesIncompleteRanges: number;
   rewindRequests: number;
   bufferedPackets: number;
   recoveries: { count: number; lastMs: number; maxMs: number; meanMs: number };

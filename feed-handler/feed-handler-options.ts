@@ -5,7 +5,11 @@ import { FeedHandlerError } from './errors';
 import { systemClock, type FeedClock } from './feed-clock';
 import type { FeedLineAddress, FeedSockets, RewinderAddress } from './feed-sockets';
 import { DGRAM_SOCKETS } from './dgram-sockets';
+import { DEFAULT_REWIND_REQUESTS_PER_SECOND } from './gap-recovery';
 import type { SnapshotEndpoint } from './snapshot-client';
+
+/** Largest gap asked of the rewinder by default (config feedHandler.maxRewindMessages). */
+export const DEFAULT_MAX_REWIND_MESSAGES = 4000;
 
 export type BookSizes = Pick<MarketBooksOptions, 'orderCapacity' | 'levelCapacity' | 'candleCapacity'>;
 
@@ -33,8 +37,13 @@ export interface FeedHandlerOptions {
   rewindTimeoutMs?: number;
   /** Unanswered requests in a row before falling back to the snapshot. Default 5. */
   maxRewindRetries?: number;
-  /** Gaps larger than this go straight to the snapshot (the rewinder answers ~38 messages a request, 50 requests/s). Default 1,500. */
+  /**
+   * Gaps larger than this go straight to the snapshot (and a join this far behind), smaller ones
+   * to the rewinder. Default 4,000: ~2.6 s at the default pace of ~38 messages an answer.
+   */
   maxRewindMessages?: number;
+  /** Rewinder requests a second at most (a burst of as many): keep it under the rewinder's per-requester cap (default 50). Default 40. */
+  rewindRequestsPerSecond?: number;
   /** A snapshot session that has not ended after this long fails (and is retried). Default 15,000. */
   snapshotTimeoutMs?: number;
   /** Wait before retrying a failed snapshot; doubles up to 10 s. Default 500. */
@@ -77,6 +86,7 @@ export interface ResolvedFeedHandlerOptions {
   rewindTimeoutMs: number;
   maxRewindRetries: number;
   maxRewindMessages: number;
+  rewindRequestsPerSecond: number;
   snapshotTimeoutMs: number;
   snapshotRetryMs: number;
   staleAfterMs: number;
@@ -111,7 +121,8 @@ export function resolveFeedHandlerOptions(options: FeedHandlerOptions): Resolved
     rewindDelayMs: checkMs('rewindDelayMs', options.rewindDelayMs ?? 2, 0),
     rewindTimeoutMs: checkMs('rewindTimeoutMs', options.rewindTimeoutMs ?? 50, 1),
     maxRewindRetries: checkMs('maxRewindRetries', options.maxRewindRetries ?? 5, 0),
-    maxRewindMessages: checkMs('maxRewindMessages', options.maxRewindMessages ?? 1500, 1),
+    maxRewindMessages: checkMs('maxRewindMessages', options.maxRewindMessages ?? DEFAULT_MAX_REWIND_MESSAGES, 1),
+    rewindRequestsPerSecond: checkMs('rewindRequestsPerSecond', options.rewindRequestsPerSecond ?? DEFAULT_REWIND_REQUESTS_PER_SECOND, 1),
     snapshotTimeoutMs: checkMs('snapshotTimeoutMs', options.snapshotTimeoutMs ?? 15_000, 1),
     snapshotRetryMs: checkMs('snapshotRetryMs', options.snapshotRetryMs ?? 500, 1),
     staleAfterMs: checkMs('staleAfterMs', options.staleAfterMs ?? 3000, 1),

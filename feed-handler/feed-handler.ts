@@ -39,6 +39,7 @@ import {
   LINE_A,
   LINE_B,
   REWINDER,
+  type FeedCandlesIncomplete,
   type FeedGap,
   type FeedHandlerFigures,
   type FeedHandlerListener,
@@ -82,6 +83,8 @@ export class FeedHandler implements MarketDataSource {
   messagesApplied = 0;
   /** Sessions followed after the first (each a new day of books). */
   newSessions = 0;
+  /** This session's ranges skipped by snapshots (candles overlapping them are marked incomplete), oldest first. */
+  incompleteRanges: FeedCandlesIncomplete[] = [];
 
   private currentSession: string;
   private currentSessionDate: string;
@@ -95,6 +98,8 @@ export class FeedHandler implements MarketDataSource {
   private expected = 1;
   /** The sequence after the latest message known to exist. */
   private known = 1;
+  /** Timestamp of the last message applied (ITCH ns since midnight): where a skipped range starts. */
+  private lastAppliedNs = 0;
   private readonly pending: PacketBuffer;
   private readonly packet = new MoldUdp64Packet();
   private readonly check = new ItchMessage();
@@ -191,7 +196,7 @@ export class FeedHandler implements MarketDataSource {
     if (l.onStatus) lists.push(this.statusListeners);
     if (l.onBookUpdate) lists.push(this.bookListeners);
     if (l.onTrade) lists.push(this.tradeListeners);
-    if (l.onGap || l.onRecovery || l.onEndOfSession || l.onNewSession || l.onFault) lists.push(this.eventListeners);
+    if (l.onGap || l.onRecovery || l.onCandlesIncomplete || l.onEndOfSession || l.onNewSession || l.onFault) lists.push(this.eventListeners);
     for (const list of lists) list.push(l);
     return () => {
       // New arrays, so a removal during a dispatch loop does not skip anyone.
@@ -432,6 +437,7 @@ export class FeedHandler implements MarketDataSource {
   private applyDecoded(m: ItchMessage, status: number, bytes: Uint8Array, at: number, length: number, seq: number): void {
     if (this.recorder !== null) this.record(bytes, at, length);
     if (status !== 0) return; // another ITCH 5.0 type: it takes its sequence number, nothing to apply
+    this.lastAppliedNs = m.timestampNs;
     const books = this.books;
     const trades = this.tradeListeners;
     let book: OrderBook | null = null;
@@ -524,6 +530,8 @@ export class FeedHandler implements MarketDataSource {
     this.pending.clear();
     this.expected = 1;
     this.known = 1;
+    this.lastAppliedNs = 0;
+    this.incompleteRanges = [];
     this.ended = false;
     this.endOfSessionSeen = false;
     this.endOfSessionTold = false;
@@ -583,10 +591,15 @@ export class FeedHandler implements MarketDataSource {
   /**
    * Reloads the books as of the snapshot, if it is ahead of them (every resting order deleted,
    * then the snapshot's adds, all through the apply path so listeners and the record see them).
+   * The prints of the skipped messages are not in a snapshot: the candles overlapping the
+   * skipped time (from the last message applied, or midnight for a join, to the snapshot's
+   * time) are marked incomplete and listeners are told.
    */
   private applySnapshotImage(image: SnapshotImage): void {
     const next = image.nextSequence;
     if (next <= this.expected) return;
+    const first = this.expected;
+    const fromNs = this.lastAppliedNs;
     const at = next - 1;
     this.clearBooks(at);
     for (let i = 0; i < image.count; i++) {
@@ -601,7 +614,26 @@ export class FeedHandler implements MarketDataSource {
     this.recoveredBySnapshot += next - this.expected;
     this.expected = next;
     if (next > this.known) this.known = next;
+    const toNs = Math.max(fromNs, image.timestampNs);
+    this.lastAppliedNs = toNs;
+    this.markCandlesIncomplete(first, next - first, fromNs, toNs);
     this.boundary();
+  }
+
+  private markCandlesIncomplete(first: number, count: number, fromNs: number, toNs: number): void {
+    const books = this.books;
+    books.markCandlesIncomplete(fromNs, toNs);
+    const midnightMs = books.clock === null ? null : books.clock.anchors.midnightMs;
+    const range: FeedCandlesIncomplete = {
+      first,
+      count,
+      fromNs,
+      toNs,
+      fromMs: midnightMs === null ? null : midnightMs + fromNs / 1e6,
+      toMs: midnightMs === null ? null : midnightMs + toNs / 1e6,
+    };
+    this.incompleteRanges.push(range);
+    for (const l of this.eventListeners) l.onCandlesIncomplete?.(range);
   }
 
   /** Deletes every resting order through synthetic Order Delete messages (so a record replays to the same books). */
@@ -716,6 +748,7 @@ export class FeedHandler implements MarketDataSource {
       recoveredByRewind: this.recoveredByRewind,
       recoveredBySnapshot: this.recoveredBySnapshot,
       snapshots: this.snapshots,
+      candlesIncompleteRanges: this.incompleteRanges.length,
       rewindRequests: this.rewindRequests,
       bufferedPackets: this.pending.size,
       recoveries: { count: t.count, lastMs: round3(t.lastMs), maxMs: round3(t.maxMs), meanMs: round3(t.meanMs) },

@@ -6,7 +6,7 @@ import { FeedState } from './feed-events';
 import { GapRecovery, type RecoveryHost } from './gap-recovery';
 import { SnapshotImage } from './snapshot-client';
 
-function rig(missing: number, snapshot: boolean) {
+function rig(missing: number, snapshot: boolean, pace: { rewindRequestsPerSecond?: number; maxRewindMessages?: number } = {}) {
   const clock = new ManualClock(1000);
   const requests: Array<[number, number, number]> = [];
   const faults: number[] = [];
@@ -32,7 +32,7 @@ function rig(missing: number, snapshot: boolean) {
     tellGap: () => {},
     tellRecovery: () => {},
   };
-  const timings = { rewindDelayMs: 2, rewindTimeoutMs: 50, maxRewindRetries: 3, maxRewindMessages: 100, snapshotTimeoutMs: 1000, snapshotRetryMs: 500 };
+  const timings = { rewindDelayMs: 2, rewindTimeoutMs: 50, maxRewindRetries: 3, maxRewindMessages: 100, snapshotTimeoutMs: 1000, snapshotRetryMs: 500, ...pace };
   const load = (_e: unknown, session: string) => new Promise<SnapshotImage>((resolve, reject) => void loads.push({ session, resolve, reject }));
   const recovery = new GapRecovery(host, clock, timings, snapshot ? { host: '127.0.0.1', port: 1 } : null, load);
   return { clock, requests, faults, states, loads, pos, recovery };
@@ -88,5 +88,31 @@ describe('GapRecovery', () => {
     expect(r.pos.expected).toBe(10);
     expect(r.recovery.gapOpen).toBe(false);
     expect(r.clock.pending).toBe(0);
+  });
+
+  test('a long gap is asked at rewindRequestsPerSecond (a burst, then one request per token), not refused for rate; no snapshot', () => {
+    const r = rig(200, true, { rewindRequestsPerSecond: 10, maxRewindMessages: 1000 });
+    r.recovery.noteGap();
+    r.clock.advance(2);
+    // Each answer brings 10 messages and progress asks again at once, while tokens last.
+    const answer = (): void => {
+      r.pos.expected += 10;
+      r.recovery.onProgress(true);
+    };
+    for (let i = 0; i < 9; i++) answer();
+    expect(r.requests).toHaveLength(10); // the burst
+    answer(); // progress, but no token: the next request waits for one (100 ms at 10/s)
+    expect(r.requests).toHaveLength(10);
+    r.clock.advance(99);
+    expect(r.requests).toHaveLength(10);
+    r.clock.advance(1);
+    expect(r.requests).toHaveLength(11);
+    for (let i = 0; i < 9; i++) {
+      answer();
+      r.clock.advance(100);
+    }
+    expect(r.requests.slice(10).map((q) => q[0] - r.requests[9][0])).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    expect(r.faults).toEqual([]); // waiting for a token is not a timeout
+    expect(r.loads).toHaveLength(0);
   });
 });

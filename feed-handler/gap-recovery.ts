@@ -1,10 +1,15 @@
 // Gap recovery (FEED.md, "Retransmission request" and "Snapshot"): from a detected gap to
-// the books being whole again. After `rewindDelayMs` (time for the other line's copy to
-// arrive) the first missing range is asked of the rewinder, one packet per request, asking
-// again at once when an answer makes progress; an unanswered request is repeated with
-// doubling waits up to `maxRewindRetries`; a gap larger than `maxRewindMessages`, or one the
-// rewinder cannot fill, is recovered from the snapshot server (retried with backoff). A
-// join by snapshot goes the same way. Timing comes from the injected FeedClock only.
+// the books being whole again. The rewinder is preferred: it answers from the whole day (its
+// message store, the journal archive behind it), so what it fills is exact, prints and candles
+// included, where a snapshot carries resting orders only. After `rewindDelayMs` (time for the
+// other line's copy to arrive) the first missing range is asked of the rewinder, one packet
+// per request, asking again when an answer makes progress, paced to `rewindRequestsPerSecond`
+// (a token bucket kept under the rewinder's per-requester cap, so it is not refused for rate);
+// an unanswered request (lost, or refused) is repeated with doubling waits up to
+// `maxRewindRetries`. The snapshot server is the fall-back: for a gap larger than
+// `maxRewindMessages` (a late join is one), a rewinder that does not fill it, or no rewinder
+// (retried with backoff); a join by snapshot goes the same way. Timing comes from the
+// injected FeedClock only.
 import { FeedFault, type FeedHandlerError } from './errors';
 import type { FeedClock, TimerHandle } from './feed-clock';
 import { FeedState, type FeedGap, type FeedRecovery, type RecoveryMethod, RecoveryTimes } from './feed-events';
@@ -12,6 +17,8 @@ import { loadSnapshot, type SnapshotEndpoint, type SnapshotImage } from './snaps
 
 const MAX_BACKOFF_MS = 1000;
 const MAX_SNAPSHOT_BACKOFF_MS = 10_000;
+/** Default pace of rewinder requests: under the rewinder's default 50 per requester per second (publisher.rewinder.maxRequestsPerSecond). */
+export const DEFAULT_REWIND_REQUESTS_PER_SECOND = 40;
 
 /** What recovery needs of the handler: its position, its held packets, and its ways out. */
 export interface RecoveryHost {
@@ -46,6 +53,8 @@ export interface RecoveryTimings {
   rewindTimeoutMs: number;
   maxRewindRetries: number;
   maxRewindMessages: number;
+  /** Rewinder requests a second at most, with a burst of as many (default DEFAULT_REWIND_REQUESTS_PER_SECOND). */
+  rewindRequestsPerSecond?: number;
   snapshotTimeoutMs: number;
   snapshotRetryMs: number;
 }
@@ -77,6 +86,11 @@ export class GapRecovery {
   private rewindRetries = 0;
   private snapshotFailures = 0;
   private timer: TimerHandle | null = null;
+  /** The request pace: a token bucket of rewindRequestsPerSecond, full at start. */
+  private readonly requestsPerMs: number;
+  private readonly requestBurst: number;
+  private requestTokens: number;
+  private requestTokensMs: number;
   /** Bumped by reset(): a snapshot of an earlier session that arrives late is dropped. */
   private epoch = 0;
   private closed = false;
@@ -87,6 +101,11 @@ export class GapRecovery {
     this.timings = timings;
     this.snapshotEndpoint = snapshot;
     this.load = load;
+    const perSecond = timings.rewindRequestsPerSecond ?? DEFAULT_REWIND_REQUESTS_PER_SECOND;
+    this.requestsPerMs = perSecond / 1000;
+    this.requestBurst = perSecond;
+    this.requestTokens = perSecond;
+    this.requestTokensMs = clock.nowMs();
   }
 
   /** A gap was seen (a packet, heartbeat or answer past the next expected sequence). */
@@ -233,6 +252,12 @@ export class GapRecovery {
       if (snapshot) this.beginSnapshot();
       return;
     }
+    // Paced: a request the rewinder would refuse for rate is not sent, it waits for its turn.
+    const waitMs = this.takeRequestToken();
+    if (waitMs > 0) {
+      this.schedule(waitMs);
+      return;
+    }
     if (this.rewindRetries > 0) h.fault(FeedFault.RewindTimeout, `no answer to the request for ${missing} messages from sequence ${expected} (attempt ${this.rewindRetries})`);
     if (this.rewindRetries >= o.maxRewindRetries && snapshot) {
       h.fault(FeedFault.RewindGaveUp, `the rewinder did not fill sequence ${expected} after ${this.rewindRetries} requests; loading a snapshot`);
@@ -243,5 +268,19 @@ export class GapRecovery {
     const wait = Math.min(MAX_BACKOFF_MS, o.rewindTimeoutMs * 2 ** Math.min(this.rewindRetries, 16));
     this.rewindRetries++;
     this.schedule(wait);
+  }
+
+  /** Takes a request token: 0, or the ms until one is available (none taken). */
+  private takeRequestToken(): number {
+    const now = this.clock.nowMs();
+    let tokens = this.requestTokens + (now - this.requestTokensMs) * this.requestsPerMs;
+    if (tokens > this.requestBurst) tokens = this.requestBurst;
+    this.requestTokensMs = now;
+    this.requestTokens = tokens;
+    if (tokens >= 1) {
+      this.requestTokens = tokens - 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - tokens) / this.requestsPerMs));
   }
 }

@@ -10,17 +10,18 @@ export {
   REWINDER,
   type FeedHandlerListener,
   type FeedHandlerFigures,
+  type FeedCandlesIncomplete,
   type FeedGap,
   type FeedNewSession,
   type FeedRecovery,
   type FeedStatus,
   type RecoveryMethod,
 } from './feed-events';
-export { resolveFeedHandlerOptions, type FeedHandlerOptions, type ResolvedFeedHandlerOptions, type BookSizes } from './feed-handler-options';
+export { resolveFeedHandlerOptions, DEFAULT_MAX_REWIND_MESSAGES, type FeedHandlerOptions, type ResolvedFeedHandlerOptions, type BookSizes } from './feed-handler-options';
 export { type FeedLineAddress, type RewinderAddress, type FeedSockets, type FeedSocket, type DatagramReceiver } from './feed-sockets';
 export { DGRAM_SOCKETS } from './dgram-sockets';
 export { systemClock, ManualClock, type FeedClock, type TimerHandle } from './feed-clock';
-export { GapRecovery, type RecoveryHost, type RecoveryTimings, type SnapshotLoader } from './gap-recovery';
+export { GapRecovery, DEFAULT_REWIND_REQUESTS_PER_SECOND, type RecoveryHost, type RecoveryTimings, type SnapshotLoader } from './gap-recovery';
 export { StaleWatch, type StaleHost } from './stale-watch';
 export { FeedFault, FEED_FAULT_KINDS, feedFaultName, FeedHandlerError } from './errors';
 export { LineCounters } from './line-counters';

@@ -34,6 +34,8 @@ export class SnapshotImage {
   session = '';
   /** First live sequence to apply (from G; Login Accepted names the same one). */
   nextSequence = 0;
+  /** G's timestamp (ITCH ns since New York midnight): the time of the last message the snapshot covers. */
+  timestampNs = 0;
   /** Messages before G, each at bytes[offsets[i], offsets[i] + lengths[i]). */
   bytes: Uint8Array = new Uint8Array(1 << 16);
   offsets: Int32Array = new Int32Array(1024);
@@ -129,6 +131,7 @@ class SnapshotSession extends SoupBinHandlerBase {
       const status = decodeItch(bytes, offset, length, this.message);
       if (status !== 0) return this.fail('TW_ERR_FEED_SNAPSHOT_FAILED', `End of Snapshot does not decode: ${faultName(status)} (frame ${this.frames})`);
       this.image.nextSequence = this.message.snapshotSequence;
+      this.image.timestampNs = this.message.timestampNs;
       this.done();
       return;
     }

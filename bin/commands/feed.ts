@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { TickwireConfig } from '../../config';
 import { booksDigest, FeedFault, FeedHandler, FeedHandlerError, verifyAgainstSnapshot, type FeedHandlerOptions } from '../../feed-handler';
-import type { OrderBook } from '../../book';
+import { CANDLE_INTERVALS, type Candle, type OrderBook } from '../../book';
 import { formatPrice4, resolveSessionName } from '../../protocol';
 import { newYorkDate } from '../../sim';
 import { collect, resolveConfig } from '../cli-config';
@@ -40,6 +40,7 @@ export function feedHandlerOptions(config: TickwireConfig, sessionDate: string, 
     rewindTimeoutMs: f.rewindTimeoutMs,
     maxRewindRetries: f.maxRewindRetries,
     maxRewindMessages: f.maxRewindMessages,
+    rewindRequestsPerSecond: f.rewindRequestsPerSecond,
     snapshotTimeoutMs: f.snapshotTimeoutMs,
     snapshotRetryMs: f.snapshotRetryMs,
     staleAfterMs: f.staleAfterMs,
@@ -105,6 +106,11 @@ async function runFeed(opts: FeedOptions): Promise<number> {
     onStatus: (s) => note({ type: 'state', ...s }, `state ${s.state}${s.valid ? '' : ' (books not valid)'} at sequence ${s.sequence}`),
     onGap: (g) => note({ type: 'gap', ...g }, `gap: ${g.count} messages from sequence ${g.first}`),
     onRecovery: (r) => note({ type: 'recovery', ...r, durationMs: round(r.durationMs) }, `recovered ${r.count} sequences from ${r.first} by ${r.method} in ${round(r.durationMs)} ms`),
+    onCandlesIncomplete: (r) =>
+      note(
+        { type: 'candles-incomplete', ...r },
+        `candles incomplete from ${nsClock(r.fromNs)} to ${nsClock(r.toNs)}: ${r.count} sequences from ${r.first} came by snapshot, their prints are missing`,
+      ),
     onFault: (code, detail) => note({ type: 'fault', code, detail }, `${code}: ${detail}`),
   });
 
@@ -181,6 +187,7 @@ async function runFeed(opts: FeedOptions): Promise<number> {
         else {
           if (tty) process.stdout.write('\x1b[J');
           out(`${why}: sequence ${f.sequence.toLocaleString('en-US')}, ${f.messagesApplied.toLocaleString('en-US')} messages applied, ${f.gaps} gaps (recovered: ${f.recoveredByLines} by the lines, ${f.recoveredByRewind} messages by the rewinder, ${f.recoveredBySnapshot} sequences by ${f.snapshots} snapshots), ${f.restingOrders.toLocaleString('en-US')} resting orders`);
+          if (f.candlesIncompleteRanges > 0) out(`candles: ${f.candlesIncompleteRanges} skipped ranges (${handler.incompleteRanges.map((r) => `${nsClock(r.fromNs)}-${nsClock(r.toNs)}`).join(', ')}); candles overlapping them are incomplete`);
           out(`faults: ${Object.entries(f.faults).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}${verifications > 0 ? `; verified ${verifications} times, ${verifyMismatches} mismatches` : ''}`);
           for (const b of shown()) out(`  ${textTop(top(b))}`);
           out(`books digest ${digest}`);
@@ -203,6 +210,12 @@ interface Top {
   bidLevels: number;
   askLevels: number;
   checksum: number;
+  /** The day's candle (null without candles or prints); `incomplete` when prints of a skipped range may be missing from it. */
+  day: { open: string; high: string; low: string; close: string; volume: number; trades: number; incomplete: boolean } | null;
+  /** The current 1m candle, likewise. */
+  minute: { startMs: number; open: string; high: string; low: string; close: string; volume: number; trades: number; incomplete: boolean } | null;
+  /** Incomplete candles held, all intervals. */
+  incompleteCandles: number;
 }
 
 function top(b: OrderBook): Top {
@@ -215,11 +228,42 @@ function top(b: OrderBook): Top {
     bidLevels: b.bidDepth,
     askLevels: b.askDepth,
     checksum: b.checksum(),
+    day: candleTop(b.candles?.d1.get(0) ?? null),
+    minute: minuteTop(b.candles?.m1.get(0) ?? null),
+    incompleteCandles: incompleteCandles(b),
   };
 }
 
+function candleTop(c: Candle | null): Top['day'] {
+  if (c === null) return null;
+  return { open: formatPrice4(c.open), high: formatPrice4(c.high), low: formatPrice4(c.low), close: formatPrice4(c.close), volume: c.volume, trades: c.trades, incomplete: c.incomplete };
+}
+
+function minuteTop(c: Candle | null): Top['minute'] {
+  const t = candleTop(c);
+  return t === null ? null : { startMs: (c as Candle).startMs, ...t };
+}
+
+function incompleteCandles(b: OrderBook): number {
+  let n = 0;
+  if (b.candles === null) return 0;
+  for (const interval of CANDLE_INTERVALS) {
+    const ring = b.candles.ring(interval);
+    for (let k = 0; k < ring.size; k++) if (ring.isIncomplete(k)) n++;
+  }
+  return n;
+}
+
+/** ITCH ns since New York midnight as HH:MM:SS.mmm. */
+function nsClock(ns: number): string {
+  const ms = Math.floor(ns / 1e6);
+  const pad = (x: number, n = 2): string => String(x).padStart(n, '0');
+  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
+}
+
 function textTop(t: Top): string {
-  return `${t.symbol.padEnd(6)} ${t.bid === null ? '-' : `${t.bidShares.toLocaleString('en-US')} @ ${t.bid}`}  |  ${t.ask === null ? '-' : `${t.ask} x ${t.askShares.toLocaleString('en-US')}`}`;
+  const day = t.day === null ? '' : `  day O ${t.day.open} H ${t.day.high} L ${t.day.low} C ${t.day.close} V ${t.day.volume.toLocaleString('en-US')}${t.day.incomplete ? ' (incomplete)' : ''}`;
+  return `${t.symbol.padEnd(6)} ${t.bid === null ? '-' : `${t.bidShares.toLocaleString('en-US')} @ ${t.bid}`}  |  ${t.ask === null ? '-' : `${t.ask} x ${t.askShares.toLocaleString('en-US')}`}${day}`;
 }
 
 function round(x: number): number {

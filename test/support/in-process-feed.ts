@@ -12,6 +12,8 @@ export interface InProcessFeedOptions {
   symbols: number;
   lineA: { group: string; port: number };
   lineB: { group: string; port: number };
+  /** Simulated orders a second (sim.ordersPerSec): sets how much simulated time a batch covers (candles). */
+  simOrdersPerSec?: number;
   /** publisher.rewinder overrides (port 0 by default). */
   rewinder?: Record<string, number | string>;
 }
@@ -29,7 +31,7 @@ export class InProcessFeed {
 
   private constructor(options: InProcessFeedOptions) {
     this.config = configSchema.parse({
-      sim: { seed: options.seed, symbols: options.symbols },
+      sim: { seed: options.seed, symbols: options.symbols, ...(options.simOrdersPerSec === undefined ? {} : { ordersPerSec: options.simOrdersPerSec }) },
       journal: { path: '' },
       publisher: {
         lineA: options.lineA,
