@@ -4,6 +4,7 @@
 // come from E (at the resting order's price), printable C (at the execution price) and P.
 
 import { sessionAnchors, parseSessionDate, type SessionAnchors } from './ny-time';
+import type { Candle as CandleRecord } from '../protocol';
 
 export const CANDLE_INTERVALS = ['1m', '5m', '1h', '1d', '1w', '1M'] as const;
 export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
@@ -24,24 +25,16 @@ const INITIAL_SLOTS = 32;
 const NS_PER_MS = 1e6;
 const MINUTE_NS = 60e9;
 
-/** One finished or current candle (built on demand, off the hot path). */
-export interface Candle {
-  interval: CandleInterval;
-  /** Start of [start, end), UTC ms. */
-  startMs: number;
-  /** Price(4) integers; vwap is fractional Price(4). */
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-  vwap: number;
-  /**
-   * Prints of this candle's time range may be missing: the feed handler skipped part of the
-   * feed (a snapshot recovery or a late join) in a time range this candle overlaps.
-   */
-  incomplete: boolean;
+/**
+ * One finished or current candle (built on demand, off the hot path): protocol's Candle
+ * record, the one storage and the gateway serve, with its interval and the incomplete flag
+ * always set. `incomplete`: prints of this candle's time range may be missing, because the
+ * feed handler skipped part of the feed (a snapshot recovery or a late join) in a time
+ * range this candle overlaps.
+ */
+export interface Candle extends CandleRecord {
+  readonly interval: CandleInterval;
+  readonly incomplete: boolean;
 }
 
 /** Candle flags (one byte per slot, beside the candle's line). */

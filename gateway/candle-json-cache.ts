@@ -1,16 +1,17 @@
 // Serialized candles for the HTTP API. A candle older than its ring's newest never changes
-// (book/: late trades are counted, not folded in), so each is serialized once and its JSON
-// kept; only the current candle is written per request. A day of 1m candles then costs a
+// (book/: late trades are counted, not folded in) except to become incomplete, so each
+// complete one is serialized once and its JSON kept; only the current candle and
+// incomplete ones are written per request. A day of 1m candles then costs a
 // join of 1,440 cached strings rather than 1,440 objects through JSON.stringify.
 import type { Candle, CandleRing } from '../book';
-import { formatPrice4 as formatPrice4Export } from '../protocol';
+import { formatPrice4 as formatPrice4Export, type Candle as CandleRecord } from '../protocol';
 
 const formatPrice4 = formatPrice4Export;
 
-export function httpCandleJson(c: { startMs: number; open: number; high: number; low: number; close: number; volume: number; trades: number; vwap: number }): string {
+export function httpCandleJson(c: CandleRecord): string {
   return (
     `{"time":${c.startMs},"open":"${formatPrice4(c.open)}","high":"${formatPrice4(c.high)}","low":"${formatPrice4(c.low)}","close":"${formatPrice4(c.close)}",` +
-    `"volume":${c.volume},"trades":${c.trades},"vwap":"${formatPrice4(Math.round(c.vwap))}"}`
+    `"volume":${c.volume},"trades":${c.trades},"vwap":"${formatPrice4(Math.round(c.vwap))}","incomplete":${c.incomplete === true}}`
   );
 }
 
@@ -30,7 +31,9 @@ export class CandleJsonCache {
       const c = ring.get(k) as Candle;
       if (c.startMs < startMs) break;
       if (c.startMs > endMs) continue;
-      if (k === 0) {
+      // The current candle changes; an incomplete one is never cached, because a snapshot
+      // recovery can mark a closed candle incomplete after it was cached (never the reverse).
+      if (k === 0 || c.incomplete) {
         out.push(httpCandleJson(c));
         continue;
       }

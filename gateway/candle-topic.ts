@@ -61,6 +61,6 @@ export class CandleTopic extends Topic {
 export function candleJson(c: Candle, closed: boolean): string {
   return (
     `{"start":${c.startMs},"open":"${formatPrice4(c.open)}","high":"${formatPrice4(c.high)}","low":"${formatPrice4(c.low)}","close":"${formatPrice4(c.close)}",` +
-    `"volume":${c.volume},"trades":${c.trades},"vwap":"${formatPrice4(Math.round(c.vwap))}","closed":${closed}}`
+    `"volume":${c.volume},"trades":${c.trades},"vwap":"${formatPrice4(Math.round(c.vwap))}","closed":${closed},"incomplete":${c.incomplete}}`
   );
 }

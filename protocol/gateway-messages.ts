@@ -130,6 +130,8 @@ export const candleSchema = z.strictObject({
   vwap: price,
   /** True once a newer candle of the interval has opened. */
   closed: z.boolean(),
+  /** True when prints of this candle's range may be missing (its source skipped part of the feed, e.g. a snapshot recovery). */
+  incomplete: z.boolean(),
 });
 
 export const candleMessageSchema = z.strictObject({
@@ -274,6 +276,7 @@ export const httpCandleSchema = z.strictObject({
   volume: z.number().int(),
   trades: z.number().int(),
   vwap: price,
+  incomplete: z.boolean().describe('true when prints of this candle may be missing: the serving gateway skipped part of the feed (a snapshot recovery or a late join) in its time range'),
 });
 
 export const candlesResponseSchema = z.strictObject({

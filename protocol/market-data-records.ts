@@ -14,6 +14,8 @@ export interface Candle {
   readonly trades: number;
   /** Fractional Price(4). */
   readonly vwap: number;
+  /** Prints of the candle's range may be missing (a feed handler skipped part of the feed); absent: complete. */
+  readonly incomplete?: boolean;
 }
 
 /** One print: an execution against a resting order. */
