@@ -7,6 +7,8 @@
 //
 // IPC: parent -> child { type: 'start', ... }; child -> parent { type: 'ready' };
 //      parent -> child { type: 'window', fromItchNs } (latency counted for events from then on);
+//      parent -> child { type: 'sliceFrom', fromItchNs } / { type: 'sliceTo', toItchNs } (with the
+//      raw pair, only our slices count, past their warm-up: events stamped in [from, to]);
 //      parent -> child { type: 'windowEnd', toItchNs }; child -> parent { type: 'windowEnded' };
 //      parent -> child { type: 'stop', lastSequence, stealPctPerSecond };
 //      child -> parent { type: 'report', ... }.
@@ -73,6 +75,8 @@ let handler: FeedHandler | null = null;
 let start: E2eStart | null = null;
 let windowFromNs = Infinity;
 let windowToNs = Infinity;
+/** The window's first instant: per-second figures count from it. */
+let firstWindowNs = Infinity;
 let negative = 0;
 let cpu0 = process.cpuUsage();
 let sched0 = mainThreadSchedNs();
@@ -105,7 +109,7 @@ const latency = {
         us = 0;
       }
       histogram.record(us);
-      const second = Math.floor((ts - windowFromNs) / 1e9);
+      const second = Math.floor((ts - firstWindowNs) / 1e9);
       while (perSecond.length <= second) perSecond.push(new LatencyHistogram(MAX_US, 8));
       perSecond[second].record(us);
     }
@@ -118,6 +122,7 @@ process.on('message', (raw: unknown) => {
   if (msg.type === 'start') void begin(raw as E2eStart);
   else if (msg.type === 'window') {
     windowFromNs = (raw as { fromItchNs: number }).fromItchNs;
+    firstWindowNs = windowFromNs;
     cpu0 = process.cpuUsage();
     sched0 = mainThreadSchedNs();
     switches0 = process.resourceUsage().involuntaryContextSwitches;
@@ -128,6 +133,11 @@ process.on('message', (raw: unknown) => {
       waitPerSecond.push(Math.round((now.waitNs - last.waitNs) / 1e7));
       last = now;
     }, 1000);
+  } else if (msg.type === 'sliceFrom') {
+    windowFromNs = (raw as { fromItchNs: number }).fromItchNs;
+    windowToNs = Infinity;
+  } else if (msg.type === 'sliceTo') {
+    windowToNs = (raw as { toItchNs: number }).toItchNs;
   } else if (msg.type === 'windowEnd') {
     windowToNs = (raw as { toItchNs: number }).toItchNs;
     if (waitTimer !== null) clearInterval(waitTimer);

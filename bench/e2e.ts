@@ -15,6 +15,17 @@
 // publisher, sends, the idle rewinder and snapshot server) and the handler process's main loop.
 // TW_BENCH_E2E_PIN=1 pins them to CPU 0 and CPU 1 with taskset (default: the OS places them);
 // TW_BENCH_E2E_NICE=-10 gives both main threads that nice value (default: unchanged).
+// The raw pair (issue 17; TW_BENCH_E2E_RAW=0 leaves it out): bench/e2e-raw.ts, a minimal Node
+// sender and receiver in two more processes (placed, pinned and niced as ours are: sender with
+// the sim, receiver with the handler), sending our packets' sizes and message counts at our
+// packet rate over the same multicast groups and interface (ports + 100), with no ITCH, book or
+// journal. The window alternates slices of TW_BENCH_E2E_SLICE_SECONDS (2): ours (the sim
+// trading), then raw (the sim paused, the raw sender replaying what our last slice sent), and
+// so on; the first TW_BENCH_E2E_SLICE_WARMUP_MS (250) of each slice is not measured. Either
+// side's latency therefore meets the same noise of the machine. Printed: p50Us, p99Us, p999Us
+// (ours), rawP50Us, rawP99Us, rawP999Us, and p99OverRaw; floor p99OverRaw <= 1.5, goal 1.2.
+// TW_BENCH_E2E_SECONDS (60) is the whole window: each side gets half. CPU, run-queue and steal
+// figures are over the whole window (both sides' slices).
 // Profiles: `node --cpu-prof --cpu-prof-dir=DIR dist/bench/e2e.js` writes one for each process
 // (the forked handler inherits the flags).
 //
@@ -41,10 +52,15 @@ import { EngineEventRingReader } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
 import { COMMAND_SIZE, CommandBuffer, ExchangeCore, newYorkDate, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
+import type { RawReport, RawSlice } from './e2e-raw';
 import { mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
 
 const RATE = Number(process.env.TW_BENCH_E2E_RATE ?? 215_000);
-const SECONDS = Number(process.env.TW_BENCH_E2E_SECONDS ?? 30);
+const RAW = process.env.TW_BENCH_E2E_RAW !== '0';
+/** The measured window, both sides' slices together (each side gets half with the raw pair). */
+const SECONDS = Number(process.env.TW_BENCH_E2E_SECONDS ?? (RAW ? 60 : 30));
+const SLICE_SECONDS = Number(process.env.TW_BENCH_E2E_SLICE_SECONDS ?? 2);
+const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_E2E_SLICE_WARMUP_MS ?? 250);
 /** Trading before the measured window (JIT, first touch of the pools, the first GCs). */
 const WARMUP_SECONDS = Number(process.env.TW_BENCH_E2E_WARMUP_SECONDS ?? 3);
 const SEED = Number(process.env.TW_SEED ?? 1);
@@ -58,6 +74,8 @@ const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
 ];
+/** The raw pair's lines: the same groups, other ports (neither receiver gets the other's packets). */
+const RAW_LINES = LINES.map((l) => ({ group: l.group, port: l.port + 100 }));
 
 /** The machine's CPU jiffies from /proc/stat: total and steal (time the hypervisor ran someone else). */
 function cpuJiffies(): { total: number; steal: number; idle: number } {
@@ -101,13 +119,20 @@ async function main(): Promise<void> {
   const snapshotPort = await snapshot.start();
 
   const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1);
+  const rawScript = path.join(__dirname, 'e2e-raw.js');
+  const rawSender = RAW ? fork(rawScript, ['sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
+  const rawReceiver = RAW ? fork(rawScript, ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
+  // Same placement as ours: the raw sender where the sim is, the raw receiver where the handler is.
+  const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1)
+    && (rawSender?.pid === undefined || pin(rawSender.pid, 0)) && (rawReceiver?.pid === undefined || pin(rawReceiver.pid, 1));
   let niced: number | null = null;
   if (NICE !== null && child.pid !== undefined) {
     try {
       // setpriority on Linux sets one thread: these are the two main threads (the busy ones).
       os.setPriority(process.pid, NICE);
       os.setPriority(child.pid, NICE);
+      if (rawSender?.pid !== undefined) os.setPriority(rawSender.pid, NICE);
+      if (rawReceiver?.pid !== undefined) os.setPriority(rawReceiver.pid, NICE);
       niced = NICE;
     } catch (err) {
       process.stderr.write(`bench:e2e: TW_BENCH_E2E_NICE=${NICE} not applied: ${(err as Error).message}\n`);
@@ -128,6 +153,25 @@ async function main(): Promise<void> {
     const ready = nextMessage<{ type: 'ready' }>(child, 'ready', 20_000, 'e2e handler');
     child.send(start);
     await ready;
+    for (const raw of [rawSender, rawReceiver]) {
+      if (raw === null) continue;
+      const rawReady = nextMessage<{ type: 'ready' }>(raw, 'ready', 20_000, 'e2e raw pair');
+      raw.send({ type: 'start', lines: RAW_LINES, interface: config.publisher.interface });
+      await rawReady;
+    }
+
+    // Our packets' lengths and message counts (MoldUDP64 header bytes 18-19) while recording:
+    // what the raw sender replays, at the rate they were sent.
+    const lines = service.lines;
+    const sendPacket = lines.sendPacket.bind(lines);
+    const sample = { on: false, n: 0, sizes: new Uint16Array(1 << 20), counts: new Uint16Array(1 << 20) };
+    lines.sendPacket = (packet: Uint8Array, length: number): void => {
+      if (sample.on && sample.n < sample.sizes.length) {
+        sample.sizes[sample.n] = length;
+        sample.counts[sample.n++] = length >= 20 ? (packet[18] << 8) | packet[19] : 0;
+      }
+      sendPacket(packet, length);
+    };
 
     // The exchange core on the monotonic ITCH clock, paced like sim/LiveSim (1-ms ticks, the
     // orders due since the last tick, in sequencer batches of TW_BENCH_E2E_BATCH), the publisher in its loop.
@@ -156,7 +200,10 @@ async function main(): Promise<void> {
     let orders = 0;
     let due = 0;
     let last = performance.now();
+    /** False while the raw pair has its slice: the sim is paused (no orders, nothing owed). */
+    let trading = true;
     const tick = (): void => {
+      if (!trading) return;
       const now = performance.now();
       // Behind schedule by more than 10 ms of orders (a starved core, a GC), the rest is not
       // made up: ordersPerSec says what was achieved, and no tick blocks its loop catching up.
@@ -176,7 +223,59 @@ async function main(): Promise<void> {
       core.journal?.endBatch();
     };
     const timer = setInterval(tick, 1);
-    await new Promise((r) => setTimeout(r, WARMUP_SECONDS * 1000));
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    /** Our slice: the sim trades for `seconds`; its packets are sampled past the slice's warm-up; returns the packet rate then. */
+    let oursMs = 0;
+    let oursOrders = 0;
+    const oursSlice = async (seconds: number, measured: boolean): Promise<number> => {
+      last = performance.now();
+      due = 0;
+      trading = true;
+      await sleep(SLICE_WARMUP_MS);
+      const o0 = orders;
+      const t = performance.now();
+      if (measured) child.send({ type: 'sliceFrom', fromItchNs: clock.nowNs() });
+      sample.n = 0;
+      sample.on = true;
+      await sleep(Math.max(0, seconds * 1000 - SLICE_WARMUP_MS));
+      trading = false;
+      sample.on = false;
+      if (measured) child.send({ type: 'sliceTo', toItchNs: clock.nowNs() });
+      const ms = performance.now() - t;
+      if (measured) {
+        oursMs += ms;
+        oursOrders += orders - o0;
+      }
+      return (sample.n * 1000) / ms;
+    };
+    /** The raw pair's slice: our last slice's packets, replayed at its rate for `seconds`. */
+    let rawPackets = 0;
+    const rawSlice = async (seconds: number, packetsPerSec: number, measured: boolean): Promise<void> => {
+      const s = rawSender as NonNullable<typeof rawSender>;
+      const slice: RawSlice = {
+        type: 'slice',
+        packetsPerSec,
+        sizes: Array.from(sample.sizes.subarray(0, sample.n)),
+        counts: Array.from(sample.counts.subarray(0, sample.n)),
+        warmupMs: measured ? SLICE_WARMUP_MS : 1e12,
+      };
+      s.send(slice);
+      await sleep(seconds * 1000);
+      const paused = nextMessage<{ type: 'paused'; packets: number }>(s, 'paused', 20_000, 'e2e raw sender');
+      s.send({ type: 'pause' });
+      rawPackets += (await paused).packets;
+    };
+    if (RAW) {
+      // The last of the warm-up is a slice of each, unmeasured: the raw pair's JIT and sockets warm too.
+      await sleep(Math.max(0, WARMUP_SECONDS - 1) * 1000);
+      const rate = await oursSlice(1, false);
+      await rawSlice(1, rate, false);
+      trading = true;
+      last = performance.now();
+      due = 0;
+    } else {
+      await sleep(WARMUP_SECONDS * 1000);
+    }
     const loadBefore = os.loadavg()[0];
     const jiffies0 = cpuJiffies();
     const fromItchNs = clock.nowNs();
@@ -198,14 +297,24 @@ async function main(): Promise<void> {
       process.stderr.write(`e2e ${Math.round((performance.now() - t0) / 1000)}s: ${(orders - lastOrders).toLocaleString('en-US')} orders/s, sequence ${service.publisher.nextSequence - 1}\n`);
       lastOrders = orders;
     }, 1000);
-    await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    if (RAW) {
+      // Ours, raw, ours, raw...: a slice each in turn until the window is spent.
+      const windowEnd = t0 + SECONDS * 1000;
+      while (performance.now() < windowEnd) {
+        const rate = await oursSlice(SLICE_SECONDS, true);
+        await rawSlice(SLICE_SECONDS, rate, true);
+      }
+    } else {
+      await sleep(SECONDS * 1000);
+      oursMs = performance.now() - t0;
+      oursOrders = orders - orders0;
+    }
     clearInterval(timer);
     clearInterval(progress);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const sched1 = mainThreadSchedNs();
     const switches = process.resourceUsage().involuntaryContextSwitches - switches0;
-    const ordersInWindow = orders - orders0;
     const jiffies1 = cpuJiffies();
     const jiffies = jiffies1.total - jiffies0.total;
     const ended = nextMessage<{ type: 'windowEnded' }>(child, 'windowEnded', 20_000, 'e2e handler');
@@ -218,6 +327,12 @@ async function main(): Promise<void> {
     const reportP = nextMessage<E2eReport>(child, 'report', 60_000, 'e2e handler');
     child.send({ type: 'stop', lastSequence, stealPctPerSecond: stealPerSecond });
     const r = await reportP;
+    let raw: RawReport | null = null;
+    if (rawReceiver !== null) {
+      const rawP = nextMessage<RawReport>(rawReceiver, 'report', 20_000, 'e2e raw receiver');
+      rawReceiver.send({ type: 'stop' });
+      raw = await rawP;
+    }
     await rewinder.close();
     await snapshot.close();
     const booksEqual = r.ended && r.sequence === lastSequence && r.digest === booksDigest(service.publisher.books);
@@ -229,12 +344,24 @@ async function main(): Promise<void> {
         p50Us: r.p50Us,
         p99Us: r.p99Us,
         p999Us: r.p999Us,
+        rawP50Us: raw?.p50Us ?? null,
+        rawP99Us: raw?.p99Us ?? null,
+        rawP999Us: raw?.p999Us ?? null,
+        p99OverRaw: raw !== null && raw.p99Us > 0 ? Math.round((r.p99Us / raw.p99Us) * 1000) / 1000 : null,
+        p50OverRaw: raw !== null && raw.p50Us > 0 ? Math.round((r.p50Us / raw.p50Us) * 1000) / 1000 : null,
+        p999OverRaw: raw !== null && raw.p999Us > 0 ? Math.round((r.p999Us / raw.p999Us) * 1000) / 1000 : null,
         p9999Us: r.p9999Us,
         maxUs: r.maxUs,
         gaps: r.gaps,
         recovered: r.recovered,
         booksEqual,
-        ordersPerSec: Math.round((ordersInWindow) / seconds),
+        // Over our slices (the sim pauses in the raw pair's).
+        ordersPerSec: Math.round(oursOrders / Math.max(1e-9, oursMs / 1000)),
+        oursSeconds: Math.round(oursMs / 10) / 100,
+        raw: raw === null ? null : { messages: raw.messages, packets: raw.packets, packetsSent: rawPackets, p9999Us: raw.p9999Us, maxUs: raw.maxUs, meanUs: raw.meanUs, negative: raw.negative, ports: RAW_LINES.map((l) => l.port) },
+        sliceSeconds: RAW ? SLICE_SECONDS : null,
+        sliceWarmupMs: RAW ? SLICE_WARMUP_MS : null,
+        floors: { p99OverRaw: 1.5, p99OverRawGoal: 1.2 },
         warmupSeconds: WARMUP_SECONDS,
         meanUs: r.meanUs,
         p99UsPerSecond: r.p99UsPerSecond,
@@ -279,6 +406,7 @@ async function main(): Promise<void> {
     if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); setTimeout(r, 10_000).unref(); });
   } finally {
     if (child.exitCode === null) child.kill();
+    for (const raw of [rawSender, rawReceiver]) if (raw !== null && raw.exitCode === null) raw.kill();
     if (journalDir !== '') fs.rmSync(journalDir, { recursive: true, force: true });
   }
 }

@@ -4,9 +4,18 @@
 // holds), measuring frames and the delivery lag of each frame: its `ts` (the ITCH timestamp
 // of the last engine event it reflects, ns since New York midnight) to receipt. Also runs
 // autocannon against the candles endpoint. Reports over IPC.
+//
+// With `rawUrl` (issue 17), each client also opens a socket to the raw ws broadcast server
+// (bench/gateway.ts), and the parent drives the phases: { kind: 'phase', phase: 'ours' |
+// 'raw' | 'idle', warmupMs } (frames of ours, of raw, or of neither are expected; lag is
+// recorded for the phase's own server past its warm-up), then { kind: 'end' } for the report.
+// The client process sends { kind: 'connected' } when all are connected and warm.
 import * as http from 'node:http';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
+import { MonotonicNs } from './mono-clock';
+
+const mono = new MonotonicNs();
 
 // autocannon ships no types: the part of its API used here.
 interface AutocannonResult {
@@ -33,12 +42,29 @@ export interface ClientsStart {
   seed: number;
   warmupMs: number;
   measureMs: number;
+  /**
+   * The server's performance.timeOrigin minus its CLOCK_MONOTONIC origin, ms: frames' `ts` come
+   * from the server's wall clock (timeOrigin + now), so this process reads the same scale
+   * through CLOCK_MONOTONIC rather than its own timeOrigin (which differs by up to ~1 ms).
+   */
+  serverWallMinusMonoMs?: number;
+  /** The raw broadcast server's URL: phases driven by the parent (see the header). */
+  rawUrl?: string;
+}
+
+export type Phase = 'ours' | 'raw' | 'idle';
+export interface PhaseMessage {
+  kind: 'phase';
+  phase: Phase;
+  warmupMs: number;
 }
 
 export interface CandlesStart {
   /** `candles`: autocannon; `paced`: the open-loop generator below. */
   kind: 'candles' | 'paced';
   url: string;
+  /** Paced only: a second URL (/healthz) taking turns with `url`, request by request, at the same rate. */
+  baselineUrl?: string;
   ratePerSec: number;
   seconds: number;
   connections: number;
@@ -62,6 +88,16 @@ export interface ClientsReport {
   connectMs: number;
   /** This process's CPU over the measured window, % of one core. */
   clientCpuPct: number;
+  /** With the raw server: its frames' lag (send to receipt) and count in its phases. */
+  rawLagP50Ms?: number;
+  rawLagP99Ms?: number;
+  rawLagMaxMs?: number;
+  rawFrames?: number;
+  rawBytes?: number;
+  rawConnected?: number;
+  /** Seconds measured in each phase (ours, raw), past each slice's warm-up. */
+  oursSeconds?: number;
+  rawSeconds?: number;
 }
 
 export interface CandlesReport {
@@ -72,7 +108,16 @@ export interface CandlesReport {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Paced with `baselineUrl`: its figures, from the same load. */
+  baselineRequests?: number;
+  baselineP50Ms?: number;
+  baselineP99Ms?: number;
+  baselineMaxMs?: number;
 }
+
+/** The phase the parent set last, and when (performance.now()); 'ours' for a run without the raw server. */
+const phaseState = { phase: 'idle' as Phase | 'off', since: 0, warmupMs: 0 };
+let onEnd: (() => void) | null = null;
 
 function xorshift(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -102,9 +147,17 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
   const closed: Record<string, number> = {};
   const started = Date.now();
   const url = new URL(s.url);
+  const wallFixMs = s.serverWallMinusMonoMs !== undefined ? s.serverWallMinusMonoMs - (performance.timeOrigin - mono.originNs / 1e6) : 0;
   const sockets: WebSocket[] = [];
+  const rawLag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 }); // us
+  let rawFrames = 0;
+  let rawBytes = 0;
+  let rawConnected = 0;
+  const phased = s.rawUrl !== undefined;
+  /** With phases: is this frame (ours or raw) in its own phase, past the phase's warm-up? */
+  const inPhase = (phase: Phase): boolean => phaseState.phase === phase && performance.now() - phaseState.since >= phaseState.warmupMs;
   const onFrame = (data: Buffer, start: number, end: number, hist: hdr.Histogram): void => {
-    if (!measuring) return;
+    if (phased ? !inPhase('ours') : !measuring) return;
     frames++;
     bytes += end - start;
     const at = data.indexOf(TS, start);
@@ -119,7 +172,7 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
       if (c < 0x30 || c > 0x39) break;
       ts = ts * 10 + (c - 0x30);
     }
-    const nowNs = (performance.timeOrigin + performance.now() - s.midnightMs) * 1e6;
+    const nowNs = (performance.timeOrigin + wallFixMs + performance.now() - s.midnightMs) * 1e6;
     const us = Math.max(1, Math.round((nowNs - ts) / 1000));
     lag.recordValue(us);
     hist.recordValue(us);
@@ -165,6 +218,28 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
         closed[code] = (closed[code] ?? 0) + 1;
       });
       ws.on('error', failed);
+      if (s.rawUrl !== undefined) {
+        // The raw server's socket for the same client: no subscriptions, it broadcasts to all.
+        const raw = new WebSocket(s.rawUrl, { localAddress, perMessageDeflate: false });
+        sockets.push(raw);
+        raw.on('open', () => rawConnected++);
+        raw.on('message', (data: Buffer) => {
+          if (!inPhase('raw')) return;
+          rawFrames++;
+          rawBytes += data.length;
+          const at = data.indexOf(TS);
+          if (at < 0) return;
+          let ts = 0;
+          for (let k = at + 5; k < data.length; k++) {
+            const c = data[k];
+            if (c < 0x30 || c > 0x39) break;
+            ts = ts * 10 + (c - 0x30);
+          }
+          const nowNs = mono.now(); // the raw server's `ts` is CLOCK_MONOTONIC
+          rawLag.recordValue(Math.max(1, Math.round((nowNs - ts) / 1000)));
+        });
+        raw.on('error', () => undefined);
+      }
     });
   // Connect in waves so the listen backlog is never overrun.
   const WAVE = 250;
@@ -178,7 +253,13 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
   measuring = true;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, s.measureMs));
+  if (phased) {
+    // The parent alternates the servers' slices; it says when the run is over.
+    process.send?.({ kind: 'connected', connected, rawConnected });
+    await new Promise<void>((r) => {
+      onEnd = r;
+    });
+  } else await new Promise((r) => setTimeout(r, s.measureMs));
   measuring = false;
   const cpu = process.cpuUsage(cpu0);
   const seconds = (performance.now() - t0) / 1000;
@@ -201,6 +282,9 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
     closedByServer: closed,
     connectMs,
     clientCpuPct: Math.round((cpu.user + cpu.system) / seconds / 1e3) / 10,
+    ...(phased
+      ? { rawLagP50Ms: ms(rawLag, 50), rawLagP99Ms: ms(rawLag, 99), rawLagMaxMs: Math.round(rawLag.maxValue / 10) / 100, rawFrames, rawBytes, rawConnected }
+      : {}),
   };
 }
 
@@ -230,20 +314,26 @@ async function runPaced(s: CandlesStart): Promise<CandlesReport> {
   const url = new URL(s.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: s.connections });
   const latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 }); // us
-  const total = Math.round(s.ratePerSec * s.seconds);
-  const intervalMs = 1000 / s.ratePerSec;
+  const baseline = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 }); // us
+  // With a baseline URL the two take turns, request by request, each at the rate asked.
+  const ways = s.baselineUrl !== undefined ? 2 : 1;
+  const baseUrl = s.baselineUrl !== undefined ? new URL(s.baselineUrl) : url;
+  const total = Math.round(s.ratePerSec * s.seconds) * ways;
+  const intervalMs = 1000 / (s.ratePerSec * ways);
   let sent = 0;
   let done = 0;
   let non2xx = 0;
   let errors = 0;
   const t0 = performance.now() + 5;
   await new Promise<void>((resolve) => {
-    const issue = (due: number): void => {
-      const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, agent, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+    const issue = (due: number, i: number): void => {
+      const u = ways === 2 && i % 2 === 1 ? baseUrl : url;
+      const hist = u === url ? latency : baseline;
+      const req = http.get({ host: u.hostname, port: u.port, path: u.pathname + u.search, agent, headers: { 'accept-encoding': 'gzip' } }, (res) => {
         if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) non2xx++;
         res.on('data', () => undefined);
         res.on('end', () => {
-          latency.recordValue(Math.max(1, Math.round((performance.now() - due) * 1000)));
+          hist.recordValue(Math.max(1, Math.round((performance.now() - due) * 1000)));
           if (++done === total) resolve();
         });
       });
@@ -254,7 +344,10 @@ async function runPaced(s: CandlesStart): Promise<CandlesReport> {
     };
     const tick = (): void => {
       const now = performance.now();
-      while (sent < total && t0 + sent * intervalMs <= now) issue(t0 + intervalMs * sent++);
+      while (sent < total && t0 + sent * intervalMs <= now) {
+        issue(t0 + intervalMs * sent, sent);
+        sent++;
+      }
       if (sent < total) setTimeout(tick, Math.max(0, t0 + sent * intervalMs - performance.now()));
     };
     setTimeout(tick, 5);
@@ -264,16 +357,34 @@ async function runPaced(s: CandlesStart): Promise<CandlesReport> {
   const ms = (p: number): number => Math.round(latency.getValueAtPercentile(p) / 10) / 100;
   return {
     kind: 'paced',
-    requests: done - errors,
-    requestsPerSec: Math.round((done - errors) / seconds),
+    requests: latency.totalCount,
+    requestsPerSec: Math.round(latency.totalCount / seconds),
     non2xx: non2xx + errors,
     p50Ms: ms(50),
     p99Ms: ms(99),
     maxMs: Math.round(latency.maxValue / 10) / 100,
+    ...(ways === 2
+      ? {
+          baselineRequests: baseline.totalCount,
+          baselineP50Ms: Math.round(baseline.getValueAtPercentile(50) / 10) / 100,
+          baselineP99Ms: Math.round(baseline.getValueAtPercentile(99) / 10) / 100,
+          baselineMaxMs: Math.round(baseline.maxValue / 10) / 100,
+        }
+      : {}),
   };
 }
 
-process.on('message', (msg: ClientsStart | CandlesStart) => {
+process.on('message', (msg: ClientsStart | CandlesStart | PhaseMessage | { kind: 'end' }) => {
+  if (msg.kind === 'phase') {
+    phaseState.phase = msg.phase;
+    phaseState.since = performance.now();
+    phaseState.warmupMs = msg.warmupMs;
+    return;
+  }
+  if (msg.kind === 'end') {
+    onEnd?.();
+    return;
+  }
   const run = msg.kind === 'clients' ? runClients(msg) : msg.kind === 'paced' ? runPaced(msg) : runCandles(msg);
   void run.then((report) => process.send?.(report, () => undefined));
 });

@@ -14,7 +14,23 @@
 // figure held to the floor; see runPaced in gateway-clients.ts for why), then through
 // autocannon's rate limit (`candlesAutocannon`: its per-second bursts and its coordinated
 // omission correction, kept for comparison).
-// Floors: 10,000 clients with lag p99 <= 100 ms and RSS <= 1.5 GB; candles p99 <= 5 ms.
+// Part 2 also asks /healthz in turn with the candles, request by request, at the same rate:
+// candlesP99OverHealthzP99 (floor <= 2) reads the candles' p99 against the server's floor.
+//
+// The raw server (issue 17; TW_BENCH_GATEWAY_RAW, on by default, off for the 10,000-client
+// run): a plain `ws` WebSocketServer in this process (where ours runs), to which every client
+// also connects. The measured window alternates slices of TW_BENCH_SLICE_S (2) s, the first
+// TW_BENCH_SLICE_WARMUP_MS (500) of each unmeasured: `ours` (the gateway attached to the
+// publisher), `raw` (the gateway detached; the raw server replays ours' last slice: as many
+// broadcasts a second, each a frame of the same size built once and `ws.send` to as many
+// sockets, taken in turn), `idle` (the gateway detached, raw silent). The sim trades in all
+// three, so `idle` is the cost of the feed alone: serverCpuUsPerFrame = (CPU in ours - CPU in
+// idle) / frames written, rawServerCpuUsPerFrame likewise for raw, cpuPerFrameOverRaw their
+// ratio (floor <= 1.0). Lag of ours (lagP99Ms, floor 100 ms at 1,000 clients) and of raw
+// (rawLagP99Ms: its send to receipt) in their own slices. Detaching stops the gateway's
+// updates mid-book; this bench does not check the clients' books.
+// Floors: 10,000 clients with RSS <= 1.5 GB (TW_BENCH_CLIENTS=10000 TW_BENCH_GATEWAY_RAW=0);
+// 1,000 clients: lag p99 <= 100 ms, cpuPerFrameOverRaw <= 1.0; candlesP99OverHealthzP99 <= 2.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,9 +39,14 @@ import { MarketBooks, BUY, sessionAnchors, parseSessionDate, type MarketDataSour
 import { configSchema, listing } from '../config';
 import { Gateway, KeyStore } from '../gateway';
 import { startLiveFeed } from '../runtime';
-import type { CandlesReport, CandlesStart, ClientsReport, ClientsStart } from './gateway-clients';
+import { WebSocket, WebSocketServer } from 'ws';
+import { MonotonicNs } from './mono-clock';
+import type { CandlesReport, CandlesStart, ClientsReport, ClientsStart, Phase, PhaseMessage } from './gateway-clients';
 
-const CLIENTS = Number(process.env.TW_BENCH_CLIENTS ?? 10_000);
+const RAW = process.env.TW_BENCH_GATEWAY_RAW !== '0';
+const CLIENTS = Number(process.env.TW_BENCH_CLIENTS ?? (RAW ? 1_000 : 10_000));
+const SLICE_S = Number(process.env.TW_BENCH_SLICE_S ?? 2);
+const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_SLICE_WARMUP_MS ?? 500);
 const RATE = Number(process.env.TW_BENCH_RATE ?? 43_000);
 const PRO = Number(process.env.TW_BENCH_PRO ?? 0.15);
 const PREMIUM = Number(process.env.TW_BENCH_PREMIUM ?? 0.05);
@@ -45,12 +66,90 @@ function clientProcess(): ChildProcess {
   return spawn('bash', ['-c', `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${script}"`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function ask<T>(child: ChildProcess, msg: ClientsStart | CandlesStart): Promise<T> {
+/** Sends `msg` (if any) and resolves with the child's next message of `kind`. */
+function ask<T>(child: ChildProcess, msg: ClientsStart | CandlesStart | { kind: 'end' } | null, kind: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as T));
+    const onMessage = (m: unknown): void => {
+      if ((m as { kind: string }).kind !== kind) return;
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
     child.once('exit', (code) => reject(new Error(`client process exited (${code})`)));
-    child.send(msg);
+    if (msg !== null) child.send(msg);
   });
+}
+
+/** The raw broadcast server: plain ws, replaying ours' broadcasts (sizes, fan-out, rate). */
+class RawBroadcast {
+  readonly server: WebSocketServer;
+  readonly sockets: WebSocket[] = [];
+  frames = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private cursor = 0;
+  private seq = 0;
+  private readonly pad = 'x'.repeat(1 << 16);
+  private readonly mono = new MonotonicNs();
+
+  constructor() {
+    this.server = new WebSocketServer({ port: 0, host: '0.0.0.0', perMessageDeflate: false, backlog: 4096 });
+    this.server.on('connection', (ws) => {
+      this.sockets.push(ws);
+      ws.on('close', () => {
+        const i = this.sockets.indexOf(ws);
+        if (i >= 0) this.sockets.splice(i, 1);
+      });
+      ws.on('error', () => undefined);
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  /** Replays `sizes[i]`-byte payloads to `fanouts[i]` sockets, `perSec` broadcasts a second, in 1-ms ticks. */
+  start(perSec: number, sizes: Uint32Array, fanouts: Uint32Array, n: number): void {
+    this.stop();
+    if (n === 0 || perSec <= 0) return;
+    let due = 0;
+    let last = performance.now();
+    let next = 0;
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      due = Math.min(due + ((now - last) / 1000) * perSec, perSec / 100);
+      last = now;
+      const socks = this.sockets;
+      if (socks.length === 0) return;
+      while (due >= 1) {
+        due--;
+        const size = sizes[next];
+        const k = fanouts[next];
+        next = (next + 1) % n;
+        // The frame built once, as a broadcast with ws does; `ts` is CLOCK_MONOTONIC ns (mono-clock.ts), exact across processes.
+        const ts = Math.round(this.mono.now());
+        const head = `{"channel":"book","type":"update","symbol":"RAW","seq":${++this.seq},"ts":${ts},"p":"`;
+        const data = Buffer.from(head + this.pad.slice(0, Math.max(0, size - head.length - 2)) + '"}');
+        for (let i = 0; i < k; i++) {
+          const ws = socks[this.cursor++ % socks.length];
+          if (ws.readyState === WebSocket.OPEN) {
+            ws.send(data);
+            this.frames++;
+          }
+        }
+      }
+    }, 1);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  close(): Promise<void> {
+    this.stop();
+    for (const ws of this.sockets) ws.terminate();
+    return new Promise((r) => this.server.close(() => r()));
+  }
 }
 
 /** A source holding a day of 1m candles for AAPL: a trade a minute or more, 00:00 to 24:00 New York. */
@@ -70,6 +169,113 @@ function dayOfCandles(sessionDate: string): MarketDataSource {
   const book = books.book(1);
   if (book !== null) book.symbol = 'AAPL';
   return { books, session: 'BENCH', sessionDate, sequence: seq - 1, valid: true, subscribe: () => () => undefined };
+}
+
+interface SliceFigures {
+  serverCpuUsPerFrame: number;
+  rawServerCpuUsPerFrame: number;
+  /** This process's CPU a second (% of a core) in each kind of slice, measured parts only. */
+  cpuPctOurs: number;
+  cpuPctRaw: number;
+  cpuPctIdle: number;
+  framesPerSecOurs: number;
+  framesPerSecRaw: number;
+  /** Broadcasts (one frame built, written to its subscribers) a second, ours; raw replays them. */
+  broadcastsPerSec: number;
+  meanFanout: number;
+  meanFrameBytes: number;
+  rounds: number;
+}
+
+/**
+ * Ours, raw, idle, in turn, for SECONDS: see the header. The gateway is detached from the
+ * publisher outside its own slices (the publisher's listener list emptied and restored).
+ */
+async function runSlices(child: ChildProcess, gateway: Gateway, feed: Awaited<ReturnType<typeof startLiveFeed>>, raw: RawBroadcast): Promise<SliceFigures> {
+  await ask<{ kind: 'connected' }>(child, null, 'connected');
+  const publisher = feed.service.publisher as unknown as { listeners: unknown[]; listenerCount: number };
+  const attached = { listeners: publisher.listeners, count: publisher.listenerCount };
+  const attach = (on: boolean): void => {
+    publisher.listeners = on ? attached.listeners : [];
+    publisher.listenerCount = on ? attached.count : 0;
+  };
+  // Ours' broadcasts while sampling: payload size and subscribers of each FanOut.send.
+  const fan = (gateway as unknown as { fan: { send: (subs: unknown[], frame: Buffer, resyncable: boolean) => void; figures: { sends: number } } }).fan;
+  const send = fan.send.bind(fan);
+  const sample = { on: false, n: 0, sizes: new Uint32Array(1 << 20), fanouts: new Uint32Array(1 << 20) };
+  fan.send = (subs, frame, resyncable): void => {
+    if (sample.on && sample.n < sample.sizes.length) {
+      sample.sizes[sample.n] = frame.length;
+      sample.fanouts[sample.n++] = subs.length;
+    }
+    send(subs, frame, resyncable);
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const total: Record<Phase, { cpuUs: number; ms: number; frames: number }> = { ours: { cpuUs: 0, ms: 0, frames: 0 }, raw: { cpuUs: 0, ms: 0, frames: 0 }, idle: { cpuUs: 0, ms: 0, frames: 0 } };
+  let broadcastsPerSec = 0;
+  let rounds = 0;
+  let fanoutSum = 0;
+  let sizeSum = 0;
+  let broadcasts = 0;
+  const slice = async (phase: Phase): Promise<void> => {
+    attach(phase === 'ours');
+    if (phase === 'raw') raw.start(broadcastsPerSec, sample.sizes, sample.fanouts, sample.n);
+    const msg: PhaseMessage = { kind: 'phase', phase, warmupMs: SLICE_WARMUP_MS };
+    child.send(msg);
+    await sleep(SLICE_WARMUP_MS);
+    const frames0 = phase === 'raw' ? raw.frames : fan.figures.sends;
+    if (phase === 'ours') {
+      sample.n = 0;
+      sample.on = true;
+    }
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(Math.max(0, SLICE_S * 1000 - SLICE_WARMUP_MS));
+    const cpu = process.cpuUsage(cpu0);
+    const ms = performance.now() - t0;
+    sample.on = false;
+    raw.stop();
+    const t = total[phase];
+    t.cpuUs += cpu.user + cpu.system;
+    t.ms += ms;
+    t.frames += (phase === 'raw' ? raw.frames : fan.figures.sends) - frames0;
+    if (phase === 'ours') {
+      broadcastsPerSec = (sample.n * 1000) / ms;
+      broadcasts += sample.n;
+      for (let i = 0; i < sample.n; i++) {
+        fanoutSum += sample.fanouts[i];
+        sizeSum += sample.sizes[i];
+      }
+    }
+  };
+  const end = performance.now() + SECONDS * 1000;
+  while (performance.now() < end) {
+    await slice('ours');
+    await slice('raw');
+    await slice('idle');
+    rounds++;
+  }
+  attach(true);
+  fan.send = send;
+  const perSec = (p: Phase): number => total[p].cpuUs / Math.max(1e-9, total[p].ms / 1000);
+  const idle = perSec('idle');
+  const perFrame = (p: Phase): number => {
+    const framesPerSec = total[p].frames / Math.max(1e-9, total[p].ms / 1000);
+    return framesPerSec > 0 ? Math.round(((perSec(p) - idle) / framesPerSec) * 1000) / 1000 : 0;
+  };
+  return {
+    serverCpuUsPerFrame: perFrame('ours'),
+    rawServerCpuUsPerFrame: perFrame('raw'),
+    cpuPctOurs: Math.round(perSec('ours') / 1000) / 10,
+    cpuPctRaw: Math.round(perSec('raw') / 1000) / 10,
+    cpuPctIdle: Math.round(idle / 1000) / 10,
+    framesPerSecOurs: Math.round(total.ours.frames / (total.ours.ms / 1000)),
+    framesPerSecRaw: Math.round(total.raw.frames / (total.raw.ms / 1000)),
+    broadcastsPerSec: Math.round(broadcasts / (total.ours.ms / 1000)),
+    meanFanout: Math.round((fanoutSum / Math.max(1, broadcasts)) * 10) / 10,
+    meanFrameBytes: Math.round(sizeSum / Math.max(1, broadcasts)),
+    rounds,
+  };
 }
 
 async function main(): Promise<void> {
@@ -95,6 +301,8 @@ async function main(): Promise<void> {
   });
   const feed = await startLiveFeed(config);
   const gateway = feed.gateway as Gateway;
+  const raw = RAW ? new RawBroadcast() : null;
+  if (raw !== null) await new Promise((r) => raw.server.once('listening', r));
   const child = clientProcess();
   let rssMax = 0;
   const sampler = setInterval(() => {
@@ -116,7 +324,10 @@ async function main(): Promise<void> {
     seed: SEED,
     warmupMs: WARMUP_S * 1000,
     measureMs: SECONDS * 1000,
-  });
+    serverWallMinusMonoMs: performance.timeOrigin - new MonotonicNs().originNs / 1e6,
+    ...(raw !== null ? { rawUrl: `ws://127.0.0.1:${raw.port}/` } : {}),
+  }, 'clients');
+
   // The sim's rate over the measured window (roughly: from when all are connected).
   const rateProbe = setInterval(() => {
     if (gateway.sessions.size >= CLIENTS * 0.99 && eventsBefore.t === 0) {
@@ -127,6 +338,8 @@ async function main(): Promise<void> {
       setTimeout(() => gateway.registry.deliveryLag.reset(), WARMUP_S * 1000);
     }
   }, 100);
+  const slices = raw !== null ? await runSlices(child, gateway, feed, raw) : null;
+  if (slices !== null) child.send({ kind: 'end' });
   const report = await clients;
   clearInterval(rateProbe);
   const serverCpu = process.cpuUsage(eventsBefore.cpu);
@@ -144,9 +357,10 @@ async function main(): Promise<void> {
   const port = await candleGateway.start();
   const sanity = (await (await fetch(`http://127.0.0.1:${port}/v1/marketdata/candles?symbol=AAPL&resolution=60&startTime=${midnightMs}&endTime=${midnightMs + 86_400_000}&limit=1440`)).json()) as { candles: unknown[] };
   const candlesUrl = `http://127.0.0.1:${port}/v1/marketdata/candles?symbol=AAPL&resolution=60&startTime=${midnightMs}&endTime=${midnightMs + 86_400_000}&limit=1440`;
-  const candles = await ask<CandlesReport>(child, { kind: 'paced', url: candlesUrl, ratePerSec: 500, seconds: CANDLES_S, connections: 10 });
-  const candlesAutocannon = await ask<CandlesReport>(child, { kind: 'candles', url: candlesUrl, ratePerSec: 500, seconds: CANDLES_S, connections: 10 });
+  const candles = await ask<CandlesReport>(child, { kind: 'paced', url: candlesUrl, baselineUrl: `http://127.0.0.1:${port}/healthz`, ratePerSec: 500, seconds: CANDLES_S, connections: 10 }, 'paced');
+  const candlesAutocannon = await ask<CandlesReport>(child, { kind: 'candles', url: candlesUrl, ratePerSec: 500, seconds: CANDLES_S, connections: 10 }, 'candles');
   await candleGateway.close();
+  if (raw !== null) await raw.close();
   child.disconnect();
 
   const out = {
@@ -164,7 +378,14 @@ async function main(): Promise<void> {
     lagP50Ms: report.lagP50Ms,
     lagP99Ms: report.lagP99Ms,
     lagMaxMs: report.lagMaxMs,
+    rawLagP50Ms: report.rawLagP50Ms ?? null,
+    rawLagP99Ms: report.rawLagP99Ms ?? null,
     lagP99MsByTier: report.lagP99MsByTier,
+    serverCpuUsPerFrame: slices?.serverCpuUsPerFrame ?? null,
+    rawServerCpuUsPerFrame: slices?.rawServerCpuUsPerFrame ?? null,
+    cpuPerFrameOverRaw: slices !== null && slices.rawServerCpuUsPerFrame > 0 ? Math.round((slices.serverCpuUsPerFrame / slices.rawServerCpuUsPerFrame) * 1000) / 1000 : null,
+    candlesP99OverHealthzP99: candles.baselineP99Ms !== undefined && candles.baselineP99Ms > 0 ? Math.round((candles.p99Ms / candles.baselineP99Ms) * 100) / 100 : null,
+    slices: slices === null ? null : { ...slices, sliceSeconds: SLICE_S, sliceWarmupMs: SLICE_WARMUP_MS, rawFramesReceived: report.rawFrames, rawConnected: report.rawConnected },
     serverRssMaxMB: Math.round(rssMax / 1048576),
     serverCpuPct,
     clientCpuPct: report.clientCpuPct,
@@ -175,9 +396,10 @@ async function main(): Promise<void> {
     serverWriteLagMaxMs: Math.round(g.deliveryLagMaxUs / 10) / 100,
     closedByServer: report.closedByServer,
     connectMs: report.connectMs,
-    candles: { candlesPerResponse: sanity.candles.length, load: 'paced, open loop', requestsPerSec: candles.requestsPerSec, requests: candles.requests, non2xx: candles.non2xx, p50Ms: candles.p50Ms, p99Ms: candles.p99Ms, maxMs: candles.maxMs },
+    candles: { candlesPerResponse: sanity.candles.length, load: 'paced, open loop, /healthz in turn at the same rate', requestsPerSec: candles.requestsPerSec, requests: candles.requests, non2xx: candles.non2xx, p50Ms: candles.p50Ms, p99Ms: candles.p99Ms, maxMs: candles.maxMs, healthzP50Ms: candles.baselineP50Ms, healthzP99Ms: candles.baselineP99Ms, healthzMaxMs: candles.baselineMaxMs },
     candlesAutocannon: { load: 'autocannon -c 10 -R 500', requestsPerSec: candlesAutocannon.requestsPerSec, requests: candlesAutocannon.requests, non2xx: candlesAutocannon.non2xx, p50Ms: candlesAutocannon.p50Ms, p99Ms: candlesAutocannon.p99Ms, maxMs: candlesAutocannon.maxMs },
-    floors: { clients: 10_000, lagP99Ms: 100, serverRssMB: 1536, candlesP99Ms: 5 },
+    floors: { clients: 10_000, lagP99MsAt1000Clients: 100, serverRssMB: 1536, cpuPerFrameOverRaw: 1.0, candlesP99OverHealthzP99: 2 },
+    raw: RAW,
     seed: SEED,
     cpu: os.cpus()[0]?.model ?? '',
     node: process.version,
