@@ -16,10 +16,10 @@ import {
   moldSessionBytes,
   MoldUdp64Packet,
   MoldUdp64Packetizer,
+  mulberry32,
   readItchFile,
   writeMoldHeader,
 } from '../protocol';
-import { mulberry32 } from '../protocol/prng';
 import { booksDigest, diffBooks } from './book-digest';
 import { FeedHandler, FeedState, LINE_A, LINE_B, type FeedGap, type FeedNewSession, type FeedRecovery, type FeedStatus } from '.';
 

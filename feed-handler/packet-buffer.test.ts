@@ -1,26 +1,37 @@
-import { mulberry32 } from '../protocol/prng';
+import fc from 'fast-check';
+import { propertyOptions } from '../test/support/property';
 import { PacketBuffer } from './packet-buffer';
 
-const SEED = Number(process.env.TW_SEED ?? 3);
-
-describe(`PacketBuffer (seed ${SEED})`, () => {
+describe('PacketBuffer', () => {
   test('gives packets back in sequence order whatever order they came in, dropping repeats', () => {
-    const random = mulberry32(SEED);
-    const q = new PacketBuffer(256);
-    const packets = Array.from({ length: 100 }, (_, i) => ({ seq: 1 + i * 5, bytes: new Uint8Array([i]) }));
-    const shuffled = [...packets].sort(() => random() - 0.5);
-    for (const p of shuffled) expect(q.insert(p.bytes, p.seq, 5, p.seq % 3)).toBe(1);
-    for (const p of shuffled.slice(0, 10)) expect(q.insert(p.bytes, p.seq, 5, 0)).toBe(0);
-    expect(q.size).toBe(100);
-    expect(q.endSequence).toBe(501);
-    const out: number[] = [];
-    while (q.size > 0) {
-      out.push(q.firstSequence);
-      expect(q.peek()[0]).toBe((q.firstSequence - 1) / 5);
-      expect(q.peekSource()).toBe(q.firstSequence % 3);
-      q.shift();
-    }
-    expect(out).toEqual(packets.map((p) => p.seq));
+    // Up to 100 packets of 5 messages (sequences 1, 6, 11, ...), arriving in any order,
+    // then some of them again.
+    const arrival = fc.integer({ min: 1, max: 100 }).chain((n) =>
+      fc.tuple(
+        fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+        fc.array(fc.nat({ max: n - 1 }), { maxLength: 20 }),
+      ),
+    );
+    fc.assert(
+      fc.property(arrival, ([order, repeats]) => {
+        const n = order.length;
+        const packets = Array.from({ length: n }, (_, i) => ({ seq: 1 + i * 5, bytes: new Uint8Array([i]) }));
+        const q = new PacketBuffer(256);
+        for (const i of order) expect(q.insert(packets[i].bytes, packets[i].seq, 5, packets[i].seq % 3)).toBe(1);
+        for (const i of repeats) expect(q.insert(packets[i].bytes, packets[i].seq, 5, 0)).toBe(0);
+        expect(q.size).toBe(n);
+        expect(q.endSequence).toBe(1 + n * 5);
+        const out: number[] = [];
+        while (q.size > 0) {
+          out.push(q.firstSequence);
+          expect(q.peek()[0]).toBe((q.firstSequence - 1) / 5);
+          expect(q.peekSource()).toBe(q.firstSequence % 3);
+          q.shift();
+        }
+        expect(out).toEqual(packets.map((p) => p.seq));
+      }),
+      propertyOptions(200),
+    );
   });
 
   test('a longer packet at the same sequence replaces a shorter one (a rewinder answer over a cut one)', () => {

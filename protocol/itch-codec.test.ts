@@ -1,5 +1,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import fc from 'fast-check';
+import { propertyOptions } from '../test/support/property';
 import { Fault, faultName } from './errors';
 import {
   encodeAddOrder,
@@ -19,7 +21,6 @@ import {
 import { decodeItch, ITCH_IGNORED } from './itch-decoder';
 import { formatPrice4, ItchMessage, ItchType, itchLengthOfType } from './itch-messages';
 import { ItchFileReader, readItchFile } from './itch-file-reader';
-import { mulberry32, testSeed } from './prng';
 
 /** Hex with spaces between fields, as written out from FEED.md's table. */
 function hex(text: string): Uint8Array {
@@ -180,56 +181,75 @@ describe('ITCH 5.0 bad input: a fault code and offset, never a throw', () => {
 });
 
 describe('ITCH 5.0 round trip (property)', () => {
-  const seed = testSeed();
-  test(`random messages of every type survive encode then decode (seed ${seed})`, () => {
-    const rnd = mulberry32(seed);
-    const int = (n: number) => Math.floor(rnd() * n);
-    const u64 = () => int(2 ** 21) * 2 ** 32 + int(2 ** 32);
-    const types = [...'SRHAFECXDUPG'].map((c) => c.charCodeAt(0));
+  const u16 = fc.integer({ min: 0, max: 65535 });
+  const u32 = fc.integer({ min: 0, max: 2 ** 32 - 1 });
+  const u64 = fc.integer({ min: 0, max: 2 ** 53 - 1 }); // the decoder refuses refs of 2^53 or more
+  const message = fc.record({
+    type: fc.constantFrom(...[...'SRHAFECXDUPG'].map((c) => c.charCodeAt(0))),
+    locate: u16,
+    tracking: u16,
+    timestampNs: fc.integer({ min: 0, max: 86_400 * 1e9 - 1 }),
+    letter: fc.integer({ min: 0, max: 25 }),
+    roundLotSize: u32,
+    etpLeverage: u32,
+    orderRef: u64,
+    newRef: u64,
+    side: fc.constantFrom(0x42, 0x53),
+    shares: u32,
+    price: fc.integer({ min: 0, max: 2_000_000_000 }),
+    matchNumber: u64,
+    printable: fc.constantFrom(0x59, 0x4e),
+    snapshotSequence: u64,
+  });
+
+  test('random messages of every type survive encode then decode', () => {
     const m = new ItchMessage();
     const back = new ItchMessage();
     const b = new Uint8Array(64);
     const again = new Uint8Array(64);
-    for (let i = 0; i < 20_000; i++) {
-      m.type = types[int(types.length)];
-      m.locate = m.type === ItchType.SystemEvent || m.type === ItchType.EndOfSnapshot ? 0 : int(65536);
-      m.tracking = int(65536);
-      m.timestampNs = int(86_400) * 1e9 + int(1e9);
-      m.eventCode = 0x4f;
-      m.stockHi = (0x41 + int(26)) * 0x1000000 + 0x202020;
-      m.stockLo = 0x20202020;
-      m.marketCategory = 0x51;
-      m.financialStatus = 0x4e;
-      m.roundLotSize = int(2 ** 32);
-      m.roundLotsOnly = 0x4e;
-      m.issueClassification = 0x43;
-      m.issueSubType = 0x5a20;
-      m.authenticity = 0x50;
-      m.shortSaleThreshold = 0x4e;
-      m.ipoFlag = 0x20;
-      m.luldTier = 0x32;
-      m.etpFlag = 0x4e;
-      m.etpLeverage = int(2 ** 32);
-      m.inverse = 0x4e;
-      m.tradingState = 0x54;
-      m.reserved = 0x20;
-      m.reason = 0x20202020;
-      m.orderRef = u64();
-      m.newRef = u64();
-      m.side = rnd() < 0.5 ? 0x42 : 0x53;
-      m.shares = int(2 ** 32);
-      m.price = int(2_000_000_001);
-      m.matchNumber = u64();
-      m.printable = rnd() < 0.5 ? 0x59 : 0x4e;
-      m.attribution = 0x41424344;
-      m.snapshotSequence = u64();
-      const end = encodeItch(m, b, 0);
-      const status = decodeItch(b, 0, end, back);
-      if (status !== 0) throw new Error(`seed ${seed} message ${i}: ${faultName(status)} decoding type ${String.fromCharCode(m.type)}`);
-      if (back.type !== m.type || encodeItch(back, again, 0) !== end || toHex(again.subarray(0, end)) !== toHex(b.subarray(0, end))) {
-        throw new Error(`seed ${seed} message ${i}: type ${String.fromCharCode(m.type)} did not round-trip`);
-      }
-    }
+    fc.assert(
+      fc.property(message, (f) => {
+        m.type = f.type;
+        m.locate = m.type === ItchType.SystemEvent || m.type === ItchType.EndOfSnapshot ? 0 : f.locate;
+        m.tracking = f.tracking;
+        m.timestampNs = f.timestampNs;
+        m.eventCode = 0x4f;
+        m.stockHi = (0x41 + f.letter) * 0x1000000 + 0x202020;
+        m.stockLo = 0x20202020;
+        m.marketCategory = 0x51;
+        m.financialStatus = 0x4e;
+        m.roundLotSize = f.roundLotSize;
+        m.roundLotsOnly = 0x4e;
+        m.issueClassification = 0x43;
+        m.issueSubType = 0x5a20;
+        m.authenticity = 0x50;
+        m.shortSaleThreshold = 0x4e;
+        m.ipoFlag = 0x20;
+        m.luldTier = 0x32;
+        m.etpFlag = 0x4e;
+        m.etpLeverage = f.etpLeverage;
+        m.inverse = 0x4e;
+        m.tradingState = 0x54;
+        m.reserved = 0x20;
+        m.reason = 0x20202020;
+        m.orderRef = f.orderRef;
+        m.newRef = f.newRef;
+        m.side = f.side;
+        m.shares = f.shares;
+        m.price = f.price;
+        m.matchNumber = f.matchNumber;
+        m.printable = f.printable;
+        m.attribution = 0x41424344;
+        m.snapshotSequence = f.snapshotSequence;
+        const end = encodeItch(m, b, 0);
+        const status = decodeItch(b, 0, end, back);
+        if (status !== 0) throw new Error(`${faultName(status)} decoding type ${String.fromCharCode(m.type)}`);
+        expect(back.type).toBe(m.type);
+        expect(encodeItch(back, again, 0)).toBe(end);
+        expect(toHex(again.subarray(0, end))).toBe(toHex(b.subarray(0, end)));
+      }),
+      propertyOptions(20_000),
+    );
   });
 });
 

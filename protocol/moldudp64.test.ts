@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { propertyOptions } from '../test/support/property';
 import { Fault } from './errors';
 import { encodeOrderCancel, encodeOrderDelete } from './itch-encoder';
 import {
@@ -8,7 +10,6 @@ import {
 } from './moldudp64';
 import { MoldUdp64Packetizer, type MoldPacketSink } from './moldudp64-packetizer';
 import { MoldPacketKind, MoldUdp64Packet } from './moldudp64-parser';
-import { mulberry32, testSeed } from './prng';
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
@@ -86,32 +87,38 @@ describe('MoldUDP64 packets (FEED.md)', () => {
 });
 
 describe('MoldUDP64 parser', () => {
-  const seed = testSeed();
-  test(`packetized random messages come back in order with contiguous sequences (seed ${seed})`, () => {
-    const rnd = mulberry32(seed);
-    const sink = new Collect();
-    const p = new MoldUdp64Packetizer(sink, { session: SESSION_TEXT, maxPayloadBytes: 200 + Math.floor(rnd() * 1300) });
-    const sent: string[] = [];
-    for (let i = 0; i < 5000; i++) {
-      const n = 1 + Math.floor(rnd() * 50);
-      const m = new Uint8Array(n);
-      for (let k = 0; k < n; k++) m[k] = Math.floor(rnd() * 256);
-      p.append(m, 0, n);
-      sent.push(toHex(m));
-      if (rnd() < 0.01) p.heartbeat();
-    }
-    p.flush();
-    const got: string[] = [];
-    const pkt = new MoldUdp64Packet();
-    let expected = 1;
-    for (const k of sink.packets) {
-      expect(pkt.parse(k, 0, k.length, moldSessionBytes(SESSION_TEXT))).toBe(0);
-      expect(pkt.sequence).toBe(expected);
-      if (pkt.kind === MoldPacketKind.Heartbeat) continue;
-      for (let at = pkt.nextMessage(); at >= 0; at = pkt.nextMessage()) got.push(toHex(k.subarray(at, at + pkt.messageLength)));
-      expected = pkt.nextSequence;
-    }
-    expect(got).toEqual(sent);
+  // A message of 1 to 50 bytes, now and then followed by a heartbeat (1 in 100).
+  const step = fc.record({
+    message: fc.uint8Array({ minLength: 1, maxLength: 50 }),
+    heartbeat: fc.oneof({ arbitrary: fc.constant(false), weight: 99 }, { arbitrary: fc.constant(true), weight: 1 }),
+  });
+
+  test('packetized random messages come back in order with contiguous sequences', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 200, max: 1499 }), fc.array(step, { maxLength: 300, size: 'max' }), (maxPayloadBytes, steps) => {
+        const sink = new Collect();
+        const p = new MoldUdp64Packetizer(sink, { session: SESSION_TEXT, maxPayloadBytes });
+        const sent: string[] = [];
+        for (const { message, heartbeat } of steps) {
+          p.append(message, 0, message.length);
+          sent.push(toHex(message));
+          if (heartbeat) p.heartbeat();
+        }
+        p.flush();
+        const got: string[] = [];
+        const pkt = new MoldUdp64Packet();
+        let expected = 1;
+        for (const k of sink.packets) {
+          expect(pkt.parse(k, 0, k.length, moldSessionBytes(SESSION_TEXT))).toBe(0);
+          expect(pkt.sequence).toBe(expected);
+          if (pkt.kind === MoldPacketKind.Heartbeat) continue;
+          for (let at = pkt.nextMessage(); at >= 0; at = pkt.nextMessage()) got.push(toHex(k.subarray(at, at + pkt.messageLength)));
+          expected = pkt.nextSequence;
+        }
+        expect(got).toEqual(sent);
+      }),
+      propertyOptions(100),
+    );
   });
 
   function packet(blocks: string, count: number): Uint8Array {

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mulberry32 } from '../protocol/prng';
+import { mulberry32 } from '../protocol';
 import { ARCHIVE_BLOCK, AnswerPacket, MessageArchive, MessageArchiveWriter, createArchiveIndex } from './index';
 
 const SEED = Number(process.env.TW_SEED ?? 11);

@@ -5,8 +5,7 @@
 // shares, price, timestamp). Small rates and seconds; bounded waits, no timing assertions.
 import * as dgram from 'node:dgram';
 import { booksDigest, diffBooks, FeedHandler, FeedState, LINE_A, type FeedHandlerOptions, type FeedRecovery } from '../feed-handler';
-import { moldSessionBytes, writeMoldHeader } from '../protocol';
-import { mulberry32 } from '../protocol/prng';
+import { moldSessionBytes, mulberry32, writeMoldHeader } from '../protocol';
 import { FaultRelay, freeUdpPort, type LineFaults } from './support/feed-relay';
 import { InProcessFeed, SESSION_DATE } from './support/in-process-feed';
 import { waitUntil } from './support/feed';

@@ -5,8 +5,7 @@
 // same packets (loss upstream of both lines: only the rewinder can fill it) and lines given
 // different seeds lose independently. Real sockets on loopback.
 import * as dgram from 'node:dgram';
-import { readU16, readU64 } from '../../protocol';
-import { mulberry32 } from '../../protocol/prng';
+import { mulberry32, readU16, readU64 } from '../../protocol';
 
 export interface RelayAddress {
   group: string;
