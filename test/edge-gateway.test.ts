@@ -1,31 +1,13 @@
 // tickwire gateway: an edge gateway fed by a feed handler from the multicast lines serves
 // the same books as the publisher's own gateway. Both run as the user runs them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freeTcpPort, freeUdpPort } from './support/ports';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
-const IFACE = '127.0.0.1';
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, IFACE, () => resolve()));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, IFACE, () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function start(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,16 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MarketBooks } from '../book';
 import { booksDigest, diffBooks, FeedHandler, FeedState, verifyAgainstSnapshot } from '../feed-handler';
 import { MoldPacketKind, MoldUdp64Packet, readItchFile, resolveSessionName } from '../protocol';
 import { newYorkDate } from '../sim';
-import { freeUdpPort } from './support/feed-relay';
 import { InProcessFeed, SESSION_DATE } from './support/in-process-feed';
 import { waitUntil } from './support/feed';
+import { freeTcpPort, freeUdpPort } from './support/ports';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
 const IFACE = '127.0.0.1';
@@ -41,14 +40,6 @@ function run(args: string[]): Child {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { child, lines, output: () => out, exited };
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, IFACE, () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('tickwire feed', () => {

@@ -7,15 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MarketBooks } from '../book';
 import { diffBooks, FeedHandler, FeedState, verifyAgainstSnapshot, type FeedNewSession } from '../feed-handler';
 import { MoldPacketKind, MoldUdp64Packet, resolveSessionName } from '../protocol';
 import { newYorkDate } from '../sim';
-import { freeUdpPort } from './support/feed-relay';
 import { waitUntil } from './support/feed';
+import { freeTcpPort, freeUdpPort } from './support/ports';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
 const IFACE = '127.0.0.1';
@@ -34,14 +33,6 @@ function run(args: string[]): Child {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   return { child, output: () => out, exited };
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, IFACE, () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 test('a handler that stays up across a clean end of day and a new start follows the second session: new name, books reset, equal to the second session\'s', async () => {

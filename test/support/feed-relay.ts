@@ -154,11 +154,4 @@ export class FaultRelay {
   }
 }
 
-/** A UDP port free right now on loopback (bound and released). */
-export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, IFACE, () => resolve()));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+export { freeUdpPort } from './ports';
