@@ -16,3 +16,4 @@ export * from './storage-records';
 export * from './gateway-messages';
 export * from './session-name';
 export * from './market-data-records';
+export * from './ny-time';

@@ -12,7 +12,9 @@ export { OrderFlowGenerator, type OrderStatus, type OrderFlowOptions, type Sessi
 export { symbolUniverse, type SymbolInfo } from './symbols';
 export { EventDigest } from './event-digest';
 export { runSeededSim, replayJournal, journalPathFor, digestingCore, type SimFigures, type ProgressSink } from './sim-runner';
-export { LiveSim, newYorkDate, sessionJournalPath, type LiveSimStatus } from './live-sim';
+export { LiveSim, sessionJournalPath, type LiveSimStatus } from './live-sim';
+/** The New York date of an instant (the old name of protocol's nySessionDate, kept for callers). */
+export { nySessionDate as newYorkDate } from '../protocol';
 export { EngineHarness } from './engine-harness';
 export { SeededDay } from './seeded-day';
 export { InlineSim, RemoteSim, type SimHandle, type ReplayHooks } from './engine-thread';

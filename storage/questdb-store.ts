@@ -4,6 +4,7 @@
 // session's last sequence written after its rows, a restart resumes with no duplicate
 // and no hole, as on DuckDB (whose transaction gives the same guarantee directly).
 import { Sender } from '@questdb/nodejs-client';
+import { NEW_YORK_TIME_ZONE } from '../protocol';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import {
   checkDepth,
@@ -188,7 +189,7 @@ export class QuestDbHistory implements HistoryQueries {
       SELECT start_ts, first(open), max(high), min(low), last(close), sum(volume), sum(trades), sum(vwap * volume) / sum(volume)
       FROM candles
       WHERE symbol = ${q(symbol)} AND resolution = '1m' AND start_ts >= ${iso(query.startMs)} AND start_ts < ${iso(query.endMs)}
-      SAMPLE BY ${every} ALIGN TO CALENDAR TIME ZONE 'America/New_York'`;
+      SAMPLE BY ${every} ALIGN TO CALENDAR TIME ZONE '${NEW_YORK_TIME_ZONE}'`;
     const rows = await questdbExec(this.url, sql);
     const out = rows.map((r) => candleFromRow(Date.parse(String(r[0])), r));
     return out.slice(Math.max(0, out.length - limit));

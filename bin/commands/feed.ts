@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import type { TickwireConfig } from '../../config';
 import { booksDigest, FeedFault, FeedHandler, FeedHandlerError, verifyAgainstSnapshot, type FeedHandlerOptions } from '../../feed-handler';
 import type { OrderBook } from '../../book';
-import { formatPrice4, resolveSessionName } from '../../protocol';
-import { newYorkDate } from '../../sim';
+import { formatPrice4, nySessionDate, resolveSessionName } from '../../protocol';
 import { collect, resolveConfig } from '../cli-config';
 
 interface FeedOptions {
@@ -73,7 +72,7 @@ async function runFeed(opts: FeedOptions): Promise<number> {
     process.stderr.write(`TW_ERR_BAD_FLAG: --verify-every must be a number of seconds >= 0, got "${opts.verifyEvery}"\n`);
     return 2;
   }
-  const sessionDate = opts.date ?? newYorkDate(Date.now());
+  const sessionDate = opts.date ?? nySessionDate(Date.now());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(sessionDate)) {
     process.stderr.write(`TW_ERR_BAD_FLAG: --date must be YYYY-MM-DD, got "${sessionDate}"\n`);
     return 2;

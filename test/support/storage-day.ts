@@ -2,8 +2,7 @@
 // (worker thread, DuckDB file): what the storage tests and the crash child drive.
 import * as path from 'node:path';
 import { configSchema, type TickwireConfig } from '../../config';
-import { nyMidnightUtcMs, parseSessionDate } from '../../book';
-import { EngineEventRingReader, StorageRecordRing } from '../../protocol';
+import { EngineEventRingReader, nySessionMidnightMs, StorageRecordRing } from '../../protocol';
 import { RING_READ, RING_WRITE } from '../../protocol/ring-reader';
 import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../../publisher';
 import { ExchangeCore, SeededDay } from '../../sim';
@@ -18,8 +17,7 @@ export function dayConfig(dbPath: string, symbols = 8, seed = 7): TickwireConfig
 }
 
 export function storageSession() {
-  const d = parseSessionDate(DATE);
-  return { session: SESSION, sessionDate: DATE, midnightMs: nyMidnightUtcMs(d.year, d.month, d.day) };
+  return { session: SESSION, sessionDate: DATE, midnightMs: nySessionMidnightMs(DATE) };
 }
 
 /** The compiled catch-up module (the worker runs dist/). */
