@@ -17,3 +17,4 @@ export * from './gateway-messages';
 export * from './session-name';
 export * from './market-data-records';
 export * from './ny-time';
+export * from './prng';

@@ -2,7 +2,7 @@
 export * from './command';
 export * from './errors';
 export * from './clock';
-export { Prng } from './prng';
+export { Prng } from '../protocol';
 export { RefTable } from './ref-table';
 export { MatchingEngine, MAX_PRICE, type MatchingEngineOptions, type LevelView, type OrderView } from './matching-engine';
 export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy } from './journal';

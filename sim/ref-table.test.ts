@@ -1,4 +1,4 @@
-import { Prng } from './prng';
+import { Prng } from '../protocol';
 import { RefTable } from './ref-table';
 
 describe('RefTable', () => {
