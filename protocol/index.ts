@@ -18,3 +18,4 @@ export * from './session-name';
 export * from './market-data-records';
 export * from './ny-time';
 export * from './prng';
+export * from './token-bucket';
