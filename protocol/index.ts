@@ -19,3 +19,4 @@ export * from './market-data-records';
 export * from './ny-time';
 export * from './prng';
 export * from './token-bucket';
+export * from './error-catalogue';
