@@ -48,9 +48,9 @@ import * as path from 'node:path';
 import { configSchema } from '../config';
 import { nextMessage } from './child-messages';
 import { booksDigest } from '../feed-handler';
-import { EngineEventRingReader } from '../protocol';
+import { EngineEventRingReader, nySessionDate } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
-import { COMMAND_SIZE, CommandBuffer, ExchangeCore, newYorkDate, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
+import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
 import type { RawReport, RawSlice } from './e2e-raw';
 import { mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
@@ -97,7 +97,7 @@ function pin(pid: number, cpu: number): boolean {
 }
 
 async function main(): Promise<void> {
-  const sessionDate = newYorkDate(Date.now());
+  const sessionDate = nySessionDate(Date.now());
   const config = configSchema.parse({
     sim: { seed: SEED, symbols: 100, ordersPerSec: RATE, intradayPeakRatio: 1 },
     publisher: {

@@ -30,9 +30,9 @@ import * as hdr from 'hdr-histogram-js';
 import { configSchema } from '../config';
 import { nextMessage } from './child-messages';
 import { Worker } from 'node:worker_threads';
-import { ENGINE_EVENT_SIZE, EngineEventRing, EngineEventRingWriter, EngineEventView, type EngineEventHandler } from '../protocol';
+import { ENGINE_EVENT_SIZE, EngineEventRing, EngineEventRingWriter, EngineEventView, nySessionDate, type EngineEventHandler } from '../protocol';
 import { RemoteSim, type SimHandle, InlineSim } from '../sim';
-import { LiveSim, newYorkDate, SeededDay } from '../sim';
+import { LiveSim, SeededDay } from '../sim';
 import {
   FeedPublisher,
   feedPublisherOptions,
@@ -252,7 +252,7 @@ async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
 
     // As runtime/live-feed.ts starts them, with the delay histogram in the publisher service.
     const delays = hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-    const sessionDate = newYorkDate(Date.now());
+    const sessionDate = nySessionDate(Date.now());
     const service = publisherServiceFromConfig(config, sessionDate, delays);
     await service.open();
     const rewinder = new Rewinder(rewinderOptions(config, service.publisher));

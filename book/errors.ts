@@ -1,41 +1,31 @@
 // The book's error catalogue: integrity errors found while applying the feed. None of
 // them is applied to the book; each is counted, kept in a small ring of recent errors
 // with the sequence number of the message that caused it, and passed to a listener.
+import { errorCatalogue } from '../protocol';
 
-export const Integrity = {
+const INTEGRITY = errorCatalogue({
   /** An add or replace that would leave the book crossed or locked at rest while trading. */
-  Crossed: 1,
+  Crossed: [1, 'TW_ERR_BOOK_CROSSED'],
   /** An execution of more shares than the order has. */
-  OverExecution: 2,
+  OverExecution: [2, 'TW_ERR_BOOK_OVER_EXECUTION'],
   /** A cancel of more shares than the order has. */
-  OverCancel: 3,
+  OverCancel: [3, 'TW_ERR_BOOK_OVER_CANCEL'],
   /** A level whose total would go below zero (its orders and its total disagree). */
-  NegativeLevel: 4,
+  NegativeLevel: [4, 'TW_ERR_BOOK_NEGATIVE_LEVEL'],
   /** An add or replace with an order ref already on the book. */
-  DuplicateRef: 5,
+  DuplicateRef: [5, 'TW_ERR_BOOK_DUPLICATE_REF'],
   /** A message whose stock locate is not the locate of the order it names. */
-  LocateMismatch: 6,
+  LocateMismatch: [6, 'TW_ERR_BOOK_LOCATE_MISMATCH'],
   /** An add or replace of zero shares, or a stock locate of 0 on an order. */
-  BadOrder: 7,
-} as const;
+  BadOrder: [7, 'TW_ERR_BOOK_BAD_ORDER'],
+}, { zero: 'TW_OK', unknownPrefix: 'TW_ERR_BOOK_UNKNOWN_' });
+export const Integrity = INTEGRITY.codes;
 export type Integrity = (typeof Integrity)[keyof typeof Integrity];
 
-const NAMES = [
-  'TW_OK',
-  'TW_ERR_BOOK_CROSSED',
-  'TW_ERR_BOOK_OVER_EXECUTION',
-  'TW_ERR_BOOK_OVER_CANCEL',
-  'TW_ERR_BOOK_NEGATIVE_LEVEL',
-  'TW_ERR_BOOK_DUPLICATE_REF',
-  'TW_ERR_BOOK_LOCATE_MISMATCH',
-  'TW_ERR_BOOK_BAD_ORDER',
-];
+/** Code 0 (TW_OK) included: the size of a count array indexed by code. */
+export const INTEGRITY_KINDS = INTEGRITY.kinds;
 
-export const INTEGRITY_KINDS = NAMES.length;
-
-export function integrityName(code: number): string {
-  return NAMES[code] ?? `TW_ERR_BOOK_UNKNOWN_${code}`;
-}
+export const integrityName: (code: number) => string = INTEGRITY.name;
 
 /** Told about each integrity error as it happens (e.g. to ask for a snapshot). */
 export interface IntegrityListener {

@@ -1,9 +1,12 @@
 // L3 events (add, execute, cancel, delete, replace) of the symbols someone watches on the
 // orders channel, in one ring of typed arrays shared by all symbols: the orders channel
 // reads its symbol's events from its cursor at each flush. Recording allocates nothing.
+import { errorCatalogue } from '../protocol';
 
-export const OrderEventKind = { Add: 0, Execute: 1, Cancel: 2, Delete: 3, Replace: 4 } as const;
-export const ORDER_EVENT_NAMES = ['add', 'execute', 'cancel', 'delete', 'replace'] as const;
+const ORDER_EVENTS = errorCatalogue({ Add: [0, 'add'], Execute: [1, 'execute'], Cancel: [2, 'cancel'], Delete: [3, 'delete'], Replace: [4, 'replace'] });
+export const OrderEventKind = ORDER_EVENTS.codes;
+/** The kinds' names on the orders channel, by kind. */
+export const ORDER_EVENT_NAMES: readonly string[] = ORDER_EVENTS.names;
 
 export class OrderEventRing {
   readonly capacity: number;

@@ -5,10 +5,9 @@
 import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import type { OrderBook } from '../book';
-import { clientMessageSchema, GATEWAY_OPS, type ClientMessage, type GatewayTier, type SubscriptionRequest } from '../protocol';
+import { clientMessageSchema, GATEWAY_OPS, TokenBucket, type ClientMessage, type GatewayTier, type SubscriptionRequest } from '../protocol';
 import { CloseCode, type GatewayErrorCode, type GatewayErrorCounts } from './errors';
 import type { FanOut, Subscriber, Subscription } from './fan-out';
-import { TokenBucket } from './rate-limit';
 import type { SubscriptionRegistry } from './subscription-registry';
 import { defaultBookDepth, lowestTierWith, type TierPolicy } from './tiers';
 
@@ -57,7 +56,7 @@ export class Session implements Subscriber {
     this.ip = ip;
     this.tier = tier;
     this.deps = deps;
-    this.bucket = new TokenBucket(deps.messagesPerSecond, deps.messagesPerSecond, deps.now());
+    this.bucket = new TokenBucket({ slots: 1, ratePerSec: deps.messagesPerSecond, burst: deps.messagesPerSecond, nowMs: deps.now });
     // ws keeps its socket private. Writing whole frames to it is safe here: without
     // permessage-deflate (off on this server) ws writes every frame of its own to the socket
     // synchronously, so frames never interleave, and ws's bufferedAmount counts these bytes.
@@ -125,7 +124,7 @@ export class Session implements Subscriber {
   onMessage(data: RawData, isBinary: boolean): void {
     this.messagesReceived++;
     const now = this.deps.now();
-    if (!this.bucket.take(now)) {
+    if (!this.bucket.take(0)) {
       if (now - this.lastStrikeMs > STRIKE_WINDOW_MS) this.strikes = 0;
       this.strikes++;
       this.lastStrikeMs = now;

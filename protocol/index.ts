@@ -16,4 +16,7 @@ export * from './storage-records';
 export * from './gateway-messages';
 export * from './session-name';
 export * from './market-data-records';
-export { mulberry32, testSeed } from './prng';
+export * from './ny-time';
+export * from './prng';
+export * from './token-bucket';
+export * from './error-catalogue';

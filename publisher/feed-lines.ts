@@ -12,6 +12,7 @@
 
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
+import { Prng } from '../protocol';
 import { PublisherError } from './errors';
 import type { PacketSink } from './packet-sink';
 
@@ -107,7 +108,7 @@ export class FeedLines implements PacketSink {
   private queueSize = 0;
   private inFlight = 0;
   private readonly order: Int32Array;
-  private readonly random: () => number;
+  private readonly random: Prng;
   private tokens = 0;
   private readonly bucketSize: number;
   private lastRefillMs = 0;
@@ -134,7 +135,7 @@ export class FeedLines implements PacketSink {
     this.unicast = (options.unicastDestinations ?? []).map(parseDestination);
     const seed = options.unicastSeed ?? 0;
     this.unicastSeed = seed !== 0 ? seed >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0 || 1;
-    this.random = mulberry32(this.unicastSeed);
+    this.random = new Prng(this.unicastSeed);
     this.order = new Int32Array(this.unicast.length);
     this.firstReceiverCounts = new Float64Array(this.unicast.length);
 
@@ -297,7 +298,7 @@ export class FeedLines implements PacketSink {
         const n = order.length;
         for (let i = 0; i < n; i++) order[i] = i;
         for (let i = n - 1; i > 0; i--) {
-          const j = Math.floor(this.random() * (i + 1));
+          const j = this.random.nextInt(i + 1);
           const t = order[i];
           order[i] = order[j];
           order[j] = t;
@@ -393,16 +394,4 @@ function closeSocket(socket: dgram.Socket): Promise<void> {
       resolve(); // already closed or never bound
     }
   });
-}
-
-/** mulberry32, seeded (protocol/ keeps its copy private to tests and benches). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

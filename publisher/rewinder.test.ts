@@ -360,20 +360,25 @@ describe(`rewinder over loopback UDP (seed ${SEED})`, () => {
 
 describe('requester limiter', () => {
   test('a bucket allows a burst of perSecond, then refills at perSecond', () => {
-    const l = new RequesterLimiter(4, 10);
+    let now = 0;
+    const l = new RequesterLimiter(4, 10, () => now);
     let taken = 0;
-    for (let i = 0; i < 15; i++) if (l.take('a', 0) === TAKEN) taken++;
+    for (let i = 0; i < 15; i++) if (l.take('a') === TAKEN) taken++;
     expect(taken).toBe(10);
-    expect(l.take('a', 100)).toBe(TAKEN); // 0.1 s: one token back
-    expect(l.take('a', 100)).toBe(RATE_LIMITED);
+    now = 100;
+    expect(l.take('a')).toBe(TAKEN); // 0.1 s: one token back
+    expect(l.take('a')).toBe(RATE_LIMITED);
   });
 
   test('the table forgets only idle requesters and refuses new ones while full of active ones', () => {
-    const l = new RequesterLimiter(2, 10);
-    expect(l.take('a', 0)).toBe(TAKEN);
-    expect(l.take('b', 0)).toBe(TAKEN);
-    expect(l.take('c', 50)).toBe(TABLE_FULL); // a and b still refilling
-    expect(l.take('c', 1000)).toBe(TAKEN); // both idle: forgotten
+    let now = 0;
+    const l = new RequesterLimiter(2, 10, () => now);
+    expect(l.take('a')).toBe(TAKEN);
+    expect(l.take('b')).toBe(TAKEN);
+    now = 50;
+    expect(l.take('c')).toBe(TABLE_FULL); // a and b still refilling
+    now = 1000;
+    expect(l.take('c')).toBe(TAKEN); // both idle: forgotten
     expect(l.forgotten).toBe(2);
     expect(l.size).toBe(1);
   });

@@ -21,11 +21,11 @@
 
 import * as dgram from 'node:dgram';
 import type { TickwireConfig } from '../config';
-import { MOLD_HEADER_SIZE, MOLD_REQUEST_SIZE, moldSessionBytes, readU16, readU64, sessionMatches, writeMoldHeader } from '../protocol';
+import { MOLD_HEADER_SIZE, MOLD_REQUEST_SIZE, moldSessionBytes, readU16, readU64, sessionMatches, TokenBucket, writeMoldHeader } from '../protocol';
 import { PublisherError, REWIND_REFUSAL_KINDS, RewindRefusal, rewindRefusalName } from './errors';
 import type { MessageStore } from './message-store';
 import { STORE_SLOT_BYTES } from './message-store';
-import { RATE_LIMITED, RequesterLimiter, TABLE_FULL, TAKEN, TokenBucket } from './requester-limiter';
+import { RATE_LIMITED, RequesterLimiter, TABLE_FULL } from './requester-limiter';
 
 /** Default UDP port (issue 4). */
 export const DEFAULT_REWINDER_PORT = 30003;
@@ -232,8 +232,10 @@ export class Rewinder {
     }
     this.clock = options.clock ?? MONOTONIC_CLOCK;
     this.older = options.older ?? NO_OLDER_MESSAGES;
-    this.requesters = new RequesterLimiter(maxRequesters, perRequester);
-    this.total = new TokenBucket(perSecond, this.clock.nowMs());
+    const clock = this.clock;
+    const nowMs = (): number => clock.nowMs();
+    this.requesters = new RequesterLimiter(maxRequesters, perRequester, nowMs);
+    this.total = new TokenBucket({ slots: 1, ratePerSec: perSecond, burst: perSecond, nowMs });
     // A send reads its buffer after send() returns (Node resolves the address on the next
     // tick, and a send the kernel cannot take at once is queued), so each answer in flight
     // keeps its own buffer until its callback; the callbacks are made once, here.
@@ -307,12 +309,11 @@ export class Rewinder {
     if (!sessionMatches(msg, 0, this.session)) return this.refuse(RewindRefusal.WrongSession);
     const slot = this.freeAnswer();
     if (slot < 0) return this.refuse(RewindRefusal.Busy);
-    const now = this.clock.nowMs();
     // Requester first: one requester over its limit must not use up the shared budget.
-    const taken = this.requesters.take(address + ':' + port, now);
+    const taken = this.requesters.take(address + ':' + port);
     if (taken === RATE_LIMITED) return this.refuse(RewindRefusal.RateLimited);
     if (taken === TABLE_FULL) return this.refuse(RewindRefusal.TooManyRequesters);
-    if (this.total.take(now) !== TAKEN) return this.refuse(RewindRefusal.Overloaded);
+    if (!this.total.take(0)) return this.refuse(RewindRefusal.Overloaded);
 
     const answer = this.answers[slot];
     answer.reset();

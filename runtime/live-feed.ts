@@ -10,7 +10,8 @@ import {
   type PublisherService,
   type ResendResult,
 } from '../publisher';
-import { InlineSim, LiveSim, newYorkDate, RemoteSim, sessionJournalPath, type JournalRecovery, type SimHandle } from '../sim';
+import { InlineSim, LiveSim, RemoteSim, sessionJournalPath, type JournalRecovery, type SimHandle } from '../sim';
+import { nySessionDate } from '../protocol';
 import type { TickwireConfig } from '../config';
 import { DisposerStack } from './disposer-stack';
 import { RuntimeErrorCode } from './errors';
@@ -62,7 +63,7 @@ export interface LiveFeedOptions {
 
 export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOptions = {}): Promise<LiveFeed> {
   const logger = options.logger ?? SILENT_LOGGER;
-  const sessionDate = newYorkDate(Date.now());
+  const sessionDate = nySessionDate(Date.now());
   const journalPath = sessionJournalPath(config.journal.path, sessionDate, sessionEnded);
   config = withSessionName(config, journalPath, sessionDate);
   const service = publisherServiceFromConfig(config, sessionDate);

@@ -5,8 +5,7 @@
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
 import { journalPathFor } from '../sim';
-import { StorageRecordRing } from '../protocol';
-import { nyMidnightUtcMs, parseSessionDate } from '../book';
+import { nySessionMidnightMs, StorageRecordRing } from '../protocol';
 import { StorageTap, type FeedPublisher } from '../publisher';
 import { scheduleExport, StorageError, StorageErrorCode, StorageService, type ExportSchedule } from '../storage';
 import type { JournalCatchUpOptions } from './storage-catch-up';
@@ -50,7 +49,7 @@ export async function startLiveStorage(
   const s = config.storage;
   if (s.engine === 'off') return null;
   const session = storageSessionName(config, journalPath, sessionDate, publisher.session);
-  const d = parseSessionDate(sessionDate);
+  const midnightMs = nySessionMidnightMs(sessionDate);
   const ring = StorageRecordRing.create(s.ringSlots);
   const catchUp: JournalCatchUpOptions = { config, journalPath, sessionDate };
   // The schedule first: a bad expression is a clear error before any thread starts.
@@ -73,7 +72,7 @@ export async function startLiveStorage(
   let lastLoggedAt = 0;
   const service = await StorageService.start({
     storage: s,
-    session: { session, sessionDate, midnightMs: nyMidnightUtcMs(d.year, d.month, d.day) },
+    session: { session, sessionDate, midnightMs },
     ring,
     // The writer reads the messages from the publisher's store: the tap does not copy them.
     store: { sab: publisher.store.bytes.buffer as SharedArrayBuffer, capacity: publisher.store.capacity },

@@ -1,4 +1,5 @@
 // The exchange core's error catalogue and reject reasons.
+import { errorCatalogue } from '../protocol';
 
 export class JournalCorruptError extends Error {
   readonly code = 'TW_ERR_JOURNAL_CORRUPT';
@@ -34,31 +35,20 @@ export class JournalIoError extends Error {
 }
 
 /** Why the engine refused a command. Stable numbers: they are counted and reported. */
-export const RejectReason = {
-  None: 0,
-  UnknownSymbol: 1,
-  BadShares: 2,
-  BadPrice: 3,
-  UnknownOrder: 4,
-  SymbolHalted: 5,
-  MarketClosed: 6,
-  BadSide: 7,
-  BadOrderType: 8,
-  NoChange: 9,
-  BadCommand: 10,
-} as const;
+const REJECTS = errorCatalogue({
+  None: [0, 'OK'],
+  UnknownSymbol: [1, 'TW_REJECT_UNKNOWN_SYMBOL'],
+  BadShares: [2, 'TW_REJECT_BAD_SHARES'],
+  BadPrice: [3, 'TW_REJECT_BAD_PRICE'],
+  UnknownOrder: [4, 'TW_REJECT_UNKNOWN_ORDER'],
+  SymbolHalted: [5, 'TW_REJECT_SYMBOL_HALTED'],
+  MarketClosed: [6, 'TW_REJECT_MARKET_CLOSED'],
+  BadSide: [7, 'TW_REJECT_BAD_SIDE'],
+  BadOrderType: [8, 'TW_REJECT_BAD_ORDER_TYPE'],
+  NoChange: [9, 'TW_REJECT_NO_CHANGE'],
+  BadCommand: [10, 'TW_REJECT_BAD_COMMAND'],
+});
+export const RejectReason = REJECTS.codes;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
-export const REJECT_CODES: readonly string[] = [
-  'OK',
-  'TW_REJECT_UNKNOWN_SYMBOL',
-  'TW_REJECT_BAD_SHARES',
-  'TW_REJECT_BAD_PRICE',
-  'TW_REJECT_UNKNOWN_ORDER',
-  'TW_REJECT_SYMBOL_HALTED',
-  'TW_REJECT_MARKET_CLOSED',
-  'TW_REJECT_BAD_SIDE',
-  'TW_REJECT_BAD_ORDER_TYPE',
-  'TW_REJECT_NO_CHANGE',
-  'TW_REJECT_BAD_COMMAND',
-];
+export const REJECT_CODES: readonly string[] = REJECTS.names;

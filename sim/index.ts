@@ -2,7 +2,7 @@
 export * from './command';
 export * from './errors';
 export * from './clock';
-export { Prng } from './prng';
+export { Prng } from '../protocol';
 export { RefTable } from './ref-table';
 export { MatchingEngine, MAX_PRICE, type MatchingEngineOptions, type LevelView, type OrderView } from './matching-engine';
 export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy } from './journal';
@@ -12,7 +12,9 @@ export { OrderFlowGenerator, type OrderStatus, type OrderFlowOptions, type Sessi
 export { symbolUniverse, type SymbolInfo } from './symbols';
 export { EventDigest } from './event-digest';
 export { runSeededSim, replayJournal, journalPathFor, digestingCore, type SimFigures, type ProgressSink } from './sim-runner';
-export { LiveSim, newYorkDate, sessionJournalPath, type LiveSimStatus } from './live-sim';
+export { LiveSim, sessionJournalPath, type LiveSimStatus } from './live-sim';
+/** The New York date of an instant (the old name of protocol's nySessionDate, kept for callers). */
+export { nySessionDate as newYorkDate } from '../protocol';
 export { EngineHarness } from './engine-harness';
 export { SeededDay } from './seeded-day';
 export { InlineSim, RemoteSim, type SimHandle, type ReplayHooks } from './engine-thread';

@@ -23,13 +23,6 @@ export interface LiveSimStatus {
   recovered: JournalRecovery | null;
 }
 
-/** New York calendar date of an instant, YYYY-MM-DD. */
-export function newYorkDate(epochMs: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(epochMs),
-  );
-}
-
 /**
  * The journal for today's session: the template's path, or, when that session already
  * ended (a clean shutdown sends end of messages), the next free `-N` suffix.

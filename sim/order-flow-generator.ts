@@ -7,10 +7,9 @@
 // so picking an order to cancel stays O(1) amortised with no shadow book.
 
 import type { OrderMix, TickwireConfig } from '../config';
-import { Side } from '../protocol';
+import { Prng, Side } from '../protocol';
 import { MARKET_CLOSE_NS, MARKET_OPEN_NS } from './clock';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType } from './command';
-import { Prng } from './prng';
 import { symbolUniverse, type SymbolInfo } from './symbols';
 
 // Module-local copies: CommonJS re-exports are getters, too slow per order.

@@ -2,6 +2,7 @@
 // within the hour, the New York session date for days, weeks and months), executions from
 // trades, and the L2 book from the nearest snapshot at or before a time.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { nySessionDate, nySessionMidnightMs } from '../protocol';
 import {
   checkDepth,
   checkLimit,
@@ -9,7 +10,6 @@ import {
   checkRange,
   checkSymbol,
   checkTime,
-  newYorkMidnightMs,
   resolutionKind,
   type CandlesQuery,
   type Execution,
@@ -59,10 +59,10 @@ export class DuckDbHistory implements HistoryQueries {
       FROM candles
       WHERE symbol = $1 AND resolution = '1m' AND session_date >= $2::DATE - INTERVAL 32 DAY AND session_date < $3::DATE + INTERVAL 1 DAY
       GROUP BY bucket ORDER BY bucket`;
-    const rows = (await this.con.runAndReadAll(sql, [symbol, isoDate(q.startMs), isoDate(q.endMs)])).getRows();
+    const rows = (await this.con.runAndReadAll(sql, [symbol, nySessionDate(q.startMs), nySessionDate(q.endMs)])).getRows();
     const out: HistoryCandle[] = [];
     for (const r of rows) {
-      const startMs = newYorkMidnightMs(String(r[0]));
+      const startMs = nySessionMidnightMs(String(r[0]));
       if (startMs >= q.startMs && startMs < q.endMs) out.push(candleFromRow(startMs, r));
     }
     return out.slice(Math.max(0, out.length - limit));
@@ -100,9 +100,4 @@ export class DuckDbHistory implements HistoryQueries {
     const ts = row.ts as { micros: bigint };
     return l2FromRow(symbol, depth, Math.floor(Number(ts.micros) / 1000), (column) => row[column]);
   }
-}
-
-/** The New York date of an instant, YYYY-MM-DD. */
-function isoDate(ms: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
 }

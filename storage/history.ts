@@ -1,6 +1,6 @@
 // History queries: what the HTTP API asks storage for ranges older than the publisher's
 // rings. Times are epoch ms (UTC), prices Price(4) integers; the HTTP layer formats.
-import type { Candle, L2SnapshotLevel } from '../protocol';
+import { nySessionMidnightMs, type Candle, type L2SnapshotLevel } from '../protocol';
 import { StorageError, StorageErrorCode } from './errors';
 
 /** Candle resolutions: seconds dividing an hour (60, 300, 900, 1800, 3600...), a day (86,400), a week (604,800), or a calendar month. */
@@ -127,20 +127,8 @@ export function checkOrderRef(ref: unknown): number | undefined {
   return ref;
 }
 
-/** New York midnight of a YYYY-MM-DD date, UTC ms (the zone's offset found through Intl). */
-export function newYorkMidnightMs(date: string): number {
-  const [y, m, d] = date.split('-').map(Number);
-  const utcMidnight = Date.UTC(y, m - 1, d);
-  // New York is UTC-5 or UTC-4; midnight local is 04:00 or 05:00 UTC. Try both.
-  for (const hours of [4, 5]) {
-    const t = utcMidnight + hours * 3_600_000;
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', hour: '2-digit', minute: '2-digit', day: '2-digit' }).formatToParts(new Date(t));
-    const hour = Number(parts.find((p) => p.type === 'hour')?.value);
-    const day = Number(parts.find((p) => p.type === 'day')?.value);
-    if (hour === 0 && day === d) return t;
-  }
-  return utcMidnight + 5 * 3_600_000;
-}
+/** New York midnight of a YYYY-MM-DD date, UTC ms (the old name of protocol's nySessionMidnightMs). */
+export const newYorkMidnightMs = nySessionMidnightMs;
 
 // --- rows to results, the same on every engine ---------------------------------------------
 // The engines differ only in how a time comes back (DuckDB: epoch numbers, QuestDB: ISO text),

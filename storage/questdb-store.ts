@@ -8,6 +8,7 @@
 // content on the same keys (WAL tables with DEDUP UPSERT KEYS): no duplicate, no hole,
 // the same rows as DuckDB's transaction gives (test/storage-crash.test.ts).
 import { Sender } from '@questdb/nodejs-client';
+import { NEW_YORK_TIME_ZONE } from '../protocol';
 import { StorageError, StorageErrorCode, messageOf } from './errors';
 import {
   checkDepth,
@@ -235,7 +236,7 @@ export class QuestDbHistory implements HistoryQueries {
       SELECT start_ts, first(open), max(high), min(low), last(close), sum(volume), sum(trades), sum(vwap * volume) / sum(volume)
       FROM candles
       WHERE symbol = ${q(symbol)} AND resolution = '1m' AND start_ts >= ${iso(query.startMs)} AND start_ts < ${iso(query.endMs)}
-      SAMPLE BY ${every} ALIGN TO CALENDAR TIME ZONE 'America/New_York'`;
+      SAMPLE BY ${every} ALIGN TO CALENDAR TIME ZONE '${NEW_YORK_TIME_ZONE}'`;
     const rows = await questdbExec(this.url, sql);
     const out = rows.map((r) => candleFromRow(Date.parse(String(r[0])), r));
     return out.slice(Math.max(0, out.length - limit));

@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import type { TickwireConfig } from '../../config';
 import { booksDigest, FeedFault, FeedHandler, FeedHandlerError, verifyAgainstSnapshot, type FeedHandlerOptions } from '../../feed-handler';
 import { CANDLE_INTERVALS, type Candle, type OrderBook } from '../../book';
-import { formatPrice4, resolveSessionName } from '../../protocol';
-import { newYorkDate } from '../../sim';
+import { formatPrice4, nySessionDate, resolveSessionName } from '../../protocol';
 import { collect, resolveConfig } from '../cli-config';
 import { badFlag } from '../errors';
 
@@ -75,7 +74,7 @@ async function runFeed(opts: FeedOptions): Promise<number> {
     badFlag(`--verify-every must be a number of seconds >= 0, got "${opts.verifyEvery}"`);
     return 2;
   }
-  const sessionDate = opts.date ?? newYorkDate(Date.now());
+  const sessionDate = opts.date ?? nySessionDate(Date.now());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(sessionDate)) {
     badFlag(`--date must be YYYY-MM-DD, got "${sessionDate}"`);
     return 2;

@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import * as net from 'node:net';
 import type { Command } from 'commander';
 import { FeedHandler } from '../../feed-handler';
-import { newYorkDate } from '../../sim';
+import { nySessionDate } from '../../protocol';
 import { collect, resolveConfig } from '../cli-config';
 import { describeGateway, startGateway } from '../../runtime';
 import type { Gateway } from '../../gateway';
@@ -94,7 +94,7 @@ export function registerGateway(program: Command): void {
         process.exit(2);
       }
       const config = resolveConfig(opts, {});
-      const sessionDate = opts.date ?? newYorkDate(Date.now());
+      const sessionDate = opts.date ?? nySessionDate(Date.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(sessionDate)) {
         badFlag(`--date must be YYYY-MM-DD, got "${sessionDate}"`);
         process.exit(2);

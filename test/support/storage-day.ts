@@ -2,8 +2,7 @@
 // (worker thread, DuckDB file): what the storage tests and the crash child drive.
 import * as path from 'node:path';
 import { configSchema, type TickwireConfig } from '../../config';
-import { nyMidnightUtcMs, parseSessionDate } from '../../book';
-import { EngineEventRingReader, StorageRecordRing } from '../../protocol';
+import { EngineEventRingReader, nySessionMidnightMs, StorageRecordRing } from '../../protocol';
 import { RING_READ, RING_WRITE } from '../../protocol/ring-reader';
 import { FeedPublisher, feedPublisherOptions, StorageTap, type PacketSink } from '../../publisher';
 import { ExchangeCore, SeededDay } from '../../sim';
@@ -21,8 +20,7 @@ export function dayConfig(store: string, symbols = 8, seed = 7): TickwireConfig 
 
 /** The storage session of the day (`session`: another name, so that runs sharing one QuestDB keep apart). */
 export function storageSession(session = SESSION) {
-  const d = parseSessionDate(DATE);
-  return { session, sessionDate: DATE, midnightMs: nyMidnightUtcMs(d.year, d.month, d.day) };
+  return { session, sessionDate: DATE, midnightMs: nySessionMidnightMs(DATE) };
 }
 
 /** The compiled catch-up module (the worker runs dist/). */
