@@ -12,7 +12,7 @@ import {
   checkTime,
   resolutionKind,
   type CandlesQuery,
-  type Execution,
+  type ExecutionRow,
   type ExecutionsQuery,
   type HistoryCandle,
   type HistoryQueries,
@@ -20,7 +20,7 @@ import {
   executionFromRow,
   l2FromRow,
   type L2Query,
-  type L2Snapshot,
+  type L2SnapshotRow,
 } from './history';
 
 const AGGREGATES =
@@ -68,7 +68,7 @@ export class DuckDbHistory implements HistoryQueries {
     return out.slice(Math.max(0, out.length - limit));
   }
 
-  async executions(q: ExecutionsQuery): Promise<Execution[]> {
+  async executions(q: ExecutionsQuery): Promise<ExecutionRow[]> {
     const symbol = checkSymbol(q.symbol);
     checkRange(q.startMs, q.endMs);
     const limit = checkLimit(q.limit, 1000, 100_000);
@@ -85,7 +85,7 @@ export class DuckDbHistory implements HistoryQueries {
     return rows.map((r) => executionFromRow(Math.floor(Number(r[0]) / 1000), r));
   }
 
-  async l2At(q: L2Query): Promise<L2Snapshot | null> {
+  async l2At(q: L2Query): Promise<L2SnapshotRow | null> {
     const symbol = checkSymbol(q.symbol);
     const timeMs = checkTime(q.timeMs);
     const depth = checkDepth(q.depth);

@@ -30,7 +30,8 @@ export interface ExecutionsQuery {
   limit?: number;
 }
 
-export interface Execution {
+/** An execution as stored (a row of `trades`): more than protocol's Execution record, which the gateway serves. */
+export interface ExecutionRow {
   timeMs: number;
   /** ITCH timestamp: ns since New York midnight of the session date. */
   timestampNs: number;
@@ -57,7 +58,8 @@ export interface L2Query {
 /** One level of a stored book: protocol's record. */
 export type L2Level = L2SnapshotLevel;
 
-export interface L2Snapshot {
+/** An L2 snapshot as stored (a row of `l2_snapshots`): protocol's L2Snapshot plus where it came from. */
+export interface L2SnapshotRow {
   symbol: string;
   session: string;
   /** The book after this feed sequence. */
@@ -73,9 +75,9 @@ export interface L2Snapshot {
 /** Storage's history, as the HTTP API calls it (DuckDB or QuestDB behind it). */
 export interface HistoryQueries {
   candles(query: CandlesQuery): Promise<HistoryCandle[]>;
-  executions(query: ExecutionsQuery): Promise<Execution[]>;
+  executions(query: ExecutionsQuery): Promise<ExecutionRow[]>;
   /** Null when no snapshot of the symbol exists at or before the time. */
-  l2At(query: L2Query): Promise<L2Snapshot | null>;
+  l2At(query: L2Query): Promise<L2SnapshotRow | null>;
 }
 
 const SYMBOL = /^[\x21-\x7e]{1,8}$/;
@@ -149,7 +151,7 @@ export function candleFromRow(startMs: number, r: readonly unknown[]): HistoryCa
 }
 
 /** An execution from `timestamp_ns, session, sequence, symbol, order_ref, side, shares, price, match_number` at r[1..9]. */
-export function executionFromRow(timeMs: number, r: readonly unknown[]): Execution {
+export function executionFromRow(timeMs: number, r: readonly unknown[]): ExecutionRow {
   return {
     timeMs,
     timestampNs: Number(r[1]),
@@ -165,7 +167,7 @@ export function executionFromRow(timeMs: number, r: readonly unknown[]): Executi
 }
 
 /** An L2 snapshot from an l2_snapshots row, read by column name; at most `depth` levels a side. */
-export function l2FromRow(symbol: string, depth: number, timeMs: number, at: (column: string) => unknown): L2Snapshot {
+export function l2FromRow(symbol: string, depth: number, timeMs: number, at: (column: string) => unknown): L2SnapshotRow {
   const side = (name: 'bid' | 'ask'): L2Level[] => {
     const out: L2Level[] = [];
     const levels = Math.min(depth, Number(at(`${name}_levels`)));

@@ -18,9 +18,9 @@ export {
   type CandlesQuery,
   type HistoryCandle,
   type ExecutionsQuery,
-  type Execution,
+  type ExecutionRow,
   type L2Query,
-  type L2Snapshot,
+  type L2SnapshotRow,
   type L2Level,
   type Resolution,
 } from './history';

@@ -19,7 +19,7 @@ import {
   checkTime,
   resolutionKind,
   type CandlesQuery,
-  type Execution,
+  type ExecutionRow,
   type ExecutionsQuery,
   type HistoryCandle,
   type HistoryQueries,
@@ -27,7 +27,7 @@ import {
   executionFromRow,
   l2FromRow,
   type L2Query,
-  type L2Snapshot,
+  type L2SnapshotRow,
 } from './history';
 import type { LiveOrder, LocateSymbol, RecordDecoder, StorageSession } from './record-decoder';
 import { longAt, textAt, type TableBatch } from './row-batch';
@@ -242,7 +242,7 @@ export class QuestDbHistory implements HistoryQueries {
     return out.slice(Math.max(0, out.length - limit));
   }
 
-  async executions(query: ExecutionsQuery): Promise<Execution[]> {
+  async executions(query: ExecutionsQuery): Promise<ExecutionRow[]> {
     const symbol = checkSymbol(query.symbol);
     checkRange(query.startMs, query.endMs);
     const limit = checkLimit(query.limit, 1000, 100_000);
@@ -255,7 +255,7 @@ export class QuestDbHistory implements HistoryQueries {
     return rows.map((r) => executionFromRow(Date.parse(String(r[0])), r));
   }
 
-  async l2At(query: L2Query): Promise<L2Snapshot | null> {
+  async l2At(query: L2Query): Promise<L2SnapshotRow | null> {
     const symbol = checkSymbol(query.symbol);
     const timeMs = checkTime(query.timeMs);
     const depth = checkDepth(query.depth);

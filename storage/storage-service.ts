@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { StorageConfig } from '../config';
 import type { StorageRecordRing } from '../protocol';
 import { StorageError, StorageErrorCode, type StorageErrorCode as Code } from './errors';
-import type { CandlesQuery, Execution, ExecutionsQuery, HistoryCandle, HistoryQueries, L2Query, L2Snapshot } from './history';
+import type { CandlesQuery, ExecutionRow, ExecutionsQuery, HistoryCandle, HistoryQueries, L2Query, L2SnapshotRow } from './history';
 import type { ExportManifest, ExportProgress } from './parquet-export';
 import type { StorageSession } from './record-decoder';
 import type { StorageWorkerData, WorkerRequest } from './storage-worker';
@@ -109,12 +109,12 @@ export class StorageService implements HistoryQueries {
     return this.request({ id: 0, op: 'candles', query }) as Promise<HistoryCandle[]>;
   }
 
-  executions(query: ExecutionsQuery): Promise<Execution[]> {
-    return this.request({ id: 0, op: 'executions', query }) as Promise<Execution[]>;
+  executions(query: ExecutionsQuery): Promise<ExecutionRow[]> {
+    return this.request({ id: 0, op: 'executions', query }) as Promise<ExecutionRow[]>;
   }
 
-  l2At(query: L2Query): Promise<L2Snapshot | null> {
-    return this.request({ id: 0, op: 'l2At', query }) as Promise<L2Snapshot | null>;
+  l2At(query: L2Query): Promise<L2SnapshotRow | null> {
+    return this.request({ id: 0, op: 'l2At', query }) as Promise<L2SnapshotRow | null>;
   }
 
   /** Exports one day (YYYY-MM-DD) as Parquet into `outDir` (see parquet-export.ts). */
