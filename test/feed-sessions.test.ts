@@ -15,6 +15,7 @@ import { MoldPacketKind, MoldUdp64Packet, resolveSessionName } from '../protocol
 import { newYorkDate } from '../sim';
 import { waitUntil } from './support/feed';
 import { freeTcpPort, freeUdpPort } from './support/ports';
+import { publishRig } from './support/publish-rig';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
 const IFACE = '127.0.0.1';
@@ -36,29 +37,9 @@ function run(args: string[]): Child {
 }
 
 test('a handler that stays up across a clean end of day and a new start follows the second session: new name, books reset, equal to the second session\'s', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-feed-sessions-'));
-  const groups = ['239.192.55.71', '239.192.55.72'];
-  const ports = [await freeUdpPort(), await freeUdpPort()];
-  const rewinderPort = await freeUdpPort();
-  const snapshotPort = await freeTcpPort();
-  const args = (extra: string[]): string[] => [
-    'publish', '--rate', '4000', ...extra,
-    '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'sim.symbols=10',
-    '--set', `publisher.lineA.group=${groups[0]}`, '--set', `publisher.lineA.port=${ports[0]}`,
-    '--set', `publisher.lineB.group=${groups[1]}`, '--set', `publisher.lineB.port=${ports[1]}`,
-    '--set', 'publisher.endOfSessionIntervalMs=100', '--set', `publisher.rewinder.port=${rewinderPort}`, '--set', `publisher.snapshot.port=${snapshotPort}`,
-    '--set', 'gateway.port=0', '--set', `storage.path=${path.join(dir, 'tickwire.duckdb')}`,
-  ];
-  const sessionDate = newYorkDate(Date.now());
-  const handler = new FeedHandler({
-    session: resolveSessionName('', sessionDate),
-    sessionDate,
-    lineA: { group: groups[0], port: ports[0] },
-    lineB: { group: groups[1], port: ports[1] },
-    rewinder: { host: IFACE, port: rewinderPort },
-    snapshot: { host: IFACE, port: snapshotPort },
-    staleAfterMs: 300,
-  });
+  const rig = await publishRig('tw-feed-sessions-', ['239.192.55.71', '239.192.55.72']);
+  const { groups, ports, snapshotPort, sessionDate, args } = rig;
+  const handler = new FeedHandler(rig.handlerOptions());
   await handler.start();
   const told: FeedNewSession[] = [];
   const ends: Array<[string, number]> = [];
