@@ -6,63 +6,22 @@
 // every candle overlapping the skipped time is marked incomplete, none other.
 import { booksDigest, FeedHandler, type FeedCandlesIncomplete, type FeedHandlerOptions, type FeedRecovery } from '../feed-handler';
 import { CANDLE_INTERVALS, type Candle, type CandleInterval, type MarketBooks } from '../book';
-import { FaultRelay, freeUdpPort, type LineFaults } from './support/feed-relay';
-import { InProcessFeed, SESSION_DATE } from './support/in-process-feed';
+import type { LineFaults } from './support/feed-relay';
+import { relayedFeed, type RelayedFeed } from './support/relayed-feed';
 import { waitUntil } from './support/feed';
 
 const SEED = Number(process.env.TW_SEED ?? 20240309);
 const WAIT_MS = 40_000;
-const IFACE = '127.0.0.1';
 /** Simulated orders a second: a few thousand orders span minutes of candles. */
 const SIM_RATE = 20;
 const INTRADAY_MS: Partial<Record<CandleInterval, number>> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 };
 
-interface Rig {
-  feed: InProcessFeed;
-  relay: FaultRelay;
-  handler: FeedHandler | null;
-  close(): Promise<void>;
-}
+type Rig = RelayedFeed;
 
 /** Publisher -> relay (dropping `burst` on both lines) -> handler, on groups 239.192.56.<base+1..4>. */
 async function setUp(base: number, burst: LineFaults, seed: number, extra: Partial<FeedHandlerOptions> = {}): Promise<Rig & { start(): Promise<FeedHandler> }> {
-  const handlerGroups = [`239.192.56.${base + 1}`, `239.192.56.${base + 2}`];
-  const publisherGroups: [string, string] = [`239.192.56.${base + 3}`, `239.192.56.${base + 4}`];
-  const handlerPorts = [await freeUdpPort(), await freeUdpPort()];
-  const relay = await FaultRelay.open(publisherGroups, [{ group: handlerGroups[0], port: handlerPorts[0] }, { group: handlerGroups[1], port: handlerPorts[1] }], [burst, burst], seed);
-  const feed = await InProcessFeed.start({
-    seed,
-    symbols: 4,
-    simOrdersPerSec: SIM_RATE,
-    lineA: { group: publisherGroups[0], port: relay.fromPorts[0] },
-    lineB: { group: publisherGroups[1], port: relay.fromPorts[1] },
-  });
-  const rig = {
-    feed,
-    relay,
-    handler: null as FeedHandler | null,
-    async start() {
-      const h = new FeedHandler({
-        session: feed.session,
-        sessionDate: SESSION_DATE,
-        lineA: { group: handlerGroups[0], port: handlerPorts[0] },
-        lineB: { group: handlerGroups[1], port: handlerPorts[1] },
-        rewinder: { host: IFACE, port: feed.rewinderPort },
-        snapshot: { host: IFACE, port: feed.snapshotPort },
-        staleAfterMs: 2000,
-        ...extra,
-      });
-      await h.start();
-      rig.handler = h;
-      return h;
-    },
-    async close() {
-      await rig.handler?.close();
-      await feed.close();
-      await relay.close();
-    },
-  };
-  return rig;
+  const rig = await relayedFeed('239.192.56', base, [burst, burst], seed, { symbols: 4, simOrdersPerSec: SIM_RATE });
+  return Object.assign(rig, { start: () => rig.startHandler(extra) });
 }
 
 async function finish(rig: Rig): Promise<FeedHandler> {

@@ -10,11 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MarketBooks } from '../book';
 import { booksDigest, diffBooks, FeedHandler, FeedState, verifyAgainstSnapshot } from '../feed-handler';
-import { MoldPacketKind, MoldUdp64Packet, readItchFile, resolveSessionName } from '../protocol';
-import { newYorkDate } from '../sim';
+import { MoldPacketKind, MoldUdp64Packet, readItchFile } from '../protocol';
 import { InProcessFeed, SESSION_DATE } from './support/in-process-feed';
 import { waitUntil } from './support/feed';
-import { freeTcpPort, freeUdpPort } from './support/ports';
+import { freeUdpPort } from './support/ports';
 import { publishRig } from './support/publish-rig';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');

@@ -4,66 +4,22 @@
 // handler's books equal to the publisher's: every symbol, every level, every order (ref,
 // shares, price, timestamp). Small rates and seconds; bounded waits, no timing assertions.
 import * as dgram from 'node:dgram';
-import { booksDigest, diffBooks, FeedHandler, FeedState, LINE_A, type FeedHandlerOptions, type FeedRecovery } from '../feed-handler';
+import { booksDigest, diffBooks, FeedHandler, FeedState, LINE_A, type FeedRecovery } from '../feed-handler';
 import { moldSessionBytes, mulberry32, writeMoldHeader } from '../protocol';
-import { FaultRelay, freeUdpPort, type LineFaults } from './support/feed-relay';
-import { InProcessFeed, SESSION_DATE } from './support/in-process-feed';
+import type { LineFaults } from './support/feed-relay';
+import { relayedFeed, type RelayedFeed } from './support/relayed-feed';
+import { freeUdpPort } from './support/ports';
 import { waitUntil } from './support/feed';
 
 const SEED = Number(process.env.TW_SEED ?? 20240308);
 const WAIT_MS = 40_000;
 const IFACE = '127.0.0.1';
 
-interface Case {
-  feed: InProcessFeed;
-  relay: FaultRelay;
-  handler: FeedHandler | null;
-  handlerGroups: [string, string];
-  handlerPorts: [number, number];
-  startHandler(extra?: Partial<FeedHandlerOptions>): Promise<FeedHandler>;
-  close(): Promise<void>;
-}
+type Case = RelayedFeed;
 
 /** Publisher -> relay -> handler, on groups 239.192.55.<base+1..4> (this file's groups). */
-async function setUp(base: number, faults: [LineFaults, LineFaults], seed: number): Promise<Case> {
-  const handlerGroups: [string, string] = [`239.192.55.${base + 1}`, `239.192.55.${base + 2}`];
-  const publisherGroups: [string, string] = [`239.192.55.${base + 3}`, `239.192.55.${base + 4}`];
-  const handlerPorts: [number, number] = [await freeUdpPort(), await freeUdpPort()];
-  const relay = await FaultRelay.open(publisherGroups, [{ group: handlerGroups[0], port: handlerPorts[0] }, { group: handlerGroups[1], port: handlerPorts[1] }], faults, seed);
-  const feed = await InProcessFeed.start({
-    seed,
-    symbols: 8,
-    lineA: { group: publisherGroups[0], port: relay.fromPorts[0] },
-    lineB: { group: publisherGroups[1], port: relay.fromPorts[1] },
-  });
-  const c: Case = {
-    feed,
-    relay,
-    handler: null,
-    handlerGroups,
-    handlerPorts,
-    async startHandler(extra = {}) {
-      const handler = new FeedHandler({
-        session: feed.session,
-        sessionDate: SESSION_DATE,
-        lineA: { group: handlerGroups[0], port: handlerPorts[0] },
-        lineB: { group: handlerGroups[1], port: handlerPorts[1] },
-        rewinder: { host: IFACE, port: feed.rewinderPort },
-        snapshot: { host: IFACE, port: feed.snapshotPort },
-        staleAfterMs: 2000,
-        ...extra,
-      });
-      await handler.start();
-      c.handler = handler;
-      return handler;
-    },
-    async close() {
-      await c.handler?.close();
-      await feed.close();
-      await relay.close();
-    },
-  };
-  return c;
+function setUp(base: number, faults: [LineFaults, LineFaults], seed: number): Promise<Case> {
+  return relayedFeed('239.192.55', base, faults, seed, { symbols: 8 });
 }
 
 /** Ends the day and waits until the handler has every message and the end of the session. */

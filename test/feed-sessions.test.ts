@@ -6,15 +6,11 @@
 // real multicast on loopback, bounded waits, no timing assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { MarketBooks } from '../book';
 import { diffBooks, FeedHandler, FeedState, verifyAgainstSnapshot, type FeedNewSession } from '../feed-handler';
-import { MoldPacketKind, MoldUdp64Packet, resolveSessionName } from '../protocol';
-import { newYorkDate } from '../sim';
+import { MoldPacketKind, MoldUdp64Packet } from '../protocol';
 import { waitUntil } from './support/feed';
-import { freeTcpPort, freeUdpPort } from './support/ports';
 import { publishRig } from './support/publish-rig';
 
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
