@@ -1,6 +1,6 @@
 // The folder rules of docs/ARCHITECTURE.md ("Layout"), checked on every import, tests included.
 // `npm run lint:deps` runs it; CI fails on any violation.
-const ROOMS = ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'runtime'];
+const ROOMS = ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'runtime'];
 
 /** What each folder may import of ours, besides itself (docs/ARCHITECTURE.md's table). */
 const MAY_IMPORT = {
@@ -12,8 +12,10 @@ const MAY_IMPORT = {
   'feed-handler': ['config', 'protocol', 'book'],
   gateway: ['config', 'protocol', 'book'],
   storage: ['config', 'protocol'],
-  runtime: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage'],
-  bin: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'runtime'],
+  accounts: ['config', 'protocol'],
+  'order-entry': ['config', 'protocol', 'accounts'],
+  runtime: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry'],
+  bin: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'runtime'],
 };
 
 const ours = [...ROOMS, 'bin', 'bench', 'test'];
@@ -46,16 +48,16 @@ forbidden.push({
   comment: 'book/ and protocol/ hold no server, socket or database (docs/ARCHITECTURE.md)',
   severity: 'error',
   from: { path: '^(book|protocol)/', pathNot: '\\.test\\.ts$' },
-  to: { path: '^(dgram|net|http|https|ws|fastify|@duckdb/node-api|@questdb/nodejs-client)$|node_modules/(ws|fastify|@duckdb|@questdb)/', dependencyTypes: ['core', 'npm'] },
+  to: { path: '^(dgram|net|http|https|ws|fastify|node:sqlite|sqlite|@duckdb/node-api|@questdb/nodejs-client)$|node_modules/(ws|fastify|@duckdb|@questdb)/', dependencyTypes: ['core', 'npm'] },
 });
 
 forbidden.push({
   name: 'through-index',
   comment: 'another folder is imported through its index.ts, never its insides (STYLE.md)',
   severity: 'error',
-  from: { path: '^(config|protocol|book|sim|publisher|feed-handler|gateway|storage|runtime|bin)/' },
+  from: { path: '^(config|protocol|book|sim|publisher|feed-handler|gateway|storage|accounts|order-entry|runtime|bin)/' },
   to: {
-    path: '^(config|protocol|book|sim|publisher|feed-handler|gateway|storage|runtime)/',
+    path: '^(config|protocol|book|sim|publisher|feed-handler|gateway|storage|accounts|order-entry|runtime)/',
     pathNot: ['^$1/', '^[^/]+/index\\.ts$'],
   },
 });

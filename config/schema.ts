@@ -279,6 +279,58 @@ export const gatewaySchema = z.strictObject({
     .default({ free: freeTier, pro: proTier, premium: premiumTier }),
 });
 
+/** One risk class of accounts: the limits the core checks before an order reaches the book. */
+export const riskClassSchema = z.strictObject({
+  /** The name accounts carry (`tickwire accounts create --risk-class NAME`). */
+  name: z.string().min(1).max(32),
+  /** Largest order, in shares. */
+  maxOrderShares: int(1, 0xffffffff).default(100_000),
+  /** Largest order notional (price x shares), in dollars. */
+  maxOrderNotional: z.number().positive().max(1e12).default(1_000_000),
+  /** Fat-finger collar: a limit price further than this fraction from the reference price is refused; a market buy reserves at reference x (1 + collar). */
+  priceCollar: z.number().positive().max(10).default(0.1),
+  /** Open orders at once. */
+  maxOpenOrders: int(1, 1_000_000).default(500),
+});
+
+const retailClass = { name: 'retail', maxOrderShares: 100_000, maxOrderNotional: 1_000_000, priceCollar: 0.1, maxOpenOrders: 500 };
+const institutionalClass = { name: 'institutional', maxOrderShares: 5_000_000, maxOrderNotional: 100_000_000, priceCollar: 0.2, maxOpenOrders: 100_000 };
+
+/** The client gateway (order entry): its own port, apart from the public market-data gateway. */
+export const orderEntrySchema = z.strictObject({
+  /** Start it with `tickwire run`. */
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('127.0.0.1'),
+  /** REST, sessions and the private websocket (0: any free port). */
+  port: int(0, 65535).default(8081),
+  /** The account database (SQLite). */
+  accountsPath: z.string().default('data/accounts.sqlite'),
+  /** Logged-in sessions at once per account; past it a login is refused. */
+  maxSessionsPerAccount: int(1, 10_000).default(10),
+  /** A session unused this long expires. */
+  sessionIdleMinutes: int(1, 60 * 24 * 30).default(60),
+  /** A session expires this long after login whatever its use. */
+  sessionMaxHours: int(1, 24 * 365).default(24),
+  /** Orders per second per account (a token bucket with a burst of twice this). */
+  ordersPerSecondPerAccount: int(1, 1_000_000).default(200),
+  /** Requests per second per IP address, all routes. */
+  requestsPerSecondPerIp: int(1, 1_000_000).default(500),
+  /** Client addresses or CIDR blocks allowed (empty: all). */
+  allow: z.array(z.string()).default([]),
+  /** Client addresses or CIDR blocks refused (wins over allow). */
+  deny: z.array(z.string()).default([]),
+  /** Abnormal traffic: a session whose order rate passes this multiple of its account's norm (and ordersPerSecondFloor) is suspended. */
+  abnormalRateMultiple: z.number().min(1).max(1_000_000).default(20),
+  abnormalRateFloor: int(1, 1_000_000).default(100),
+  /** Abnormal traffic: this many rejects within rejectBurstSeconds suspends the session. */
+  rejectBurst: int(1, 1_000_000).default(50),
+  rejectBurstSeconds: int(1, 3600).default(5),
+  /** Risk classes, by name; an account's class is one of these (the first is the default). */
+  riskClasses: z.array(riskClassSchema).min(1).max(250).default([retailClass, institutionalClass]),
+  /** Largest request body, bytes. */
+  maxBodyBytes: int(256, 1 << 20).default(4096),
+});
+
 /**
  * The feed handler (`tickwire feed`). It listens to the lines, rewinder and snapshot server
  * named in the `publisher` section (one deployment file for both ends); these are its own.
@@ -330,6 +382,7 @@ export const configSchema = z.strictObject({
   publisher: publisherSchema.default(publisherSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),
   gateway: gatewaySchema.default(gatewaySchema.parse({})),
+  orderEntry: orderEntrySchema.default(orderEntrySchema.parse({})),
   feedHandler: feedHandlerSchema.default(feedHandlerSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
 });
@@ -343,4 +396,6 @@ export type StorageConfig = z.infer<typeof storageSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 export type GatewayTierConfig = z.infer<typeof gatewayTierSchema>;
 export type FeedHandlerConfig = z.infer<typeof feedHandlerSchema>;
+export type OrderEntryConfig = z.infer<typeof orderEntrySchema>;
+export type RiskClassConfig = z.infer<typeof riskClassSchema>;
 export type LogConfig = z.infer<typeof logSchema>;

@@ -20,3 +20,4 @@ export * from './ny-time';
 export * from './prng';
 export * from './token-bucket';
 export * from './error-catalogue';
+export * from './order-entry';
