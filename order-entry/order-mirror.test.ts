@@ -1,0 +1,65 @@
+import type { ExecutionReport, OrderReport } from '../protocol';
+import { OrderMirror } from './order-mirror';
+
+function report(over: Partial<OrderReport>): OrderReport {
+  return {
+    kind: 'order', requestId: 0, account: 7, orderId: 1, ref: 1, clientOrderId: 'c1', locate: 1, side: 'B', orderType: 'L',
+    price: 1_000_000, shares: 100, filledShares: 0, remainingShares: 100, status: 'new', reject: '', filledNotional: 0,
+    creationNs: 1000, updateNs: 1000, seq: 1, ...over,
+  };
+}
+
+function execution(over: Partial<ExecutionReport>): ExecutionReport {
+  return {
+    kind: 'execution', account: 7, executionId: 2, matchNumber: 1, orderId: 1, clientOrderId: 'c1', locate: 1, side: 'B',
+    orderType: 'L', price: 1_000_000, shares: 10, liquidity: 'A', timeNs: 2000, seq: 2, ...over,
+  };
+}
+
+describe('OrderMirror', () => {
+  test('an order follows its reports and is found by clientOrderId', () => {
+    const m = new OrderMirror();
+    m.applyOrder(report({}));
+    m.applyOrder(report({ status: 'partiallyFilled', filledShares: 10, remainingShares: 90, updateNs: 2000 }));
+    expect(m.order(7, 1)).toMatchObject({ status: 'partiallyFilled', filledShares: 10, remainingShares: 90, firstShares: 100 });
+    expect(m.byClientOrderId(7, 'c1')?.orderId).toBe(1);
+    expect(m.byClientOrderId(8, 'c1')).toBeNull();
+    expect(m.orders(7, 'open')).toHaveLength(1);
+  });
+
+  test('a refused cancel leaves the order as it was', () => {
+    const m = new OrderMirror();
+    m.applyOrder(report({}));
+    m.applyOrder(report({ status: 'new', reject: 'TW_REJECT_SOMETHING', remainingShares: 0 }));
+    expect(m.order(7, 1)).toMatchObject({ status: 'new', remainingShares: 100, reject: '' });
+  });
+
+  test('the house account is never mirrored', () => {
+    const m = new OrderMirror();
+    expect(m.applyOrder(report({ account: 0 }))).toBeNull();
+    expect(m.applyExecution(execution({ account: 0 }))).toBe(false);
+    expect(m.figures).toMatchObject({ accounts: 0, orders: 0, executions: 0 });
+  });
+
+  test('past the bound the oldest closed orders are forgotten, open ones kept', () => {
+    const m = new OrderMirror({ ordersPerAccount: 3, executionsPerAccount: 4 });
+    m.applyOrder(report({ orderId: 1, clientOrderId: 'open-1' }));
+    m.applyOrder(report({ orderId: 2, clientOrderId: 'done-2', status: 'filled', remainingShares: 0, filledShares: 100 }));
+    m.applyOrder(report({ orderId: 3, clientOrderId: 'done-3', status: 'cancelled', remainingShares: 0 }));
+    m.applyOrder(report({ orderId: 4, clientOrderId: 'open-4' }));
+    expect(m.orders(7, 'all').map((o) => o.orderId)).toEqual([1, 3, 4]);
+    expect(m.byClientOrderId(7, 'done-2')).toBeNull();
+    expect(m.figures).toMatchObject({ orders: 3, ordersForgotten: 1 });
+  });
+
+  test('executions are bounded and filtered by symbol, order and time', () => {
+    const m = new OrderMirror({ ordersPerAccount: 10, executionsPerAccount: 4 });
+    for (let i = 1; i <= 6; i++) m.applyExecution(execution({ executionId: i, timeNs: i * 1000, locate: i % 2 === 0 ? 2 : 1, orderId: i }));
+    // 6 > 4 x 1.25: trimmed to the latest 4.
+    expect(m.executions(7).map((e) => e.executionId)).toEqual([3, 4, 5, 6]);
+    expect(m.executions(7, { locate: 2 }).map((e) => e.executionId)).toEqual([4, 6]);
+    expect(m.executions(7, { orderId: 5 }).map((e) => e.executionId)).toEqual([5]);
+    expect(m.executions(7, { fromNs: 4000, toNs: 5000 }).map((e) => e.executionId)).toEqual([4, 5]);
+    expect(m.executions(99)).toEqual([]);
+  });
+});
