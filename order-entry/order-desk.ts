@@ -1,0 +1,186 @@
+// What happens to an order between the HTTP route and the exchange core: who may trade,
+// validation, safe retries by clientOrderId, the per-account order rate, abnormal-traffic
+// watch (and the suspension it leads to), submission through the report router, and the
+// answer from the mirror once the core's report is durable.
+import { randomBytes } from 'node:crypto';
+import type { OrderEntryReport } from '../protocol';
+import type { Authenticator, Principal } from './auth';
+import type { OrderEntryLogger, SessionDirectory, AccountDirectory, TrafficVerdict, TrafficWatch } from './directories';
+import { OrderEntryError, fromDirectoryError, type OrderEntryErrorCounts } from './errors';
+import { isOpen, type MirroredOrder, type OrderMirror } from './order-mirror';
+import type { AccountOrderRate } from './order-rate';
+import { orderFingerprint, parseNewOrder, type OrderRules } from './order-request';
+import type { PrivateStream } from './private-stream';
+import type { ReportRouter } from './report-router';
+
+export interface OrderDeskDeps {
+  router: ReportRouter;
+  mirror: OrderMirror;
+  rules: OrderRules;
+  orderRate: AccountOrderRate;
+  traffic: TrafficWatch;
+  accounts: AccountDirectory;
+  sessions: SessionDirectory;
+  auth: Authenticator;
+  stream: PrivateStream;
+  errors: OrderEntryErrorCounts;
+  log: OrderEntryLogger;
+  now: () => number;
+}
+
+export interface OrderDeskFigures {
+  orders: number;
+  cancels: number;
+  retries: number;
+  suspensions: number;
+  /** Orders the exchange core rejected, by TW_REJECT_ code. */
+  rejects: Map<string, number>;
+}
+
+export interface NewOrderOutcome {
+  order: MirroredOrder;
+  /** True when this is a retry answered with the first order. */
+  retry: boolean;
+}
+
+export class OrderDesk {
+  readonly figures: OrderDeskFigures = { orders: 0, cancels: 0, retries: 0, suspensions: 0, rejects: new Map() };
+  /** Orders submitted and not yet answered, by account and clientOrderId (a retry meanwhile waits for the same answer). */
+  private readonly inFlight = new Map<string, { fingerprint: string; answer: Promise<MirroredOrder> }>();
+
+  constructor(private readonly d: OrderDeskDeps) {}
+
+  /** Refuses a caller who may not trade now: session suspended, account suspended, KYC not approved. */
+  assertMayTrade(p: Principal): void {
+    this.assertSessionLive(p);
+    if (p.account.status !== 'active') throw new OrderEntryError('TW_ERR_OE_ACCOUNT_SUSPENDED', `account ${p.account.id} is suspended; an admin resumes it (tickwire accounts resume)`);
+    if (p.account.kyc !== 'approved') throw new OrderEntryError('TW_ERR_OE_KYC_NOT_APPROVED', `account ${p.account.id} has KYC ${p.account.kyc}; only approved accounts trade`);
+  }
+
+  /** Refuses a suspended session (everything but logout). */
+  assertSessionLive(p: Principal): void {
+    if (p.session?.suspended) {
+      throw new OrderEntryError('TW_ERR_OE_SESSION_SUSPENDED', `session ${p.session.id} is suspended (${p.session.suspendReason || 'abnormal traffic'}); only an admin lifts it`);
+    }
+  }
+
+  async newOrder(p: Principal, body: unknown): Promise<NewOrderOutcome> {
+    this.assertMayTrade(p);
+    const account = p.account.id;
+    let fields: ReturnType<typeof parseNewOrder>;
+    try {
+      fields = parseNewOrder(body, this.d.rules);
+    } catch (error) {
+      await this.rejected(p);
+      throw error;
+    }
+    const fingerprint = orderFingerprint(fields);
+    if (fields.clientOrderId !== null) {
+      const key = `${account}:${fields.clientOrderId}`;
+      const flying = this.inFlight.get(key);
+      const known = flying === undefined ? this.d.mirror.byClientOrderId(account, fields.clientOrderId) : null;
+      const firstFingerprint = flying?.fingerprint ?? (known === null ? null : orderFingerprint({ ...known, price: known.firstPrice, shares: known.firstShares }));
+      if (firstFingerprint !== null) {
+        if (firstFingerprint !== fingerprint) {
+          await this.rejected(p);
+          throw new OrderEntryError('TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID', `clientOrderId ${JSON.stringify(fields.clientOrderId)} was already used for a different order; a retry must repeat the same body`, { field: 'clientOrderId' });
+        }
+        this.figures.retries++;
+        return { order: flying !== undefined ? await flying.answer : (known as MirroredOrder), retry: true };
+      }
+    }
+    await this.admit(p);
+    const clientOrderId = fields.clientOrderId ?? `oe-${randomBytes(9).toString('base64url')}`;
+    const key = `${account}:${clientOrderId}`;
+    this.figures.orders++;
+    const answer = this.d.router
+      .request({ kind: 'new', account, clientOrderId, locate: fields.locate, side: fields.side, orderType: fields.orderType, price: fields.price, shares: fields.shares })
+      .then((reports) => this.answeredOrder(account, reports));
+    this.inFlight.set(key, { fingerprint, answer });
+    try {
+      const order = await answer;
+      if (order.status === 'rejected') {
+        this.figures.rejects.set(order.reject, (this.figures.rejects.get(order.reject) ?? 0) + 1);
+        await this.rejected(p);
+      }
+      return { order, retry: false };
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  async cancel(p: Principal, orderId: number): Promise<MirroredOrder> {
+    // Cancels reduce risk: allowed to a suspended or unapproved account, not to a suspended session.
+    this.assertSessionLive(p);
+    const account = p.account.id;
+    const o = this.d.mirror.order(account, orderId);
+    if (o === null) throw new OrderEntryError('TW_ERR_OE_UNKNOWN_ORDER', `no order ${orderId} of this account (GET /v1/orders lists them)`, { field: 'id' });
+    if (!isOpen(o.status)) throw new OrderEntryError('TW_ERR_OE_ORDER_CLOSED', `order ${orderId} is already ${o.status}`, { field: 'id' });
+    await this.admit(p);
+    this.figures.cancels++;
+    const reports = await this.d.router.request({ kind: 'cancel', account, orderId, shares: 0 });
+    for (const r of reports) {
+      if (r.kind !== 'execution' && r.reject !== '') {
+        await this.rejected(p);
+        throw new OrderEntryError('TW_ERR_OE_CANCEL_REJECTED', `the exchange refused the cancel of order ${orderId}: ${r.reject}`, { reason: r.reject });
+      }
+    }
+    return this.d.mirror.order(account, orderId) ?? o;
+  }
+
+  /** A refusal of this caller's order: counted by the traffic watch, which may suspend. */
+  async rejected(p: Principal): Promise<void> {
+    const v = this.d.traffic.reject(p.trafficKey, p.account.id, this.d.now());
+    if (v !== null) await this.suspend(p, v);
+  }
+
+  /** The order rate and the traffic watch, before a command goes to the core. */
+  private async admit(p: Principal): Promise<void> {
+    const account = p.account.id;
+    if (!this.d.orderRate.take(account)) {
+      await this.rejected(p);
+      const retryAfterS = this.d.orderRate.retryAfterS(account);
+      throw new OrderEntryError('TW_ERR_OE_RATE_LIMITED', `at most ${this.d.orderRate.ratePerSec} orders per second per account (a burst of twice that); retry after ${retryAfterS} s`, { retryAfterS });
+    }
+    const v = this.d.traffic.order(p.trafficKey, account, this.d.now());
+    if (v !== null) {
+      await this.suspend(p, v);
+      throw new OrderEntryError('TW_ERR_OE_SESSION_SUSPENDED', `suspended for abnormal traffic (${v.reason}: ${v.detail}); only an admin lifts it`);
+    }
+  }
+
+  /**
+   * Suspends the session the traffic came through (an API key has none: its account is
+   * suspended instead, actor "abnormal-traffic"); counted, logged, its websockets closed.
+   */
+  private async suspend(p: Principal, v: TrafficVerdict): Promise<void> {
+    const now = this.d.now();
+    this.figures.suspensions++;
+    this.d.errors.count('TW_ERR_OE_ABNORMAL_TRAFFIC');
+    this.d.log.warn({ code: 'TW_ERR_OE_ABNORMAL_TRAFFIC', reason: v.reason, account: p.account.id, session: p.session?.id ?? null, keyId: p.keyId }, `suspended for abnormal traffic: ${v.detail}`);
+    try {
+      if (p.session !== null) {
+        await this.d.sessions.suspend(p.session.id, v.reason, v.detail, now);
+        this.d.stream.closeSession(p.session.id, 'session suspended');
+      } else {
+        await this.d.accounts.setStatus(p.account.id, 'suspended', 'abnormal-traffic', now);
+      }
+    } catch (error) {
+      throw fromDirectoryError(error);
+    } finally {
+      this.d.auth.forgetAccount(p.account.id);
+    }
+  }
+
+  private answeredOrder(account: number, reports: OrderEntryReport[]): MirroredOrder {
+    for (let i = reports.length - 1; i >= 0; i--) {
+      const r = reports[i];
+      if (r.kind === 'order') {
+        const o = this.d.mirror.order(account, r.orderId);
+        if (o !== null) return o;
+      }
+    }
+    const reject = reports.find((r) => r.kind === 'account')?.reject ?? '';
+    throw new OrderEntryError('TW_ERR_OE_ACCOUNT_REJECTED', `the exchange refused the order${reject === '' ? '' : `: ${reject}`}`, { reason: reject || undefined });
+  }
+}

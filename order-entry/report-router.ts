@@ -1,0 +1,139 @@
+// The one listener on the exchange core's report stream (TradingPort.onReports). Each batch
+// (a group commit: every report in it is durable) goes, in order, into the order mirror
+// and out to the private websocket; then every request of this gateway that a report in the
+// batch answered is settled with its reports, so an answer sees the whole command's effect
+// (an aggressive order's immediate fills included). Requests carry a requestId from this
+// process; one unanswered after `timeoutMs` fails with TW_ERR_OE_CORE_TIMEOUT (the command
+// may still happen: the client retries with the same clientOrderId).
+import type { ExecutionReport, OrderEntryReport, OrderEntryRequest, TradingPort } from '../protocol';
+import { OrderEntryError } from './errors';
+import type { MirroredOrder, OrderMirror } from './order-mirror';
+
+type Unnumbered<T> = T extends OrderEntryRequest ? Omit<T, 'requestId'> : never;
+/** A request before the router numbers it. */
+export type OutgoingRequest = Unnumbered<OrderEntryRequest>;
+
+interface Pending {
+  readonly account: number;
+  readonly deadlineMs: number;
+  readonly reports: OrderEntryReport[];
+  resolve(reports: OrderEntryReport[]): void;
+  reject(error: OrderEntryError): void;
+}
+
+/** Where each mirrored change goes as it happens (the private websocket). */
+export interface ReportSink {
+  order(order: MirroredOrder): void;
+  execution(execution: ExecutionReport): void;
+}
+
+export interface ReportRouterFigures {
+  submitted: number;
+  reports: number;
+  answered: number;
+  timeouts: number;
+  /** Reports answering a requestId this process is not waiting for (replay, or after a timeout). */
+  unmatched: number;
+}
+
+/** Largest requestId before wrapping to 1 (a u31, whatever width the core keeps). */
+const MAX_REQUEST_ID = 0x7fffffff;
+
+export class ReportRouter {
+  readonly figures: ReportRouterFigures = { submitted: 0, reports: 0, answered: 0, timeouts: 0, unmatched: 0 };
+  /** In submission order, which is deadline order (one timeout for all). */
+  private readonly pending = new Map<number, Pending>();
+  private nextRequestId = 1;
+  private sink: ReportSink | null = null;
+  private closed = false;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly settled = new Set<number>();
+
+  constructor(
+    private readonly port: TradingPort,
+    private readonly mirror: OrderMirror,
+    private readonly timeoutMs: number,
+    private readonly now: () => number,
+  ) {
+    port.onReports((reports) => this.deliver(reports));
+  }
+
+  /** Starts the timeout sweep (every quarter of the timeout, at most 250 ms). */
+  start(): void {
+    if (this.sweepTimer !== null) return;
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.timeoutMs >> 2)));
+    this.sweepTimer.unref();
+  }
+
+  setSink(sink: ReportSink): void {
+    this.sink = sink;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Submits a request; resolves with the reports that answer it. */
+  request(req: OutgoingRequest): Promise<OrderEntryReport[]> {
+    if (this.closed) return Promise.reject(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
+    const requestId = this.nextRequestId;
+    this.nextRequestId = requestId === MAX_REQUEST_ID ? 1 : requestId + 1;
+    return new Promise<OrderEntryReport[]>((resolve, reject) => {
+      this.pending.set(requestId, { account: req.account, deadlineMs: this.now() + this.timeoutMs, reports: [], resolve, reject });
+      try {
+        this.port.submit({ ...req, requestId } as OrderEntryRequest);
+        this.figures.submitted++;
+      } catch (error) {
+        this.pending.delete(requestId);
+        reject(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', `the exchange core did not take the request: ${(error as Error).message}`));
+      }
+    });
+  }
+
+  /** Fails every waiting request; later reports still reach the mirror. */
+  close(): void {
+    this.closed = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+    for (const p of this.pending.values()) p.reject(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
+    this.pending.clear();
+  }
+
+  private deliver(reports: readonly OrderEntryReport[]): void {
+    const settled = this.settled;
+    for (const r of reports) {
+      this.figures.reports++;
+      if (r.kind === 'order') {
+        const o = this.mirror.applyOrder(r);
+        if (o !== null && this.sink !== null) this.sink.order(o);
+      } else if (r.kind === 'execution') {
+        if (this.mirror.applyExecution(r) && this.sink !== null) this.sink.execution(r);
+      }
+      if (r.kind === 'execution' || r.requestId === 0) continue;
+      const p = this.pending.get(r.requestId);
+      if (p === undefined || p.account !== r.account) {
+        this.figures.unmatched++;
+        continue;
+      }
+      p.reports.push(r);
+      settled.add(r.requestId);
+    }
+    for (const id of settled) {
+      const p = this.pending.get(id);
+      if (p === undefined) continue;
+      this.pending.delete(id);
+      this.figures.answered++;
+      p.resolve(p.reports);
+    }
+    settled.clear();
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadlineMs > now) break;
+      this.pending.delete(id);
+      this.figures.timeouts++;
+      p.reject(new OrderEntryError('TW_ERR_OE_CORE_TIMEOUT', `no answer from the exchange core in ${this.timeoutMs} ms; the request may still happen: retry with the same clientOrderId, or GET /v1/orders`));
+    }
+  }
+}
