@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RiskClassConfig } from '../config';
 import type { OrderEntryReport, TradingPort } from '../protocol';
 import type { Authenticator } from './auth';
-import type { AccountDirectory, AccountView, OrderEntryLogger, SessionDirectory, SessionView } from './directories';
+import type { AccountDirectory, AccountView, OrderEntryLogger, SessionDirectory, SuspensionView } from './directories';
+import type { OrderDesk } from './order-desk';
 import { OrderEntryError, fromDirectoryError } from './errors';
 import type { OrderFormatter } from './order-json';
 import type { OrderRules } from './order-request';
@@ -29,6 +30,7 @@ export interface AdminRouteDeps {
   accounts: AccountDirectory;
   sessions: SessionDirectory;
   auth: Authenticator;
+  desk: OrderDesk;
   router: ReportRouter;
   formatter: OrderFormatter;
   rules: OrderRules;
@@ -61,8 +63,8 @@ export function accountJson(a: AccountView) {
   };
 }
 
-function suspendedJson(s: SessionView) {
-  return { id: s.id, account: s.account, reason: s.suspendReason, createdAt: s.createdMs, lastSeenAt: s.lastSeenMs, ip: s.ip };
+function suspensionJson(s: SuspensionView) {
+  return { sessionId: s.sessionId, account: s.accountId, reason: s.reason, detail: s.detail, at: s.atMs, liftedAt: s.liftedMs, liftedBy: s.liftedBy };
 }
 
 /** The one refusal a core answer may carry. */
@@ -85,7 +87,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
   };
   const account = async (id: number): Promise<AccountView> => {
     const a = await directory(() => d.accounts.get(id));
-    if (a === null) throw new OrderEntryError('TW_ERR_OE_NOT_FOUND', `no account ${id}`, { field: 'id' });
+    if (a === undefined) throw new OrderEntryError('TW_ERR_OE_NOT_FOUND', `no account ${id}`, { field: 'id' });
     return a;
   };
   /** Sends the account's settings to the core (journaled), refusing on a core reject. */
@@ -122,9 +124,8 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
     const riskClass = b.riskClass ?? d.riskClasses[0].name;
     riskClassIndex(riskClass);
     const cash = b.cash === undefined ? 0 : parseCash(b.cash);
-    const now = d.now();
     const { account: a, apiKey } = await directory(() =>
-      d.accounts.create({ name: b.name, password: b.password, riskClass, allowShort: b.allowShort ?? false, kyc: b.kyc ?? 'pending', actor: b.actor }, now),
+      d.accounts.create(b.name, { password: b.password, riskClass, allowShort: b.allowShort ?? false, kyc: b.kyc ?? 'pending', actor: b.actor }),
     );
     await sendSettings(a, false);
     if (cash > 0) {
@@ -133,7 +134,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
       if (reject !== '') throw new OrderEntryError('TW_ERR_OE_ACCOUNT_REJECTED', `account ${a.id} was created, and the exchange refused its deposit: ${reject}`, { reason: reject });
     }
     d.log.info({ account: a.id, name: a.name, actor: b.actor }, 'account created');
-    return { ...accountJson(a), apiKey };
+    return { ...accountJson(a), apiKey: apiKey.key };
   });
 
   app.get('/admin/v1/accounts', async () => ({ accounts: (await directory(() => d.accounts.list())).map(accountJson) }));
@@ -147,16 +148,16 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
   app.post('/admin/v1/accounts/:id/kyc', async (req) => {
     const { id } = parseInput(accountIdParamsSchema, req.params, 'query');
     const b = parseInput(kycBodySchema, req.body, 'body');
-    const a = await directory(() => d.accounts.setKyc(id, b.kyc, b.actor, d.now()));
+    const a = await directory(() => d.accounts.setKyc(id, b.kyc, b.actor));
     d.auth.forgetAccount(id);
     return accountJson(a);
   });
 
-  for (const [path, status] of [['suspend', 'suspended'], ['resume', 'active']] as const) {
-    app.post(`/admin/v1/accounts/:id/${path}`, async (req) => {
+  for (const action of ['suspend', 'resume'] as const) {
+    app.post(`/admin/v1/accounts/:id/${action}`, async (req) => {
       const { id } = parseInput(accountIdParamsSchema, req.params, 'query');
       const b = parseInput(actorBodySchema, req.body, 'body');
-      const a = await directory(() => d.accounts.setStatus(id, status, b.actor, d.now()));
+      const a = await directory(() => d.accounts[action](id, b.actor));
       d.auth.forgetAccount(id);
       return accountJson(a);
     });
@@ -168,7 +169,7 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
     const before = await account(id);
     // The core first: with the switch on it cancels every open order and refuses new ones.
     await sendSettings(before, b.on);
-    const a = await directory(() => d.accounts.setKillSwitch(id, b.on, b.actor, d.now()));
+    const a = await directory(() => d.accounts.setKillSwitch(id, b.on, b.actor));
     d.auth.forgetAccount(id);
     d.log.warn({ account: id, on: b.on, actor: b.actor }, `kill switch ${b.on ? 'on' : 'off'}`);
     return accountJson(a);
@@ -177,13 +178,18 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
   app.post('/admin/v1/accounts/:id/fund', async (req) => transfer('deposit', parseInput(accountIdParamsSchema, req.params, 'query').id, req.body));
   app.post('/admin/v1/accounts/:id/withdraw', async (req) => transfer('withdraw', parseInput(accountIdParamsSchema, req.params, 'query').id, req.body));
 
-  app.get('/admin/v1/sessions/suspended', async () => ({ sessions: (await directory(() => d.sessions.suspended(d.now()))).map(suspendedJson) }));
+  app.get('/admin/v1/accounts/:id/suspensions', async (req) => {
+    const { id } = parseInput(accountIdParamsSchema, req.params, 'query');
+    await account(id);
+    return { suspensions: (await directory(() => d.sessions.suspensions(id))).map(suspensionJson) };
+  });
 
   app.post('/admin/v1/sessions/:id/lift', async (req) => {
     const { id } = parseInput(sessionIdParamsSchema, req.params, 'query');
     const b = parseInput(actorBodySchema, req.body, 'body');
-    const lifted = await directory(() => d.sessions.lift(id, b.actor, d.now()));
+    const lifted = await directory(() => d.sessions.liftSuspension(id, b.actor));
     if (!lifted) throw new OrderEntryError('TW_ERR_OE_NOT_FOUND', `session ${id} is not suspended`, { field: 'id' });
+    d.desk.liftedSession(id);
     d.auth.clear();
     d.log.info({ session: id, actor: b.actor }, 'session suspension lifted');
     return { sessionId: id, lifted };

@@ -1,11 +1,11 @@
 // Who is calling: `Authorization: Bearer TOKEN`, the token an API key (programs) or a
-// session token (POST /v1/session; browsers). Both are looked up in the account database
+// session token (POST /v1/session; browsers). Both are checked by the account database
 // (hashed there); a hit is cached for `cacheMs` (default 1 s) so an order does not cost a
-// hash and a query, and the cache entries of an account are dropped at once when this
-// gateway changes it (logout, suspension, KYC, kill switch). A change made by another
-// process is seen within cacheMs.
-import { fromDirectoryError } from './errors';
+// hash and a query, and the entries of an account are dropped at once when this gateway
+// changes it or its sessions (logout, suspension, KYC, kill switch). A change made by
+// another process is seen within cacheMs.
 import type { AccountDirectory, AccountView, SessionDirectory, SessionView } from './directories';
+import { fromDirectoryError } from './errors';
 
 export interface Principal {
   readonly account: AccountView;
@@ -13,8 +13,8 @@ export interface Principal {
   readonly session: SessionView | null;
   /** The API key's id, or null for a session. */
   readonly keyId: number | null;
-  /** What abnormal traffic is counted against: "s:<sessionId>" or "k:<keyId>". */
-  readonly trafficKey: string;
+  /** The traffic watch's key: the session id, or minus the API key's id. */
+  readonly trafficKey: number;
 }
 
 /** The token of "Bearer TOKEN" (case-insensitive scheme), or null. */
@@ -36,28 +36,16 @@ export class Authenticator {
     private readonly cacheMs = 1000,
   ) {}
 
-  /** The caller a token names, or null (unknown, revoked, logged out, expired). Directory failures throw TW_ERR_OE_ACCOUNTS_FAILED. */
+  /**
+   * The caller a token names, or null (unknown, revoked, logged out, expired). Other
+   * refusals (a suspended account) and database failures throw, as OrderEntryErrors.
+   */
   async resolve(token: string): Promise<Principal | null> {
     const now = this.now();
     const hit = this.cache.get(token);
     if (hit !== undefined && hit.untilMs > now) return hit.principal;
     this.cache.delete(token);
-    let principal: Principal | null = null;
-    try {
-      const byKey = await this.accounts.authenticateKey(token, now);
-      if (byKey !== null) {
-        principal = { account: byKey.account, session: null, keyId: byKey.keyId, trafficKey: `k:${byKey.keyId}` };
-      } else {
-        const session = await this.sessions.resolve(token, now);
-        const account = session === null ? null : await this.accounts.get(session.account);
-        if (session !== null && account !== null) principal = { account, session, keyId: null, trafficKey: `s:${session.id}` };
-      }
-    } catch (error) {
-      const e = fromDirectoryError(error);
-      // A token the directory refuses outright (unknown, expired) is no caller, not a failure.
-      if (e.code === 'TW_ERR_OE_BAD_TOKEN') return null;
-      throw e;
-    }
+    const principal = (await this.byKey(token)) ?? (await this.bySession(token));
     if (principal === null) return null;
     if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(token, { principal, untilMs: now + this.cacheMs });
@@ -69,8 +57,34 @@ export class Authenticator {
     for (const [token, e] of this.cache) if (e.principal.account.id === account) this.cache.delete(token);
   }
 
-  /** Drops every cached caller (a change whose account is not known here, e.g. a lifted suspension). */
+  /** Drops every cached caller. */
   clear(): void {
     this.cache.clear();
+  }
+
+  private async byKey(token: string): Promise<Principal | null> {
+    try {
+      const k = await this.accounts.authenticateApiKey(token);
+      return { account: k.account, session: null, keyId: k.keyId, trafficKey: -k.keyId };
+    } catch (error) {
+      return this.noCaller(error);
+    }
+  }
+
+  private async bySession(token: string): Promise<Principal | null> {
+    try {
+      const session = await this.sessions.validate(token);
+      const account = await this.accounts.get(session.accountId);
+      return account === undefined ? null : { account, session, keyId: null, trafficKey: session.id };
+    } catch (error) {
+      return this.noCaller(error);
+    }
+  }
+
+  /** A token the directory does not know is no caller; any other refusal is thrown. */
+  private noCaller(error: unknown): null {
+    const e = fromDirectoryError(error);
+    if (e.code === 'TW_ERR_OE_BAD_TOKEN') return null;
+    throw e;
   }
 }

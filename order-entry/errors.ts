@@ -39,6 +39,8 @@ const CATALOGUE = {
   TW_ERR_OE_KYC_NOT_APPROVED: 403,
   /** The account is suspended by an admin (or by abnormal traffic on an API key). */
   TW_ERR_OE_ACCOUNT_SUSPENDED: 403,
+  /** The account's kill switch is on: no new orders until an admin turns it off. */
+  TW_ERR_OE_KILL_SWITCH: 403,
   /** The session is suspended for abnormal traffic; only an admin lifts it. */
   TW_ERR_OE_SESSION_SUSPENDED: 403,
   /** The client address is on the deny list, or not on a non-empty allow list. */
@@ -163,12 +165,14 @@ const FROM_ACCOUNTS: Record<string, OrderEntryErrorCode> = {
   TW_ERR_ACCOUNT_NOT_FOUND: 'TW_ERR_OE_NOT_FOUND',
   TW_ERR_ACCOUNT_SUSPENDED: 'TW_ERR_OE_ACCOUNT_SUSPENDED',
   TW_ERR_ACCOUNT_NOT_APPROVED: 'TW_ERR_OE_KYC_NOT_APPROVED',
+  TW_ERR_ACCOUNT_KILL_SWITCH: 'TW_ERR_OE_KILL_SWITCH',
   TW_ERR_AUTH_BAD_CREDENTIALS: 'TW_ERR_OE_BAD_CREDENTIALS',
   TW_ERR_AUTH_NO_PASSWORD: 'TW_ERR_OE_BAD_CREDENTIALS',
   TW_ERR_AUTH_PASSWORD_TOO_LONG: 'TW_ERR_OE_BAD_FIELD',
   TW_ERR_AUTH_BAD_PASSWORD: 'TW_ERR_OE_BAD_FIELD',
   TW_ERR_AUTH_BAD_KEY: 'TW_ERR_OE_BAD_TOKEN',
   TW_ERR_AUTH_IP_DENIED: 'TW_ERR_OE_IP_DENIED',
+  TW_ERR_AUTH_BAD_IP: 'TW_ERR_OE_IP_DENIED',
   TW_ERR_SESSION_LIMIT: 'TW_ERR_OE_TOO_MANY_SESSIONS',
   TW_ERR_SESSION_UNKNOWN: 'TW_ERR_OE_BAD_TOKEN',
   TW_ERR_SESSION_EXPIRED: 'TW_ERR_OE_BAD_TOKEN',
@@ -185,4 +189,12 @@ export function fromDirectoryError(error: unknown): OrderEntryError {
   const ours = FROM_ACCOUNTS[theirs];
   if (ours !== undefined) return new OrderEntryError(ours, message, { field });
   return new OrderEntryError('TW_ERR_OE_ACCOUNTS_FAILED', `the account database failed: ${message}`);
+}
+
+/**
+ * The name of an abnormal-traffic verdict (accounts/'s AccountErrorKind: 24 AbnormalRate,
+ * 25 RejectBurst). Kept here until order-entry imports accounts/'s accountErrorName.
+ */
+export function trafficReason(verdict: number): string {
+  return verdict === 24 ? 'TW_ERR_SESSION_ABNORMAL_RATE' : verdict === 25 ? 'TW_ERR_SESSION_REJECT_BURST' : `TW_ERR_SESSION_ABNORMAL_${verdict}`;
 }

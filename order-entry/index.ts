@@ -11,11 +11,11 @@ export {
   type Awaitable,
   type IpAccess,
   type KycState,
-  type NewAccount,
+  type NewAccountOptions,
   type OrderEntryLogger,
   type SessionDirectory,
   type SessionView,
-  type TrafficVerdict,
+  type SuspensionView,
   type TrafficWatch,
 } from './directories';
 export { OrderEntryError, OrderEntryErrorCodes, CloseCode, httpStatus, type OrderEntryErrorCode } from './errors';

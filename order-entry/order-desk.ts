@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { OrderEntryReport } from '../protocol';
 import type { Authenticator, Principal } from './auth';
-import type { OrderEntryLogger, SessionDirectory, AccountDirectory, TrafficVerdict, TrafficWatch } from './directories';
-import { OrderEntryError, fromDirectoryError, type OrderEntryErrorCounts } from './errors';
+import type { AccountDirectory, OrderEntryLogger, SessionDirectory, TrafficWatch } from './directories';
+import { OrderEntryError, fromDirectoryError, trafficReason, type OrderEntryErrorCounts } from './errors';
 import { isOpen, type MirroredOrder, type OrderMirror } from './order-mirror';
 import type { AccountOrderRate } from './order-rate';
 import { orderFingerprint, parseNewOrder, type OrderRules } from './order-request';
@@ -47,6 +47,8 @@ export class OrderDesk {
   readonly figures: OrderDeskFigures = { orders: 0, cancels: 0, retries: 0, suspensions: 0, rejects: new Map() };
   /** Orders submitted and not yet answered, by account and clientOrderId (a retry meanwhile waits for the same answer). */
   private readonly inFlight = new Map<string, { fingerprint: string; answer: Promise<MirroredOrder> }>();
+  /** Traffic keys tied to their account in the traffic watch. */
+  private readonly attached = new Set<number>();
 
   constructor(private readonly d: OrderDeskDeps) {}
 
@@ -55,6 +57,17 @@ export class OrderDesk {
     this.assertSessionLive(p);
     if (p.account.status !== 'active') throw new OrderEntryError('TW_ERR_OE_ACCOUNT_SUSPENDED', `account ${p.account.id} is suspended; an admin resumes it (tickwire accounts resume)`);
     if (p.account.kyc !== 'approved') throw new OrderEntryError('TW_ERR_OE_KYC_NOT_APPROVED', `account ${p.account.id} has KYC ${p.account.kyc}; only approved accounts trade`);
+    if (p.account.killSwitch) throw new OrderEntryError('TW_ERR_OE_KILL_SWITCH', `account ${p.account.id} has its kill switch on; an admin turns it off`);
+  }
+
+  /** The session ended (logout): the traffic watch forgets it. */
+  forgetSession(sessionId: number): void {
+    if (this.attached.delete(sessionId)) this.d.traffic.forget(sessionId);
+  }
+
+  /** An admin lifted the session's suspension: its traffic starts clean. */
+  liftedSession(sessionId: number): void {
+    this.d.traffic.reset(sessionId);
   }
 
   /** Refuses a suspended session (everything but logout). */
@@ -130,8 +143,18 @@ export class OrderDesk {
 
   /** A refusal of this caller's order: counted by the traffic watch, which may suspend. */
   async rejected(p: Principal): Promise<void> {
-    const v = this.d.traffic.reject(p.trafficKey, p.account.id, this.d.now());
-    if (v !== null) await this.suspend(p, v);
+    const v = this.d.traffic.onReject(this.traffic(p), this.d.now());
+    if (v !== 0) await this.suspend(p, v);
+  }
+
+  /** The principal's traffic key, tied to its account the first time. */
+  private traffic(p: Principal): number {
+    const key = p.trafficKey;
+    if (!this.attached.has(key)) {
+      this.d.traffic.attach(key, p.account.id);
+      this.attached.add(key);
+    }
+    return key;
   }
 
   /** The order rate and the traffic watch, before a command goes to the core. */
@@ -142,34 +165,37 @@ export class OrderDesk {
       const retryAfterS = this.d.orderRate.retryAfterS(account);
       throw new OrderEntryError('TW_ERR_OE_RATE_LIMITED', `at most ${this.d.orderRate.ratePerSec} orders per second per account (a burst of twice that); retry after ${retryAfterS} s`, { retryAfterS });
     }
-    const v = this.d.traffic.order(p.trafficKey, account, this.d.now());
-    if (v !== null) {
-      await this.suspend(p, v);
-      throw new OrderEntryError('TW_ERR_OE_SESSION_SUSPENDED', `suspended for abnormal traffic (${v.reason}: ${v.detail}); only an admin lifts it`);
+    const v = this.d.traffic.onOrder(this.traffic(p), this.d.now());
+    if (v !== 0) {
+      const reason = await this.suspend(p, v);
+      throw new OrderEntryError(p.session === null ? 'TW_ERR_OE_ACCOUNT_SUSPENDED' : 'TW_ERR_OE_SESSION_SUSPENDED', `suspended for abnormal traffic (${reason}); only an admin lifts it`);
     }
   }
 
   /**
    * Suspends the session the traffic came through (an API key has none: its account is
    * suspended instead, actor "abnormal-traffic"); counted, logged, its websockets closed.
+   * Returns the reason's name.
    */
-  private async suspend(p: Principal, v: TrafficVerdict): Promise<void> {
-    const now = this.d.now();
+  private async suspend(p: Principal, verdict: number): Promise<string> {
+    const reason = trafficReason(verdict);
+    const detail = this.d.traffic.describe(p.trafficKey);
     this.figures.suspensions++;
     this.d.errors.count('TW_ERR_OE_ABNORMAL_TRAFFIC');
-    this.d.log.warn({ code: 'TW_ERR_OE_ABNORMAL_TRAFFIC', reason: v.reason, account: p.account.id, session: p.session?.id ?? null, keyId: p.keyId }, `suspended for abnormal traffic: ${v.detail}`);
+    this.d.log.warn({ code: 'TW_ERR_OE_ABNORMAL_TRAFFIC', reason, account: p.account.id, session: p.session?.id ?? null, keyId: p.keyId }, `suspended for abnormal traffic: ${detail}`);
     try {
       if (p.session !== null) {
-        await this.d.sessions.suspend(p.session.id, v.reason, v.detail, now);
+        await this.d.sessions.suspend(p.session.id, reason, detail);
         this.d.stream.closeSession(p.session.id, 'session suspended');
       } else {
-        await this.d.accounts.setStatus(p.account.id, 'suspended', 'abnormal-traffic', now);
+        await this.d.accounts.suspend(p.account.id, 'abnormal-traffic');
       }
     } catch (error) {
       throw fromDirectoryError(error);
     } finally {
       this.d.auth.forgetAccount(p.account.id);
     }
+    return reason;
   }
 
   private answeredOrder(account: number, reports: OrderEntryReport[]): MirroredOrder {

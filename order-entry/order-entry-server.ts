@@ -31,6 +31,7 @@ import type { OrderRules } from './order-request';
 import { PrivateStream } from './private-stream';
 import { ReportRouter } from './report-router';
 import { callerOf, registerTradingRoutes } from './trading-routes';
+import { clientIp, isLoopback } from './client-ip';
 
 /** Sizes and times with defaults (order-entry/README.md, "Sizes"). */
 export interface OrderEntryLimits {
@@ -82,17 +83,6 @@ export interface OrderEntryAddress {
   port: number;
   /** http://host:port */
   url: string;
-}
-
-/** Loopback, IPv4 or IPv6 (IPv4-mapped included). */
-export function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
-}
-
-/** The client's address as the IP rules see it (IPv4-mapped IPv6 as plain IPv4). */
-export function clientIp(raw: string | undefined): string {
-  const ip = raw ?? '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -174,6 +164,7 @@ export class OrderEntry {
       accounts: deps.accounts,
       sessions: deps.sessions,
       auth: this.auth,
+      desk: this.desk,
       router: this.router,
       formatter,
       rules,

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TradingPort } from '../protocol';
 import { bearerToken, type Authenticator, type Principal } from './auth';
 import type { AccountDirectory, SessionDirectory, SessionView } from './directories';
+import { clientIp } from './client-ip';
 import { OrderEntryError, fromDirectoryError } from './errors';
 import type { OrderDesk } from './order-desk';
 import type { OrderFormatter } from './order-json';
@@ -45,12 +46,12 @@ async function directory<T>(call: () => T | Promise<T>): Promise<T> {
   }
 }
 
-function sessionJson(s: SessionView, current: number | null) {
+function sessionJson(s: SessionView, sessions: SessionDirectory, current: number | null) {
   return {
     id: s.id,
     createdAt: s.createdMs,
     lastSeenAt: s.lastSeenMs,
-    expiresAt: s.expiresMs,
+    expiresAt: s.suspended ? null : Math.min(s.lastSeenMs + sessions.idleTimeoutMs, s.createdMs + sessions.absoluteTimeoutMs),
     ip: s.ip,
     userAgent: s.userAgent,
     suspended: s.suspended,
@@ -63,36 +64,41 @@ export function registerTradingRoutes(app: FastifyInstance, d: TradingRouteDeps)
 
   app.post('/v1/session', async (req) => {
     const b = parseInput(loginBodySchema, req.body, 'body');
-    const now = d.now();
-    const account = await directory(() => d.accounts.authenticatePassword(b.name, b.password, now));
-    if (account === null) throw new OrderEntryError('TW_ERR_OE_BAD_CREDENTIALS', 'unknown name or wrong password');
+    const account = await directory(() => d.accounts.authenticatePassword(b.name, b.password));
     if (account.status !== 'active') throw new OrderEntryError('TW_ERR_OE_ACCOUNT_SUSPENDED', `account ${account.id} is suspended; an admin resumes it`);
     const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 256);
-    const { token, session } = await directory(() => d.sessions.open(account.id, req.ip, userAgent, now));
-    return { sessionToken: token, sessionId: session.id, expiresAt: session.expiresMs, account: account.id, kyc: account.kyc };
+    const { token, session } = await directory(() => d.sessions.login(account.id, { ip: clientIp(req.socket.remoteAddress), userAgent }));
+    return { sessionToken: token, sessionId: session.id, expiresAt: sessionJson(session, d.sessions, null).expiresAt, account: account.id, kyc: account.kyc };
   });
 
   app.delete('/v1/session', async (req) => {
     const p = await caller(req);
     const session = p.session;
     if (session === null) throw new OrderEntryError('TW_ERR_OE_NO_SESSION', 'this token is an API key, not a session: there is nothing to log out');
-    const closed = await directory(() => d.sessions.close(session.id, d.now()));
+    if (session.suspended) throw new OrderEntryError('TW_ERR_OE_SESSION_SUSPENDED', `session ${session.id} is suspended; an admin lifts it before it can log out`);
+    const loggedOut = await directory(() => d.sessions.logout(bearerToken(req.headers.authorization) as string));
     d.auth.forgetAccount(p.account.id);
+    d.desk.forgetSession(session.id);
     d.stream.closeSession(session.id, 'logged out');
-    return { loggedOut: closed, sessionId: session.id };
+    return { loggedOut, sessionId: session.id };
   });
 
   app.get('/v1/sessions', async (req) => {
     const p = await caller(req);
-    const list = await directory(() => d.sessions.list(p.account.id, d.now()));
-    return { sessions: list.map((s) => sessionJson(s, p.session?.id ?? null)) };
+    const list = await directory(() => d.sessions.list(p.account.id));
+    return { sessions: list.map((s) => sessionJson(s, d.sessions, p.session?.id ?? null)) };
   });
 
   app.delete('/v1/sessions', async (req) => {
     const p = await caller(req);
-    const closed = await directory(() => d.sessions.closeAll(p.account.id, d.now()));
+    const before = await directory(() => d.sessions.list(p.account.id));
+    const closed = await directory(() => d.sessions.logoutAll(p.account.id));
     d.auth.forgetAccount(p.account.id);
-    d.stream.closeAccountSessions(p.account.id, 'logged out everywhere');
+    for (const s of before) {
+      if (s.suspended) continue;
+      d.desk.forgetSession(s.id);
+      d.stream.closeSession(s.id, 'logged out everywhere');
+    }
     return { closed };
   });
 
