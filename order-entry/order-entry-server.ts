@@ -101,6 +101,8 @@ export class OrderEntry {
   private readonly auth: Authenticator;
   private readonly wss: WebSocketServer;
   private readonly adminDigest: Buffer;
+  /** Every HTTP route registered, "METHOD /path" (openapi.test.ts checks the document covers them). */
+  readonly routes: string[] = [];
   private addr: OrderEntryAddress | null = null;
   private httpRequests = 0;
   private started = false;
@@ -138,6 +140,8 @@ export class OrderEntry {
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false, clientTracking: false });
     this.app = Fastify({ logger: false, bodyLimit: c.maxBodyBytes, forceCloseConnections: true, onConstructorPoisoning: 'error', onProtoPoisoning: 'error' });
+    // JSON bodies only: anything else is 415 TW_ERR_OE_BAD_MEDIA_TYPE.
+    this.app.removeContentTypeParser('text/plain');
     const metrics = orderEntryMetrics({
       errors: this.errors,
       desk: this.desk.figures,
@@ -145,6 +149,9 @@ export class OrderEntry {
       mirror: this.mirror.figures,
       stream: this.stream.figures,
       httpRequests: () => this.httpRequests,
+    });
+    this.app.addHook('onRoute', (r) => {
+      for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') this.routes.push(`${m} ${r.url}`);
     });
     this.registerHooks();
     registerTradingRoutes(this.app, {

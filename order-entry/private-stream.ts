@@ -8,7 +8,8 @@
 // Slow consumers, as gateway/ does: a client with more than `hardBufferedBytes` queued is
 // closed with 4001 (its updates are not worth more memory; it reconnects and reads GET
 // /v1/orders). The server pings every `pingIntervalMs` and terminates a client that did not
-// answer the previous ping. A session that logs out or is suspended loses its connections (4002).
+// answer the previous ping. A closing client that does not finish the close handshake in
+// CLOSE_GRACE_MS is cut. A session that logs out or is suspended loses its connections (4002).
 import type { WebSocket } from 'ws';
 import { CloseCode, type OrderEntryErrorCode, type OrderEntryErrorCounts } from './errors';
 import type { OrderEntryLogger } from './directories';
@@ -18,6 +19,9 @@ import type { ExecutionReport } from '../protocol';
 import type { ReportSink } from './report-router';
 import { parseInput, wsClientMessageSchema } from './schemas';
 import { OrderEntryError } from './errors';
+
+/** How long a closing client has to finish the close handshake before its socket is cut. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface PrivateStreamOptions {
   formatter: OrderFormatter;
@@ -127,8 +131,7 @@ export class PrivateStream implements ReportSink {
     if (c.ws.bufferedAmount > this.options.hardBufferedBytes) {
       this.figures.slowClosed++;
       this.refuse('TW_ERR_OE_SLOW_CONSUMER', c, `more than ${this.options.hardBufferedBytes} bytes queued`);
-      this.end(c, CloseCode.SlowConsumer, 'slow consumer');
-      c.ws.terminate();
+      this.end(c, CloseCode.SlowConsumer, 'TW_ERR_OE_SLOW_CONSUMER');
       return;
     }
     this.figures.messagesSent++;
@@ -152,10 +155,13 @@ export class PrivateStream implements ReportSink {
     this.send(c, JSON.stringify({ type: 'error', code, message }));
   }
 
+  /** Closes with `code`; cuts the socket if the close handshake does not finish in CLOSE_GRACE_MS (a client that stopped reading). */
   private end(c: Connection, code: number, reason: string): void {
     if (c.closed) return;
     c.closed = true;
     c.ws.close(code, reason);
+    const ws = c.ws;
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   private refuse(code: OrderEntryErrorCode, c: Connection, detail: string): void {
