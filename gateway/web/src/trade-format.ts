@@ -37,14 +37,24 @@ export function fmtShares(v: unknown): string {
   return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString('en-US') : '-';
 }
 
-/** HH:MM:SS in New York from an ISO string or epoch ms (ns and us told apart by size). */
+/**
+ * HH:MM:SS in New York from an ISO string or epoch ms; epoch ns and us are told apart by size,
+ * and so is the core's ns since New York midnight (1e13..8.64e13: as ms that is after 2286).
+ */
 export function fmtTime(v: unknown): string {
   let ms: number;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 1e13 && v < 8.64e13) return clockOfDayNs(v);
   if (typeof v === 'number' && Number.isFinite(v)) ms = v > 1e17 ? v / 1e6 : v > 1e14 ? v / 1e3 : v;
   else if (typeof v === 'string' && v !== '') ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   else return '-';
   if (!Number.isFinite(ms)) return typeof v === 'string' ? v : '-';
   return new Date(ms).toLocaleTimeString('en-US', { hour12: false, timeZone: 'America/New_York' });
+}
+
+function clockOfDayNs(ns: number): string {
+  const s = Math.floor(ns / 1e9);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
 }
 
 /** 'buy'/'sell' from the API's words or the core's 'B'/'S'. */
