@@ -277,17 +277,17 @@ export class AccountStore {
 
   get(id: number): Account | undefined {
     if (!isAccountId(id)) return undefined;
-    return this.db.read('reading an account', () => this.rowToAccount(this.q.byId.get(id)));
+    return this.db.guard('reading an account', () => this.rowToAccount(this.q.byId.get(id)));
   }
 
   getByName(name: string): Account | undefined {
     if (typeof name !== 'string') return undefined;
-    return this.db.read('reading an account', () => this.rowToAccount(this.q.byName.get(name)));
+    return this.db.guard('reading an account', () => this.rowToAccount(this.q.byName.get(name)));
   }
 
   getByLoginId(loginId: string): Account | undefined {
     if (typeof loginId !== 'string' || !LOGIN_ID_PATTERN.test(loginId.toUpperCase())) return undefined;
-    return this.db.read('reading an account', () => this.rowToAccount(this.q.byLoginId.get(loginId)));
+    return this.db.guard('reading an account', () => this.rowToAccount(this.q.byLoginId.get(loginId)));
   }
 
   list(filter: AccountListFilter = {}): Account[] {
@@ -295,7 +295,7 @@ export class AccountStore {
     const afterId = filter.afterId ?? 0;
     if (!Number.isInteger(limit) || limit < 1) throw this.refuse(AccountErrorKind.BadField, `limit must be an integer from 1, got ${limit}`, 'limit');
     if (!Number.isInteger(afterId) || afterId < 0) throw this.refuse(AccountErrorKind.BadField, `afterId must be an integer from 0, got ${afterId}`, 'afterId');
-    const rows = this.db.read('listing accounts', () =>
+    const rows = this.db.guard('listing accounts', () =>
       this.q.list.all({ status: filter.status ?? null, kyc: filter.kyc ?? null, afterId, limit }),
     ) as unknown as AccountRow[];
     return rows.map(toAccount);
@@ -350,7 +350,7 @@ export class AccountStore {
   /** The account's audit, oldest first; only one field's with `field`. */
   auditLog(id: number, field?: AuditField): AuditEntry[] {
     this.mustExist(id);
-    const rows = this.db.read('reading the audit', () =>
+    const rows = this.db.guard('reading the audit', () =>
       field === undefined ? this.q.auditList.all(id) : this.q.auditListField.all(id, field),
     ) as unknown as AuditRow[];
     return rows.map((r) => ({ id: r.id, accountId: r.account_id, field: r.field, fromValue: r.from_value, toValue: r.to_value, actor: r.actor, atMs: r.at_ms }));
@@ -376,7 +376,7 @@ export class AccountStore {
 
   listApiKeys(accountId: number): ApiKeyInfo[] {
     this.mustExist(accountId);
-    const rows = this.db.read('listing API keys', () => this.q.keysOf.all(accountId)) as unknown as ApiKeyRow[];
+    const rows = this.db.guard('listing API keys', () => this.q.keysOf.all(accountId)) as unknown as ApiKeyRow[];
     return rows.map(toApiKey);
   }
 
@@ -411,7 +411,7 @@ export class AccountStore {
     if (typeof user !== 'string' || typeof password !== 'string' || user === '' || user.length > NAME_MAX) {
       throw this.refuse(AccountErrorKind.BadCredentials, 'a user (name or login id) and a password are needed', 'user');
     }
-    const row = this.db.read('authenticating', () => this.q.byUser.get({ user })) as AccountRow | undefined;
+    const row = this.db.guard('authenticating', () => this.q.byUser.get({ user })) as AccountRow | undefined;
     return this.verifyPassword(row, password);
   }
 
@@ -433,14 +433,14 @@ export class AccountStore {
       await this.hasher.verifyDecoy(pass);
       throw this.refuse(AccountErrorKind.BadCredentials, 'the username is not a 6-character login id', 'username');
     }
-    const row = this.db.read('authenticating', () => this.q.byLoginId.get(user)) as AccountRow | undefined;
+    const row = this.db.guard('authenticating', () => this.q.byLoginId.get(user)) as AccountRow | undefined;
     return this.verifyPassword(row, pass);
   }
 
   /** Authenticates an API key (`Authorization: Bearer twk_...`). Revoked and unknown keys are refused alike. */
   authenticateApiKey(key: string): ApiKeyAuth {
     if (!isWellFormedSecret(key, API_KEY_PREFIX)) throw this.refuse(AccountErrorKind.BadKey, 'the key is not a Tickwire API key (twk_ and 43 base64url characters)', 'key');
-    const row = this.db.read('authenticating a key', () => this.q.byKeyHash.get(hashSecret(key))) as (AccountRow & { key_id: number }) | undefined;
+    const row = this.db.guard('authenticating a key', () => this.q.byKeyHash.get(hashSecret(key))) as (AccountRow & { key_id: number }) | undefined;
     if (row === undefined) throw this.refuse(AccountErrorKind.BadKey, 'no working key matches', 'key');
     if (row.status !== 'active') throw this.refuse(AccountErrorKind.Suspended, `account ${row.id} is suspended`, 'key');
     return { account: toAccount(row), keyId: row.key_id };
@@ -520,7 +520,7 @@ export class AccountStore {
   }
 
   private checkNameFree(name: string): void {
-    const taken = this.db.read('checking a name', () => this.q.nameOrLoginTaken.get({ x: name }));
+    const taken = this.db.guard('checking a name', () => this.q.nameOrLoginTaken.get({ x: name }));
     if (taken !== undefined) throw this.refuse(AccountErrorKind.DuplicateName, `the name ${JSON.stringify(name)} is taken (by a name or a login id)`, 'name');
   }
 

@@ -85,8 +85,8 @@ export class AccountsDb {
     }
   }
 
-  /** Runs a read (no transaction); an error other than an AccountError becomes TW_ERR_ACCOUNT_DB. */
-  read<T>(what: string, fn: () => T): T {
+  /** Runs `fn` outside a transaction (a read, or one autocommitted statement); an error other than an AccountError becomes TW_ERR_ACCOUNT_DB. */
+  guard<T>(what: string, fn: () => T): T {
     try {
       return fn();
     } catch (error) {

@@ -229,11 +229,11 @@ export class SessionStore {
    */
   validate(token: string, purpose: SessionPurpose = 'read'): SessionInfo {
     if (!isWellFormedSecret(token, SESSION_TOKEN_PREFIX)) throw this.refuse(AccountErrorKind.SessionUnknown, 'not a session token (tws_ and 43 base64url characters)', 'token');
-    const row = this.db.read('reading a session', () => this.q.byHash.get(hashSecret(token))) as (SessionRow & { account_status: string }) | undefined;
+    const row = this.db.guard('reading a session', () => this.q.byHash.get(hashSecret(token))) as (SessionRow & { account_status: string }) | undefined;
     if (row === undefined) throw this.refuse(AccountErrorKind.SessionUnknown, 'no such session (logged out, expired or never issued)', 'token');
     const now = this.nowMs();
     if (row.suspended === 0 && this.isExpired(row, now)) {
-      this.db.read('ending an expired session', () => this.q.remove.run(row.id));
+      this.db.guard('ending an expired session', () => this.q.remove.run(row.id));
       this.counts.expired++;
       throw this.refuse(AccountErrorKind.SessionExpired, `session ${row.id} expired`, 'token');
     }
@@ -242,7 +242,7 @@ export class SessionStore {
       throw this.refuse(AccountErrorKind.SessionSuspended, `session ${row.id} is suspended (${row.suspend_reason}); an admin lifts it`, 'token');
     }
     if (now - row.last_seen_ms >= this.lastSeenWriteMs) {
-      this.db.read('marking a session seen', () => this.q.touch.run(now, row.id));
+      this.db.guard('marking a session seen', () => this.q.touch.run(now, row.id));
       row.last_seen_ms = now;
     }
     return toSession(row);
@@ -251,14 +251,14 @@ export class SessionStore {
   /** Ends the token's session. False when there is none; a suspended session is refused (an admin lifts it first). */
   logout(token: string): boolean {
     if (!isWellFormedSecret(token, SESSION_TOKEN_PREFIX)) return false;
-    const row = this.db.read('reading a session', () => this.q.byHash.get(hashSecret(token))) as SessionRow | undefined;
+    const row = this.db.guard('reading a session', () => this.q.byHash.get(hashSecret(token))) as SessionRow | undefined;
     return row === undefined ? false : this.end(row);
   }
 
   /** Ends one of the account's sessions by id (from `list`). False when the account has no such session. */
   logoutSession(accountId: number, sessionId: number): boolean {
     this.checkAccountId(accountId);
-    const row = this.db.read('reading a session', () => this.q.byId.get(sessionId)) as SessionRow | undefined;
+    const row = this.db.guard('reading a session', () => this.q.byId.get(sessionId)) as SessionRow | undefined;
     return row === undefined || row.account_id !== accountId ? false : this.end(row);
   }
 
@@ -274,12 +274,12 @@ export class SessionStore {
   list(accountId: number): SessionInfo[] {
     this.checkAccountId(accountId);
     this.purge(accountId);
-    const rows = this.db.read('listing sessions', () => this.q.ofAccount.all(accountId)) as unknown as SessionRow[];
+    const rows = this.db.guard('listing sessions', () => this.q.ofAccount.all(accountId)) as unknown as SessionRow[];
     return rows.map(toSession);
   }
 
   get(sessionId: number): SessionInfo | undefined {
-    const row = this.db.read('reading a session', () => this.q.byId.get(sessionId)) as SessionRow | undefined;
+    const row = this.db.guard('reading a session', () => this.q.byId.get(sessionId)) as SessionRow | undefined;
     return row === undefined ? undefined : toSession(row);
   }
 
@@ -320,7 +320,7 @@ export class SessionStore {
   /** Every suspension of the account's sessions, lifted or not, oldest first. */
   suspensions(accountId: number): SuspensionRecord[] {
     this.checkAccountId(accountId);
-    const rows = this.db.read('listing suspensions', () => this.q.suspensionsOf.all(accountId)) as unknown as SuspensionRow[];
+    const rows = this.db.guard('listing suspensions', () => this.q.suspensionsOf.all(accountId)) as unknown as SuspensionRow[];
     return rows.map((r) => ({
       id: r.id,
       sessionId: r.session_id,
