@@ -305,6 +305,8 @@ export const orderEntrySchema = z.strictObject({
   port: int(0, 65535).default(8081),
   /** The account database (SQLite). */
   accountsPath: z.string().default('data/accounts.sqlite'),
+  /** The admin token of `tickwire accounts` (written at start, mode 0600; admin routes answer only loopback callers holding it). */
+  adminTokenFile: z.string().default('data/order-entry-admin.token'),
   /** Logged-in sessions at once per account; past it a login is refused. */
   maxSessionsPerAccount: int(1, 10_000).default(10),
   /** A session unused this long expires. */

@@ -2,8 +2,12 @@
 // Candles: history from GET /v1/marketdata/candles, then the live candle from the
 // `candles` channel. Ladder from the `book` channel (checksums verified), quote from `l1`,
 // tape from `trades`. State is exposed on window.__tickwire for the browser test.
+// The Trade panel (trade-panel.ts) trades the selected symbol through order entry, on its own
+// port; its state is window.__tickwireTrade.
 import { CandlestickSeries, createChart, HistogramSeries, type IChartApi, type ISeriesApi, type UTCTimestamp } from 'lightweight-charts';
 import { BookView, type BookMessage } from './book-view';
+import { orderEntryUrl, TradeApi } from './trade-api';
+import { TradePanel } from './trade-panel';
 
 type Interval = '1m' | '5m' | '1h' | '1d';
 const RESOLUTION: Record<Interval, string> = { '1m': '60', '5m': '300', '1h': '3600', '1d': '86400' };
@@ -27,6 +31,11 @@ const state = {
   lastPrice: 0,
 };
 (window as unknown as { __tickwire: typeof state }).__tickwire = state;
+
+const trade = new TradePanel({ api: new TradeApi(orderEntryUrl(location)), storage: window.sessionStorage });
+(window as unknown as { __tickwireTrade: TradePanel }).__tickwireTrade = trade;
+trade.setSymbol(state.symbol);
+trade.start();
 
 let ws: WebSocket | null = null;
 let chart: IChartApi;
@@ -191,7 +200,11 @@ async function selectSymbol(symbol: string): Promise<void> {
   state.lastPrice = 0;
   $('tape').innerHTML = '';
   $('chart-title').textContent = `${symbol} · ${state.interval}`;
-  history.replaceState(null, '', `?symbol=${encodeURIComponent(symbol)}${key === '' ? '' : `&key=${encodeURIComponent(key)}`}`);
+  trade.setSymbol(symbol);
+  // Keep the other parameters (key, orderEntry) so a reload comes back the same.
+  const query = new URLSearchParams(location.search);
+  query.set('symbol', symbol);
+  history.replaceState(null, '', `?${query.toString()}`);
   await loadHistory();
   subscribeAll(symbol, 'subscribe');
 }
@@ -210,11 +223,13 @@ async function main(): Promise<void> {
   volumeSeries.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
 
   const res = await fetch('/v1/symbols');
-  const { symbols } = (await res.json()) as { symbols: Array<{ symbol: string }> };
+  const { symbols } = (await res.json()) as { symbols: Array<{ symbol: string; locate?: number }> };
   const select = $<HTMLSelectElement>('symbol');
   select.innerHTML = symbols.map((s) => `<option>${s.symbol}</option>`).join('');
   if (state.symbol === '' || !symbols.some((s) => s.symbol === state.symbol)) state.symbol = symbols[0]?.symbol ?? '';
   select.value = state.symbol;
+  trade.setSymbols(symbols);
+  trade.setSymbol(state.symbol);
   select.onchange = () => void selectSymbol(select.value);
   for (const b of document.querySelectorAll<HTMLButtonElement>('#intervals button')) {
     b.onclick = () => {
