@@ -4,6 +4,7 @@
 // hash and a query, and the entries of an account are dropped at once when this gateway
 // changes it or its sessions (logout, suspension, KYC, kill switch). A change made by
 // another process is seen within cacheMs.
+import { SESSION_TOKEN_PREFIX } from '../accounts';
 import type { AccountDirectory, AccountView, SessionDirectory, SessionView } from './directories';
 import { fromDirectoryError } from './errors';
 
@@ -45,7 +46,8 @@ export class Authenticator {
     const hit = this.cache.get(token);
     if (hit !== undefined && hit.untilMs > now) return hit.principal;
     this.cache.delete(token);
-    const principal = (await this.byKey(token)) ?? (await this.bySession(token));
+    // Session tokens and API keys carry their own prefixes (accounts/secret-token.ts).
+    const principal = token.startsWith(SESSION_TOKEN_PREFIX) ? await this.bySession(token) : await this.byKey(token);
     if (principal === null) return null;
     if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(token, { principal, untilMs: now + this.cacheMs });

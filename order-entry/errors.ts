@@ -2,6 +2,7 @@
 // private websocket) can get, with a stable TW_ERR_OE_ code and its HTTP status, counted by
 // code (tickwire_order_entry_errors_total). Orders the exchange core refuses are not errors
 // here: they answer 200 with status "rejected" and the core's TW_REJECT_* reason.
+import { accountErrorName } from '../accounts';
 
 /** Each code and the HTTP status it answers with (0: not an HTTP answer). */
 const CATALOGUE = {
@@ -191,10 +192,7 @@ export function fromDirectoryError(error: unknown): OrderEntryError {
   return new OrderEntryError('TW_ERR_OE_ACCOUNTS_FAILED', `the account database failed: ${message}`);
 }
 
-/**
- * The name of an abnormal-traffic verdict (accounts/'s AccountErrorKind: 24 AbnormalRate,
- * 25 RejectBurst). Kept here until order-entry imports accounts/'s accountErrorName.
- */
+/** The name of an abnormal-traffic verdict (accounts/'s AccountErrorKind: AbnormalRate, RejectBurst). */
 export function trafficReason(verdict: number): string {
-  return verdict === 24 ? 'TW_ERR_SESSION_ABNORMAL_RATE' : verdict === 25 ? 'TW_ERR_SESSION_REJECT_BURST' : `TW_ERR_SESSION_ABNORMAL_${verdict}`;
+  return accountErrorName(verdict);
 }

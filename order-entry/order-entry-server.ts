@@ -76,6 +76,12 @@ export interface OrderEntryDeps {
   /** The trading day of the engine's ns timestamps (YYYY-MM-DD, New York); default today's. */
   sessionDate?: string;
   limits?: Partial<OrderEntryLimits>;
+  /**
+   * Origins whose pages may call this gateway from a browser (CORS), e.g. the market-data
+   * gateway's page "http://127.0.0.1:8080". Bearer tokens only, never cookies, so a page
+   * has no ambient credential to misuse. Default none.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export interface OrderEntryAddress {
@@ -151,7 +157,7 @@ export class OrderEntry {
       httpRequests: () => this.httpRequests,
     });
     this.app.addHook('onRoute', (r) => {
-      for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') this.routes.push(`${m} ${r.url}`);
+      for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD' && m !== 'OPTIONS') this.routes.push(`${m} ${r.url}`);
     });
     this.registerHooks();
     registerTradingRoutes(this.app, {
@@ -241,8 +247,17 @@ export class OrderEntry {
   private registerHooks(): void {
     const c = this.deps.config.orderEntry;
     const ipRate = registerIpRateLimit(this.app, c.requestsPerSecondPerIp);
-    this.app.addHook('onRequest', async (req) => {
+    const origins = new Set(this.deps.corsOrigins ?? []);
+    this.app.addHook('onRequest', async (req, reply) => {
       this.httpRequests++;
+      const origin = req.headers.origin;
+      if (origin !== undefined && origins.has(origin)) {
+        reply.header('access-control-allow-origin', origin);
+        reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+        reply.header('access-control-allow-headers', 'authorization, content-type');
+        reply.header('access-control-max-age', '600');
+        reply.header('vary', 'Origin');
+      }
       const ip = clientIp(req.socket.remoteAddress);
       if (req.url.startsWith('/admin/')) return this.checkAdmin(req, ip);
       if (!this.deps.ipAccess.allows(ip)) throw new OrderEntryError('TW_ERR_OE_IP_DENIED', `address ${ip} may not use this gateway (orderEntry.allow/deny)`);
@@ -276,6 +291,9 @@ export class OrderEntry {
       if (e.retryAfterS !== undefined) reply.header('Retry-After', String(e.retryAfterS));
       return reply.code(e.status).send(e.body());
     });
+
+    // CORS preflights (the headers, if the origin is allowed, come from the hook above).
+    this.app.options('*', async (_req, reply) => reply.code(204).send());
 
     this.app.setNotFoundHandler((req, reply) => {
       this.errors.count('TW_ERR_OE_NOT_FOUND');

@@ -1,8 +1,9 @@
 // The client gateway end to end: real fastify on port 0, real HTTP (fetch) and a real ws
-// client, over the ToyTradingPort test double and in-memory account doubles (test/support/).
+// client, over the ToyTradingPort test double (test/support/) and the real accounts/ classes.
+/* biome-ignore-all lint/suspicious/noExplicitAny: JSON answers and stream messages are read loosely and asserted on */
 import WebSocket from 'ws';
+import { AbnormalTrafficDetector, IpRules } from '../accounts';
 import { HOUSE_ACCOUNT, type ExecutionReport, type OrderReport } from '../protocol';
-import { BlockListIpAccess, WindowTrafficWatch } from '../test/support/memory-accounts';
 import { OrderEntryRig } from '../test/support/order-entry-rig';
 
 const AAPL = 1;
@@ -67,7 +68,7 @@ describe('authentication', () => {
     expect(await rig.order(t.apiKey, limitBuy())).toMatchObject({ status: 403, body: { code: 'TW_ERR_OE_KYC_NOT_APPROVED' } });
     expect((await rig.call('GET', '/v1/orders', t.apiKey)).status).toBe(200);
     expect((await rig.admin('POST', `/admin/v1/accounts/${t.id}/kyc`, { kyc: 'approved', actor: 'compliance-ann' })).body).toMatchObject({ kyc: 'approved' });
-    expect(rig.accounts.audit).toContainEqual({ account: t.id, field: 'kyc', to: 'approved', actor: 'compliance-ann' });
+    expect(rig.accounts.kycAudit(t.id).at(-1)).toMatchObject({ toValue: 'approved', actor: 'compliance-ann' });
     expect(await rig.order(t.apiKey, limitBuy())).toMatchObject({ status: 200, body: { status: 'new' } });
   });
 
@@ -231,7 +232,7 @@ describe('limits', () => {
   });
 
   test('a denied address gets 403 on every route and the websocket; admin stays open on loopback', async () => {
-    rig = await OrderEntryRig.start({ ipAccess: new BlockListIpAccess({ deny: ['127.0.0.0/8'] }) });
+    rig = await OrderEntryRig.start({ ipAccess: new IpRules({ deny: ['127.0.0.0/8'] }) });
     expect(await rig.call('GET', '/healthz', null)).toMatchObject({ status: 403, body: { code: 'TW_ERR_OE_IP_DENIED' } });
     const t = await rig.trader('denied-dan');
     expect(await rig.order(t.apiKey, limitBuy())).toMatchObject({ status: 403, body: { code: 'TW_ERR_OE_IP_DENIED' } });
@@ -269,7 +270,7 @@ describe('limits', () => {
 
 describe('abnormal traffic', () => {
   test('an order rate far above the norm suspends the session; counted, and only an admin lifts it', async () => {
-    rig = await OrderEntryRig.start({ traffic: new WindowTrafficWatch({ windowMs: 60_000, ordersPerWindow: 3, rejectBurst: 1000 }) });
+    rig = await OrderEntryRig.start({ traffic: new AbnormalTrafficDetector({ windowMs: 60_000, minRatePerSec: 3 / 60, rejectBurst: 1000 }) });
     const t = await rig.trader('burst-bea');
     const s = (await rig.call('POST', '/v1/session', null, { name: 'burst-bea', password: 'pw-burst-bea-secret' })).body;
     for (let i = 0; i < 3; i++) expect((await rig.order(s.sessionToken, limitBuy())).status).toBe(200);
@@ -286,11 +287,11 @@ describe('abnormal traffic', () => {
   });
 
   test('a burst of rejects suspends too; through an API key it suspends the account', async () => {
-    rig = await OrderEntryRig.start({ traffic: new WindowTrafficWatch({ windowMs: 60_000, ordersPerWindow: 1000, rejectBurst: 3 }) });
+    rig = await OrderEntryRig.start({ traffic: new AbnormalTrafficDetector({ minRatePerSec: 1000, rejectBurst: 3, rejectWindowMs: 60_000 }) });
     const t = await rig.trader('reject-ray');
     for (let i = 0; i < 4; i++) expect((await rig.order(t.apiKey, limitBuy({ price: '1.001' }))).status).toBe(400);
     expect(await rig.order(t.apiKey, limitBuy())).toMatchObject({ status: 403, body: { code: 'TW_ERR_OE_ACCOUNT_SUSPENDED' } });
-    expect(rig.accounts.audit).toContainEqual({ account: t.id, field: 'status', to: 'suspended', actor: 'abnormal-traffic' });
+    expect(rig.accounts.auditLog(t.id, 'status').at(-1)).toMatchObject({ toValue: 'suspended', actor: 'abnormal-traffic' });
   });
 });
 
@@ -382,6 +383,21 @@ describe('admin', () => {
     expect(await rig.order(t.apiKey, limitBuy())).toMatchObject({ status: 403, body: { code: 'TW_ERR_OE_KILL_SWITCH' } });
     await rig.admin('POST', `/admin/v1/accounts/${t.id}/kill-switch`, { on: false, actor: 'risk' });
     expect((await rig.order(t.apiKey, limitBuy())).status).toBe(200);
+  });
+});
+
+describe('browsers', () => {
+  test('CORS: an allowed origin gets its headers and a 204 preflight; another origin none', async () => {
+    rig = await OrderEntryRig.start({ corsOrigins: ['http://127.0.0.1:8080'] });
+    const pre = await rig.call('OPTIONS', '/v1/order', null, undefined, { origin: 'http://127.0.0.1:8080', 'access-control-request-method': 'POST' });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8080');
+    expect(pre.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+    const t = await rig.trader('cors-cat');
+    const r = await rig.call('GET', '/v1/orders', t.apiKey, undefined, { origin: 'http://127.0.0.1:8080' });
+    expect(r.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8080');
+    const other = await rig.call('GET', '/v1/orders', t.apiKey, undefined, { origin: 'http://evil.example' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 

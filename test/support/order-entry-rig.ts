@@ -1,8 +1,9 @@
-// An order-entry gateway on port 0 over the ToyTradingPort test double and the in-memory
-// account doubles, with small HTTP helpers (real fetch) for order-entry/'s tests.
+// An order-entry gateway on port 0 over the ToyTradingPort test double and the real
+// accounts/ classes (an in-memory SQLite database, a cheap scrypt), with small HTTP helpers
+// (real fetch) for order-entry/'s tests.
 import { listing, orderEntrySchema, type OrderEntryConfig } from '../../config';
 import { OrderEntry, type IpAccess, type OrderEntryLimits, type TrafficWatch } from '../../order-entry';
-import { BlockListIpAccess, MemoryAccountStore, MemorySessionStore, WindowTrafficWatch } from './memory-accounts';
+import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../../accounts';
 import { ToyTradingPort } from './toy-trading-port';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -12,25 +13,32 @@ export interface RigOptions {
   limits?: Partial<OrderEntryLimits>;
   traffic?: TrafficWatch;
   ipAccess?: IpAccess;
+  corsOrigins?: string[];
   /** Called with the port once the gateway exists, before it listens (a replay). */
   beforeStart?: (port: ToyTradingPort) => void;
 }
 
 export interface Answer {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers loosely and assert on them
   body: any;
   headers: Headers;
 }
 
 export class OrderEntryRig {
   readonly port = new ToyTradingPort();
-  readonly accounts = new MemoryAccountStore();
-  readonly sessions: MemorySessionStore;
+  readonly db = new AccountsDb(':memory:');
+  readonly accounts = new AccountStore(this.db, { scrypt: { N: 16, r: 1, p: 1 } });
+  readonly sessions: SessionStore;
   oe!: OrderEntry;
   url = '';
 
   constructor(readonly config: OrderEntryConfig) {
-    this.sessions = new MemorySessionStore(this.accounts, config.maxSessionsPerAccount);
+    this.sessions = new SessionStore(this.db, {
+      maxSessionsPerAccount: config.maxSessionsPerAccount,
+      idleTimeoutMs: config.sessionIdleMinutes * 60_000,
+      absoluteTimeoutMs: config.sessionMaxHours * 3_600_000,
+    });
   }
 
   static async start(o: RigOptions = {}): Promise<OrderEntryRig> {
@@ -41,8 +49,9 @@ export class OrderEntryRig {
       trading: rig.port,
       accounts: rig.accounts,
       sessions: rig.sessions,
-      traffic: o.traffic ?? new WindowTrafficWatch({ windowMs: 1000, ordersPerWindow: 1_000_000, rejectBurst: 1_000_000 }),
-      ipAccess: o.ipAccess ?? new BlockListIpAccess(),
+      traffic: o.traffic ?? new AbnormalTrafficDetector({ minRatePerSec: 1_000_000, rejectBurst: 1_000_000 }),
+      ipAccess: o.ipAccess ?? new IpRules({ allow: config.allow, deny: config.deny }),
+      corsOrigins: o.corsOrigins,
       adminToken: ADMIN_TOKEN,
       symbols: listing(10),
       limits: o.limits,
@@ -53,8 +62,9 @@ export class OrderEntryRig {
     return rig;
   }
 
-  close(): Promise<void> {
-    return this.oe.close();
+  async close(): Promise<void> {
+    await this.oe.close();
+    this.db.close();
   }
 
   /** Any request; a string body is sent as it is, anything else as JSON. */
