@@ -152,7 +152,11 @@ export function openApiDocument(serverUrl: string): unknown {
           summary: 'New order; answered when durable, with its immediate fills. A repeated clientOrderId with the same body answers the first order.',
           security: trader,
           requestBody: body(newOrderBodySchema),
-          responses: { ...ok(orderSchema, 'The order (status rejected with reason when the exchange refused it)'), ...errors([400, 401, 403, 409, 413, 429, 503, 504]) },
+          responses: {
+            ...ok(orderSchema, 'The order, with its immediate fills'),
+            '422': { description: 'Rejected by the exchange core (funds, risk, halted): the order with status rejected, and code = reason = its TW_REJECT_* code', content: { 'application/json': { schema: schema(orderSchema.extend({ code: z.string(), message: z.string() })) } } },
+            ...errors([400, 401, 403, 409, 413, 429, 503, 504]),
+          },
         },
       },
       '/v1/order/{id}': {

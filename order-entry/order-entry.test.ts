@@ -153,11 +153,12 @@ describe('orders', () => {
     expect((await rig.call('GET', `/v1/order/${o.body.id}`, a.apiKey)).body).toMatchObject({ id: o.body.id, status: 'new' });
   });
 
-  test('a rejection by the core answers 200 with status rejected and its reason, counted', async () => {
+  test('a rejection by the core is 422 with its TW_REJECT_ code and the rejected order, counted; a retry gets the same', async () => {
     rig = await OrderEntryRig.start();
     const t = await rig.trader('poor-pete', '10');
-    const r = await rig.order(t.apiKey, limitBuy({ quantity: 1000 }));
-    expect(r).toMatchObject({ status: 200, body: { status: 'rejected', reason: 'TW_REJECT_INSUFFICIENT_FUNDS', filledQuantity: 0 } });
+    const r = await rig.order(t.apiKey, limitBuy({ quantity: 1000, clientOrderId: 'poor-1' }));
+    expect(r).toMatchObject({ status: 422, body: { code: 'TW_REJECT_INSUFFICIENT_FUNDS', status: 'rejected', reason: 'TW_REJECT_INSUFFICIENT_FUNDS', filledQuantity: 0, clientOrderId: 'poor-1' } });
+    expect(await rig.order(t.apiKey, limitBuy({ quantity: 1000, clientOrderId: 'poor-1' }))).toMatchObject({ status: 422, body: { id: r.body.id } });
     expect(await rig.metric('tickwire_order_entry_rejects_total{reason="TW_REJECT_INSUFFICIENT_FUNDS"}')).toBe(1);
   });
 

@@ -102,12 +102,15 @@ export function registerTradingRoutes(app: FastifyInstance, d: TradingRouteDeps)
     return { closed };
   });
 
-  app.post('/v1/order', async (req) => {
+  app.post('/v1/order', async (req, reply) => {
     const started = performance.now();
     const p = await caller(req);
     const { order } = await d.desk.newOrder(p, req.body);
     d.observeOrder((performance.now() - started) / 1000);
-    return d.formatter.order(order);
+    const json = d.formatter.order(order);
+    // Refused by the exchange core (no funds, halted, risk): 422 with its TW_REJECT_* code and the order, status rejected.
+    if (order.status === 'rejected') return reply.code(422).send({ code: order.reject, message: `the exchange rejected the order: ${order.reject}`, ...json });
+    return json;
   });
 
   app.delete('/v1/order/:id', async (req) => {
