@@ -15,11 +15,11 @@ function tmpJournal(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tw-journal-')), 'day.journal');
 }
 
-/** Opens the journal the way start-up does and returns the recovered engine's digest. */
+/** Opens the journal the way start-up does and returns the recovered trading core's digest. */
 function recover(file: string) {
   const { core, digest } = digestingCore(config, file);
   const recovery = core.start();
-  const state = core.engine.stateDigest();
+  const state = core.trading.stateDigest();
   core.close();
   return { recovery, state, events: digest.digest() };
 }

@@ -87,7 +87,10 @@ export class LiveSim {
     if (recovery.records === 0) {
       this.submitSession(this.generator.openingCommands());
     } else {
-      engine.forEachRestingOrder((o) => this.generator.remember(o.ref, o.locate, o.side === 'B' ? 0x42 : 0x53));
+      // The generator cancels and replaces only the house's own orders.
+      engine.forEachRestingOrder((o) => {
+        if (o.account === 0) this.generator.remember(o.ref, o.locate, o.side === 'B' ? 0x42 : 0x53);
+      });
     }
     if (!paused) this.resume();
     return recovery;
