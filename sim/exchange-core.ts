@@ -65,6 +65,7 @@ export class ExchangeCore {
         trading.publish();
       }
       this.journal = new JournalWriter(path, this.options.journal, recovery.validBytes);
+      this.journal.markRecovered(recovery.lastSeq);
     }
     this.recovery = recovery;
     this.sequencer = new Sequencer(this.trading, this.options.clock, this.journal, recovery.lastSeq);
