@@ -26,7 +26,12 @@ export interface SimFigures {
   rejects: Record<string, number>;
   journalRecords: number;
   eventsSha256: string;
+  /** SHA-256 of the trading core: books, client orders, balances, reservations, settings. */
   stateSha256: string;
+  /** Client accounts the journal's transfers and settings made. */
+  clientAccounts: number;
+  /** Client orders open at the end. */
+  clientOrdersOpen: number;
 }
 
 export interface ProgressSink {
@@ -64,6 +69,8 @@ function figuresOf(
     journalRecords,
     eventsSha256: digest.digest(),
     stateSha256: trading.stateDigest(),
+    clientAccounts: trading.wallet.accounts - 1,
+    clientOrdersOpen: trading.orders.openOrders,
   };
 }
 
