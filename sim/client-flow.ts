@@ -3,7 +3,7 @@
 // account, naming the order by its order id (as a client's X and R do). What property tests
 // and bench/engine-risk.ts drive the order manager with. Not a hot path (a Map per order).
 import { Prng } from '../protocol';
-import { CommandBuffer, CommandType } from './command';
+import { type CommandBuffer, CommandType } from './command';
 
 export class ClientFlow {
   private readonly rng: Prng;

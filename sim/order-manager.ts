@@ -7,7 +7,7 @@
 // Client orders live in slots of typed arrays; a RefTable finds one by its current engine
 // ref, a second by its order id once a replace has given it a new ref. Reports (objects)
 // are made only while a report sink is set: replays and benchmarks make none.
-import * as crypto from 'node:crypto';
+import type * as crypto from 'node:crypto';
 import type { ExecutionReport, OrderEntryReport, OrderReport, OrderStatus, AccountReport } from '../protocol';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
 import { REJECT_CODES, RejectReason } from './errors';

@@ -8,7 +8,7 @@
 // house trades without wallet or risk checks, so the generator keeps its speed. Its fills
 // against client orders still settle the client's side (the engine's execution listener).
 import * as crypto from 'node:crypto';
-import { CommandBuffer, CommandType } from './command';
+import { type CommandBuffer, CommandType } from './command';
 import type { RejectReason } from './errors';
 import type { MatchingEngine } from './matching-engine';
 import { OrderManager } from './order-manager';
