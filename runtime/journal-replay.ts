@@ -6,7 +6,7 @@
 // It lives in runtime/ because it joins sim/ and publisher/, which may not import each other.
 import type { TickwireConfig } from '../config';
 import { FeedPublisher, feedPublisherOptions, type PacketSink } from '../publisher';
-import { drainingCore, JOURNAL_HEADER_SIZE, readJournal, type MatchingEngine } from '../sim';
+import { drainingCore, JOURNAL_HEADER_SIZE, readJournal, type TradingCore } from '../sim';
 import type { EngineEventRingReader } from '../protocol';
 
 /** Packets of a replay go nowhere: only the messages, books and taps matter. */
@@ -27,7 +27,8 @@ export class JournalReplay {
   readonly publisher: FeedPublisher;
   /** Journal commands applied so far. */
   commands = 0;
-  private readonly engine: MatchingEngine;
+  /** Order manager + engine: a client order refused live is refused here too. */
+  private readonly engine: TradingCore;
   private readonly events: EngineEventRingReader;
   private fromOffset = JOURNAL_HEADER_SIZE;
   private afterSeq = 0;
@@ -37,7 +38,7 @@ export class JournalReplay {
     const { config, sessionDate, storeCapacity } = options;
     this.publisher = new FeedPublisher({ ...feedPublisherOptions(config, sessionDate, NO_PACKETS), storeCapacity });
     const { core, reader } = drainingCore(config, this.publisher);
-    this.engine = core.engine;
+    this.engine = core.trading;
     this.events = reader;
   }
 

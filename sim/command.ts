@@ -2,7 +2,8 @@
 // input, one fixed 48-byte record (little-endian, host order: it never leaves the machine).
 //
 //  offset size field
-//   0     1    type        'N' new order, 'X' cancel, 'R' cancel-replace, 'H' trading state, 'S' system event
+//   0     1    type        'N' new order, 'X' cancel, 'R' cancel-replace, 'H' trading state, 'S' system event,
+//                          'C' client order token, 'T' transfer, 'A' account settings
 //   1     1    side        'B' | 'S' (N)
 //   2     1    order type  'L' limit (day), 'I' limit immediate-or-cancel, 'M' market (N)
 //   3     1    code        H: state 'H' | 'P' | 'Q' | 'T'; S: event code 'O' 'S' 'Q' 'M' 'E' 'C'
@@ -12,9 +13,24 @@
 //  12     4    price       Price(4); N (limit), R: new price
 //  16     8    inbound seq from 1, contiguous, stamped by the sequencer
 //  24     8    timestampNs stamped by the sequencer, ns since midnight America/New_York
-//  32     8    order ref   X, R: the order acted on
-//  40     8    reserved
+//  32     8    order ref   X, R: the order acted on (from a client: its order id, see below)
+//  40     4    account     u32; 0 = HOUSE_ACCOUNT (the order-flow generator)
+//  44     4    reserved
 // A new order's ref is its inbound sequence number (so is a replace's new ref).
+//
+// Client records (account != 0; protocol/order-entry.ts is what the gateway sends):
+//   N, X, R  as above; X and R carry the order id (the N's sequence number, stable across
+//            replaces) at 32, and the trading core acts on the order's current ref. A client
+//            may act only on its own orders (TW_REJECT_NOT_OWNER).
+//   'C'      client order token for the N or R right after it (same batch): byte 1 = length
+//            1..30, the ASCII text in bytes 2..15 then 32..47 (16..31 are seq and time).
+//   'T'      transfer: code 'D' deposit | 'W' withdraw; locate 0 = cash (Price(4) units),
+//            1..N = shares of that symbol; amount f64 at 32; account at 40.
+//   'A'      account settings: code = risk class index, side byte = allowShort (1/0),
+//            order-type byte = killSwitch (1/0), account at 40; and the class's limits as
+//            they were when journaled, so a replay never depends on today's config:
+//            8 u32 maxOrderShares, 12 u32 maxOpenOrders, 32 f64 maxOrderNotional (Price(4)
+//            units: dollars x 10,000), 44 u32 priceCollar in millionths.
 
 export const COMMAND_SIZE = 48;
 
@@ -24,7 +40,19 @@ export const CommandType = {
   Replace: 0x52, // 'R'
   TradingState: 0x48, // 'H'
   SystemEvent: 0x53, // 'S'
+  ClientToken: 0x43, // 'C'
+  Transfer: 0x54, // 'T'
+  AccountSettings: 0x41, // 'A'
 } as const;
+
+/** 'T' codes. */
+export const TransferCode = {
+  Deposit: 0x44, // 'D'
+  Withdraw: 0x57, // 'W'
+} as const;
+
+/** Longest client order token a 'C' record carries (protocol's CLIENT_ORDER_ID_MAX). */
+export const CLIENT_TOKEN_MAX = 30;
 
 export const OrderType = {
   Limit: 0x4c, // 'L' (day)
@@ -61,6 +89,58 @@ export class CommandBuffer {
   inboundSeq(base: number): number { return this.f64[(base >> 3) + 2]; }
   timestampNs(base: number): number { return this.f64[(base >> 3) + 3]; }
   orderRef(base: number): number { return this.f64[(base >> 3) + 4]; }
+  /** u32 account at 40 (0: the house). */
+  account(base: number): number { return this.u32[(base >> 2) + 10]; }
+  /** 'T': the amount at 32. */
+  amount(base: number): number { return this.f64[(base >> 3) + 4]; }
+
+  setAccount(base: number, account: number): void {
+    this.u32[(base >> 2) + 10] = account;
+  }
+
+  /** Writes a 'C' record: `token` must be 1..30 ASCII characters (the caller validates). */
+  writeToken(base: number, token: string): void {
+    const u8 = this.u8;
+    u8.fill(0, base, base + 48);
+    u8[base] = CommandType.ClientToken;
+    u8[base + 1] = token.length;
+    for (let i = 0; i < token.length; i++) u8[base + (i < 14 ? 2 + i : 32 + i - 14)] = token.charCodeAt(i) & 0x7f;
+  }
+
+  /** The text of a 'C' record ('' when its length byte is out of range). */
+  token(base: number): string {
+    const u8 = this.u8;
+    const n = u8[base + 1];
+    if (n < 1 || n > CLIENT_TOKEN_MAX) return '';
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(u8[base + (i < 14 ? 2 + i : 32 + i - 14)]);
+    return s;
+  }
+
+  /** Writes a 'T' record. */
+  writeTransfer(base: number, code: number, account: number, locate: number, amount: number): void {
+    this.write(base, CommandType.Transfer, 0, 0, code, locate, 0, 0, 0);
+    this.f64[(base >> 3) + 4] = amount;
+    this.setAccount(base, account);
+  }
+
+  /** Writes an 'A' record with the risk class's limits (see the header). */
+  writeSettings(
+    base: number,
+    account: number,
+    riskClass: number,
+    allowShort: boolean,
+    killSwitch: boolean,
+    limits: { maxOrderShares: number; maxOpenOrders: number; maxOrderNotionalP4: number; priceCollarMicros: number },
+  ): void {
+    this.write(base, CommandType.AccountSettings, allowShort ? 1 : 0, killSwitch ? 1 : 0, riskClass, 0, limits.maxOrderShares, limits.maxOpenOrders, 0);
+    this.f64[(base >> 3) + 4] = limits.maxOrderNotionalP4;
+    this.setAccount(base, account);
+    this.u32[(base >> 2) + 11] = limits.priceCollarMicros;
+  }
+
+  /** 'A': the price collar in millionths at 44. */
+  collarMicros(base: number): number { return this.u32[(base >> 2) + 11]; }
 
   /** Writes a whole command at `base` (sequence and time are the sequencer's to stamp). */
   write(

@@ -9,16 +9,28 @@
 // after the sent-watermark, and answers 'go'. Stop: 'stop' -> the worker submits the closing
 // commands, closes the journal and reports 'stopped' with its figures; the main thread then
 // drains the rest (through End of Messages).
+//
+// Both are the core's TradingPort. Across the thread: requests go in by postMessage
+// (gathered per event-loop turn), reports come out in batches as the worker's group commit
+// releases them, balances are asked and answered by id.
 
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { TickwireConfig } from '../config';
-import { EngineEventRing, EngineEventRingReader, type EngineEventHandler } from '../protocol';
+import {
+  EngineEventRing,
+  EngineEventRingReader,
+  type BalanceView,
+  type EngineEventHandler,
+  type OrderEntryReport,
+  type OrderEntryRequest,
+  type TradingPort,
+} from '../protocol';
 import type { JournalRecovery } from './journal';
 import { LiveSim, type LiveSimStatus } from './live-sim';
 import { workerScript } from './worker-script';
 
-/** What `tickwire publish` and `run` need of the exchange core, wherever it runs. */
-export interface SimHandle {
+/** What `tickwire publish` and `run` need of the exchange core, wherever it runs; also the client gateway's TradingPort. */
+export interface SimHandle extends TradingPort {
   /** Orders generated so far (from the worker's last report when remote). */
   readonly orders: number;
   status(ordersPerSec: number): LiveSimStatus;
@@ -44,6 +56,15 @@ export class InlineSim implements SimHandle {
     this.sim.stop(endOfDay);
     return Promise.resolve();
   }
+  submit(request: OrderEntryRequest): void {
+    this.sim.submit(request);
+  }
+  onReports(listener: (reports: readonly OrderEntryReport[]) => void): void {
+    this.sim.onReports(listener);
+  }
+  balances(account: number): Promise<BalanceView> {
+    return this.sim.balances(account);
+  }
 }
 
 interface EngineThreadData {
@@ -54,9 +75,15 @@ interface EngineThreadData {
   statusMs: number;
 }
 
-type ToEngine = { kind: 'go' } | { kind: 'stop'; endOfDay: boolean };
+type ToEngine =
+  | { kind: 'go' }
+  | { kind: 'stop'; endOfDay: boolean }
+  | { kind: 'requests'; requests: OrderEntryRequest[] }
+  | { kind: 'balances'; id: number; account: number };
 type FromEngine =
   | { kind: 'replayed'; recovery: JournalRecovery }
+  | { kind: 'reports'; reports: readonly OrderEntryReport[] }
+  | { kind: 'balances'; id: number; view: BalanceView }
   | { kind: 'status'; status: LiveSimStatus }
   | { kind: 'stopped'; status: LiveSimStatus }
   | { kind: 'failed'; message: string };
@@ -79,6 +106,11 @@ export class RemoteSim implements SimHandle {
   private pumpDone: Promise<void>;
   private stopped: Promise<void> | null = null;
   private failure = '';
+  private outbox: OrderEntryRequest[] = [];
+  private reportListener: ((reports: readonly OrderEntryReport[]) => void) | null = null;
+  private heldReports: OrderEntryReport[] = [];
+  private balanceAsks = new Map<number, (view: BalanceView) => void>();
+  private nextAsk = 1;
   /** Engine events drained into the handler. */
   events = 0;
 
@@ -109,6 +141,11 @@ export class RemoteSim implements SimHandle {
           resolve({ sim, recovery: m.recovery });
         } else if (m.kind === 'status' || m.kind === 'stopped') {
           sim.last = { ...m.status, recovered: sim.last.recovered };
+        } else if (m.kind === 'reports') {
+          sim.takeReports(m.reports);
+        } else if (m.kind === 'balances') {
+          sim.balanceAsks.get(m.id)?.(m.view);
+          sim.balanceAsks.delete(m.id);
         } else {
           sim.failure = m.message;
           reject(new Error(m.message));
@@ -123,6 +160,40 @@ export class RemoteSim implements SimHandle {
 
   get orders(): number {
     return this.last.orders;
+  }
+
+  submit(request: OrderEntryRequest): void {
+    if (this.outbox.length === 0) {
+      // One message per event-loop turn carries every request made in it.
+      setImmediate(() => {
+        const requests = this.outbox;
+        this.outbox = [];
+        if (this.failure === '' && this.stopped === null) this.worker.postMessage({ kind: 'requests', requests } satisfies ToEngine);
+      });
+    }
+    this.outbox.push(request);
+  }
+
+  onReports(listener: (reports: readonly OrderEntryReport[]) => void): void {
+    this.reportListener = listener;
+    if (this.heldReports.length > 0) {
+      const held = this.heldReports;
+      this.heldReports = [];
+      listener(held);
+    }
+  }
+
+  balances(account: number): Promise<BalanceView> {
+    const id = this.nextAsk++;
+    return new Promise((resolve) => {
+      this.balanceAsks.set(id, resolve);
+      this.worker.postMessage({ kind: 'balances', id, account } satisfies ToEngine);
+    });
+  }
+
+  private takeReports(reports: readonly OrderEntryReport[]): void {
+    if (this.reportListener !== null) this.reportListener(reports);
+    else for (const r of reports) this.heldReports.push(r);
   }
 
   /** Why the engine thread stopped, '' while it runs. */
@@ -181,8 +252,13 @@ function runEngineThread(data: EngineThreadData): void {
   const port = parentPort!;
   const sim = new LiveSim(data.config, data.journalPath, null, new EngineEventRing(data.sab));
   let statusTimer: NodeJS.Timeout | null = null;
+  sim.onReports((reports) => port.postMessage({ kind: 'reports', reports } satisfies FromEngine));
   port.on('message', (m: ToEngine) => {
-    if (m.kind === 'go') {
+    if (m.kind === 'requests') {
+      for (const r of m.requests) sim.submit(r);
+    } else if (m.kind === 'balances') {
+      void sim.balances(m.account).then((view) => port.postMessage({ kind: 'balances', id: m.id, view } satisfies FromEngine));
+    } else if (m.kind === 'go') {
       sim.resume();
       statusTimer = setInterval(() => port.postMessage({ kind: 'status', status: sim.status(0) } satisfies FromEngine), data.statusMs);
     } else {

@@ -47,6 +47,21 @@ const REJECTS = errorCatalogue({
   BadOrderType: [8, 'TW_REJECT_BAD_ORDER_TYPE'],
   NoChange: [9, 'TW_REJECT_NO_CHANGE'],
   BadCommand: [10, 'TW_REJECT_BAD_COMMAND'],
+  // The order manager's: risk checks, wallet and ownership (client accounts only).
+  InsufficientFunds: [11, 'TW_REJECT_INSUFFICIENT_FUNDS'],
+  InsufficientShares: [12, 'TW_REJECT_INSUFFICIENT_SHARES'],
+  MaxShares: [13, 'TW_REJECT_MAX_SHARES'],
+  MaxNotional: [14, 'TW_REJECT_MAX_NOTIONAL'],
+  PriceCollar: [15, 'TW_REJECT_PRICE_COLLAR'],
+  MaxOpenOrders: [16, 'TW_REJECT_MAX_OPEN_ORDERS'],
+  KillSwitch: [17, 'TW_REJECT_KILL_SWITCH'],
+  SelfMatch: [18, 'TW_REJECT_SELF_MATCH'],
+  DuplicateClientOrderId: [19, 'TW_REJECT_DUPLICATE_CLIENT_ORDER_ID'],
+  NotOwner: [20, 'TW_REJECT_NOT_OWNER'],
+  UnknownAccount: [21, 'TW_REJECT_UNKNOWN_ACCOUNT'],
+  BadAmount: [22, 'TW_REJECT_BAD_AMOUNT'],
+  UnknownRiskClass: [23, 'TW_REJECT_UNKNOWN_RISK_CLASS'],
+  BadClientOrderId: [24, 'TW_REJECT_BAD_CLIENT_ORDER_ID'],
 });
 export const RejectReason = REJECTS.codes;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];

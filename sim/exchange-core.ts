@@ -1,5 +1,5 @@
-// The exchange core wired together: event ring, matching engine, journal (recovered
-// at start-up) and sequencer.
+// The exchange core wired together: event ring, matching engine behind the order manager
+// (the trading core), journal (recovered at start-up) and sequencer.
 import * as fs from 'node:fs';
 import type { EngineConfig, JournalConfig, TickwireConfig } from '../config';
 import { EngineEventRing, EngineEventRingReader, EngineEventRingWriter, type EngineEventHandler, type RingFullPolicy } from '../protocol';
@@ -7,6 +7,7 @@ import type { Clock } from './clock';
 import { readJournal, JournalWriter, type JournalRecovery } from './journal';
 import { MatchingEngine } from './matching-engine';
 import { Sequencer } from './sequencer';
+import { TradingCore } from './trading-core';
 
 export interface ExchangeCoreOptions {
   symbols: number;
@@ -25,6 +26,8 @@ export class ExchangeCore {
   readonly ring: EngineEventRing;
   readonly writer: EngineEventRingWriter;
   readonly engine: MatchingEngine;
+  /** Order manager, risk checks and wallet in front of `engine`: everything applies commands through it. */
+  readonly trading: TradingCore;
   private readonly options: ExchangeCoreOptions;
   journal: JournalWriter | null = null;
   sequencer: Sequencer | null = null;
@@ -44,6 +47,7 @@ export class ExchangeCore {
       },
       this.writer,
     );
+    this.trading = new TradingCore(this.engine, { tickSize: options.engine.tickSize, maxOrderShares: options.engine.maxOrderShares });
   }
 
   /**
@@ -56,14 +60,15 @@ export class ExchangeCore {
     let recovery: JournalRecovery = { records: 0, lastSeq: 0, validBytes: 0, truncatedBytes: 0, tornDetail: '' };
     if (path !== '') {
       if (fs.existsSync(path)) {
-        const engine = this.engine;
-        recovery = readJournal(path, (cmds, base) => engine.apply(cmds, base), { repair: true });
-        engine.publish();
+        const trading = this.trading;
+        recovery = readJournal(path, (cmds, base) => void trading.apply(cmds, base), { repair: true });
+        trading.publish();
       }
       this.journal = new JournalWriter(path, this.options.journal, recovery.validBytes);
+      this.journal.markRecovered(recovery.lastSeq);
     }
     this.recovery = recovery;
-    this.sequencer = new Sequencer(this.engine, this.options.clock, this.journal, recovery.lastSeq);
+    this.sequencer = new Sequencer(this.trading, this.options.clock, this.journal, recovery.lastSeq);
     return recovery;
   }
 

@@ -1,10 +1,17 @@
-// sim/: the exchange core — sequencer, journal, matching engine, order-flow generator.
+// sim/: the exchange core — sequencer, journal, matching engine, order manager, risk checks,
+// wallet, order-flow generator.
 export * from './command';
 export * from './errors';
 export * from './clock';
 export { Prng } from '../protocol';
 export { RefTable } from './ref-table';
-export { MatchingEngine, MAX_PRICE, type MatchingEngineOptions, type LevelView, type OrderView } from './matching-engine';
+export { MatchingEngine, MAX_PRICE, type MatchingEngineOptions, type LevelView, type OrderView, type ExecutionListener } from './matching-engine';
+export { TradingCore, type TradingCoreOptions, type CommandApplier } from './trading-core';
+export { OrderManager, type ReportSink } from './order-manager';
+export { RiskChecks, riskLimitsOf, type RiskLimits } from './risk-checks';
+export { Wallet, HOUSE_SLOT } from './wallet';
+export { ClientFlow } from './client-flow';
+export { TradingHarness } from './trading-harness';
 export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy } from './journal';
 export { Sequencer } from './sequencer';
 export { ExchangeCore, drainingCore, type ExchangeCoreOptions } from './exchange-core';

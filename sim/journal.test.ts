@@ -15,11 +15,11 @@ function tmpJournal(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tw-journal-')), 'day.journal');
 }
 
-/** Opens the journal the way start-up does and returns the recovered engine's digest. */
+/** Opens the journal the way start-up does and returns the recovered trading core's digest. */
 function recover(file: string) {
   const { core, digest } = digestingCore(config, file);
   const recovery = core.start();
-  const state = core.engine.stateDigest();
+  const state = core.trading.stateDigest();
   core.close();
   return { recovery, state, events: digest.digest() };
 }
@@ -214,5 +214,47 @@ describe('journal flush policy', () => {
     interval.endBatch();
     expect(fs.statSync(intervalFile).size).toBe(JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE);
     interval.close();
+  });
+
+  test('group commit: with fsync on, records are durable only once an fdatasync that began after their write finishes; writes never wait', async () => {
+    const file = tmpJournal();
+    const { JournalWriter } = require('./journal') as typeof import('./journal');
+    const { CommandBuffer, CommandType } = require('./command') as typeof import('./command');
+    const writer = new JournalWriter(file, { ...config.journal, flush: 'batch', fsync: true });
+    const heard: number[] = [];
+    writer.onDurable((seq) => heard.push(seq));
+    const cmds = new CommandBuffer(1);
+    const batch = (seq: number): void => {
+      cmds.write(0, CommandType.SystemEvent, 0, 0, 0x53, 0, 0, 0, 0);
+      cmds.stamp(0, seq, 0);
+      writer.append(cmds, 0);
+      writer.endBatch();
+    };
+    batch(1);
+    batch(2); // written while the first sync runs: the next sync covers it
+    expect(writer.durableSeq).toBe(0);
+    for (let i = 0; i < 200 && writer.durableSeq < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(writer.durableSeq).toBe(2);
+    expect(heard[heard.length - 1]).toBe(2);
+    expect(writer.syncs).toBeGreaterThanOrEqual(2);
+    batch(3);
+    writer.close(); // a final synchronous sync: everything written is durable
+    expect(writer.durableSeq).toBe(3);
+  });
+
+  test('with fsync off, a record is durable once written', () => {
+    const file = tmpJournal();
+    const { JournalWriter } = require('./journal') as typeof import('./journal');
+    const { CommandBuffer, CommandType } = require('./command') as typeof import('./command');
+    const writer = new JournalWriter(file, { ...config.journal, flush: 'batch', fsync: false });
+    const cmds = new CommandBuffer(1);
+    cmds.write(0, CommandType.SystemEvent, 0, 0, 0x53, 0, 0, 0, 0);
+    cmds.stamp(0, 7, 0);
+    writer.markRecovered(6);
+    writer.append(cmds, 0);
+    expect(writer.durableSeq).toBe(6);
+    writer.endBatch();
+    expect(writer.durableSeq).toBe(7);
+    writer.close();
   });
 });

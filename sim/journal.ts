@@ -5,6 +5,13 @@
 //   u32 payload length | u32 CRC-32 of the payload | payload (one 48-byte command)
 // little-endian. A torn last record (crash mid-write) is detected and truncated; a bad
 // record with intact data after it is corruption, and start-up stops with its offset.
+//
+// Group commit: the engine never waits for the disk. With `fsync` on, a write (made before
+// the batch is matched, as ever) starts an asynchronous fdatasync when none is running;
+// when it finishes, everything written before it began is durable, and another starts if
+// more was written meanwhile. `durableSeq` is the last inbound sequence number known to
+// be durable, and `onDurable` listeners hear it move: acknowledgements wait for it. With
+// `fsync` off, a record is durable once written (it survives the process, not the machine).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,6 +48,16 @@ export class JournalWriter {
   private readonly capacityRecords: number;
   private used = 0; // records buffered
   private lastWriteMs = 0;
+  /** Inbound sequence of the last record appended, of the last written, of the last durable. */
+  private appendedSeq = 0;
+  private writtenSeq = 0;
+  private syncing = false;
+  private closing = false;
+  private readonly durableListeners: Array<(seq: number) => void> = [];
+  /** The last inbound sequence number durable in the journal (fsync'd, or written when fsync is off). */
+  durableSeq = 0;
+  /** fdatasyncs finished. */
+  syncs = 0;
   /** Bytes in the file, including the header. */
   fileBytes: number;
   records = 0;
@@ -87,6 +104,7 @@ export class JournalWriter {
     for (let i = 0; i < PAYLOAD_WORDS; i++) b32[w + 2 + i] = src[s + i];
     b32[w] = RECORD_PAYLOAD;
     b32[w + 1] = crc32Of(this.buf, at + 8, at + 8 + RECORD_PAYLOAD) | 0;
+    this.appendedSeq = cmds.f64[(base >> 3) + 2];
     this.used++;
     this.records++;
   }
@@ -97,14 +115,13 @@ export class JournalWriter {
     if (this.options.flush === 'batch' || this.nowMs() - this.lastWriteMs >= this.options.flushIntervalMs) this.write();
   }
 
-  /** Writes everything buffered (and fsyncs when configured). */
+  /** Writes everything buffered; with fsync on, starts a group commit if none is running. */
   write(): void {
     if (this.used === 0) return;
     const bytes = this.used * JOURNAL_RECORD_SIZE;
     let done = 0;
     try {
       while (done < bytes) done += fs.writeSync(this.fd, this.buf, done, bytes - done, this.fileBytes + done);
-      if (this.options.fsync) fs.fdatasyncSync(this.fd);
     } catch (err) {
       throw new JournalIoError(this.path, `write failed at byte ${this.fileBytes + done}: ${(err as Error).message}`);
     }
@@ -112,11 +129,71 @@ export class JournalWriter {
     this.used = 0;
     this.writes++;
     this.lastWriteMs = this.nowMs();
+    this.writtenSeq = this.appendedSeq;
+    if (!this.options.fsync) this.setDurable(this.writtenSeq);
+    else if (!this.syncing) this.startSync();
   }
 
+  /** Calls `listener(durableSeq)` whenever more of the journal becomes durable. */
+  onDurable(listener: (seq: number) => void): void {
+    this.durableListeners.push(listener);
+  }
+
+  /** The sequence numbers before `from` are already in the file (recovery): durable. */
+  markRecovered(lastSeq: number): void {
+    this.appendedSeq = Math.max(this.appendedSeq, lastSeq);
+    this.writtenSeq = Math.max(this.writtenSeq, lastSeq);
+    this.durableSeq = Math.max(this.durableSeq, lastSeq);
+  }
+
+  private startSync(): void {
+    this.syncing = true;
+    const upTo = this.writtenSeq;
+    fs.fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      if (this.closing) {
+        fs.closeSync(this.fd);
+        return;
+      }
+      if (err) {
+        // Nothing is acknowledged on a failed sync; the next write tries again.
+        this.syncErrors++;
+        this.lastSyncError = err.message;
+        setTimeout(() => {
+          if (!this.syncing && !this.closing && this.writtenSeq > this.durableSeq) this.startSync();
+        }, 100).unref();
+        return;
+      }
+      this.syncs++;
+      this.setDurable(upTo);
+      if (this.writtenSeq > upTo) this.startSync();
+    });
+  }
+
+  /** fdatasync failures (each leaves the acknowledgements waiting for the next). */
+  syncErrors = 0;
+  lastSyncError = '';
+
+  private setDurable(seq: number): void {
+    if (seq <= this.durableSeq) return;
+    this.durableSeq = seq;
+    for (const l of this.durableListeners) l(seq);
+  }
+
+  /** Writes and syncs what is left (synchronously), then closes; everything written is durable. */
   close(): void {
     this.write();
-    fs.closeSync(this.fd);
+    if (this.options.fsync) {
+      try {
+        fs.fdatasyncSync(this.fd);
+      } catch (err) {
+        throw new JournalIoError(this.path, `fdatasync failed: ${(err as Error).message}`);
+      }
+    }
+    this.setDurable(this.writtenSeq);
+    // A group commit still running holds the descriptor: it closes it when it finishes.
+    if (this.syncing) this.closing = true;
+    else fs.closeSync(this.fd);
   }
 }
 

@@ -1,15 +1,34 @@
 // The exchange core at a live pace: orders generated against the wall clock at the
 // configured average rate, shaped by the intraday U curve, journaled and matched in
 // small batches from a timer. Used by `tickwire run`.
+//
+// It is also the in-thread TradingPort: client requests `submit()`ted between ticks go at
+// the front of the next batch as command records ('C' + 'N', 'X', 'C' + 'R', 'T', 'A'),
+// so they are journaled and matched like everything else. The tick runs even when the
+// generator's rate is 0. Reports wait until their command is durable in the journal
+// (group commit), then go to the `onReports` listener in sequence order; reports made
+// before a listener is set (a restart's replay, say) are kept for the first listener.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
-import { EngineEventRingReader, type EngineEventHandler, type EngineEventRing, type RingFullPolicy } from '../protocol';
+import {
+  CLIENT_ORDER_ID_MAX,
+  EngineEventRingReader,
+  type BalanceView,
+  type EngineEventHandler,
+  type EngineEventRing,
+  type OrderEntryReport,
+  type OrderEntryRequest,
+  type RingFullPolicy,
+  type TradingPort,
+} from '../protocol';
 import { SystemClock } from './clock';
-import { COMMAND_SIZE, CommandBuffer } from './command';
+import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
+import { REJECT_CODES, RejectReason } from './errors';
 import { ExchangeCore } from './exchange-core';
 import type { JournalRecovery } from './journal';
 import { OrderFlowGenerator } from './order-flow-generator';
+import { riskLimitsOf } from './risk-checks';
 import { journalPathFor } from './sim-runner';
 
 export interface LiveSimStatus {
@@ -38,7 +57,9 @@ export function sessionJournalPath(template: string, date: string, ended: (p: st
   }
 }
 
-export class LiveSim {
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+export class LiveSim implements TradingPort {
   readonly core: ExchangeCore;
   readonly generator: OrderFlowGenerator;
   readonly reader: EngineEventRingReader;
@@ -53,6 +74,15 @@ export class LiveSim {
   orders = 0;
   events = 0;
   private rateWindow: number[] = [];
+  /** Client requests waiting for the next batch. */
+  private requests: OrderEntryRequest[] = [];
+  /** Reports waiting for their command to be durable, in sequence order. */
+  private waiting: OrderEntryReport[] = [];
+  /** Durable reports made before any listener was set. */
+  private undelivered: OrderEntryReport[] = [];
+  private reportListener: ((reports: readonly OrderEntryReport[]) => void) | null = null;
+  /** Client requests taken. */
+  requestsSubmitted = 0;
 
   /**
    * `handler` receives every engine event in this loop (the publisher); events are released
@@ -74,6 +104,134 @@ export class LiveSim {
     this.reader = new EngineEventRingReader(this.core.ring);
     this.generator = OrderFlowGenerator.fromConfig(config, this.core.engine);
     this.cmds = new CommandBuffer(Math.max(256, config.sim.batchSize));
+    this.core.trading.orders.sink = (r) => this.waiting.push(r);
+  }
+
+  // ---- TradingPort ------------------------------------------------------------------------
+
+  /** Queues a client request for the next batch (refused at once, unjournaled, when it cannot be a command). */
+  submit(request: OrderEntryRequest): void {
+    const account = request.account;
+    if (!(Number.isInteger(account) && account >= 1 && account <= 0xffffffff)) {
+      this.refuseNow(request, RejectReason.UnknownAccount);
+      return;
+    }
+    if ((request.kind === 'new' || (request.kind === 'replace' && request.clientOrderId !== '')) && !validToken(request.clientOrderId)) {
+      this.refuseNow(request, RejectReason.BadClientOrderId);
+      return;
+    }
+    this.requests.push(request);
+    this.requestsSubmitted++;
+  }
+
+  onReports(listener: (reports: readonly OrderEntryReport[]) => void): void {
+    this.reportListener = listener;
+    if (this.undelivered.length > 0) {
+      const held = this.undelivered;
+      this.undelivered = [];
+      listener(held);
+    }
+  }
+
+  balances(account: number): Promise<BalanceView> {
+    return Promise.resolve(this.core.trading.wallet.view(account));
+  }
+
+  /** Every account's balances (end of day: what the next session opens with). */
+  allBalances(): BalanceView[] {
+    return this.core.trading.wallet.all();
+  }
+
+  private refuseNow(request: OrderEntryRequest, reason: RejectReason): void {
+    const code = REJECT_CODES[reason];
+    if (request.kind !== 'new' && request.kind !== 'cancel' && request.kind !== 'replace') {
+      this.deliver([{ kind: 'account', requestId: request.requestId, account: request.account, reject: code, seq: 0 }]);
+      return;
+    }
+    const isNew = request.kind === 'new';
+    this.deliver([{
+      kind: 'order',
+      requestId: request.requestId,
+      account: request.account,
+      orderId: isNew ? 0 : request.orderId,
+      ref: 0,
+      clientOrderId: request.kind === 'cancel' ? '' : String(request.clientOrderId).slice(0, 64),
+      locate: isNew ? request.locate : 0,
+      side: isNew ? request.side : 'B',
+      orderType: isNew ? request.orderType : 'L',
+      price: request.kind === 'cancel' ? 0 : request.price,
+      shares: request.shares,
+      filledShares: 0,
+      remainingShares: 0,
+      status: 'rejected',
+      reject: code,
+      filledNotional: 0,
+      creationNs: 0,
+      updateNs: 0,
+      seq: 0,
+    }]);
+  }
+
+  private deliver(reports: OrderEntryReport[]): void {
+    if (reports.length === 0) return;
+    if (this.reportListener !== null) this.reportListener(reports);
+    else for (const r of reports) this.undelivered.push(r);
+  }
+
+  /** Hands over the reports whose commands are durable (all of them without a journal). */
+  private releaseReports(): void {
+    if (this.waiting.length === 0) return;
+    const journal = this.core.journal;
+    const durable = journal === null ? Infinity : journal.durableSeq;
+    const w = this.waiting;
+    let n = 0;
+    while (n < w.length && w[n].seq <= durable) n++;
+    if (n === 0) return;
+    this.deliver(n === w.length ? w : w.slice(0, n));
+    this.waiting = n === w.length ? [] : w.slice(n);
+  }
+
+  /** Writes queued client requests at the front of `cmds`; returns the records written. */
+  private writeRequests(firstSeq: number): number {
+    const cmds = this.cmds;
+    const orders = this.core.trading.orders;
+    let k = 0;
+    let taken = 0;
+    const reqs = this.requests;
+    while (taken < reqs.length && k + 2 <= cmds.capacity) {
+      const r = reqs[taken++];
+      const base = (i: number): number => i * COMMAND_SIZE;
+      switch (r.kind) {
+        case 'new':
+          cmds.writeToken(base(k++), r.clientOrderId);
+          cmds.write(base(k), CommandType.NewOrder, sideByte(r.side), typeByte(r.orderType), 0, u16(r.locate), u32(r.shares), u32(r.price), 0);
+          break;
+        case 'cancel':
+          cmds.write(base(k), CommandType.Cancel, 0, 0, 0, 0, u32(r.shares), 0, safeId(r.orderId));
+          break;
+        case 'replace':
+          if (r.clientOrderId !== '') cmds.writeToken(base(k++), r.clientOrderId);
+          cmds.write(base(k), CommandType.Replace, 0, 0, 0, 0, u32(r.shares), u32(r.price), safeId(r.orderId));
+          break;
+        case 'deposit':
+        case 'withdraw':
+          cmds.writeTransfer(base(k), r.kind === 'deposit' ? TransferCode.Deposit : TransferCode.Withdraw, 0, u16(r.locate), Number(r.amount));
+          break;
+        case 'settings': {
+          const cls = this.config.orderEntry.riskClasses[r.riskClass];
+          cmds.writeSettings(base(k), 0, u8(r.riskClass), r.allowShort === true, r.killSwitch === true, riskLimitsOf(cls));
+          break;
+        }
+        default:
+          this.refuseNow(r, RejectReason.BadCommand);
+          continue;
+      }
+      cmds.setAccount(base(k), r.account);
+      orders.requestIds.set(firstSeq + k, r.requestId);
+      k++;
+    }
+    this.requests = taken === reqs.length ? [] : reqs.slice(taken);
+    return k;
   }
 
   /**
@@ -82,12 +240,18 @@ export class LiveSim {
    */
   start(paused = false): JournalRecovery {
     const recovery = this.core.start();
+    // Reports of a group commit reach the listener as soon as their fdatasync finishes.
+    this.core.journal?.onDurable(() => this.releaseReports());
+    this.releaseReports();
     const engine = this.core.engine;
     this.drainEvents();
     if (recovery.records === 0) {
       this.submitSession(this.generator.openingCommands());
     } else {
-      engine.forEachRestingOrder((o) => this.generator.remember(o.ref, o.locate, o.side === 'B' ? 0x42 : 0x53));
+      // The generator cancels and replaces only the house's own orders.
+      engine.forEachRestingOrder((o) => {
+        if (o.account === 0) this.generator.remember(o.ref, o.locate, o.side === 'B' ? 0x42 : 0x53);
+      });
     }
     if (!paused) this.resume();
     return recovery;
@@ -114,20 +278,25 @@ export class LiveSim {
     this.lastTickMs = now;
     const sequencer = this.core.sequencer as NonNullable<ExchangeCore['sequencer']>;
     const limit = this.config.sim.orders;
-    while (this.due >= 1) {
-      let n = Math.min(Math.floor(this.due), this.cmds.capacity);
-      if (limit > 0) n = Math.min(n, limit - this.orders);
-      if (n <= 0) break;
+    while (this.requests.length > 0 || this.due >= 1) {
       const firstSeq = sequencer.nextSeq;
-      for (let i = 0; i < n; i++) this.generator.next(this.cmds, i, firstSeq + i);
-      sequencer.submitBatch(this.cmds, 0, n);
+      // Client requests first, then the house's generated orders.
+      const k = this.requests.length > 0 ? this.writeRequests(firstSeq) : 0;
+      let n = Math.min(Math.floor(this.due), this.cmds.capacity - k);
+      if (limit > 0) n = Math.min(n, limit - this.orders);
+      if (n < 0) n = 0;
+      if (k + n === 0) break;
+      for (let i = 0; i < n; i++) this.generator.next(this.cmds, k + i, firstSeq + k + i);
+      sequencer.submitBatch(this.cmds, 0, k + n);
       this.due -= n;
       this.orders += n;
       this.drainEvents();
+      if (n === 0 && this.requests.length === 0) break;
     }
     if (limit > 0 && this.orders >= limit) this.due = 0;
     // Under the 'interval' policy, records buffered in a quiet spell still go out on time.
     this.core.journal?.endBatch();
+    this.releaseReports();
   }
 
   private drainEvents(): void {
@@ -169,5 +338,35 @@ export class LiveSim {
     if (endOfDay) this.submitSession(this.generator.closingCommands());
     this.drainEvents();
     this.core.close();
+    this.releaseReports();
   }
+}
+
+function validToken(token: unknown): token is string {
+  return typeof token === 'string' && token.length >= 1 && token.length <= CLIENT_ORDER_ID_MAX && TOKEN_TEXT.test(token);
+}
+
+// Out-of-range fields become 0, which the core refuses with a stable code (never a wrap-around).
+function u8(n: unknown): number {
+  return Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xff ? (n as number) : 0xff;
+}
+
+function u16(n: unknown): number {
+  return Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff ? (n as number) : 0;
+}
+
+function u32(n: unknown): number {
+  return Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffffffff ? (n as number) : 0;
+}
+
+function safeId(n: unknown): number {
+  return Number.isSafeInteger(n) && (n as number) >= 1 ? (n as number) : 0;
+}
+
+function sideByte(side: unknown): number {
+  return side === 'B' ? 0x42 : side === 'S' ? 0x53 : 0;
+}
+
+function typeByte(type: unknown): number {
+  return type === 'L' ? OrderType.Limit : type === 'I' ? OrderType.ImmediateOrCancel : type === 'M' ? OrderType.Market : 0;
 }

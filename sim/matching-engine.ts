@@ -13,6 +13,13 @@
 //
 // Every accepted command writes its events in place into the engine-event ring and
 // publishes them as one group (the last one flagged).
+//
+// Accounts: each resting order carries its owner (the u32 account of the command that
+// entered it; 0 is the house, the order-flow generator). A cancel or replace must come
+// from the owner. An incoming client order that would execute against a resting order of
+// its own account stops there and its remainder is cancelled (self-match prevention,
+// cancel newest). Executions that involve a client account are handed to `listener`
+// (the order manager); house-against-house executions cost one comparison.
 
 import * as crypto from 'node:crypto';
 import {
@@ -23,7 +30,7 @@ import {
   Side,
 } from '../protocol';
 import { CommandBuffer, CommandType, OrderType } from './command';
-import { RejectReason } from './errors';
+import { REJECT_CODES, RejectReason } from './errors';
 import { RefTable } from './ref-table';
 
 // Constants copied into module scope: CommonJS re-exports are getters, too slow to read
@@ -40,6 +47,9 @@ const CMD_CANCEL = CommandType.Cancel;
 const CMD_REPLACE = CommandType.Replace;
 const CMD_TRADING_STATE = CommandType.TradingState;
 const CMD_SYSTEM = CommandType.SystemEvent;
+const CMD_TOKEN = CommandType.ClientToken;
+const CMD_TRANSFER = CommandType.Transfer;
+const CMD_SETTINGS = CommandType.AccountSettings;
 const OT_LIMIT = OrderType.Limit;
 const OT_IOC = OrderType.ImmediateOrCancel;
 const OT_MARKET = OrderType.Market;
@@ -56,7 +66,7 @@ const RECORD_BYTES = 32;
 // Field offsets within a record, in the units of the view that holds them.
 const O_REF = 0; // f64
 const O_SHARES = 1; // f64
-const O_PRICE = 4; // i32
+const O_OWNER = 4; // i32: the account (u32 bits); the price is the level's
 const O_PREV = 5;
 const O_NEXT = 6;
 const O_LEVEL = 7;
@@ -98,6 +108,29 @@ export interface OrderView {
   side: 'B' | 'S';
   price: number;
   shares: number;
+  /** The owner's account (0: the house). */
+  account: number;
+}
+
+/**
+ * Told of every execution that involves a client account (either side not the house).
+ * Accounts are passed as int32 bits (`>>> 0` gives the u32). One object, one method: the
+ * call site stays monomorphic.
+ */
+export interface ExecutionListener {
+  onExecution(
+    locate: number,
+    restingSide: number,
+    price: number,
+    shares: number,
+    restingRef: number,
+    restingAccount: number,
+    incomingRef: number,
+    incomingAccount: number,
+    matchNumber: number,
+    timestampNs: number,
+    inboundSeq: number,
+  ): void;
 }
 
 export class MatchingEngine {
@@ -142,6 +175,16 @@ export class MatchingEngine {
 
   private eventSeq = 0;
   private matchNumber = 0;
+  /** The account of the order being entered (int32 bits; 0 the house). */
+  private takerAccount = 0;
+  /** Price of the last execution per locate (0: none yet today): the risk checks' reference. */
+  private readonly lastTrade: Int32Array;
+  /** Told of executions that involve a client account (null: nobody listens). */
+  listener: ExecutionListener | null = null;
+  /** After an order was entered (new, or a replace that crossed or rested): shares left open. */
+  incomingRemaining = 0;
+  /** After an order was entered: true when it stopped at its own resting order (self-match). */
+  incomingSelfMatch = false;
 
   /** Inbound sequence number of the last command applied (accepted or not). */
   lastInboundSeq = 0;
@@ -155,7 +198,8 @@ export class MatchingEngine {
   sharesCancelled = 0;
   events = 0;
   restingOrders = 0;
-  readonly rejects = new Float64Array(11);
+  /** Refusals by RejectReason (the order manager counts its own here too). */
+  readonly rejects = new Float64Array(REJECT_CODES.length);
 
   constructor(options: MatchingEngineOptions, writer: EngineEventRingWriter) {
     this.symbols = options.symbols;
@@ -200,6 +244,7 @@ export class MatchingEngine {
     }
     this.sideCount = new Int32Array(sides);
     this.tradingState = new Uint8Array(this.symbols + 1).fill(STATE_TRADING);
+    this.lastTrade = new Int32Array(this.symbols + 1);
   }
 
   /** Applies one sequenced command. Returns RejectReason.None or why it was refused; `publish()` releases its events. */
@@ -223,6 +268,10 @@ export class MatchingEngine {
       case CMD_SYSTEM:
         reason = this.applySystemEvent(cmds, base);
         break;
+      case CMD_TOKEN:
+      case CMD_TRANSFER:
+      case CMD_SETTINGS:
+        return OK; // the order manager's records: nothing for the book
       default:
         reason = RejectReason.BadCommand;
     }
@@ -238,6 +287,36 @@ export class MatchingEngine {
   /** Makes every event written so far visible to the consumer (once per batch). */
   publish(): void {
     this.writer.commit();
+  }
+
+  /** Counts a command the order manager refused before the book saw it. */
+  refuse(cmds: CommandBuffer, base: number, reason: RejectReason): RejectReason {
+    this.commands++;
+    this.lastInboundSeq = cmds.inboundSeq(base);
+    this.rejects[reason]++;
+    return reason;
+  }
+
+  /**
+   * Deletes a resting order outside a cancel command (the kill switch): its D event joins
+   * the current command's group; call `endGroup()` after the last. Returns the shares
+   * deleted (0 if the ref does not rest).
+   */
+  deleteOrder(ref: number, timestampNs: number, inboundSeq: number): number {
+    const order = this.findOrder(ref);
+    if (order === NONE) return 0;
+    const level = this.oi32[order * 8 + O_LEVEL];
+    const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
+    const current = this.of64[order * 4 + O_SHARES];
+    this.sharesCancelled += current;
+    this.emit(EV_DELETED, bookSide & 1, 0, bookSide >> 1, current, this.li32[level * 8 + L_PRICE], ref, 0, 0, timestampNs, inboundSeq);
+    this.unlinkOrder(order, current);
+    return current;
+  }
+
+  /** Flags the last event written as the end of its command's group (if any was written). */
+  endGroup(): void {
+    if (this.writer.pending() > 0) this.writer.markGroupEnd();
   }
 
   // ---- commands -------------------------------------------------------------------
@@ -261,6 +340,7 @@ export class MatchingEngine {
     if (this.tradingState[locate] !== STATE_TRADING) return RejectReason.SymbolHalted;
 
     const ref = cmds.inboundSeq(base);
+    this.takerAccount = cmds.i32[(base >> 2) + 10];
     this.ordersAccepted++;
     this.sharesEntered += shares;
     this.enter(locate, sideChar === SIDE_BUY ? BID : ASK, orderType, price, shares, ref, cmds.timestampNs(base), ref);
@@ -279,13 +359,15 @@ export class MatchingEngine {
     inSeq: number,
   ): void {
     const crossKey = orderType === OT_MARKET ? MARKET_CROSS_KEY : side === BID ? -price : price;
+    this.incomingSelfMatch = false;
     const remaining = this.match(locate, side, crossKey, shares, ref, ts, inSeq);
+    this.incomingRemaining = remaining;
     if (remaining === 0) return;
-    if (orderType === OT_LIMIT) {
-      this.rest(locate, side, price, remaining, ref);
+    if (orderType === OT_LIMIT && !this.incomingSelfMatch) {
+      this.rest(locate, side, price, remaining, ref, this.takerAccount);
       this.emit(EV_ADDED, side, 0, locate, remaining, price, ref, 0, 0, ts, inSeq);
     } else {
-      // IOC and market remainders never rest: cancelled back to the sender.
+      // IOC and market remainders never rest (nor a self-match's): cancelled back to the sender.
       this.sharesCancelled += remaining;
     }
   }
@@ -295,8 +377,9 @@ export class MatchingEngine {
     const slots = this.sideSlots[opp];
     const keys = this.sideKeys[opp];
     const restingSide = side ^ 1;
+    const taker = this.takerAccount;
     let remaining = shares;
-    while (remaining > 0) {
+    outer: while (remaining > 0) {
       const n = this.sideCount[opp];
       if (n === 0 || keys[n - 1] < crossKey) break;
       const level = slots[n - 1];
@@ -304,12 +387,24 @@ export class MatchingEngine {
       let order = this.li32[level * 8 + L_HEAD];
       while (order !== NONE && remaining > 0) {
         const of64 = this.of64;
+        const owner = this.oi32[order * 8 + O_OWNER];
+        if (taker !== 0 && owner === taker) {
+          // Self-match prevention: the incoming (newest) order stops here; the book is untouched.
+          this.incomingSelfMatch = true;
+          break outer;
+        }
         const resting = of64[order * 4 + O_SHARES];
         const fill = resting < remaining ? resting : remaining;
+        const restingRef = of64[order * 4 + O_REF];
         remaining -= fill;
         this.executions++;
         this.sharesExecuted += fill;
-        this.emit(EV_EXECUTED, restingSide, 0, locate, fill, levelPrice, of64[order * 4 + O_REF], ref, ++this.matchNumber, ts, inSeq);
+        this.lastTrade[locate] = levelPrice;
+        const match = ++this.matchNumber;
+        this.emit(EV_EXECUTED, restingSide, 0, locate, fill, levelPrice, restingRef, ref, match, ts, inSeq);
+        if ((owner | taker) !== 0 && this.listener !== null) {
+          this.listener.onExecution(locate, restingSide, levelPrice, fill, restingRef, owner, ref, taker, match, ts, inSeq);
+        }
         const next = this.oi32[order * 8 + O_NEXT];
         if (fill === resting) {
           this.unlinkOrder(order, resting); // may free the level when it was the last order
@@ -331,6 +426,7 @@ export class MatchingEngine {
     const level = this.oi32[order * 8 + O_LEVEL];
     const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     if (locate !== 0 && locate !== bookSide >> 1) return RejectReason.UnknownOrder;
+    if (this.oi32[order * 8 + O_OWNER] !== cmds.i32[(base >> 2) + 10]) return RejectReason.NotOwner;
     const current = this.of64[order * 4 + O_SHARES];
     const price = this.li32[level * 8 + L_PRICE];
     const cancel = cmds.shares(base);
@@ -359,6 +455,8 @@ export class MatchingEngine {
     const locate = bookSide >> 1;
     const cmdLocate = cmds.locate(base);
     if (cmdLocate !== 0 && cmdLocate !== locate) return RejectReason.UnknownOrder;
+    const account = cmds.i32[(base >> 2) + 10];
+    if (this.oi32[order * 8 + O_OWNER] !== account) return RejectReason.NotOwner;
     const shares = cmds.shares(base);
     if (shares < 1 || shares > this.maxOrderShares) return RejectReason.BadShares;
     const price = cmds.price(base);
@@ -383,6 +481,7 @@ export class MatchingEngine {
     }
 
     const newRef = inSeq;
+    this.takerAccount = account;
     this.sharesCancelled += current;
     this.sharesEntered += shares;
     this.unlinkOrder(order, current);
@@ -395,7 +494,9 @@ export class MatchingEngine {
       this.emit(EV_DELETED, side, 0, locate, current, oldPrice, ref, 0, 0, ts, inSeq);
       this.enter(locate, side, OT_LIMIT, price, shares, newRef, ts, inSeq);
     } else {
-      this.rest(locate, side, price, shares, newRef);
+      this.incomingSelfMatch = false;
+      this.incomingRemaining = shares;
+      this.rest(locate, side, price, shares, newRef, account);
       this.emit(EV_REPLACED, side, 0, locate, shares, price, ref, newRef, 0, ts, inSeq);
     }
     return OK;
@@ -467,7 +568,7 @@ export class MatchingEngine {
   // ---- book structure ---------------------------------------------------------------
 
   /** Adds an order at the tail of its price level, creating the level if needed. */
-  private rest(locate: number, side: number, price: number, shares: number, ref: number): void {
+  private rest(locate: number, side: number, price: number, shares: number, ref: number, owner: number): void {
     const bookSide = locate * 2 + side;
     const key = side === BID ? price : -price;
     const pos = this.findPosition(bookSide, key);
@@ -481,7 +582,7 @@ export class MatchingEngine {
     this.orderFree = oi32[o + O_NEXT];
     this.of64[order * 4 + O_REF] = ref;
     this.of64[order * 4 + O_SHARES] = shares;
-    oi32[o + O_PRICE] = price;
+    oi32[o + O_OWNER] = owner;
     oi32[o + O_LEVEL] = level;
     const l = level * 8;
     const tail = li32[l + L_TAIL];
@@ -662,13 +763,15 @@ export class MatchingEngine {
   order(ref: number): OrderView | null {
     const order = this.findOrder(ref);
     if (order === NONE) return null;
-    const bookSide = this.li32[this.oi32[order * 8 + O_LEVEL] * 8 + L_BOOK_SIDE];
+    const level = this.oi32[order * 8 + O_LEVEL];
+    const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     return {
       ref,
       locate: bookSide >> 1,
       side: (bookSide & 1) === BID ? 'B' : 'S',
-      price: this.oi32[order * 8 + O_PRICE],
+      price: this.li32[level * 8 + L_PRICE],
       shares: this.of64[order * 4 + O_SHARES],
+      account: this.oi32[order * 8 + O_OWNER] >>> 0,
     };
   }
 
@@ -718,8 +821,9 @@ export class MatchingEngine {
         const slots = this.sideSlots[bookSide];
         for (let i = this.sideCount[bookSide] - 1; i >= 0; i--) {
           const level = slots[i];
+          const price = this.li32[level * 8 + L_PRICE];
           for (let o = this.li32[level * 8 + L_HEAD]; o !== NONE; o = this.oi32[o * 8 + O_NEXT]) {
-            visit({ ref: this.of64[o * 4 + O_REF], locate, side: side === BID ? 'B' : 'S', price: this.oi32[o * 8 + O_PRICE], shares: this.of64[o * 4 + O_SHARES] });
+            visit({ ref: this.of64[o * 4 + O_REF], locate, side: side === BID ? 'B' : 'S', price, shares: this.of64[o * 4 + O_SHARES], account: this.oi32[o * 8 + O_OWNER] >>> 0 });
           }
         }
       }
@@ -744,6 +848,16 @@ export class MatchingEngine {
     return this.matchNumber;
   }
 
+  /** Price of the symbol's last execution today (0: none yet). */
+  lastTradePrice(locate: number): number {
+    return this.lastTrade[locate];
+  }
+
+  /** True while the symbol accepts new orders (state T, market hours not ended). */
+  accepting(locate: number): boolean {
+    return !this.marketClosed && this.tradingState[locate] === STATE_TRADING;
+  }
+
   tradingStateOf(locate: number): string {
     return String.fromCharCode(this.tradingState[locate]);
   }
@@ -753,7 +867,8 @@ export class MatchingEngine {
     const hash = crypto.createHash('sha256');
     hash.update(`seq=${this.eventSeq};match=${this.matchNumber};closed=${this.marketClosed};`);
     hash.update(Buffer.from(this.tradingState));
-    this.forEachRestingOrder((o) => hash.update(`${o.locate}${o.side}${o.price}:${o.ref}:${o.shares};`));
+    // The owner joins the digest only when it is a client, so a house-only day keeps its digest.
+    this.forEachRestingOrder((o) => hash.update(o.account === 0 ? `${o.locate}${o.side}${o.price}:${o.ref}:${o.shares};` : `${o.locate}${o.side}${o.price}:${o.ref}:${o.shares}@${o.account};`));
     return hash.digest('hex');
   }
 }

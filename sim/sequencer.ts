@@ -8,7 +8,7 @@ import type { CommandBuffer } from './command';
 import { COMMAND_SIZE } from './command';
 import type { RejectReason } from './errors';
 import type { JournalWriter } from './journal';
-import type { MatchingEngine } from './matching-engine';
+import type { CommandApplier } from './trading-core';
 
 const CMD_SIZE = COMMAND_SIZE; // a module-local copy: the import is read per command
 
@@ -16,10 +16,13 @@ export class Sequencer {
   private next: number;
   private readonly clock: Clock | null;
   private readonly journal: JournalWriter | null;
-  private readonly engine: MatchingEngine;
+  private readonly engine: CommandApplier;
 
-  /** With `clock` null, commands keep the time they carry (simulated or recorded flow). */
-  constructor(engine: MatchingEngine, clock: Clock | null, journal: JournalWriter | null, lastSeq = 0) {
+  /**
+   * `engine`: the trading core (order manager + engine), or a bare MatchingEngine where no
+   * client trades. With `clock` null, commands keep the time they carry (simulated or recorded flow).
+   */
+  constructor(engine: CommandApplier, clock: Clock | null, journal: JournalWriter | null, lastSeq = 0) {
     this.engine = engine;
     this.clock = clock;
     this.journal = journal;

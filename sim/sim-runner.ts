@@ -10,7 +10,8 @@ import { JournalIoError, REJECT_CODES } from './errors';
 import { EventDigest } from './event-digest';
 import { ExchangeCore } from './exchange-core';
 import { readJournal } from './journal';
-import { MatchingEngine } from './matching-engine';
+import type { MatchingEngine } from './matching-engine';
+import type { TradingCore } from './trading-core';
 import { OrderFlowGenerator } from './order-flow-generator';
 
 export interface SimFigures {
@@ -25,7 +26,12 @@ export interface SimFigures {
   rejects: Record<string, number>;
   journalRecords: number;
   eventsSha256: string;
+  /** SHA-256 of the trading core: books, client orders, balances, reservations, settings. */
   stateSha256: string;
+  /** Client accounts the journal's transfers and settings made. */
+  clientAccounts: number;
+  /** Client orders open at the end. */
+  clientOrdersOpen: number;
 }
 
 export interface ProgressSink {
@@ -44,10 +50,11 @@ function figuresOf(
   seed: number | null,
   orders: number,
   startedMs: number,
-  engine: MatchingEngine,
+  trading: TradingCore,
   digest: EventDigest,
   journalRecords: number,
 ): SimFigures {
+  const engine = trading.engine;
   const seconds = (performance.now() - startedMs) / 1000;
   return {
     seed,
@@ -61,7 +68,9 @@ function figuresOf(
     rejects: rejectsOf(engine),
     journalRecords,
     eventsSha256: digest.digest(),
-    stateSha256: engine.stateDigest(),
+    stateSha256: trading.stateDigest(),
+    clientAccounts: trading.wallet.accounts - 1,
+    clientOrdersOpen: trading.orders.openOrders,
   };
 }
 
@@ -123,14 +132,14 @@ export function runSeededSim(config: TickwireConfig, orders: number, journalPath
   }
   submitSession(generator.closingCommands(), generator.timeNs);
   core.close();
-  return figuresOf(config.sim.seed, orders, started, engine, digest, journalPath === '' ? 0 : engine.commands);
+  return figuresOf(config.sim.seed, orders, started, core.trading, digest, journalPath === '' ? 0 : engine.commands);
 }
 
-/** Replays a journal (read-only) through a fresh engine and digests its events. */
+/** Replays a journal (read-only) through a fresh trading core (order manager + engine) and digests its events. */
 export function replayJournal(config: TickwireConfig, journalPath: string): SimFigures {
   if (!fs.existsSync(journalPath)) throw new JournalIoError(journalPath, 'no such journal');
   const { core, digest } = digestingCore(config, '');
-  const engine = core.engine;
+  const trading = core.trading;
   const started = performance.now();
   let orders = 0;
   const recovery = readJournal(
@@ -138,10 +147,10 @@ export function replayJournal(config: TickwireConfig, journalPath: string): SimF
     (cmds, base) => {
       const t = cmds.type(base);
       if (t === CommandType.NewOrder || t === CommandType.Cancel || t === CommandType.Replace) orders++;
-      engine.apply(cmds, base);
+      trading.apply(cmds, base);
     },
     { repair: false },
   );
-  engine.publish();
-  return figuresOf(null, orders, started, engine, digest, recovery.records);
+  trading.publish();
+  return figuresOf(null, orders, started, trading, digest, recovery.records);
 }

@@ -31,7 +31,8 @@ function print(figures: SimFigures, json: boolean): void {
     `rejects         ${Object.keys(figures.rejects).length === 0 ? 'none' : Object.entries(figures.rejects).map(([k, v]) => `${k}=${n(v)}`).join(' ')}`,
     `journal records ${n(figures.journalRecords)}`,
     `events sha256   ${figures.eventsSha256}`,
-    `state sha256    ${figures.stateSha256}`,
+    `client accounts ${n(figures.clientAccounts)} (${n(figures.clientOrdersOpen)} client orders open)`,
+    `state sha256    ${figures.stateSha256} (books, client orders, balances)`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
