@@ -7,7 +7,7 @@ import type { OrderEntryReport } from '../protocol';
 import type { Authenticator, Principal } from './auth';
 import type { AccountDirectory, OrderEntryLogger, SessionDirectory, TrafficWatch } from './directories';
 import { OrderEntryError, fromDirectoryError, trafficReason, type OrderEntryErrorCounts } from './errors';
-import { isOpen, type MirroredOrder, type OrderMirror } from './order-mirror';
+import { isOpen, mirroredFromReport, type MirroredOrder, type OrderMirror } from './order-mirror';
 import type { AccountOrderRate } from './order-rate';
 import { orderFingerprint, parseNewOrder, type OrderRules } from './order-request';
 import type { PrivateStream } from './private-stream';
@@ -201,10 +201,8 @@ export class OrderDesk {
   private answeredOrder(account: number, reports: OrderEntryReport[]): MirroredOrder {
     for (let i = reports.length - 1; i >= 0; i--) {
       const r = reports[i];
-      if (r.kind === 'order') {
-        const o = this.d.mirror.order(account, r.orderId);
-        if (o !== null) return o;
-      }
+      // The mirrored order, or (a refusal before the order existed) the report itself.
+      if (r.kind === 'order') return (r.orderId === 0 ? null : this.d.mirror.order(account, r.orderId)) ?? mirroredFromReport(r);
     }
     const reject = reports.find((r) => r.kind === 'account')?.reject ?? '';
     throw new OrderEntryError('TW_ERR_OE_ACCOUNT_REJECTED', `the exchange refused the order${reject === '' ? '' : `: ${reject}`}`, { reason: reject || undefined });

@@ -31,7 +31,16 @@ describe('OrderMirror', () => {
     const m = new OrderMirror();
     m.applyOrder(report({}));
     m.applyOrder(report({ status: 'new', reject: 'TW_REJECT_SOMETHING', remainingShares: 0 }));
+    m.applyOrder(report({ status: 'rejected', reject: 'TW_REJECT_UNKNOWN_ORDER', locate: 0 }));
     expect(m.order(7, 1)).toMatchObject({ status: 'new', remainingShares: 100, reject: '' });
+  });
+
+  test('refusals that name no order of the account are not mirrored', () => {
+    const m = new OrderMirror();
+    expect(m.applyOrder(report({ orderId: 0, status: 'rejected', reject: 'TW_REJECT_BAD_CLIENT_ORDER_ID', remainingShares: 0 }))).toBeNull();
+    expect(m.applyOrder(report({ orderId: 77, locate: 0, clientOrderId: '', status: 'rejected', reject: 'TW_REJECT_UNKNOWN_ORDER' }))).toBeNull();
+    expect(m.applyOrder(report({ orderId: 5, status: 'rejected', reject: 'TW_REJECT_INSUFFICIENT_FUNDS', remainingShares: 0 }))).toMatchObject({ status: 'rejected', reject: 'TW_REJECT_INSUFFICIENT_FUNDS' });
+    expect(m.orders(7, 'all').map((o) => o.orderId)).toEqual([5]);
   });
 
   test('the house account is never mirrored', () => {

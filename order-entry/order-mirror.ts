@@ -72,31 +72,18 @@ export class OrderMirror {
     this.bounds = bounds;
   }
 
-  /** Applies an order report; returns the order as it now stands (null for the house account). */
+  /**
+   * Applies an order report; returns the order as it now stands, or null when nothing is
+   * mirrored: the house account, and refusals that name no order of the account (a refusal
+   * before the order existed has orderId 0; a refused cancel of an unknown order has locate 0).
+   */
   applyOrder(r: OrderReport): MirroredOrder | null {
     if (r.account === HOUSE_ACCOUNT) return null;
     const a = this.record(r.account);
     let o = a.orders.get(r.orderId);
     if (o === undefined) {
-      o = {
-        orderId: r.orderId,
-        account: r.account,
-        clientOrderId: r.clientOrderId,
-        locate: r.locate,
-        side: r.side,
-        orderType: r.orderType,
-        firstPrice: r.price,
-        firstShares: r.shares,
-        price: r.price,
-        shares: r.shares,
-        filledShares: r.filledShares,
-        remainingShares: r.remainingShares,
-        filledNotional: r.filledNotional,
-        status: r.status,
-        reject: r.status === 'rejected' ? r.reject : '',
-        creationNs: r.creationNs,
-        updateNs: r.updateNs,
-      };
+      if (r.orderId === 0 || (r.status === 'rejected' && r.locate === 0)) return null;
+      o = mirroredFromReport(r);
       a.orders.set(r.orderId, o);
       this.figures.orders++;
       if (r.clientOrderId !== '' && !a.byClientOrderId.has(r.clientOrderId)) a.byClientOrderId.set(r.clientOrderId, o);
@@ -104,14 +91,13 @@ export class OrderMirror {
       return o;
     }
     // A refused cancel or replace leaves the order as it was (protocol: "the order keeps its status").
-    if (r.reject !== '' && r.status !== 'rejected') return o;
+    if (r.reject !== '') return o;
     o.price = r.price;
     o.shares = r.shares;
     o.filledShares = r.filledShares;
     o.remainingShares = r.remainingShares;
     o.filledNotional = r.filledNotional;
     o.status = r.status;
-    if (r.status === 'rejected') o.reject = r.reject;
     o.updateNs = r.updateNs;
     // A replace's own client order id is not indexed: this gateway sends no replaces (FIX and OUCH will).
     return o;
@@ -183,4 +169,27 @@ export class OrderMirror {
       return;
     }
   }
+}
+
+/** An order as one report shows it (the first report of a mirrored order, or a refusal that is not mirrored). */
+export function mirroredFromReport(r: OrderReport): MirroredOrder {
+  return {
+    orderId: r.orderId,
+    account: r.account,
+    clientOrderId: r.clientOrderId,
+    locate: r.locate,
+    side: r.side,
+    orderType: r.orderType,
+    firstPrice: r.price,
+    firstShares: r.shares,
+    price: r.price,
+    shares: r.shares,
+    filledShares: r.filledShares,
+    remainingShares: r.remainingShares,
+    filledNotional: r.filledNotional,
+    status: r.status,
+    reject: r.status === 'rejected' ? r.reject : '',
+    creationNs: r.creationNs,
+    updateNs: r.updateNs,
+  };
 }
