@@ -364,7 +364,7 @@ describe('admin', () => {
       { kind: 'settings', account: id, requestId: expect.any(Number), riskClass: 1, allowShort: false, killSwitch: false },
       { kind: 'deposit', account: id, requestId: expect.any(Number), locate: 0, amount: 2_505_000 },
     ]);
-    expect((await rig.admin('POST', `/admin/v1/accounts/${id}/fund`, { symbol: 'MSFT', shares: 30, actor: 'ops' })).body).toMatchObject({ cash: '250.5000', positions: [{ symbol: 'MSFT', shares: 30 }] });
+    expect((await rig.admin('POST', `/admin/v1/accounts/${id}/fund`, { symbol: 'MSFT', shares: 30 })).body).toMatchObject({ cash: '250.5000', positions: [{ symbol: 'MSFT', shares: 30 }] });
     expect((await rig.admin('POST', `/admin/v1/accounts/${id}/withdraw`, { cash: '50', actor: 'ops' })).body).toMatchObject({ cash: '200.5000' });
     expect(await rig.admin('POST', `/admin/v1/accounts/${id}/withdraw`, { cash: '5000', actor: 'ops' })).toMatchObject({ status: 409, body: { code: 'TW_ERR_OE_ACCOUNT_REJECTED', reason: 'TW_REJECT_INSUFFICIENT_FUNDS' } });
     expect(await rig.admin('POST', `/admin/v1/accounts/${id}/fund`, { cash: '1', symbol: 'MSFT', shares: 1, actor: 'ops' })).toMatchObject({ status: 400 });

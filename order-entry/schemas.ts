@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { CLIENT_ORDER_ID_MAX } from '../protocol';
 import { OrderEntryError, type OrderEntryErrorCode } from './errors';
 
-const ACTOR = z.string().min(1).max(64);
+/** Who made a change (the audit); the holder of the admin token when not named. */
+const ACTOR = z.string().min(1).max(64).default('admin');
 /** Printable ASCII, as an OUCH order token. */
 export const CLIENT_ORDER_ID = /^[\x21-\x7e]+$/;
 
@@ -48,7 +49,7 @@ export const createAccountBodySchema = z.strictObject({
   password: z.string().min(1).max(128).optional(),
   riskClass: z.string().min(1).max(32).optional().describe('One of orderEntry.riskClasses (default: the first)'),
   allowShort: z.boolean().optional(),
-  kyc: z.enum(['pending', 'approved']).optional(),
+  kyc: z.enum(['pending', 'approved', 'rejected']).optional(),
   cash: z.string().max(32).optional().describe('Cash to deposit at once, a decimal string'),
   actor: ACTOR,
 });
