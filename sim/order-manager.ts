@@ -216,15 +216,18 @@ export class OrderManager implements ExecutionListener {
     }
     this.u8[rec * 64 + B_FLAGS] = flags;
 
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
-    if (market) {
-      scratch.u8[2] = OT_IOC;
-      scratch.u32[3] = limit;
-    }
     const engine = this.engine;
     this.incomingRec = rec;
-    reason = engine.apply(scratch, 0);
+    if (market) {
+      const scratch = this.scratch;
+      copyCommand(cmds, base, scratch);
+      scratch.u8[2] = OT_IOC;
+      scratch.u32[3] = limit;
+      reason = engine.apply(scratch, 0);
+    } else {
+      // The book takes the command as it came.
+      reason = engine.apply(cmds, base);
+    }
     this.incomingRec = -1;
     if (reason !== OK) {
       this.release(rec, shares);
@@ -256,12 +259,9 @@ export class OrderManager implements ExecutionListener {
       return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
     }
     const ref = this.engine.refAt(rec - 1);
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
-    scratch.f64[4] = ref;
     const cancel = cmds.shares(base);
     const current = this.u32[rec * 16 + W_REMAINING];
-    const reason = this.engine.apply(scratch, 0);
+    const reason = ref === id ? this.engine.apply(cmds, base) : this.engine.apply(this.withRef(cmds, base, ref), 0);
     if (reason !== OK) {
       if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
       return reason;
@@ -326,14 +326,12 @@ export class OrderManager implements ExecutionListener {
     }
     this.u32[w + W_REMAINING] = shares;
     this.i32[w + W_PRICE] = price;
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
-    scratch.f64[4] = this.engine.refAt(rec - 1);
+    const ref = this.engine.refAt(rec - 1);
     const engine = this.engine;
     // The engine frees the order's slot before it re-enters it; the record stays put
     // meanwhile (nothing else rests before it does) and moves to the new slot after.
     this.incomingRec = rec;
-    reason = engine.apply(scratch, 0);
+    reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
     this.incomingRec = -1;
     if (reason !== OK) {
       if (buy) {
@@ -574,6 +572,14 @@ export class OrderManager implements ExecutionListener {
     if ((this.u8[from * 64 + B_FLAGS] & FLAG_TOKEN) !== 0) this.tokens[to] = this.tokens[from];
     this.i32[from * 16 + W_WALLET] = 0;
     return to;
+  }
+
+  /** The command at `base` with the order's current ref in place of its order id (a copy: the caller's buffer is the journal's). */
+  private withRef(cmds: CommandBuffer, base: number, ref: number): CommandBuffer {
+    const scratch = this.scratch;
+    copyCommand(cmds, base, scratch);
+    scratch.f64[4] = ref;
+    return scratch;
   }
 
   /** The record of an open client order by its order id, or -1. */
