@@ -1,7 +1,7 @@
 // The raw baseline of bench:order-entry (a child process): a minimal HTTP route that does the
 // physical work of our order path and nothing else. It parses the same JSON body, appends
 // the same bytes our journal appends for a client order (a 'C' token record and an 'N'
-// record, 2 x 56 bytes), and answers once those bytes are fsynced, with the same group
+// record, 2 x 56 bytes), and answers once those bytes are fdatasynced (as sim/'s journal), with the same group
 // commit as sim/'s journal: the batch of a 1 ms tick is written at once, one fsync is in
 // flight at a time, and when it returns every request written before it began is answered.
 // No validation, no account, no risk, no wallet, no matching, no report routing.
@@ -31,7 +31,7 @@ function sync(): void {
   syncing = true;
   const covered = written;
   written = [];
-  fs.fsync(fd, (err) => {
+  fs.fdatasync(fd, (err) => {
     syncing = false;
     if (err) throw err;
     for (const res of covered) answer(res, ++seq);

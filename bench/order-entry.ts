@@ -102,7 +102,7 @@ async function startOurs(dir: string): Promise<{ child: ChildProcess; port: numb
     keys.push(String(created.apiKey));
     const id = Number(created.id);
     for (let s = 0; s < SYMBOLS; s++) {
-      await adminRequest(port, token, 'POST', `/admin/v1/accounts/${id}/deposit`, { symbol: LISTED[s].ticker, quantity: 10_000_000 });
+      await adminRequest(port, token, 'POST', `/admin/v1/accounts/${id}/fund`, { symbol: LISTED[s].ticker, shares: 10_000_000 });
     }
   }
   return { child, port, keys };

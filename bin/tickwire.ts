@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tickwire command: wires the pieces into processes.
 import { Command } from 'commander';
+import { registerAccounts } from './commands/accounts';
 import { registerExport } from './commands/export';
 import { registerKeys } from './commands/keys';
 import { registerFeed } from './commands/feed';
@@ -25,6 +26,7 @@ registerExport(program);
 registerKeys(program);
 registerFeed(program);
 registerGateway(program);
+registerAccounts(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -50,8 +50,12 @@ export const journalSchema = z.strictObject({
   /** 'batch': write (and optionally fsync) after every batch; 'interval': every flushIntervalMs. */
   flush: z.enum(['batch', 'interval']).default('batch'),
   flushIntervalMs: int(1, 60_000).default(5),
-  /** fsync after each write: durable against power loss, slower. */
-  fsync: z.boolean().default(false),
+  /**
+   * Group commit: an fsync runs beside the engine (one in flight; when it returns, every
+   * record written before it began is durable) and order entry acknowledges only durable
+   * commands. Off: a written record counts as durable (it survives the process, not the machine).
+   */
+  fsync: z.boolean().default(true),
   /** Bytes buffered before a write is forced whatever the policy. */
   bufferBytes: int(4096, 1 << 30).default(1 << 20),
 });

@@ -124,6 +124,8 @@ export interface ExecutionListener {
     price: number,
     shares: number,
     restingRef: number,
+    /** The resting order's slot in the engine's order pool (see `slotOf`). */
+    restingSlot: number,
     restingAccount: number,
     incomingRef: number,
     incomingAccount: number,
@@ -185,6 +187,8 @@ export class MatchingEngine {
   incomingRemaining = 0;
   /** After an order was entered: true when it stopped at its own resting order (self-match). */
   incomingSelfMatch = false;
+  /** The pool slot of the order that rested last (the order manager keys its records by it). */
+  restedSlot = NONE;
 
   /** Inbound sequence number of the last command applied (accepted or not). */
   lastInboundSeq = 0;
@@ -403,7 +407,7 @@ export class MatchingEngine {
         const match = ++this.matchNumber;
         this.emit(EV_EXECUTED, restingSide, 0, locate, fill, levelPrice, restingRef, ref, match, ts, inSeq);
         if ((owner | taker) !== 0 && this.listener !== null) {
-          this.listener.onExecution(locate, restingSide, levelPrice, fill, restingRef, owner, ref, taker, match, ts, inSeq);
+          this.listener.onExecution(locate, restingSide, levelPrice, fill, restingRef, order, owner, ref, taker, match, ts, inSeq);
         }
         const next = this.oi32[order * 8 + O_NEXT];
         if (fill === resting) {
@@ -595,6 +599,7 @@ export class MatchingEngine {
     this.lf64[level * 4 + L_SHARES] += shares;
     this.indexOrder(ref, order);
     this.restingOrders++;
+    this.restedSlot = order;
   }
 
   /** Removes an order from its level (O(1)); frees the level when it empties. */
@@ -758,6 +763,16 @@ export class MatchingEngine {
 
   isLive(ref: number): boolean {
     return this.findOrder(ref) !== NONE;
+  }
+
+  /** The pool slot of the resting order with this ref, or -1. Slots are reused once an order leaves the book. */
+  slotOf(ref: number): number {
+    return this.findOrder(ref);
+  }
+
+  /** The ref of the resting order in pool slot `slot` (valid while it rests). */
+  refAt(slot: number): number {
+    return this.of64[slot * 4 + O_REF];
   }
 
   order(ref: number): OrderView | null {

@@ -4,9 +4,12 @@
 // it can match (a market order becomes IOC at the collar, so a fill never costs more than
 // was reserved), settles the fills the engine reports, and tells the owner (reports).
 //
-// Client orders live in slots of typed arrays; a RefTable finds one by its current engine
-// ref, a second by its order id once a replace has given it a new ref. Reports (objects)
-// are made only while a report sink is set: replays and benchmarks make none.
+// A client order's fields live in one 64-byte record (one cache line) indexed by the
+// engine's own order slot (record = slot + 1), so a fill or a cancel finds them with no
+// second ref lookup; record 0 holds the order being entered until the engine rests it.
+// An order is found by its order id through the engine's ref index (the id is its first
+// ref), or, once a replace has given it a new ref, through a small table. Reports
+// (objects) are made only while a report sink is set: replays and benchmarks make none.
 import type * as crypto from 'node:crypto';
 import type { ExecutionReport, OrderEntryReport, OrderReport, OrderStatus, AccountReport } from '../protocol';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
@@ -16,13 +19,55 @@ import { RefTable } from './ref-table';
 import type { RiskChecks } from './risk-checks';
 import { HOUSE_SLOT, type Wallet } from './wallet';
 
+// Module-local copies: imported constants are property reads on another module's exports.
 const OK: RejectReason = RejectReason.None;
+const R_BAD_TOKEN = RejectReason.BadClientOrderId;
+const R_UNKNOWN_SYMBOL = RejectReason.UnknownSymbol;
+const R_BAD_SIDE = RejectReason.BadSide;
+const R_BAD_TYPE = RejectReason.BadOrderType;
+const R_BAD_SHARES = RejectReason.BadShares;
+const R_BAD_PRICE = RejectReason.BadPrice;
+const R_UNKNOWN_ACCOUNT = RejectReason.UnknownAccount;
+const R_DUPLICATE = RejectReason.DuplicateClientOrderId;
+const R_FUNDS = RejectReason.InsufficientFunds;
+const R_SHARES = RejectReason.InsufficientShares;
+const R_SELF_MATCH = RejectReason.SelfMatch;
+const CMD_NEW = CommandType.NewOrder;
+const CMD_CANCEL = CommandType.Cancel;
+const CMD_REPLACE = CommandType.Replace;
+const CMD_TOKEN = CommandType.ClientToken;
+const CMD_TRANSFER = CommandType.Transfer;
+const CMD_SETTINGS = CommandType.AccountSettings;
 const BUY = 0x42;
 const SELL = 0x53;
 const OT_LIMIT = OrderType.Limit;
 const OT_IOC = OrderType.ImmediateOrCancel;
 const OT_MARKET = OrderType.Market;
 const WORDS = COMMAND_SIZE >> 2;
+
+// Order records, 64 bytes (f64 index rec * 8 + F_, u32/i32 index rec * 16 + W_, u16 index
+// rec * 32 + H_, u8 index rec * 64 + B_).
+const REC_BYTES = 64;
+const F_ORDER_ID = 0; // the N's sequence number
+const F_FILLED = 1;
+const F_NOTIONAL = 2; // filled shares x price
+/** Buy: cash reserved per open share (its limit). Sell: 1 when its shares are reserved, 0 short. */
+const F_RESERVE = 3;
+const F_CREATION_NS = 4;
+const F_UPDATE_NS = 5;
+const W_REMAINING = 12; // u32: open shares
+const W_WALLET = 13; // i32: the owner's wallet slot; 0 (the house's) marks a free record
+const W_PRICE = 14; // i32: the limit (0 for a market order)
+const H_LOCATE = 30;
+const B_TYPE = 62; // 'L' | 'I' | 'M'
+const B_FLAGS = 63;
+const FLAG_BUY = 1;
+/** Its ref is no longer its order id: `byOrderId` holds it. */
+const FLAG_REPLACED = 2;
+/** `tokens[rec]` holds its client order id (else it has none: ''). */
+const FLAG_TOKEN = 4;
+/** The record of the order being entered (a new order, before the engine rests it). */
+const INCOMING = 0;
 
 export type ReportSink = (report: OrderEntryReport) => void;
 
@@ -35,27 +80,16 @@ export class OrderManager implements ExecutionListener {
   private readonly maxEngineShares: number;
   private readonly scratch = new CommandBuffer(1);
 
-  // Client order slots.
+  // Order records (see the layout above): four views on one buffer.
   private capacity = 0;
-  private free = -1;
-  private inUse = new Uint8Array(0);
-  private next = new Int32Array(0);
-  private walletSlot = new Int32Array(0);
-  private orderId = new Float64Array(0);
-  private ref = new Float64Array(0);
-  private locate = new Uint16Array(0);
-  private side = new Uint8Array(0);
-  private type = new Uint8Array(0);
-  private price = new Float64Array(0);
-  /** Buy: cash reserved per open share (its limit). Sell: 1 when its shares are reserved, 0 short. */
-  private reserve = new Float64Array(0);
-  private filled = new Float64Array(0);
-  private remaining = new Float64Array(0);
-  private notional = new Float64Array(0);
-  private creationNs = new Float64Array(0);
-  private updateNs = new Float64Array(0);
+  private f64 = new Float64Array(0);
+  private u32 = new Uint32Array(0);
+  private i32 = new Int32Array(0);
+  private u16 = new Uint16Array(0);
+  private u8 = new Uint8Array(0);
+  /** Client order ids by record, read only where FLAG_TOKEN says so (stale entries are never cleared). */
   private tokens: string[] = [];
-  private readonly byRef = new RefTable(1024);
+  /** Order id -> record, for orders whose ref a replace changed. */
   private readonly byOrderId = new RefTable(64);
   /** Client order ids used today, per wallet slot. */
   private readonly usedTokens = new Map<number, Set<string>>();
@@ -63,8 +97,8 @@ export class OrderManager implements ExecutionListener {
   private pendingToken = '';
   private pendingTokenSeq = -1;
   private pendingTokenBad = false;
-  /** The client order the engine is entering now (its fills are the incoming side). */
-  private incomingSlot = -1;
+  /** The record of the client order the engine is entering now (its fills are the incoming side). */
+  private incomingRec = -1;
 
   /** Where reports go (null: none are made). */
   sink: ReportSink | null = null;
@@ -84,32 +118,28 @@ export class OrderManager implements ExecutionListener {
     this.tick = options.tickSize;
     this.maxEngineShares = options.maxOrderShares;
     this.sharesTransferred = new Float64Array(engine.symbols + 1);
-    this.grow(1024);
+    // Engine slots are handed out from 0 up and reused, so the highest is about the most
+    // orders resting at once: start at 2^16 records (4 MiB, pages touched as used), double when needed.
+    this.grow(1 << 16);
     engine.listener = this;
   }
 
   /** A client command (or a 'C'/'T'/'A' record), in sequence order. */
   apply(cmds: CommandBuffer, base: number): RejectReason {
-    switch (cmds.type(base)) {
-      case CommandType.NewOrder:
-        return this.applyNew(cmds, base);
-      case CommandType.Cancel:
-        return this.applyCancel(cmds, base);
-      case CommandType.Replace:
-        return this.applyReplace(cmds, base);
-      case CommandType.ClientToken:
-        this.pendingToken = cmds.token(base);
-        this.pendingTokenBad = this.pendingToken === '';
-        this.pendingTokenSeq = cmds.inboundSeq(base);
-        return this.engine.apply(cmds, base);
-      case CommandType.Transfer:
-        return this.applyTransfer(cmds, base);
-      case CommandType.AccountSettings:
-        return this.applySettings(cmds, base);
-      default:
-        // Trading states and system events are the house's.
-        return this.engine.refuse(cmds, base, RejectReason.BadCommand);
+    const type = cmds.u8[base];
+    if (type === CMD_NEW) return this.applyNew(cmds, base);
+    if (type === CMD_CANCEL) return this.applyCancel(cmds, base);
+    if (type === CMD_REPLACE) return this.applyReplace(cmds, base);
+    if (type === CMD_TOKEN) {
+      this.pendingToken = cmds.token(base);
+      this.pendingTokenBad = this.pendingToken === '';
+      this.pendingTokenSeq = cmds.inboundSeq(base);
+      return this.engine.apply(cmds, base);
     }
+    if (type === CMD_TRANSFER) return this.applyTransfer(cmds, base);
+    if (type === CMD_SETTINGS) return this.applySettings(cmds, base);
+    // Trading states and system events are the house's.
+    return this.engine.refuse(cmds, base, RejectReason.BadCommand);
   }
 
   // ---- new orders ---------------------------------------------------------------------
@@ -117,8 +147,8 @@ export class OrderManager implements ExecutionListener {
   private applyNew(cmds: CommandBuffer, base: number): RejectReason {
     const seq = cmds.inboundSeq(base);
     const account = cmds.account(base);
-    const requestId = this.takeRequestId(seq);
-    const token = this.takeToken(seq);
+    const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
+    const token = this.pendingTokenSeq === -1 ? '' : this.takeToken(seq);
     const locate = cmds.locate(base);
     const side = cmds.side(base);
     const type = cmds.orderType(base);
@@ -126,27 +156,29 @@ export class OrderManager implements ExecutionListener {
     const price = cmds.price(base);
     const buy = side === BUY;
     const market = type === OT_MARKET;
+    const risk = this.risk;
+    const wallet = this.wallet;
     let reason: RejectReason = OK;
     let ws = -1;
     let limit = price;
-    if (token === null) reason = RejectReason.BadClientOrderId;
-    else if (locate < 1 || locate > this.symbols) reason = RejectReason.UnknownSymbol;
-    else if (!buy && side !== SELL) reason = RejectReason.BadSide;
-    else if (type !== OT_LIMIT && type !== OT_IOC && !market) reason = RejectReason.BadOrderType;
-    else if (shares < 1 || shares > this.maxEngineShares) reason = RejectReason.BadShares;
-    else if (!market && !this.validPrice(price)) reason = RejectReason.BadPrice;
+    if (token === null) reason = R_BAD_TOKEN;
+    else if (locate < 1 || locate > this.symbols) reason = R_UNKNOWN_SYMBOL;
+    else if (!buy && side !== SELL) reason = R_BAD_SIDE;
+    else if (type !== OT_LIMIT && type !== OT_IOC && !market) reason = R_BAD_TYPE;
+    else if (shares < 1 || shares > this.maxEngineShares) reason = R_BAD_SHARES;
+    else if (!market && !this.validPrice(price)) reason = R_BAD_PRICE;
     else {
-      ws = this.wallet.find(account);
-      if (ws < 0 || ws >= this.risk.known.length || this.risk.known[ws] === 0) reason = RejectReason.UnknownAccount;
-      else if (token !== '' && !this.useToken(ws, token)) reason = RejectReason.DuplicateClientOrderId;
+      ws = wallet.find(account);
+      if (ws < 0 || ws >= risk.known.length || risk.known[ws] === 0) reason = R_UNKNOWN_ACCOUNT;
+      else if (token !== '' && !this.useToken(ws, token)) reason = R_DUPLICATE;
       else {
-        if (market) limit = this.risk.marketLimit(ws, locate, buy);
-        reason = this.risk.check(ws, locate, shares, limit, !market, type === OT_LIMIT);
+        if (market) limit = risk.marketLimit(ws, locate, buy);
+        reason = risk.check(ws, locate, shares, limit, !market, type === OT_LIMIT);
         if (reason === OK) {
           if (buy) {
-            if (limit * shares > this.wallet.availableCash(ws)) reason = RejectReason.InsufficientFunds;
-          } else if (this.risk.allowShort[ws] === 0 && shares > this.wallet.availableShares(ws, locate)) {
-            reason = RejectReason.InsufficientShares;
+            if (limit * shares > wallet.availableCash(ws)) reason = R_FUNDS;
+          } else if (risk.allowShort[ws] === 0 && shares > wallet.availableShares(ws, locate)) {
+            reason = R_SHARES;
           }
         }
       }
@@ -159,48 +191,58 @@ export class OrderManager implements ExecutionListener {
 
     // Past the checks: reserve, then let the book match it.
     const ts = cmds.timestampNs(base);
-    const slot = this.allocate();
-    const reservedShares = buy ? 0 : this.risk.allowShort[ws] === 0 ? 1 : 0;
-    if (buy) this.wallet.reserveCash(ws, limit * shares);
-    else if (reservedShares !== 0) this.wallet.reserveShares(ws, locate, shares);
-    this.walletSlot[slot] = ws;
-    this.orderId[slot] = seq;
-    this.ref[slot] = seq;
-    this.locate[slot] = locate;
-    this.side[slot] = side;
-    this.type[slot] = type;
-    this.price[slot] = market ? 0 : price;
-    this.reserve[slot] = buy ? limit : reservedShares;
-    this.filled[slot] = 0;
-    this.remaining[slot] = shares;
-    this.notional[slot] = 0;
-    this.creationNs[slot] = ts;
-    this.updateNs[slot] = ts;
-    this.tokens[slot] = token as string;
+    const reservedShares = buy ? 0 : risk.allowShort[ws] === 0 ? 1 : 0;
+    if (buy) wallet.reserveCash(ws, limit * shares);
+    else if (reservedShares !== 0) wallet.reserveShares(ws, locate, shares);
+    const rec = INCOMING;
+    const f = rec * 8;
+    const w = rec * 16;
+    const f64 = this.f64;
+    f64[f + F_ORDER_ID] = seq;
+    f64[f + F_FILLED] = 0;
+    f64[f + F_NOTIONAL] = 0;
+    f64[f + F_RESERVE] = buy ? limit : reservedShares;
+    f64[f + F_CREATION_NS] = ts;
+    f64[f + F_UPDATE_NS] = ts;
+    this.u32[w + W_REMAINING] = shares;
+    this.i32[w + W_WALLET] = ws;
+    this.i32[w + W_PRICE] = market ? 0 : price;
+    this.u16[rec * 32 + H_LOCATE] = locate;
+    this.u8[rec * 64 + B_TYPE] = type;
+    let flags = buy ? FLAG_BUY : 0;
+    if (token !== '') {
+      this.tokens[rec] = token as string;
+      flags |= FLAG_TOKEN;
+    }
+    this.u8[rec * 64 + B_FLAGS] = flags;
 
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
+    const engine = this.engine;
+    this.incomingRec = rec;
     if (market) {
+      const scratch = this.scratch;
+      copyCommand(cmds, base, scratch);
       scratch.u8[2] = OT_IOC;
       scratch.u32[3] = limit;
+      reason = engine.apply(scratch, 0);
+    } else {
+      // The book takes the command as it came.
+      reason = engine.apply(cmds, base);
     }
-    this.incomingSlot = slot;
-    reason = this.engine.apply(scratch, 0);
-    this.incomingSlot = -1;
+    this.incomingRec = -1;
     if (reason !== OK) {
-      this.release(slot, shares);
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, 'rejected', REJECT_CODES[reason]);
-      this.deallocate(slot);
+      this.release(rec, shares);
+      if (this.sink !== null) this.reportOrder(rec, requestId, seq, 'rejected', REJECT_CODES[reason]);
+      this.i32[w + W_WALLET] = 0;
       return reason;
     }
-    const left = this.remaining[slot];
-    if (left > 0 && type === OT_LIMIT && !this.engine.incomingSelfMatch) {
-      this.risk.openOrders[ws]++;
+    const left = this.u32[w + W_REMAINING];
+    if (left > 0 && type === OT_LIMIT && !engine.incomingSelfMatch) {
+      const rested = this.moveTo(rec, engine.restedSlot + 1);
+      risk.openOrders[ws]++;
       this.openOrders++;
-      this.byRef.set(seq, slot);
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.filled[slot] > 0 ? 'partiallyFilled' : 'new', '');
+      if (this.sink !== null) this.reportOrder(rested, requestId, seq, this.statusOf(rested), '');
     } else {
-      this.finish(slot, requestId, seq, this.engine.incomingSelfMatch && left > 0 ? RejectReason.SelfMatch : OK, false);
+      this.finish(rec, requestId, seq, engine.incomingSelfMatch && left > 0 ? R_SELF_MATCH : OK, false);
     }
     return OK;
   }
@@ -210,29 +252,27 @@ export class OrderManager implements ExecutionListener {
   private applyCancel(cmds: CommandBuffer, base: number): RejectReason {
     const seq = cmds.inboundSeq(base);
     const account = cmds.account(base);
-    const requestId = this.takeRequestId(seq);
+    const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
     const id = cmds.orderRef(base);
-    const slot = this.lookup(id);
-    if (slot < 0 || this.wallet.accountOf(this.walletSlot[slot]) !== account) {
-      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, slot);
+    const rec = this.lookup(id);
+    if (rec < 0 || this.wallet.accountOf(this.i32[rec * 16 + W_WALLET]) !== account) {
+      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
     }
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
-    scratch.f64[4] = this.ref[slot];
+    const ref = this.engine.refAt(rec - 1);
     const cancel = cmds.shares(base);
-    const current = this.remaining[slot];
-    const reason = this.engine.apply(scratch, 0);
+    const current = this.u32[rec * 16 + W_REMAINING];
+    const reason = ref === id ? this.engine.apply(cmds, base) : this.engine.apply(this.withRef(cmds, base, ref), 0);
     if (reason !== OK) {
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.statusOf(slot), REJECT_CODES[reason]);
+      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
       return reason;
     }
-    this.updateNs[slot] = cmds.timestampNs(base);
+    this.f64[rec * 8 + F_UPDATE_NS] = cmds.timestampNs(base);
     if (cancel > 0 && cancel < current) {
-      this.release(slot, cancel);
-      this.remaining[slot] = current - cancel;
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.statusOf(slot), '');
+      this.release(rec, cancel);
+      this.u32[rec * 16 + W_REMAINING] = current - cancel;
+      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), '');
     } else {
-      this.finish(slot, requestId, seq, OK, true);
+      this.finish(rec, requestId, seq, OK, true, ref);
     }
     return OK;
   }
@@ -240,89 +280,95 @@ export class OrderManager implements ExecutionListener {
   private applyReplace(cmds: CommandBuffer, base: number): RejectReason {
     const seq = cmds.inboundSeq(base);
     const account = cmds.account(base);
-    const requestId = this.takeRequestId(seq);
-    const token = this.takeToken(seq);
+    const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
+    const token = this.pendingTokenSeq === -1 ? '' : this.takeToken(seq);
     const id = cmds.orderRef(base);
-    const slot = this.lookup(id);
-    if (slot < 0 || this.wallet.accountOf(this.walletSlot[slot]) !== account) {
-      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, slot);
+    const rec = this.lookup(id);
+    const wallet = this.wallet;
+    if (rec < 0 || wallet.accountOf(this.i32[rec * 16 + W_WALLET]) !== account) {
+      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
     }
-    const ws = this.walletSlot[slot];
-    const locate = this.locate[slot];
-    const buy = this.side[slot] === BUY;
+    const f = rec * 8;
+    const w = rec * 16;
+    const f64 = this.f64;
+    const ws = this.i32[w + W_WALLET];
+    const locate = this.u16[rec * 32 + H_LOCATE];
+    const buy = (this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0;
     const shares = cmds.shares(base);
     const price = cmds.price(base);
-    const oldRemaining = this.remaining[slot];
-    const oldPrice = this.price[slot];
-    const oldReserve = this.reserve[slot];
+    const oldRemaining = this.u32[w + W_REMAINING];
+    const oldPrice = this.i32[w + W_PRICE];
+    const oldReserve = f64[f + F_RESERVE];
     let reason: RejectReason = OK;
-    if (token === null) reason = RejectReason.BadClientOrderId;
-    else if (shares < 1 || shares > this.maxEngineShares) reason = RejectReason.BadShares;
-    else if (!this.validPrice(price)) reason = RejectReason.BadPrice;
-    else if (token !== '' && !this.useToken(ws, token)) reason = RejectReason.DuplicateClientOrderId;
+    if (token === null) reason = R_BAD_TOKEN;
+    else if (shares < 1 || shares > this.maxEngineShares) reason = R_BAD_SHARES;
+    else if (!this.validPrice(price)) reason = R_BAD_PRICE;
+    else if (token !== '' && !this.useToken(ws, token)) reason = R_DUPLICATE;
     else reason = this.risk.check(ws, locate, shares, price, true, false);
     // Buy: cash (reserve = price per share); sell: shares (reserve = 1, or 0 when short).
     const oldNeed = oldRemaining * oldReserve;
     const newNeed = buy ? shares * price : shares * oldReserve;
     if (reason === OK && newNeed > oldNeed) {
-      if (buy && newNeed - oldNeed > this.wallet.availableCash(ws)) reason = RejectReason.InsufficientFunds;
-      else if (!buy && newNeed - oldNeed > this.wallet.availableShares(ws, locate)) reason = RejectReason.InsufficientShares;
+      if (buy && newNeed - oldNeed > wallet.availableCash(ws)) reason = R_FUNDS;
+      else if (!buy && newNeed - oldNeed > wallet.availableShares(ws, locate)) reason = R_SHARES;
     }
     if (reason !== OK) {
       this.engine.refuse(cmds, base, reason);
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.statusOf(slot), REJECT_CODES[reason]);
+      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
       return reason;
     }
     // Reserve for the new size and price first: a replace that crosses fills at once.
     if (buy) {
-      this.wallet.reserveCash(ws, newNeed - oldNeed);
-      this.reserve[slot] = price;
+      wallet.reserveCash(ws, newNeed - oldNeed);
+      f64[f + F_RESERVE] = price;
     } else {
-      this.wallet.reserveShares(ws, locate, newNeed - oldNeed);
+      wallet.reserveShares(ws, locate, newNeed - oldNeed);
     }
-    this.remaining[slot] = shares;
-    this.price[slot] = price;
-    const oldRef = this.ref[slot];
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
-    scratch.f64[4] = oldRef;
-    this.incomingSlot = slot;
-    reason = this.engine.apply(scratch, 0);
-    this.incomingSlot = -1;
+    this.u32[w + W_REMAINING] = shares;
+    this.i32[w + W_PRICE] = price;
+    const ref = this.engine.refAt(rec - 1);
+    const engine = this.engine;
+    // The engine frees the order's slot before it re-enters it; the record stays put
+    // meanwhile (nothing else rests before it does) and moves to the new slot after.
+    this.incomingRec = rec;
+    reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
+    this.incomingRec = -1;
     if (reason !== OK) {
       if (buy) {
-        this.wallet.reserveCash(ws, oldNeed - newNeed);
-        this.reserve[slot] = oldReserve;
+        wallet.reserveCash(ws, oldNeed - newNeed);
+        f64[f + F_RESERVE] = oldReserve;
       } else {
-        this.wallet.reserveShares(ws, locate, oldNeed - newNeed);
+        wallet.reserveShares(ws, locate, oldNeed - newNeed);
       }
-      this.remaining[slot] = oldRemaining;
-      this.price[slot] = oldPrice;
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.statusOf(slot), REJECT_CODES[reason]);
+      this.u32[w + W_REMAINING] = oldRemaining;
+      this.i32[w + W_PRICE] = oldPrice;
+      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
       return reason;
     }
-    this.updateNs[slot] = cmds.timestampNs(base);
-    if (token !== '') this.tokens[slot] = token as string;
+    f64[f + F_UPDATE_NS] = cmds.timestampNs(base);
+    if (token !== '') {
+      this.tokens[rec] = token as string;
+      this.u8[rec * 64 + B_FLAGS] |= FLAG_TOKEN;
+    }
     if (price === oldPrice && shares < oldRemaining) {
-      // A partial cancel that keeps priority: same ref.
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.statusOf(slot), '');
+      // A partial cancel that keeps priority: same ref, same slot.
+      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), '');
       return OK;
     }
-    this.byRef.delete(oldRef);
-    this.ref[slot] = seq;
-    const left = this.remaining[slot];
-    if (left > 0 && !this.engine.incomingSelfMatch) {
-      this.byRef.set(seq, slot);
-      this.byOrderId.set(this.orderId[slot], slot);
-      if (this.sink !== null) this.reportOrder(slot, requestId, seq, this.statusOf(slot), '');
+    const left = this.u32[w + W_REMAINING];
+    if (left > 0 && !engine.incomingSelfMatch) {
+      const rested = this.moveTo(rec, engine.restedSlot + 1);
+      this.u8[rested * 64 + B_FLAGS] |= FLAG_REPLACED;
+      this.byOrderId.set(f64[rested * 8 + F_ORDER_ID], rested);
+      if (this.sink !== null) this.reportOrder(rested, requestId, seq, this.statusOf(rested), '');
     } else {
-      this.finish(slot, requestId, seq, left > 0 ? RejectReason.SelfMatch : OK, true);
+      this.finish(rec, requestId, seq, left > 0 ? R_SELF_MATCH : OK, true, seq);
     }
     return OK;
   }
 
-  private refuseOnUnknown(cmds: CommandBuffer, base: number, requestId: number, account: number, seq: number, id: number, slot: number): RejectReason {
-    const reason = slot >= 0 || this.engine.isLive(id) ? RejectReason.NotOwner : RejectReason.UnknownOrder;
+  private refuseOnUnknown(cmds: CommandBuffer, base: number, requestId: number, account: number, seq: number, id: number, rec: number): RejectReason {
+    const reason = rec >= 0 || this.engine.isLive(id) ? RejectReason.NotOwner : RejectReason.UnknownOrder;
     this.engine.refuse(cmds, base, reason);
     if (this.sink !== null) this.reportRefused(requestId, account, seq, '', 0, 0, 0, 0, 0, reason, cmds.timestampNs(base), id);
     return reason;
@@ -393,13 +439,14 @@ export class OrderManager implements ExecutionListener {
 
   /** The kill switch: every open order of the account deleted, oldest first, in this command's group. */
   private killAll(ws: number, ts: number, seq: number): void {
-    const slots: number[] = [];
-    for (let s = 0; s < this.capacity; s++) if (this.inUse[s] !== 0 && this.walletSlot[s] === ws) slots.push(s);
-    slots.sort((a, b) => this.orderId[a] - this.orderId[b]);
-    for (const s of slots) {
-      this.engine.deleteOrder(this.ref[s], ts, seq);
-      this.updateNs[s] = ts;
-      this.finish(s, 0, seq, RejectReason.KillSwitch, true);
+    const recs: number[] = [];
+    for (let r = 1; r < this.capacity; r++) if (this.i32[r * 16 + W_WALLET] === ws) recs.push(r);
+    recs.sort((a, b) => this.f64[a * 8 + F_ORDER_ID] - this.f64[b * 8 + F_ORDER_ID]);
+    for (const r of recs) {
+      const ref = this.engine.refAt(r - 1);
+      this.engine.deleteOrder(ref, ts, seq);
+      this.f64[r * 8 + F_UPDATE_NS] = ts;
+      this.finish(r, 0, seq, RejectReason.KillSwitch, true, ref);
     }
     this.engine.endGroup();
   }
@@ -412,6 +459,7 @@ export class OrderManager implements ExecutionListener {
     price: number,
     shares: number,
     restingRef: number,
+    restingSlot: number,
     restingAccount: number,
     incomingRef: number,
     incomingAccount: number,
@@ -421,145 +469,140 @@ export class OrderManager implements ExecutionListener {
   ): void {
     // restingSide: 0 the resting order is a bid (the incoming one sells), 1 an ask.
     if (restingAccount !== 0) {
-      const slot = this.byRef.get(restingRef);
-      if (slot >= 0) this.fill(slot, price, shares, matchNumber * 2, 'A', timestampNs, inboundSeq);
+      const rec = restingSlot + 1;
+      if (rec < this.capacity && this.i32[rec * 16 + W_WALLET] !== 0) this.fill(rec, price, shares, matchNumber * 2, true, timestampNs, inboundSeq, restingRef);
       if (incomingAccount === 0) {
         if (restingSide === 0) this.wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
         else this.wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
       }
     }
     if (incomingAccount !== 0) {
-      if (this.incomingSlot >= 0) this.fill(this.incomingSlot, price, shares, matchNumber * 2 + 1, 'R', timestampNs, inboundSeq);
+      if (this.incomingRec >= 0) this.fill(this.incomingRec, price, shares, matchNumber * 2 + 1, false, timestampNs, inboundSeq, incomingRef);
       if (restingAccount === 0) {
         if (restingSide === 0) this.wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
         else this.wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
       }
     }
-    void incomingRef;
   }
 
-  private fill(slot: number, price: number, shares: number, executionId: number, liquidity: 'A' | 'R', ts: number, seq: number): void {
-    const ws = this.walletSlot[slot];
-    const locate = this.locate[slot];
-    if (this.side[slot] === BUY) this.wallet.settleBuy(ws, locate, shares, price, this.reserve[slot]);
-    else this.wallet.settleSell(ws, locate, shares, price, shares * this.reserve[slot]);
-    this.filled[slot] += shares;
-    this.remaining[slot] -= shares;
-    this.notional[slot] += shares * price;
-    this.updateNs[slot] = ts;
+  /** A fill of the order in `rec`; `resting`: it was the resting side (liquidity 'A'), else the incoming one ('R'). */
+  private fill(rec: number, price: number, shares: number, executionId: number, resting: boolean, ts: number, seq: number, ref: number): void {
+    const f = rec * 8;
+    const w = rec * 16;
+    const f64 = this.f64;
+    const ws = this.i32[w + W_WALLET];
+    const locate = this.u16[rec * 32 + H_LOCATE];
+    const buy = (this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0;
+    if (buy) this.wallet.settleBuy(ws, locate, shares, price, f64[f + F_RESERVE]);
+    else this.wallet.settleSell(ws, locate, shares, price, shares * f64[f + F_RESERVE]);
+    f64[f + F_FILLED] += shares;
+    const left = this.u32[w + W_REMAINING] - shares;
+    this.u32[w + W_REMAINING] = left;
+    f64[f + F_NOTIONAL] += shares * price;
+    f64[f + F_UPDATE_NS] = ts;
     if (this.sink !== null) {
       const report: ExecutionReport = {
         kind: 'execution',
         account: this.wallet.accountOf(ws),
         executionId,
         matchNumber: Math.floor(executionId / 2),
-        orderId: this.orderId[slot],
-        clientOrderId: this.tokens[slot],
+        orderId: f64[f + F_ORDER_ID],
+        clientOrderId: this.tokenOf(rec),
         locate,
-        side: this.side[slot] === BUY ? 'B' : 'S',
-        orderType: typeCode(this.type[slot]),
+        side: buy ? 'B' : 'S',
+        orderType: typeCode(this.u8[rec * 64 + B_TYPE]),
         price,
         shares,
-        liquidity,
+        liquidity: resting ? 'A' : 'R',
         timeNs: ts,
         seq,
       };
       this.sink(report);
     }
-    if (liquidity === 'A') {
-      if (this.remaining[slot] === 0) this.finish(slot, 0, seq, OK, true);
-      else if (this.sink !== null) this.reportOrder(slot, 0, seq, 'partiallyFilled', '');
+    if (resting) {
+      if (left === 0) this.finish(rec, 0, seq, OK, true, ref);
+      else if (this.sink !== null) this.reportOrder(rec, 0, seq, 'partiallyFilled', '', 0, ref);
     }
   }
 
-  // ---- order slots ----------------------------------------------------------------------
+  // ---- order records ---------------------------------------------------------------------
 
   /** Releases the reservation of `shares` open shares of an order. */
-  private release(slot: number, shares: number): void {
-    const ws = this.walletSlot[slot];
-    if (this.side[slot] === BUY) this.wallet.reserveCash(ws, -shares * this.reserve[slot]);
-    else if (this.reserve[slot] !== 0) this.wallet.reserveShares(ws, this.locate[slot], -shares);
+  private release(rec: number, shares: number): void {
+    const ws = this.i32[rec * 16 + W_WALLET];
+    const reserve = this.f64[rec * 8 + F_RESERVE];
+    if ((this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0) this.wallet.reserveCash(ws, -shares * reserve);
+    else if (reserve !== 0) this.wallet.reserveShares(ws, this.u16[rec * 32 + H_LOCATE], -shares);
   }
 
   /**
    * The order is done: what is left open is cancelled (released), it leaves the tables and
    * its owner is told (filled, or cancelled with `why` when not OK or shares were left).
+   * `ref`: its last ref (for the report), when the engine may no longer hold it.
    */
-  private finish(slot: number, requestId: number, seq: number, why: RejectReason, wasOpen: boolean): void {
-    const left = this.remaining[slot];
-    if (left > 0) this.release(slot, left);
-    const status: OrderStatus = left > 0 || why !== OK ? 'cancelled' : 'filled';
+  private finish(rec: number, requestId: number, seq: number, why: RejectReason, wasOpen: boolean, ref = 0): void {
+    const w = rec * 16;
+    const left = this.u32[w + W_REMAINING];
+    if (left > 0) this.release(rec, left);
     if (wasOpen) {
-      this.risk.openOrders[this.walletSlot[slot]]--;
+      this.risk.openOrders[this.i32[w + W_WALLET]]--;
       this.openOrders--;
-      this.byRef.delete(this.ref[slot]);
-      if (this.ref[slot] !== this.orderId[slot]) this.byOrderId.delete(this.orderId[slot]);
+      if ((this.u8[rec * 64 + B_FLAGS] & FLAG_REPLACED) !== 0) this.byOrderId.delete(this.f64[rec * 8 + F_ORDER_ID]);
     }
-    this.remaining[slot] = 0;
-    if (this.sink !== null) this.reportOrder(slot, requestId, seq, status, why === OK ? '' : REJECT_CODES[why], left);
-    this.deallocate(slot);
+    this.u32[w + W_REMAINING] = 0;
+    if (this.sink !== null) {
+      const status: OrderStatus = left > 0 || why !== OK ? 'cancelled' : 'filled';
+      this.reportOrder(rec, requestId, seq, status, why === OK ? '' : REJECT_CODES[why], left, ref);
+    }
+    this.i32[w + W_WALLET] = 0;
   }
 
+  /** Moves the record `from` to `to` (the engine slot the order now rests in, + 1); returns `to`. */
+  private moveTo(from: number, to: number): number {
+    if (to === from) return to;
+    if (to >= this.capacity) {
+      let cap = this.capacity;
+      while (cap <= to) cap *= 2;
+      this.grow(cap);
+    }
+    const f64 = this.f64;
+    const a = from * 8;
+    const b = to * 8;
+    for (let i = 0; i < 8; i++) f64[b + i] = f64[a + i];
+    if ((this.u8[from * 64 + B_FLAGS] & FLAG_TOKEN) !== 0) this.tokens[to] = this.tokens[from];
+    this.i32[from * 16 + W_WALLET] = 0;
+    return to;
+  }
+
+  /** The command at `base` with the order's current ref in place of its order id (a copy: the caller's buffer is the journal's). */
+  private withRef(cmds: CommandBuffer, base: number, ref: number): CommandBuffer {
+    const scratch = this.scratch;
+    copyCommand(cmds, base, scratch);
+    scratch.f64[4] = ref;
+    return scratch;
+  }
+
+  /** The record of an open client order by its order id, or -1. */
   private lookup(orderId: number): number {
-    const slot = this.byRef.get(orderId);
-    if (slot >= 0 && this.orderId[slot] === orderId) return slot;
+    // An order that was never replaced rests under its order id.
+    const slot = this.engine.slotOf(orderId);
+    if (slot >= 0) {
+      const rec = slot + 1;
+      if (rec < this.capacity && this.i32[rec * 16 + W_WALLET] !== 0 && this.f64[rec * 8 + F_ORDER_ID] === orderId) return rec;
+    }
     return this.byOrderId.size === 0 ? -1 : this.byOrderId.get(orderId);
   }
 
-  private allocate(): number {
-    if (this.free < 0) this.grow(this.capacity * 2);
-    const slot = this.free;
-    this.free = this.next[slot];
-    this.inUse[slot] = 1;
-    return slot;
-  }
-
-  private deallocate(slot: number): void {
-    this.inUse[slot] = 0;
-    this.tokens[slot] = '';
-    this.next[slot] = this.free;
-    this.free = slot;
-  }
-
   private grow(cap: number): void {
-    const old = this.capacity;
-    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array<ArrayBuffer> => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.inUse = u8(this.inUse);
-    this.next = i32(this.next);
-    this.walletSlot = i32(this.walletSlot);
-    this.orderId = f64(this.orderId);
-    this.ref = f64(this.ref);
-    const locates = new Uint16Array(cap);
-    locates.set(this.locate);
-    this.locate = locates;
-    this.side = u8(this.side);
-    this.type = u8(this.type);
-    this.price = f64(this.price);
-    this.reserve = f64(this.reserve);
-    this.filled = f64(this.filled);
-    this.remaining = f64(this.remaining);
-    this.notional = f64(this.notional);
-    this.creationNs = f64(this.creationNs);
-    this.updateNs = f64(this.updateNs);
-    for (let i = old; i < cap; i++) this.tokens.push('');
-    for (let i = cap - 1; i >= old; i--) {
-      this.next[i] = this.free;
-      this.free = i;
-    }
+    const buffer = new ArrayBuffer(cap * REC_BYTES);
+    const u8 = new Uint8Array(buffer);
+    u8.set(this.u8);
+    this.u8 = u8;
+    this.f64 = new Float64Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    for (let i = this.capacity; i < cap; i++) this.tokens.push('');
     this.capacity = cap;
   }
 
@@ -596,32 +639,39 @@ export class OrderManager implements ExecutionListener {
     return id;
   }
 
-  private statusOf(slot: number): OrderStatus {
-    return this.filled[slot] > 0 ? 'partiallyFilled' : 'new';
+  private tokenOf(rec: number): string {
+    return (this.u8[rec * 64 + B_FLAGS] & FLAG_TOKEN) !== 0 ? this.tokens[rec] : '';
   }
 
-  private reportOrder(slot: number, requestId: number, seq: number, status: OrderStatus, reject: string, cancelled = 0): void {
-    const filled = this.filled[slot];
-    const remaining = this.remaining[slot];
+  private statusOf(rec: number): OrderStatus {
+    return this.f64[rec * 8 + F_FILLED] > 0 ? 'partiallyFilled' : 'new';
+  }
+
+  /** `ref` 0: the order's current ref from the engine (it rests, or it is the incoming order: its order id). */
+  private reportOrder(rec: number, requestId: number, seq: number, status: OrderStatus, reject: string, cancelled = 0, ref = 0): void {
+    const f = rec * 8;
+    const f64 = this.f64;
+    const filled = f64[f + F_FILLED];
+    const remaining = this.u32[rec * 16 + W_REMAINING];
     const report: OrderReport = {
       kind: 'order',
       requestId,
-      account: this.wallet.accountOf(this.walletSlot[slot]),
-      orderId: this.orderId[slot],
-      ref: this.ref[slot],
-      clientOrderId: this.tokens[slot],
-      locate: this.locate[slot],
-      side: this.side[slot] === BUY ? 'B' : 'S',
-      orderType: typeCode(this.type[slot]),
-      price: this.price[slot],
+      account: this.wallet.accountOf(this.i32[rec * 16 + W_WALLET]),
+      orderId: f64[f + F_ORDER_ID],
+      ref: ref !== 0 ? ref : rec === INCOMING ? f64[f + F_ORDER_ID] : this.engine.refAt(rec - 1),
+      clientOrderId: this.tokenOf(rec),
+      locate: this.u16[rec * 32 + H_LOCATE],
+      side: (this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0 ? 'B' : 'S',
+      orderType: typeCode(this.u8[rec * 64 + B_TYPE]),
+      price: this.i32[rec * 16 + W_PRICE],
       shares: filled + remaining + cancelled,
       filledShares: filled,
       remainingShares: remaining,
       status,
       reject,
-      filledNotional: this.notional[slot],
-      creationNs: this.creationNs[slot],
-      updateNs: this.updateNs[slot],
+      filledNotional: f64[f + F_NOTIONAL],
+      creationNs: f64[f + F_CREATION_NS],
+      updateNs: f64[f + F_UPDATE_NS],
       seq,
     };
     (this.sink as ReportSink)(report);
@@ -675,18 +725,18 @@ export class OrderManager implements ExecutionListener {
   /** Open client orders, by order id (tests, digests, tools). */
   openOrderList(): Array<{ orderId: number; ref: number; account: number; locate: number; side: 'B' | 'S'; price: number; remaining: number; filled: number; reserve: number }> {
     const out = [];
-    for (let s = 0; s < this.capacity; s++) {
-      if (this.inUse[s] === 0) continue;
+    for (let r = 1; r < this.capacity; r++) {
+      if (this.i32[r * 16 + W_WALLET] === 0) continue;
       out.push({
-        orderId: this.orderId[s],
-        ref: this.ref[s],
-        account: this.wallet.accountOf(this.walletSlot[s]),
-        locate: this.locate[s],
-        side: this.side[s] === BUY ? ('B' as const) : ('S' as const),
-        price: this.price[s],
-        remaining: this.remaining[s],
-        filled: this.filled[s],
-        reserve: this.reserve[s],
+        orderId: this.f64[r * 8 + F_ORDER_ID],
+        ref: this.engine.refAt(r - 1),
+        account: this.wallet.accountOf(this.i32[r * 16 + W_WALLET]),
+        locate: this.u16[r * 32 + H_LOCATE],
+        side: (this.u8[r * 64 + B_FLAGS] & FLAG_BUY) !== 0 ? ('B' as const) : ('S' as const),
+        price: this.i32[r * 16 + W_PRICE],
+        remaining: this.u32[r * 16 + W_REMAINING],
+        filled: this.f64[r * 8 + F_FILLED],
+        reserve: this.f64[r * 8 + F_RESERVE],
       });
     }
     return out.sort((a, b) => a.orderId - b.orderId);

@@ -10,26 +10,29 @@
 // Cash and shares are conserved across all accounts, the house included, apart from
 // transfers. The house trades without checks and may go negative.
 import type { BalanceView } from '../protocol';
+import { RefTable } from './ref-table';
 
 export const HOUSE_SLOT = 0;
 
 export class Wallet {
   readonly symbols: number;
-  private readonly slots = new Map<number, number>();
+  /** Account -> slot (an open-addressing table: no Map lookup per order). The house is not in it. */
+  private readonly slots = new RefTable(64);
   /** Account id per slot. */
   private accountIds: number[] = [0];
   cash: Float64Array;
   cashReserved: Float64Array;
-  /** Per slot: [locate * 2] shares, [locate * 2 + 1] shares reserved (locate 1..symbols). */
-  positions: Float64Array[];
+  /** Per slot, one flat array (stride `(symbols + 1) * 2`): [slot * stride + locate * 2] shares, [... + 1] shares reserved. */
+  positions: Float64Array;
+  private readonly stride: number;
 
   constructor(symbols: number, expectedAccounts = 64) {
     this.symbols = symbols;
     const cap = Math.max(2, expectedAccounts);
     this.cash = new Float64Array(cap);
     this.cashReserved = new Float64Array(cap);
-    this.positions = [new Float64Array((symbols + 1) * 2)];
-    this.slots.set(0, HOUSE_SLOT);
+    this.stride = (symbols + 1) * 2;
+    this.positions = new Float64Array(cap * this.stride);
   }
 
   /** Accounts known (the house included). */
@@ -39,20 +42,20 @@ export class Wallet {
 
   /** The slot of a known account, or -1. */
   find(account: number): number {
-    return this.slots.get(account) ?? -1;
+    return account === 0 ? HOUSE_SLOT : this.slots.get(account);
   }
 
   /** The slot of an account, made (with nothing in it) when new. */
   slotOf(account: number): number {
-    const known = this.slots.get(account);
-    if (known !== undefined) return known;
+    const known = this.find(account);
+    if (known >= 0) return known;
     const slot = this.accountIds.length;
     if (slot === this.cash.length) {
       this.cash = grow(this.cash);
       this.cashReserved = grow(this.cashReserved);
+      this.positions = grow(this.positions);
     }
     this.accountIds.push(account);
-    this.positions.push(new Float64Array((this.symbols + 1) * 2));
     this.slots.set(account, slot);
     return slot;
   }
@@ -66,23 +69,24 @@ export class Wallet {
   }
 
   availableShares(slot: number, locate: number): number {
-    const p = this.positions[slot];
-    return p[locate * 2] - p[locate * 2 + 1];
+    const i = slot * this.stride + locate * 2;
+    return this.positions[i] - this.positions[i + 1];
   }
 
   /** A buy's fill (or the house's side of one): shares in, cash out at the execution price. */
   settleBuy(slot: number, locate: number, shares: number, price: number, releasePerShare: number): void {
     this.cash[slot] -= shares * price;
     this.cashReserved[slot] -= shares * releasePerShare;
-    this.positions[slot][locate * 2] += shares;
+    this.positions[slot * this.stride + locate * 2] += shares;
   }
 
   /** A sell's fill: shares out (and `reservedShares` of them released), cash in. */
   settleSell(slot: number, locate: number, shares: number, price: number, reservedShares: number): void {
     this.cash[slot] += shares * price;
-    const p = this.positions[slot];
-    p[locate * 2] -= shares;
-    p[locate * 2 + 1] -= reservedShares;
+    const i = slot * this.stride + locate * 2;
+    const p = this.positions;
+    p[i] -= shares;
+    p[i + 1] -= reservedShares;
   }
 
   reserveCash(slot: number, amount: number): void {
@@ -90,22 +94,24 @@ export class Wallet {
   }
 
   reserveShares(slot: number, locate: number, shares: number): void {
-    this.positions[slot][locate * 2 + 1] += shares;
+    this.positions[slot * this.stride + locate * 2 + 1] += shares;
   }
 
   /** Deposit (positive) or withdrawal (negative) of cash (locate 0) or shares. */
   transfer(slot: number, locate: number, amount: number): void {
     if (locate === 0) this.cash[slot] += amount;
-    else this.positions[slot][locate * 2] += amount;
+    else this.positions[slot * this.stride + locate * 2] += amount;
   }
 
   view(account: number): BalanceView {
     const slot = this.find(account);
     if (slot < 0) return { account, cash: 0, cashReserved: 0, positions: [] };
-    const p = this.positions[slot];
+    const p = this.positions;
+    const at = slot * this.stride;
     const positions: Array<{ locate: number; shares: number; sharesReserved: number }> = [];
     for (let locate = 1; locate <= this.symbols; locate++) {
-      if (p[locate * 2] !== 0 || p[locate * 2 + 1] !== 0) positions.push({ locate, shares: p[locate * 2], sharesReserved: p[locate * 2 + 1] });
+      const i = at + locate * 2;
+      if (p[i] !== 0 || p[i + 1] !== 0) positions.push({ locate, shares: p[i], sharesReserved: p[i + 1] });
     }
     return { account, cash: this.cash[slot], cashReserved: this.cashReserved[slot], positions };
   }
