@@ -335,6 +335,28 @@ export const orderEntrySchema = z.strictObject({
   riskClasses: z.array(riskClassSchema).min(1).max(250).default([retailClass, institutionalClass]),
   /** Largest request body, bytes. */
   maxBodyBytes: int(256, 1 << 20).default(4096),
+  /** FIX 4.4 acceptor (institutions): Logon with Username(553) = account name, Password(554) = password or API key. */
+  fix: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: int(0, 65535).default(9878),
+      /** Our SenderCompID(49); clients send it as TargetCompID(56). */
+      senderCompId: z.string().min(1).max(32).default('TICKWIRE'),
+      /** Where session sequence numbers and sent messages are kept for resends within the day. */
+      storePath: z.string().default('data/fix'),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 9878, senderCompId: 'TICKWIRE', storePath: 'data/fix' }),
+  /** OUCH 4.2 over SoupBinTCP 3.0 (low-latency firms): login with the account's loginId and password. */
+  ouch: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: int(0, 65535).default(30005),
+      /** Where each session's sequenced outbound messages are kept so a client can log in again at a sequence number. */
+      storePath: z.string().default('data/ouch'),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 30005, storePath: 'data/ouch' }),
 });
 
 /**
