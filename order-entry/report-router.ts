@@ -45,6 +45,8 @@ export class ReportRouter {
   private readonly pending = new Map<number, Pending>();
   private nextRequestId = 1;
   private sink: ReportSink | null = null;
+  /** Protocol sessions (FIX, OUCH) that hear every report, after the mirror took it. */
+  private readonly listeners: Array<(report: OrderEntryReport) => void> = [];
   private closed = false;
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly settled = new Set<number>();
@@ -67,6 +69,11 @@ export class ReportRouter {
 
   setSink(sink: ReportSink): void {
     this.sink = sink;
+  }
+
+  /** Hears every report in sequence order, after the mirror and the websocket sink (FIX and OUCH sessions route them to their owners). */
+  addListener(listener: (report: OrderEntryReport) => void): void {
+    this.listeners.push(listener);
   }
 
   get pendingCount(): number {
@@ -108,6 +115,7 @@ export class ReportRouter {
       } else if (r.kind === 'execution') {
         if (this.mirror.applyExecution(r) && this.sink !== null) this.sink.execution(r);
       }
+      for (let i = 0; i < this.listeners.length; i++) this.listeners[i](r);
       if (r.kind === 'execution' || r.requestId === 0) continue;
       const p = this.pending.get(r.requestId);
       if (p === undefined || p.account !== r.account) {
