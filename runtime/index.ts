@@ -12,3 +12,5 @@ export { DisposerStack, type Disposer } from './disposer-stack';
 export { sessionEnded, journaledCommands, watermarkPath, readWatermark, SentWatermark, withSessionName } from './restart-continuity';
 export { createLogger, humanLine, SILENT_LOGGER, type Logger } from './logger';
 export { RuntimeErrorCode } from './errors';
+export { startOrderEntryService, type OrderEntryService, type OrderEntryWiring } from './order-entry';
+export { closingBalances, previousJournal } from './wallet-carry';

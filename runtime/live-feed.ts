@@ -22,6 +22,7 @@ import { startLiveStorage, type LiveStorage } from './live-storage';
 import { storageHistory } from './storage-history';
 import type { Gateway } from '../gateway';
 import { describeGateway, publisherGauges, startGateway } from './gateway';
+import { startOrderEntryService, type OrderEntryService } from './order-entry';
 
 export interface LiveFeed {
   /** The exchange core: in this loop, or on its own thread with `publisher.thread: 'own'`. */
@@ -46,6 +47,8 @@ export interface LiveFeed {
   sessionDate: string;
   /** The columnar store's writer, fed by a tap on the publisher (null when storage.engine is off). */
   storage: LiveStorage | null;
+  /** The client gateway (REST orders, sessions, private websocket) on orderEntry.port (null when orderEntry.enabled is false). */
+  orderEntry: OrderEntryService | null;
   /** Ends the day (S M, S E, S C, end of session repeated), closes the journal and the lines. Idempotent. */
   endDay(): Promise<void>;
 }
@@ -121,11 +124,19 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
   }
   const watermark = new SentWatermark(marks, () => service.lines.sentThrough);
   stack.defer('sent-watermark', () => watermark.close());
+  let orderEntry: OrderEntryService | null = null;
+  if (config.orderEntry.enabled) {
+    const trading = sim;
+    // Orders are taken only once the core is live: a restart's reports are replayed into it first.
+    orderEntry = await stack.unwindOnError(() => startOrderEntryService(config, { trading, logger, journalPath, resumed: restart, sessionDate }));
+  }
+  const oe = orderEntry;
   let ending: Promise<void> | null = null;
   const endDay = (): Promise<void> => {
-    // The day ends first (closing commands, End of Messages, end of session repeated while the
-    // rewinder still answers); then everything closes, newest first.
-    ending ??= sim.stop(true)
+    // Orders stop first; the day ends (closing commands, End of Messages, end of session
+    // repeated while the rewinder still answers); then everything closes, newest first.
+    ending ??= (oe === null ? Promise.resolve() : oe.close())
+      .then(() => sim.stop(true))
       .then(() => service.finish())
       .then(() => stack.close())
       .then((errors) => {
@@ -133,7 +144,7 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
       });
     return ending;
   };
-  return { sim, service, ...started, recovery, resent, journalPath, sessionDate, endDay };
+  return { sim, service, ...started, orderEntry, recovery, resent, journalPath, sessionDate, endDay };
 }
 
 /** After a restart, what was re-sent: a line for the banner ('' on a fresh day). */
@@ -154,7 +165,9 @@ export function describeLines(feed: LiveFeed): string {
   const rewinder = `rewinder ${feed.service.publisher.session.trim()} on udp ${feed.rewinder.host}:${feed.rewinderPort}`;
   const snapshot = `snapshot on tcp ${feed.snapshot.host}:${feed.snapshotPort}`;
   const gateway = feed.gateway === null ? '' : `\n${describeGateway(feed.gateway)}`;
-  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}${gateway}`;
+  const oe = feed.orderEntry;
+  const orderEntry = oe === null ? '' : `\norder entry: ${oe.url} (REST /v1/order, sessions, private websocket /v1/stream; \`tickwire accounts\`)${oe.carried === '' ? '' : `; ${oe.carried}`}`;
+  return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}${gateway}${orderEntry}`;
 }
 
 /** The feed's figures at the end of the day. */

@@ -1,0 +1,127 @@
+// The client gateway wired to the exchange core and the account database: what `tickwire
+// run` starts beside the feed. Order of start-up matters:
+//   1. the gateway is constructed (its report listener registered) before anything awaits,
+//      so a restart's replayed reports, held by the core, rebuild its order mirror;
+//   2. on a fresh session, each account's settings and the previous session's closing
+//      balances are journaled into the new session (runtime/wallet-carry.ts);
+//   3. only then does it listen.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
+import { listing, type TickwireConfig } from '../config';
+import { OrderEntry, type OrderEntryLogger } from '../order-entry';
+import type { TradingPort } from '../protocol';
+import type { Logger } from './logger';
+import { closingBalances, previousJournal } from './wallet-carry';
+
+export interface OrderEntryService {
+  readonly server: OrderEntry;
+  readonly accounts: AccountStore;
+  readonly url: string;
+  /** Accounts and balances carried into a fresh session ('' when the session resumed). */
+  readonly carried: string;
+  close(): Promise<void>;
+}
+
+export interface OrderEntryWiring {
+  trading: TradingPort;
+  logger: Logger;
+  /** The journal of this session; '' without one. */
+  journalPath: string;
+  /** True when the session resumed after a restart (its journal already holds the accounts' settings and balances). */
+  resumed: boolean;
+  sessionDate: string;
+}
+
+/** Writes a fresh admin token for `tickwire accounts`, readable by this user only. */
+function writeAdminToken(file: string): string {
+  const token = randomBytes(24).toString('base64url');
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+export async function startOrderEntryService(config: TickwireConfig, wiring: OrderEntryWiring): Promise<OrderEntryService> {
+  const oe = config.orderEntry;
+  if (oe.accountsPath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(oe.accountsPath)), { recursive: true });
+  const db = new AccountsDb(oe.accountsPath, { busyTimeoutMs: 5_000 });
+  const accounts = new AccountStore(db);
+  const sessions = new SessionStore(db, {
+    maxSessionsPerAccount: oe.maxSessionsPerAccount,
+    idleTimeoutMs: oe.sessionIdleMinutes * 60_000,
+    absoluteTimeoutMs: oe.sessionMaxHours * 3_600_000,
+  });
+  const traffic = new AbnormalTrafficDetector({
+    rateFactor: oe.abnormalRateMultiple,
+    minRatePerSec: oe.abnormalRateFloor,
+    rejectBurst: oe.rejectBurst,
+    rejectWindowMs: oe.rejectBurstSeconds * 1000,
+  });
+  const ipAccess = new IpRules({ allow: oe.allow, deny: oe.deny });
+  const adminToken = writeAdminToken(oe.adminTokenFile);
+  const gw = config.gateway;
+  const corsOrigins = gw.enabled ? [...new Set([`http://${gw.host}:${gw.port}`, `http://localhost:${gw.port}`, `http://127.0.0.1:${gw.port}`])] : [];
+  const server = new OrderEntry({
+    config,
+    trading: wiring.trading,
+    accounts,
+    sessions,
+    traffic,
+    ipAccess,
+    adminToken,
+    symbols: listing(config.sim.symbols),
+    logger: wiring.logger as unknown as OrderEntryLogger,
+    sessionDate: wiring.sessionDate,
+    corsOrigins,
+  });
+  let carried = '';
+  try {
+    if (!wiring.resumed) carried = await openSession(config, server, accounts, wiring.journalPath);
+    const address = await server.start();
+    return {
+      server,
+      accounts,
+      url: address.url,
+      carried,
+      close: async () => {
+        await server.close();
+        db.close();
+      },
+    };
+  } catch (err) {
+    await server.close();
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * A fresh session: every account's settings, then the previous session's closing balances as
+ * deposits, all journaled in this session, so its journal alone rebuilds every balance.
+ */
+async function openSession(config: TickwireConfig, server: OrderEntry, accounts: AccountStore, journalPath: string): Promise<string> {
+  const classes = config.orderEntry.riskClasses;
+  const list = accounts.list();
+  if (list.length === 0) return '';
+  const previous = previousJournal(journalPath);
+  const balances = new Map((previous === '' ? [] : closingBalances(config, previous)).map((b) => [b.account, b]));
+  let deposits = 0;
+  for (const a of list) {
+    const riskClass = Math.max(0, classes.findIndex((c) => c.name === a.riskClass));
+    await server.router.request({ kind: 'settings', account: a.id, riskClass, allowShort: a.allowShort, killSwitch: a.killSwitch });
+    const b = balances.get(a.id);
+    if (b === undefined) continue;
+    if (b.cash > 0) {
+      await server.router.request({ kind: 'deposit', account: a.id, locate: 0, amount: b.cash });
+      deposits++;
+    }
+    for (const p of b.positions) {
+      if (p.shares <= 0) continue; // a short position is not carried (see README: limits)
+      await server.router.request({ kind: 'deposit', account: a.id, locate: p.locate, amount: p.shares });
+      deposits++;
+    }
+  }
+  return `${list.length} accounts opened${previous === '' ? '' : `, ${deposits} balances carried from ${path.basename(previous)}`}`;
+}
