@@ -62,6 +62,8 @@ export interface LiveFeed {
 export interface LiveFeedOptions {
   /** Where storage, gateway and shutdown problems are logged (silent if not given). */
   logger?: Logger;
+  /** Start the client gateway too when orderEntry.enabled (`tickwire run`; `publish` and the benches of the feed do not). */
+  orderEntry?: boolean;
 }
 
 export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOptions = {}): Promise<LiveFeed> {
@@ -125,7 +127,7 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
   const watermark = new SentWatermark(marks, () => service.lines.sentThrough);
   stack.defer('sent-watermark', () => watermark.close());
   let orderEntry: OrderEntryService | null = null;
-  if (config.orderEntry.enabled) {
+  if (options.orderEntry === true && config.orderEntry.enabled) {
     const trading = sim;
     // Orders are taken only once the core is live: a restart's reports are replayed into it first.
     orderEntry = await stack.unwindOnError(() => startOrderEntryService(config, { trading, logger, journalPath, resumed: restart, sessionDate }));

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 const BIN = path.resolve(__dirname, '../dist/bin/tickwire.js');
 // Test runs of `run` must not collide with each other or a running tickwire: any free
 // rewinder and snapshot ports, and short end-of-session repeats.
-const QUIET_FEED = ['--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'gateway.port=0'];
+const QUIET_FEED = ['--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'publisher.endOfSessionIntervalMs=100', '--set', 'gateway.port=0', '--set', 'orderEntry.enabled=false'];
 
 function tickwire(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });

@@ -76,7 +76,7 @@ describe('tickwire gateway', () => {
   test('an edge gateway on a feed handler serves the publisher\'s books at the same sequence', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-edge-'));
     const feed = await feedArgs(dir, 71);
-    const core = start(['run', '--rate', '1500', '--set', 'sim.orders=3000', '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'storage.engine=off', '--set', 'publisher.endOfSessionIntervalMs=100', ...feed]);
+    const core = start(['run', '--rate', '1500', '--set', 'orderEntry.enabled=false', '--set', 'sim.orders=3000', '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'storage.engine=off', '--set', 'publisher.endOfSessionIntervalMs=100', ...feed]);
     children.push(core.child);
     const coreUrl = (await until('the publisher gateway', async () => /API (http:\/\/127\.0\.0\.1:\d+)/.exec(core.output())?.[1] ?? '', (u) => u !== '', 30_000, core.output));
     // The edge joins mid-session: by snapshot, then the lines.
@@ -113,7 +113,7 @@ describe('tickwire gateway', () => {
   test('--processes 2: two gateway processes share one port, each serving the publisher\'s books; Ctrl-C stops both', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-edge-cluster-'));
     const feed = await feedArgs(dir, 73);
-    const core = start(['run', '--rate', '1500', '--set', 'sim.orders=2000', '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'storage.engine=off', '--set', 'publisher.endOfSessionIntervalMs=100', ...feed]);
+    const core = start(['run', '--rate', '1500', '--set', 'orderEntry.enabled=false', '--set', 'sim.orders=2000', '--set', `journal.path=${path.join(dir, '{date}.journal')}`, '--set', 'storage.engine=off', '--set', 'publisher.endOfSessionIntervalMs=100', ...feed]);
     children.push(core.child);
     const coreUrl = await until('the publisher gateway', async () => /API (http:\/\/127\.0\.0\.1:\d+)/.exec(core.output())?.[1] ?? '', (u) => u !== '', 30_000, core.output);
     const edge = start(['gateway', '--processes', '2', ...feed]);

@@ -49,7 +49,7 @@ describe('the web page', () => {
     child = spawn(
       process.execPath,
       [
-        BIN, 'run', '--rate', '800',
+        BIN, 'run', '--rate', '800', '--set', 'orderEntry.enabled=false',
         '--set', `sim.orders=${ORDERS}`, '--set', 'sim.symbols=10',
         '--set', `journal.path=${path.join(dir, '{date}.journal')}`,
         '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'publisher.endOfSessionIntervalMs=100',

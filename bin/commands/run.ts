@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
     .addHelpText('after', '\nExample:\n  tickwire run --rate 5000')
     .action(async (opts: RunOptions) => {
       const config = resolveConfig(opts, { 'sim.ordersPerSec': numberFlag(opts.rate), 'sim.seed': numberFlag(opts.seed) });
-      const feed = await startLiveFeed(config, { logger: createLogger(config.log) });
+      const feed = await startLiveFeed(config, { logger: createLogger(config.log), orderEntry: true });
       const sim = feed.sim;
       const recovery = feed.recovery;
       const journalPath = feed.journalPath;
