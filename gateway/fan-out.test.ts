@@ -1,5 +1,5 @@
 import { FanOut, Subscription, type FanOutTopic, type Subscriber } from './fan-out';
-import { wsTextFrame } from './ws-frame';
+import { wsFramePayloadLength, wsTextFrame, wsTextFrameOf } from './ws-frame';
 
 /** The payload of a whole websocket frame (short frames: a 2-byte header). */
 const payload = (wire: Buffer): string => String(wire.subarray(wire[1] < 126 ? 2 : 4));
@@ -117,6 +117,18 @@ describe('FanOut', () => {
     expect([mid[0], mid[1], mid.readUInt16BE(2), mid.length]).toEqual([0x81, 126, 300, 304]);
     const big = wsTextFrame(Buffer.alloc(70_000, 0x61));
     expect([big[1], big.readUInt32BE(2), big.readUInt32BE(6), big.length]).toEqual([127, 0, 70_000, 70_010]);
+  });
+
+  test('a JSON text is encoded straight into its frame, byte for byte as the payload route, multi-byte characters counted in bytes', () => {
+    for (const text of ['hi', 'a'.repeat(300), 'a'.repeat(70_000), '{"s":"€uro"}']) {
+      const wire = wsTextFrameOf(text);
+      expect(wire.equals(wsTextFrame(Buffer.from(text)))).toBe(true);
+      expect(wsFramePayloadLength(wire)).toBe(Buffer.byteLength(text));
+    }
+    const fan = new FanOut(1 << 20, 1 << 21, 1);
+    const c = new MemorySubscriber();
+    fan.sendText([new Subscription(c, topic('S'))], '{"u":1}', true);
+    expect(c.frames).toEqual(['{"u":1}']);
   });
 
   test('resyncStale snapshots stale subscriptions whose clients caught up, without waiting for a publish', () => {

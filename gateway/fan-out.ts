@@ -14,7 +14,7 @@
 // would cost work per frame and still leave the client with more subscriptions (corked by
 // an earlier topic of the flush) written first.
 import { Prng } from '../protocol';
-import { wsTextFrame } from './ws-frame';
+import { wsTextFrame, wsTextFrameOf } from './ws-frame';
 
 /** What the fan-out needs of a websocket client (Session implements it). */
 export interface Subscriber {
@@ -79,7 +79,16 @@ export class FanOut {
 
   /** Sends `frame` (a JSON payload) to every subscription, corked; `resyncable` topics skip slow clients and resync them later. */
   send(subs: Subscription[], frame: Buffer, resyncable: boolean): void {
-    const wire = wsTextFrame(frame);
+    this.sendFrame(subs, wsTextFrame(frame), resyncable);
+  }
+
+  /** `send` for a JSON text (the topics' updates): encoded once, straight into the frame. */
+  sendText(subs: Subscription[], text: string, resyncable: boolean): void {
+    this.sendFrame(subs, wsTextFrameOf(text), resyncable);
+  }
+
+  /** Writes one whole websocket frame to every subscription (corked until `uncorkAll`). */
+  sendFrame(subs: Subscription[], wire: Buffer, resyncable: boolean): void {
     const soft = this.softBytes;
     const hard = this.hardBytes;
     const f = this.figures;
