@@ -14,8 +14,10 @@
 //     its clients in a fresh random order every flush (shuffleSeed TW_SEED; fan-out.ts).
 // UDP packets are TW_BENCH_FAIRNESS_PACKET_BYTES (300) long, sent at TW_BENCH_FAIRNESS_RATE
 // (2,000) packets/s after 500 unmeasured ones.
-// TW_BENCH_FAIRNESS_PIN (1) puts the sender on CPU 0 and every receiver on CPU 1 (taskset), so
-// each receiver stands alike to the sender; 0 leaves placement to the OS (see receivers()).
+// TW_BENCH_FAIRNESS_PIN=1 puts the sender on CPU 0 and every receiver on CPU 1 (taskset), so
+// each receiver stands alike to the sender; the default (0) leaves placement to the OS. On 2
+// CPUs neither lets the sender's order through: pinned, the 8 receivers are all runnable by
+// the time CPU 1 picks one, and the scheduler's pick is as systematic (docs/FAIRNESS.md).
 // Per path: firstReceiverCounts (how often each receiver stamped an update first), chiSquareP
 // (Pearson's χ² against uniform, bench/stats.ts), spreadP50Us / spreadP99Us (max - min of the
 // receivers' stamps per update), and what the sender itself spends on one update
@@ -43,8 +45,8 @@ const WS_RATE = Number(process.env.TW_BENCH_FAIRNESS_WS_RATE ?? 43_000);
 const WS_SYMBOLS = Number(process.env.TW_BENCH_FAIRNESS_WS_SYMBOLS ?? 20);
 const PATHS = (process.env.TW_BENCH_FAIRNESS_PATHS ?? 'multicast,unicast,websocket').split(',').filter((p) => p !== '');
 const SEED = Number(process.env.TW_SEED ?? 1);
-/** 1 (default): the sender on CPU 0 and all receivers on CPU 1 (taskset); 0: the OS places them. */
-const PIN = process.env.TW_BENCH_FAIRNESS_PIN !== '0';
+/** 1: the sender on CPU 0 and all receivers on CPU 1 (taskset); 0 (default): the OS places them. */
+const PIN = process.env.TW_BENCH_FAIRNESS_PIN === '1';
 const WARMUP_UPDATES = 500;
 const IFACE = '127.0.0.1';
 const LINE_A = { group: '239.192.90.1', port: 37301 };
@@ -258,7 +260,8 @@ async function udpPath(mode: 'multicast' | 'unicast'): Promise<PathFigures> {
       sendCallP50Us: Math.round(percentile(sendUs, 50) * 10) / 10,
       sendCallP99Us: Math.round(percentile(sendUs, 99) * 10) / 10,
       // Unicast: how often each receiver was sent the packet first (FeedLines' own count).
-      ...(mode === 'unicast' ? { sentFirstCounts: Array.from(lines.firstReceiverCounts) } : {}),
+      // With its χ²: the sender's own order, which the receivers' stamps are read against.
+      ...(mode === 'unicast' ? { sentFirstCounts: Array.from(lines.firstReceiverCounts), sentFirstChiSquareP: Number(chiSquareUniform(Array.from(lines.firstReceiverCounts)).p.toPrecision(4)) } : {}),
     };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
