@@ -53,6 +53,7 @@ import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, 
 import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
 import type { RawReport, RawSlice } from './e2e-raw';
+import { LatencyHistogram } from '../gateway';
 import { mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
 
 const RATE = Number(process.env.TW_BENCH_E2E_RATE ?? 215_000);
@@ -164,11 +165,22 @@ async function main(): Promise<void> {
     // what the raw sender replays, at the rate they were sent.
     const lines = service.lines;
     const sendPacket = lines.sendPacket.bind(lines);
-    const sample = { on: false, n: 0, sizes: new Uint16Array(1 << 20), counts: new Uint16Array(1 << 20) };
+    const sample = { on: false, measured: false, n: 0, sizes: new Uint16Array(1 << 20), counts: new Uint16Array(1 << 20) };
+    // Our side of the latency (measured slices): each message's stamp to its packet handed to
+    // the socket (the first message's ITCH timestamp, FEED.md: bytes 5-10 of the message after
+    // the 20-byte header and its 2-byte length), once per message; the rest is wire and handler.
+    const sendSide = new LatencyHistogram(60_000_000);
+    const monoOffsetNs = clock.baseMonoNs - clock.baseItchNs;
     lines.sendPacket = (packet: Uint8Array, length: number): void => {
       if (sample.on && sample.n < sample.sizes.length) {
         sample.sizes[sample.n] = length;
-        sample.counts[sample.n++] = length >= 20 ? (packet[18] << 8) | packet[19] : 0;
+        const count = length >= 20 ? (packet[18] << 8) | packet[19] : 0;
+        sample.counts[sample.n++] = count;
+        if (sample.measured && count > 0 && count < 0xffff && length >= 33) {
+          let ts = 0;
+          for (let i = 27; i < 33; i++) ts = ts * 256 + packet[i];
+          sendSide.record(Math.max(0, Math.round((clock.mono.now() - (ts + monoOffsetNs)) / 1000)), count);
+        }
       }
       sendPacket(packet, length);
     };
@@ -237,9 +249,11 @@ async function main(): Promise<void> {
       if (measured) child.send({ type: 'sliceFrom', fromItchNs: clock.nowNs() });
       sample.n = 0;
       sample.on = true;
+      sample.measured = measured;
       await sleep(Math.max(0, seconds * 1000 - SLICE_WARMUP_MS));
       trading = false;
       sample.on = false;
+      sample.measured = false;
       if (measured) child.send({ type: 'sliceTo', toItchNs: clock.nowNs() });
       const ms = performance.now() - t;
       if (measured) {
@@ -352,6 +366,9 @@ async function main(): Promise<void> {
         p999OverRaw: raw !== null && raw.p999Us > 0 ? Math.round((r.p999Us / raw.p999Us) * 1000) / 1000 : null,
         p9999Us: r.p9999Us,
         maxUs: r.maxUs,
+        // Ours, split: stamp -> packet handed to the socket, in this process (measured slices).
+        sendSideP50Us: RAW ? sendSide.valueAtPercentile(50) : null,
+        sendSideP99Us: RAW ? sendSide.valueAtPercentile(99) : null,
         gaps: r.gaps,
         recovered: r.recovered,
         booksEqual,

@@ -11,15 +11,21 @@
 //  3. websocket: `tickwire run`'s wiring (startLiveFeed: the sim at TW_BENCH_FAIRNESS_WS_RATE
 //     orders/s, the gateway), each receiver a pro client following the books of
 //     TW_BENCH_FAIRNESS_WS_SYMBOLS (20) symbols; the gateway writes each prebuilt frame to
-//     the subscribers in a shuffled order (shuffleSeed TW_SEED).
+//     its clients in a fresh random order every flush (shuffleSeed TW_SEED; fan-out.ts).
 // UDP packets are TW_BENCH_FAIRNESS_PACKET_BYTES (300) long, sent at TW_BENCH_FAIRNESS_RATE
 // (2,000) packets/s after 500 unmeasured ones.
+// TW_BENCH_FAIRNESS_PIN=1 puts the sender on CPU 0 and every receiver on CPU 1 (taskset), so
+// each receiver stands alike to the sender; the default (0) leaves placement to the OS. On 2
+// CPUs neither lets the sender's order through: pinned, the 8 receivers are all runnable by
+// the time CPU 1 picks one, and the scheduler's pick is as systematic (docs/FAIRNESS.md).
 // Per path: firstReceiverCounts (how often each receiver stamped an update first), chiSquareP
 // (Pearson's χ² against uniform, bench/stats.ts), spreadP50Us / spreadP99Us (max - min of the
 // receivers' stamps per update), and what the sender itself spends on one update
 // (sendCallP50Us / P99Us: the FeedLines.sendPacket call, every sendto of it). Floor:
-// chiSquareP > 0.01 on the unicast and websocket paths.
-import { fork, type ChildProcess } from 'node:child_process';
+// chiSquareP > 0.01 on the unicast path, and on the websocket path over flushes
+// (`perFlush`: the gateway orders its clients once per flush, one corked write each; see
+// websocketPath).
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,6 +45,8 @@ const WS_RATE = Number(process.env.TW_BENCH_FAIRNESS_WS_RATE ?? 43_000);
 const WS_SYMBOLS = Number(process.env.TW_BENCH_FAIRNESS_WS_SYMBOLS ?? 20);
 const PATHS = (process.env.TW_BENCH_FAIRNESS_PATHS ?? 'multicast,unicast,websocket').split(',').filter((p) => p !== '');
 const SEED = Number(process.env.TW_SEED ?? 1);
+/** 1: the sender on CPU 0 and all receivers on CPU 1 (taskset); 0 (default): the OS places them. */
+const PIN = process.env.TW_BENCH_FAIRNESS_PIN === '1';
 const WARMUP_UPDATES = 500;
 const IFACE = '127.0.0.1';
 const LINE_A = { group: '239.192.90.1', port: 37301 };
@@ -59,8 +67,30 @@ interface PathFigures {
   [extra: string]: unknown;
 }
 
+/** taskset -a -p -c CPU PID: every thread of the process on that CPU; false where it cannot be. */
+function pin(pid: number | undefined, cpu: number): boolean {
+  if (pid === undefined) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the processes ran (the JSON's `placement`). */
+let placement = 'OS placement';
+
 function receivers(n: number): ChildProcess[] {
-  return Array.from({ length: n }, () => fork(path.join(__dirname, 'fairness-receiver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: n }, () => fork(path.join(__dirname, 'fairness-receiver.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  // Pinned, every receiver is placed alike: on the CPU the sender is not on. Left to the OS,
+  // the receivers that share the sender's CPU wait for it to yield and the others do not: a
+  // placement that lasts, and shows as a receiver that is systematically first or last.
+  if (PIN && os.cpus().length >= 2) {
+    const ok = pin(process.pid, 0) && children.every((c) => pin(c.pid, 1));
+    placement = ok ? 'sender (and the sim and gateway) on CPU 0, every receiver on CPU 1 (taskset)' : 'OS placement (taskset failed)';
+  }
+  return children;
 }
 
 async function startAll(children: ChildProcess[], start: Omit<FairnessStart, 'type'>): Promise<number[]> {
@@ -98,18 +128,23 @@ async function stopAll(children: ChildProcess[]): Promise<FairnessReport[]> {
   return Promise.all(reports);
 }
 
-/** Matches the receivers' stamps per update and reduces them to the path's figures. */
-export function analyse(reports: FairnessReport[]): PathFigures {
+/**
+ * Matches the receivers' stamps per update and reduces them to the path's figures. With
+ * `groupOf`, updates whose keys map to one group are one trial: each receiver's earliest
+ * stamp among the group's updates stands for the group (see websocketPath: one flush).
+ */
+export function analyse(reports: FairnessReport[], groupOf?: (key: string) => string): PathFigures {
   const n = reports.length;
   const stamps = new Map<string, Float64Array>();
   reports.forEach((r, i) => {
     for (let k = 0; k < r.keys.length; k++) {
-      let row = stamps.get(r.keys[k]);
+      const key = groupOf === undefined ? r.keys[k] : groupOf(r.keys[k]);
+      let row = stamps.get(key);
       if (row === undefined) {
         row = new Float64Array(n).fill(Number.NaN);
-        stamps.set(r.keys[k], row);
+        stamps.set(key, row);
       }
-      if (Number.isNaN(row[i])) row[i] = r.timesNs[k];
+      if (Number.isNaN(row[i]) || r.timesNs[k] < row[i]) row[i] = r.timesNs[k];
     }
   });
   const first = new Array<number>(n).fill(0);
@@ -225,7 +260,8 @@ async function udpPath(mode: 'multicast' | 'unicast'): Promise<PathFigures> {
       sendCallP50Us: Math.round(percentile(sendUs, 50) * 10) / 10,
       sendCallP99Us: Math.round(percentile(sendUs, 99) * 10) / 10,
       // Unicast: how often each receiver was sent the packet first (FeedLines' own count).
-      ...(mode === 'unicast' ? { sentFirstCounts: Array.from(lines.firstReceiverCounts) } : {}),
+      // With its χ²: the sender's own order, which the receivers' stamps are read against.
+      ...(mode === 'unicast' ? { sentFirstCounts: Array.from(lines.firstReceiverCounts), sentFirstChiSquareP: Number(chiSquareUniform(Array.from(lines.firstReceiverCounts)).p.toPrecision(4)) } : {}),
     };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
@@ -259,7 +295,33 @@ async function websocketPath(): Promise<PathFigures> {
     const reports = await stopAll(children);
     const g = gateway.figures();
     const figures = analyse(reports);
-    return { ...figures, seconds: Math.round(seconds * 10) / 10, ordersPerSec: WS_RATE, symbols: WS_SYMBOLS, updatesPerSec: Math.round(figures.updates / seconds), serverResyncs: g.resyncs, serverSlowClosed: g.slowClosed };
+    // The trial the gateway decides is the flush, not the update: a flush's updates (one per
+    // topic sent, all with the flush's `seq`, the last event-group boundary) go to each
+    // client in one corked write, in one random order of the clients (fan-out.ts). The
+    // per-update counts above repeat each flush's first receiver once per update in it, so
+    // their χ² is not over independent trials (it grows with the updates per flush even when
+    // the order is uniform); the χ² over flushes is, and is the one held to the floor.
+    const flushes = analyse(reports, (key) => key.slice(key.lastIndexOf('|') + 1));
+    return {
+      ...figures,
+      perFlush: {
+        flushes: flushes.updates,
+        updatesPerFlush: Math.round((figures.updates / Math.max(1, flushes.updates)) * 100) / 100,
+        firstReceiverCounts: flushes.firstReceiverCounts,
+        chiSquare: flushes.chiSquare,
+        chiSquareP: flushes.chiSquareP,
+        spreadP50Us: flushes.spreadP50Us,
+        spreadP99Us: flushes.spreadP99Us,
+        meanRank: flushes.meanRank,
+        incompleteFlushes: flushes.incompleteUpdates,
+      },
+      seconds: Math.round(seconds * 10) / 10,
+      ordersPerSec: WS_RATE,
+      symbols: WS_SYMBOLS,
+      updatesPerSec: Math.round(figures.updates / seconds),
+      serverResyncs: g.resyncs,
+      serverSlowClosed: g.slowClosed,
+    };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
     await feed.endDay();
@@ -276,7 +338,8 @@ async function main(): Promise<void> {
     else throw new Error(`TW_BENCH_FAIRNESS_PATHS: unknown path "${p}" (multicast, unicast, websocket)`);
   }
   Object.assign(out, {
-    floors: { chiSquarePUnicast: '> 0.01', chiSquarePWebsocket: '> 0.01' },
+    floors: { chiSquarePUnicast: '> 0.01', chiSquarePWebsocketPerFlush: '> 0.01' },
+    placement,
     loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
     cpus: os.cpus().length,
     seed: SEED,

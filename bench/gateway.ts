@@ -37,7 +37,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MarketBooks, BUY, sessionAnchors, parseSessionDate, type MarketDataSource } from '../book';
 import { configSchema, listing } from '../config';
-import { Gateway, KeyStore } from '../gateway';
+import { Gateway, KeyStore, wsFramePayloadLength } from '../gateway';
 import { startLiveFeed } from '../runtime';
 import { WebSocket, WebSocketServer } from 'ws';
 import { MonotonicNs } from './mono-clock';
@@ -199,16 +199,17 @@ async function runSlices(child: ChildProcess, gateway: Gateway, feed: Awaited<Re
     publisher.listeners = on ? attached.listeners : [];
     publisher.listenerCount = on ? attached.count : 0;
   };
-  // Ours' broadcasts while sampling: payload size and subscribers of each FanOut.send.
-  const fan = (gateway as unknown as { fan: { send: (subs: unknown[], frame: Buffer, resyncable: boolean) => void; figures: { sends: number } } }).fan;
-  const send = fan.send.bind(fan);
+  // Ours' broadcasts while sampling: payload size and subscribers of each FanOut.sendFrame
+  // (every broadcast's one way out: send and sendText build the frame and call it).
+  const fan = (gateway as unknown as { fan: { sendFrame: (subs: unknown[], wire: Buffer, resyncable: boolean) => void; figures: { sends: number } } }).fan;
+  const sendFrame = fan.sendFrame.bind(fan);
   const sample = { on: false, n: 0, sizes: new Uint32Array(1 << 20), fanouts: new Uint32Array(1 << 20) };
-  fan.send = (subs, frame, resyncable): void => {
+  fan.sendFrame = (subs, wire, resyncable): void => {
     if (sample.on && sample.n < sample.sizes.length) {
-      sample.sizes[sample.n] = frame.length;
+      sample.sizes[sample.n] = wsFramePayloadLength(wire);
       sample.fanouts[sample.n++] = subs.length;
     }
-    send(subs, frame, resyncable);
+    sendFrame(subs, wire, resyncable);
   };
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   const total: Record<Phase, { cpuUs: number; ms: number; frames: number }> = { ours: { cpuUs: 0, ms: 0, frames: 0 }, raw: { cpuUs: 0, ms: 0, frames: 0 }, idle: { cpuUs: 0, ms: 0, frames: 0 } };
@@ -256,7 +257,7 @@ async function runSlices(child: ChildProcess, gateway: Gateway, feed: Awaited<Re
     rounds++;
   }
   attach(true);
-  fan.send = send;
+  fan.sendFrame = sendFrame;
   const perSec = (p: Phase): number => total[p].cpuUs / Math.max(1e-9, total[p].ms / 1000);
   const idle = perSec('idle');
   const perFrame = (p: Phase): number => {

@@ -45,7 +45,7 @@ export class BookTopic extends Topic {
     this.checksum = this.book.checksum(this.depth);
   }
 
-  protected update(seq: number, ts: number): Buffer | null {
+  protected update(seq: number, ts: number): string | null {
     const nb = this.book.topLevels(BUY, this.depth, this.nextBidP, this.nextBidS);
     const na = this.book.topLevels(SELL, this.depth, this.nextAskP, this.nextAskS);
     if (same(this.bidP, this.bidS, this.nb, this.nextBidP, this.nextBidS, nb) && same(this.askP, this.askS, this.na, this.nextAskP, this.nextAskS, na)) return null;
@@ -67,7 +67,7 @@ export class BookTopic extends Topic {
     this.nextAskS = t;
     this.nb = nb;
     this.na = na;
-    return Buffer.from(`${this.head}${seq},"ts":${ts},"bids":[${bids}],"asks":[${asks}],"checksum":${this.checksum}}`);
+    return `${this.head}${seq},"ts":${ts},"bids":[${bids}],"asks":[${asks}],"checksum":${this.checksum}}`;
   }
 
   protected buildSnapshot(): Buffer {

@@ -33,7 +33,7 @@ export class CandleTopic extends Topic {
     this.startMs = c === null ? -1 : c.startMs;
   }
 
-  protected update(seq: number, ts: number): Buffer | null {
+  protected update(seq: number, ts: number): string | null {
     if (this.book.trades === this.trades) return null;
     this.trades = this.book.trades;
     const c = this.current(0);
@@ -46,8 +46,8 @@ export class CandleTopic extends Topic {
     this.startMs = c.startMs;
     const frame = `${this.head}${seq},"ts":${ts},"candle":${candleJson(c, false)}}`;
     // Two messages in one websocket frame would break one-JSON-per-frame: send the closing one as its own frame first.
-    if (out !== '') this.ctx.fan.send(this.subs, Buffer.from(out), false);
-    return Buffer.from(frame);
+    if (out !== '') this.ctx.fan.sendText(this.subs, out, false);
+    return frame;
   }
 
   protected buildSnapshot(): Buffer {

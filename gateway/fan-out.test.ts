@@ -1,8 +1,11 @@
 import { FanOut, Subscription, type FanOutTopic, type Subscriber } from './fan-out';
-import { wsTextFrame } from './ws-frame';
+import { wsFramePayloadLength, wsTextFrame, wsTextFrameOf } from './ws-frame';
 
 /** The payload of a whole websocket frame (short frames: a 2-byte header). */
 const payload = (wire: Buffer): string => String(wire.subarray(wire[1] < 126 ? 2 : 4));
+
+/** The order subscribers' sockets were uncorked in (when their bytes reach the socket). */
+const uncorked: Subscriber[] = [];
 
 class MemorySubscriber implements Subscriber {
   closed = false;
@@ -24,6 +27,7 @@ class MemorySubscriber implements Subscriber {
   }
   uncork(): void {
     this.corked = false;
+    uncorked.push(this);
   }
   closeSlow(): void {
     this.closed = true;
@@ -34,15 +38,18 @@ class MemorySubscriber implements Subscriber {
 const topic = (snapshot: string | null): FanOutTopic => ({ snapshotWire: () => (snapshot === null ? null : wsTextFrame(Buffer.from(snapshot))) });
 
 describe('FanOut', () => {
-  test('every subscriber gets the same frame; first place is spread evenly over a freshly shuffled order', () => {
+  test('every subscriber gets the same frame; first place is spread evenly over a freshly shuffled order per flush', () => {
     const fan = new FanOut(1 << 20, 1 << 21, 12345);
     const t = topic('S');
     const clients = Array.from({ length: 8 }, () => new MemorySubscriber());
     const subs = clients.map((c) => new Subscription(c, t));
     const first = new Map<Subscriber, number>();
     for (let i = 0; i < 8000; i++) {
+      uncorked.length = 0;
       fan.send(subs, Buffer.from(`f${i}`), true);
-      const s = subs[0].subscriber;
+      fan.uncorkAll();
+      expect(uncorked.length).toBe(8);
+      const s = uncorked[0];
       first.set(s, (first.get(s) ?? 0) + 1);
     }
     for (const c of clients) {
@@ -52,6 +59,30 @@ describe('FanOut', () => {
       expect(first.get(c) ?? 0).toBeLessThan(1150);
     }
     expect(new Set([...first.values()]).size).toBeGreaterThan(1);
+  });
+
+  test('a client with more subscriptions in a flush is not written first more often', () => {
+    // Client 0 follows two topics, the others one: the first topic's frame corks client 0
+    // before the second topic's other subscribers, yet the uncork order is drawn afresh.
+    const fan = new FanOut(1 << 20, 1 << 21, 7);
+    const a = topic('A');
+    const b = topic('B');
+    const clients = Array.from({ length: 4 }, () => new MemorySubscriber());
+    const subsA = [new Subscription(clients[0], a)];
+    const subsB = clients.map((c) => new Subscription(c, b));
+    const first = new Array<number>(4).fill(0);
+    for (let i = 0; i < 8000; i++) {
+      uncorked.length = 0;
+      fan.send(subsA, Buffer.from(`a${i}`), true);
+      fan.send(subsB, Buffer.from(`b${i}`), true);
+      fan.uncorkAll();
+      first[clients.indexOf(uncorked[0] as MemorySubscriber)]++;
+    }
+    // Expected 2,000 each.
+    for (const n of first) {
+      expect(n).toBeGreaterThan(1800);
+      expect(n).toBeLessThan(2200);
+    }
   });
 
   test('past the soft threshold updates are skipped and a snapshot follows on catching up; past the hard limit the client is closed', () => {
@@ -86,6 +117,18 @@ describe('FanOut', () => {
     expect([mid[0], mid[1], mid.readUInt16BE(2), mid.length]).toEqual([0x81, 126, 300, 304]);
     const big = wsTextFrame(Buffer.alloc(70_000, 0x61));
     expect([big[1], big.readUInt32BE(2), big.readUInt32BE(6), big.length]).toEqual([127, 0, 70_000, 70_010]);
+  });
+
+  test('a JSON text is encoded straight into its frame, byte for byte as the payload route, multi-byte characters counted in bytes', () => {
+    for (const text of ['hi', 'a'.repeat(300), 'a'.repeat(70_000), '{"s":"€uro"}']) {
+      const wire = wsTextFrameOf(text);
+      expect(wire.equals(wsTextFrame(Buffer.from(text)))).toBe(true);
+      expect(wsFramePayloadLength(wire)).toBe(Buffer.byteLength(text));
+    }
+    const fan = new FanOut(1 << 20, 1 << 21, 1);
+    const c = new MemorySubscriber();
+    fan.sendText([new Subscription(c, topic('S'))], '{"u":1}', true);
+    expect(c.frames).toEqual(['{"u":1}']);
   });
 
   test('resyncStale snapshots stale subscriptions whose clients caught up, without waiting for a publish', () => {

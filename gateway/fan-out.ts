@@ -1,14 +1,20 @@
-// Serialize once, send the same frame to every subscriber in a freshly shuffled order (so
-// no subscriber is systematically first), and handle slow consumers: past the soft
-// bufferedAmount threshold a state subscription (book, l1, candles, orders) skips updates
-// and is marked stale, and gets a fresh snapshot once it is back under the threshold; past
-// the hard limit the client is closed (4001). Queued bytes per client therefore stay under
-// the hard limit plus one frame.
+// Serialize once, send the same frame to every subscriber, and handle slow consumers: past
+// the soft bufferedAmount threshold a state subscription (book, l1, candles, orders) skips
+// updates and is marked stale, and gets a fresh snapshot once it is back under the
+// threshold; past the hard limit the client is closed (4001). Queued bytes per client
+// therefore stay under the hard limit plus one frame.
 //
 // The frame handed to subscribers is the whole websocket frame (ws-frame.ts), built once.
 // Writes to a client are corked during a flush and uncorked at its end (`uncorkAll`), so a
 // client with several subscriptions gets one socket write per flush, not one per frame.
-import { wsTextFrame } from './ws-frame';
+// The uncork is when a client's bytes reach its socket, so that is where the order is
+// decided (so no subscriber is systematically first): a fresh seeded Fisher-Yates order of
+// the flush's clients (protocol's Prng), every flush. The order in which frames were handed
+// to the corked sockets carries no meaning, so it is not shuffled: shuffling it per frame
+// would cost work per frame and still leave the client with more subscriptions (corked by
+// an earlier topic of the flush) written first.
+import { Prng } from '../protocol';
+import { wsTextFrame, wsTextFrameOf } from './ws-frame';
 
 /** What the fan-out needs of a websocket client (Session implements it). */
 export interface Subscriber {
@@ -57,7 +63,7 @@ export class FanOut {
   readonly softBytes: number;
   readonly hardBytes: number;
   readonly seed: number;
-  private state: number;
+  private readonly random: Prng;
   /** Subscriptions marked stale, checked by `resyncStale` (a timer) so a quiet topic still resyncs. */
   readonly stale = new Set<Subscription>();
   /** Subscribers corked in the current flush. */
@@ -68,33 +74,21 @@ export class FanOut {
     this.softBytes = softBytes;
     this.hardBytes = hardBytes;
     this.seed = seed >>> 0;
-    this.state = this.seed === 0 ? 1 : this.seed;
+    this.random = new Prng(this.seed);
   }
 
-  /** xorshift32: a fresh permutation per frame costs a few ns per subscriber. */
-  private next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
-  }
-
-  /** Fisher-Yates in place: the array's order carries no meaning between frames. */
-  shuffle(subs: Subscription[]): void {
-    for (let i = subs.length - 1; i > 0; i--) {
-      const j = this.next() % (i + 1);
-      const t = subs[i];
-      subs[i] = subs[j];
-      subs[j] = t;
-    }
-  }
-
-  /** Sends `frame` (a JSON payload) to every subscription; `resyncable` topics skip slow clients and resync them later. */
+  /** Sends `frame` (a JSON payload) to every subscription, corked; `resyncable` topics skip slow clients and resync them later. */
   send(subs: Subscription[], frame: Buffer, resyncable: boolean): void {
-    this.shuffle(subs);
-    const wire = wsTextFrame(frame);
+    this.sendFrame(subs, wsTextFrame(frame), resyncable);
+  }
+
+  /** `send` for a JSON text (the topics' updates): encoded once, straight into the frame. */
+  sendText(subs: Subscription[], text: string, resyncable: boolean): void {
+    this.sendFrame(subs, wsTextFrameOf(text), resyncable);
+  }
+
+  /** Writes one whole websocket frame to every subscription (corked until `uncorkAll`). */
+  sendFrame(subs: Subscription[], wire: Buffer, resyncable: boolean): void {
     const soft = this.softBytes;
     const hard = this.hardBytes;
     const f = this.figures;
@@ -174,10 +168,17 @@ export class FanOut {
     this.corked.push(subscriber);
   }
 
-  /** Ends the flush: every corked socket writes what it gathered, one write each. */
+  /** Ends the flush: every corked socket writes what it gathered, one write each, in a fresh random order. */
   uncorkAll(): void {
     const list = this.corked;
-    for (let i = 0; i < list.length; i++) list[i].uncork();
+    const n = list.length;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.random.nextInt(i + 1);
+      const t = list[i];
+      list[i] = list[j];
+      list[j] = t;
+    }
+    for (let i = 0; i < n; i++) list[i].uncork();
     list.length = 0;
   }
 

@@ -11,3 +11,4 @@ export { FanOut } from './fan-out';
 export { SubscriptionRegistry } from './subscription-registry';
 export { tierPolicies } from './tiers';
 export { LatencyHistogram } from './latency-histogram';
+export { wsFramePayloadLength } from './ws-frame';

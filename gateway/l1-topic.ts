@@ -32,7 +32,7 @@ export class L1Topic extends Topic {
     this.volume = b.volume;
   }
 
-  protected update(seq: number, ts: number): Buffer | null {
+  protected update(seq: number, ts: number): string | null {
     const b = this.book;
     if (
       b.bestBidPrice() === this.bidP &&
@@ -48,15 +48,13 @@ export class L1Topic extends Topic {
   }
 
   protected buildSnapshot(): Buffer {
-    return this.frame('snapshot', this.seq, this.ts);
+    return Buffer.from(this.frame('snapshot', this.seq, this.ts));
   }
 
-  private frame(type: string, seq: number, ts: number): Buffer {
+  private frame(type: string, seq: number, ts: number): string {
     const bid = this.bidP > 0 ? `["${formatPrice4(this.bidP)}",${this.bidS}]` : 'null';
     const ask = this.askP > 0 ? `["${formatPrice4(this.askP)}",${this.askS}]` : 'null';
     const last = this.trades > 0 ? `["${formatPrice4(this.lastP)}",${this.lastS}]` : 'null';
-    return Buffer.from(
-      `{"channel":"l1","type":"${type}","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"bid":${bid},"ask":${ask},"last":${last},"volume":${this.volume}}`,
-    );
+    return `{"channel":"l1","type":"${type}","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"bid":${bid},"ask":${ask},"last":${last},"volume":${this.volume}}`;
   }
 }

@@ -42,7 +42,7 @@ export class OrdersTopic extends Topic {
     }
   }
 
-  protected update(seq: number, ts: number): Buffer | null {
+  protected update(seq: number, ts: number): string | null {
     const r = this.ring;
     const end = r.head;
     if (end === this.cursor) return null;
@@ -80,7 +80,7 @@ export class OrdersTopic extends Topic {
     }
     this.cursor = end;
     if (events === '') return null;
-    return Buffer.from(`{"channel":"orders","type":"update","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"events":[${events}]}`);
+    return `{"channel":"orders","type":"update","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"events":[${events}]}`;
   }
 
   protected buildSnapshot(): Buffer {

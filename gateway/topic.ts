@@ -49,12 +49,12 @@ export abstract class Topic implements FanOutTopic {
 
   /** At a boundary: sends what changed since the last publish (nothing if nothing did); true if it sent. */
   publish(seq: number, ts: number): boolean {
-    const frame = this.update(seq, ts);
-    if (frame === null) return false;
+    const text = this.update(seq, ts);
+    if (text === null) return false;
     this.seq = seq;
     this.ts = ts;
     this.cachedSnapshot = null;
-    this.ctx.fan.send(this.subs, frame, this.resyncable);
+    this.ctx.fan.sendText(this.subs, text, this.resyncable);
     return true;
   }
 
@@ -83,7 +83,7 @@ export abstract class Topic implements FanOutTopic {
 
   /** Reads the live state into the published state. */
   protected abstract capture(): void;
-  /** The update frame for what changed (and takes the new state), or null. */
-  protected abstract update(seq: number, ts: number): Buffer | null;
+  /** The update's JSON for what changed (and takes the new state), or null. */
+  protected abstract update(seq: number, ts: number): string | null;
   protected abstract buildSnapshot(): Buffer | null;
 }

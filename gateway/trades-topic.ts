@@ -25,7 +25,7 @@ export class TradesTopic extends Topic {
     this.cursor = this.log.counts[this.locate];
   }
 
-  protected update(seq: number, ts: number): Buffer | null {
+  protected update(seq: number, ts: number): string | null {
     const log = this.log;
     const locate = this.locate;
     const end = log.counts[locate];
@@ -45,9 +45,7 @@ export class TradesTopic extends Topic {
         `"shares":${log.sharesAt(locate, i)},"orderRef":${log.refAt(locate, i)},"matchNumber":${log.matchAt(locate, i)}}`;
     }
     this.cursor = end;
-    return Buffer.from(
-      `{"channel":"trades","type":"update","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"trades":[${trades}]${missed > 0 ? `,"missed":${missed}` : ''}}`,
-    );
+    return `{"channel":"trades","type":"update","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"trades":[${trades}]${missed > 0 ? `,"missed":${missed}` : ''}}`;
   }
 
   protected buildSnapshot(): null {
