@@ -71,7 +71,7 @@ describe('trading on the web page', () => {
     await page.click('#trade-submit');
     const fill = await waitFor(
       'the fill in the panel',
-      async () => page.locator('#trade-fills tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? ''))),
+      async () => (await page.locator('#trade-fills tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim())),
       (rows) => rows.length > 0,
       20_000,
     );
@@ -88,7 +88,7 @@ describe('trading on the web page', () => {
     // The same trade on the public tape (the market-data side published it).
     const tape = await waitFor(
       'the trade on the tape',
-      async () => page.locator('#tape tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent ?? ''))),
+      async () => (await page.locator('#tape tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim())),
       (rows) => rows.some((r) => Number(r[1]) === Number(price)),
       20_000,
     );
