@@ -206,6 +206,7 @@ async function main(): Promise<void> {
     rawRoundTripP99Ms: round(rawP99),
     rawRoundTripP999Ms: round(percentile(r, 99.9)),
     p99OverRaw: round(p99 / rawP99),
+    p50OverRaw: round(percentile(o, 50) / percentile(r, 50)),
     fsync: 'group commit (one fsync in flight; both sides)',
     seed: SEED,
     cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',

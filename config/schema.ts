@@ -270,7 +270,7 @@ export const gatewaySchema = z.strictObject({
   flushTickMs: int(0, 1000).default(5),
   /** HTTP requests per second per IP address, and per API key for keyed requests (@fastify/rate-limit: 2 s windows of twice this). */
   httpRequestsPerSecond: int(1, 1_000_000).default(100),
-  /** Recent executions kept in memory per symbol for /v1/execution and the trades channel. */
+  /** Recent executions kept in memory per symbol for /v1/marketdata/trades and the trades channel. */
   executionsPerSymbol: int(16, 1 << 20).default(4096),
   /** Seed of the fan-out shuffle (0: from the clock; the seed used is reported). */
   shuffleSeed: int(0, 0xffffffff).default(0),

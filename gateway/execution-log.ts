@@ -1,5 +1,5 @@
 // Recent executions (prints from E, printable C and P) per symbol, in rings of typed arrays:
-// what the trades channel streams and /v1/execution answers without storage. Recording is
+// what the trades channel streams and /v1/marketdata/trades answers without storage. Recording is
 // a few array writes, no allocation; a symbol's ring is allocated on its first print.
 
 const F_SEQ = 0;

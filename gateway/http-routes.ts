@@ -229,7 +229,7 @@ export function registerHttpRoutes(app: FastifyInstance, deps: HttpDeps): { requ
     return sendCached(reply, entry, gzip);
   });
 
-  app.get('/v1/execution', async (req) => {
+  app.get('/v1/marketdata/trades', async (req) => {
     const q = parseQuery(executionQuerySchema, req.query);
     if (req.headers.authorization === undefined) {
       throw new HttpError(401, 'TW_ERR_GW_UNAUTHORIZED', 'executions need a pro key: send Authorization: Bearer KEY (tickwire keys create --tier pro)', 'Authorization');

@@ -84,7 +84,7 @@ export function openApiDocument(serverUrl: string): unknown {
           responses: { ...ok(candlesResponseSchema, 'Candles; source says memory or history'), ...errors([400, 401, 404, 429, 502]) },
         },
       },
-      '/v1/execution': {
+      '/v1/marketdata/trades': {
         get: {
           summary: 'Executions (prints) of a symbol, optionally of one resting order (pro key)',
           security: [{ bearer: [] }],

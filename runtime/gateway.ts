@@ -9,7 +9,7 @@ import type { PublisherService, Rewinder, SnapshotServer } from '../publisher';
 import { createLogger, type Logger } from './logger';
 
 export interface GatewayWiring {
-  /** Storage for ranges older than memory (null: /v1/execution beyond memory is 503 TW_ERR_GW_NO_STORAGE). */
+  /** Storage for ranges older than memory (null: /v1/marketdata/trades beyond memory is 503 TW_ERR_GW_NO_STORAGE). */
   history?: MarketHistory | null;
   /** Extra figures for /metrics. */
   extraGauges?: readonly ExtraGauge[];

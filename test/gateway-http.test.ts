@@ -97,7 +97,7 @@ describe('HTTP API', () => {
     await expectError('/v1/marketdata/candles?symbol=ZZZ&resolution=60', 404, 'TW_ERR_GW_UNKNOWN_SYMBOL', 'symbol');
   });
 
-  test('GET /v1/execution: pro key; recent executions from memory; older ranges 503 without storage, from it with', async () => {
+  test('GET /v1/marketdata/trades: pro key; recent executions from memory; older ranges 503 without storage, from it with', async () => {
     const calls: unknown[][] = [];
     const history: MarketHistory = {
       candles: async () => [],
@@ -111,9 +111,9 @@ describe('HTTP API', () => {
     r.day.trade(5000, 100);
     const pro = { Authorization: `Bearer ${r.keys.create('pro', 'p').key}` };
     const free = { Authorization: `Bearer ${r.keys.create('free', 'f').key}` };
-    await expectError('/v1/execution?symbol=AAPL', 401, 'TW_ERR_GW_UNAUTHORIZED', 'Authorization');
-    await expectError('/v1/execution?symbol=AAPL', 403, 'TW_ERR_GW_TIER', 'Authorization', free);
-    const res = await get('/v1/execution?symbol=AAPL', pro);
+    await expectError('/v1/marketdata/trades?symbol=AAPL', 401, 'TW_ERR_GW_UNAUTHORIZED', 'Authorization');
+    await expectError('/v1/marketdata/trades?symbol=AAPL', 403, 'TW_ERR_GW_TIER', 'Authorization', free);
+    const res = await get('/v1/marketdata/trades?symbol=AAPL', pro);
     // Whole ms from memory, as storage answers (not the ns timestamp's fraction): checked before the schema (which says int) parses it.
     const times = (res.body as { executions: Array<{ time: number }> }).executions.map((e) => e.time);
     expect(times.length).toBeGreaterThan(0);
@@ -124,16 +124,16 @@ describe('HTTP API', () => {
     expect(body.executions.length).toBe(aapl.trades);
     expect(body.executions.reduce((n, e) => n + e.shares, 0)).toBe(aapl.volume);
     const one = body.executions[0];
-    const byOrder = parsed(executionsResponseSchema, (await get(`/v1/execution?symbol=AAPL&orderId=${one.orderId}`, pro)).body);
+    const byOrder = parsed(executionsResponseSchema, (await get(`/v1/marketdata/trades?symbol=AAPL&orderId=${one.orderId}`, pro)).body);
     expect(byOrder.executions.length).toBeGreaterThan(0);
     expect(byOrder.executions.every((e) => e.orderId === one.orderId)).toBe(true);
-    await expectError('/v1/execution?symbol=AAPL&startTime=0', 503, 'TW_ERR_GW_NO_STORAGE', 'startTime', pro);
-    await expectError('/v1/execution?symbol=AAPL&orderId=x', 400, 'TW_ERR_GW_BAD_PARAM', 'orderId', pro);
+    await expectError('/v1/marketdata/trades?symbol=AAPL&startTime=0', 503, 'TW_ERR_GW_NO_STORAGE', 'startTime', pro);
+    await expectError('/v1/marketdata/trades?symbol=AAPL&orderId=x', 400, 'TW_ERR_GW_BAD_PARAM', 'orderId', pro);
     await r.gateway.close();
     r = await gatewayRig({}, history);
     r.day.trade(1000, 100);
     const pro2 = { Authorization: `Bearer ${r.keys.create('pro', 'p').key}` };
-    const hist = parsed(executionsResponseSchema, (await get('/v1/execution?symbol=AAPL&startTime=0&endTime=10&orderId=42', pro2)).body);
+    const hist = parsed(executionsResponseSchema, (await get('/v1/marketdata/trades?symbol=AAPL&startTime=0&endTime=10&orderId=42', pro2)).body);
     expect(hist).toEqual({ symbol: 'AAPL', source: 'history', executions: [{ time: 5, seq: 1, price: '100.0000', shares: 10, orderId: 42, matchNumber: 7 }] });
     expect(calls).toEqual([['AAPL', 42, 0, 10, 1000]]);
   });
@@ -171,7 +171,7 @@ describe('HTTP API', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.paths['/v1/marketdata/candles'].get.parameters?.map((p) => p.name)).toEqual(['symbol', 'resolution', 'startTime', 'endTime', 'limit']);
     // The executions' unit is stated: whole UTC ms.
-    expect(JSON.stringify(doc.paths['/v1/execution'])).toMatch(/"time":\{"type":"integer"[^}]*"description":"UTC ms, a whole number/);
+    expect(JSON.stringify(doc.paths['/v1/marketdata/trades'])).toMatch(/"time":\{"type":"integer"[^}]*"description":"UTC ms, a whole number/);
     // The burst is twice the rate (10 requests; 4 spent above), refilling at 5 a second.
     let limited = await get('/v1/symbols');
     let sent = 5;
