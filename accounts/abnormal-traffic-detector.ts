@@ -70,7 +70,8 @@ export class AbnormalTrafficDetector {
   private flagged: Uint8Array;
   /** 1 when the session's norm slot is its own (never attached to an account). */
   private privateNorm: Uint8Array;
-  private rejectTimes: Float64Array;
+  /** Per session slot, its last rejectBurst+1 reject times; made at the session's first reject (most never reject), so a large rejectBurst costs memory only where rejects happen. */
+  private rejectRings: Array<Float64Array | null>;
   private rejectHead: Int32Array;
   private rejectFilled: Int32Array;
 
@@ -109,7 +110,7 @@ export class AbnormalTrafficDetector {
     this.windowLimit = new Float64Array(initial);
     this.flagged = new Uint8Array(initial);
     this.privateNorm = new Uint8Array(initial);
-    this.rejectTimes = new Float64Array(initial * this.ringSize);
+    this.rejectRings = new Array<Float64Array | null>(initial).fill(null);
     this.rejectHead = new Int32Array(initial);
     this.rejectFilled = new Int32Array(initial);
     this.accountCapacity = 256;
@@ -144,14 +145,18 @@ export class AbnormalTrafficDetector {
   onReject(sessionKey: number, nowMs: number): TrafficVerdict {
     const slot = this.sessionSlot(sessionKey);
     if (this.flagged[slot] === 1) return AccountErrorKind.None;
-    const base = slot * this.ringSize;
+    let ring = this.rejectRings[slot];
+    if (ring === null) {
+      ring = new Float64Array(this.ringSize);
+      this.rejectRings[slot] = ring;
+    }
     const head = this.rejectHead[slot];
-    this.rejectTimes[base + head] = nowMs;
+    ring[head] = nowMs;
     const next = head + 1 === this.ringSize ? 0 : head + 1;
     this.rejectHead[slot] = next;
     if (this.rejectFilled[slot] < this.ringSize) this.rejectFilled[slot]++;
     // Full ring: `next` holds the oldest of the last rejectBurst+1 rejects.
-    if (this.rejectFilled[slot] === this.ringSize && nowMs - this.rejectTimes[base + next] <= this.rejectWindowMs) {
+    if (this.rejectFilled[slot] === this.ringSize && nowMs - ring[next] <= this.rejectWindowMs) {
       this.flagged[slot] = 1;
       this.refused.TW_ERR_SESSION_REJECT_BURST++;
       return AccountErrorKind.RejectBurst;
@@ -283,7 +288,7 @@ export class AbnormalTrafficDetector {
     this.windowLimit = grow(this.windowLimit, (n) => new Float64Array(n));
     this.flagged = grow(this.flagged, (n) => new Uint8Array(n));
     this.privateNorm = grow(this.privateNorm, (n) => new Uint8Array(n));
-    this.rejectTimes = grow(this.rejectTimes, (n) => new Float64Array(n), this.ringSize);
+    this.rejectRings = this.rejectRings.concat(new Array<Float64Array | null>(capacity - old).fill(null));
     this.rejectHead = grow(this.rejectHead, (n) => new Int32Array(n));
     this.rejectFilled = grow(this.rejectFilled, (n) => new Int32Array(n));
     this.freeSessions = new Int32Array(capacity);
