@@ -72,10 +72,10 @@ describe('trading on the web page', () => {
     const fill = await waitFor(
       'the fill in the panel',
       async () => (await page.locator('#trade-fills tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim())),
-      (rows) => rows.length > 0,
+      (rows) => rows.some((r) => r.some((c) => /^\$?\d+\.\d{2}/.test(c))),
       20_000,
     );
-    const cells = fill[0];
+    const cells = fill.find((r) => r.some((c) => /^\$?\d+\.\d{2}/.test(c))) ?? [];
     expect(cells.join(' ')).toContain('AAPL');
     const price = cells.find((c) => /^\$?\d+\.\d{2}/.test(c.trim()))?.replace(/[$,]/g, '') ?? '';
     expect(Number(price)).toBeGreaterThan(0);
