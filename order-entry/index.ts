@@ -29,4 +29,4 @@ export {
   type OuchAccountDirectory,
   type OuchAccountView,
 } from './ouch-server';
-export { OuchClient, type OuchClientOptions, type OuchLogin } from './ouch-client';
+export { OuchClient, type OuchClientOptions, type OuchLogin, type ReceivedOuch } from './ouch-client';
