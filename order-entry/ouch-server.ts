@@ -111,16 +111,17 @@ const MAX_CLIENT_FRAME = 256;
 const SPACE = 0x20;
 const BUY = 0x42;
 
-const enum State {
-  New = 0,
-  Authenticating = 1,
-  LoggedIn = 2,
-  Closed = 3,
-}
+const State = {
+  New: 0,
+  Authenticating: 1,
+  LoggedIn: 2,
+  Closed: 3,
+} as const;
+type State = (typeof State)[keyof typeof State];
 
 /** One TCP connection and, once logged in, its account's stream. */
 class OuchConnection extends SoupBinHandlerBase {
-  state = State.New;
+  state: State = State.New;
   readonly decoder: SoupBinStreamDecoder;
   readonly connectedMs: number;
   lastReceivedMs: number;
