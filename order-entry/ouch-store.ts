@@ -188,7 +188,7 @@ export class OuchMessageStore implements CommitTarget {
     f.reserve(3 + length);
     f.buf.set(b.subarray(o + OUCH_RECORD_KEY, p.used), f.used);
     f.used += 3 + length;
-    this.pushOffset(this.fileBytes + (o - 0));
+    this.pushOffset(this.fileBytes + o);
     this.lastKey.seq = seq;
     this.lastKey.sub = sub;
     this.committer.mark(this);
