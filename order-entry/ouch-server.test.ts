@@ -45,7 +45,7 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
     const second = await OuchClient.connect({ host: '127.0.0.1', port: x.ouch.address.port });
     await expect(second.logIn(t.loginId, t.password)).rejects.toMatchObject({ reason: 'S' });
     // Server heartbeats flow while idle.
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 800));
     expect(ok.heartbeats).toBeGreaterThan(0);
     await ok.close();
   });
@@ -139,6 +139,7 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
   test('garbage is disconnected and counted; a market order is IOC; cancel-on-disconnect cancels what is open', async () => {
     const seller = await x.trader('ouch-g-seller', '1000', 100);
     const buyer = await x.trader('ouch-g-buyer', '100000');
+    x.accounts.setCancelOnDisconnect(seller.id, true, 'test'); // read at login (and each second while logged in)
     // Garbage before login: disconnected.
     const g = await OuchClient.connect({ host: '127.0.0.1', port: x.ouch.address.port });
     g.sendRaw(Uint8Array.from([0x00, 0x03, 0x55, 0x01, 0x02]));
@@ -169,9 +170,7 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
     expect((await b.waitFor(ofType('C', 'I1'))).message).toMatchObject({ decrementShares: 2, reason: 'I' });
     expect(b.messages.filter((m) => 'token' in m.message && m.message.token === 'I1').map((m) => m.message.type)).toEqual(['A', 'E', 'C']);
 
-    // Cancel-on-disconnect, opted in: the seller's resting order goes when the session drops.
-    x.accounts.setCancelOnDisconnect(seller.id, true, 'test');
-    await new Promise((r) => setTimeout(r, 1200)); // the server refreshes logged-in accounts each second
+    // Cancel-on-disconnect, opted in (above): the seller's resting order goes when the session drops.
     s.enterOrder({ token: 'S2', side: 'S', shares: 7, stock: 'AAPL', price: 1_950_000, timeInForce: DAY });
     await s.waitFor(ofType('A', 'S2'));
     await s.close();
