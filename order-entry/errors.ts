@@ -74,6 +74,32 @@ const CATALOGUE = {
   TW_ERR_OE_CORE_TIMEOUT: 504,
   /** A bug: the request failed inside the gateway (logged). */
   TW_ERR_OE_INTERNAL: 500,
+  // OUCH 4.2 over SoupBinTCP (ouch-server.ts): not HTTP answers. A field problem is answered
+  // with an OUCH Rejected; framing problems are counted and, past a few, disconnected.
+  /** OUCH Login Request with an unknown login id or a wrong password (Login Rejected 'A'). */
+  TW_ERR_OE_OUCH_LOGIN_REJECTED: 0,
+  /** OUCH Login Request for another session name, or for an account already logged in (Login Rejected 'S'). */
+  TW_ERR_OE_OUCH_SESSION_UNAVAILABLE: 0,
+  /** A SoupBinTCP frame other than Login Request before login (disconnected), or no login in time. */
+  TW_ERR_OE_OUCH_NOT_LOGGED_IN: 0,
+  /** A SoupBinTCP frame the decoder refused (bad length, unknown type, over the frame limit). */
+  TW_ERR_OE_OUCH_BAD_FRAME: 0,
+  /** An Unsequenced Data payload that is not Enter Order, Replace Order or Cancel Order. */
+  TW_ERR_OE_OUCH_UNKNOWN_MESSAGE: 0,
+  /** An OUCH message whose length is wrong for its type. */
+  TW_ERR_OE_OUCH_BAD_LENGTH: 0,
+  /** An OUCH field outside the values OUCH 4.2 (or Tickwire) allows: answered with Rejected. */
+  TW_ERR_OE_OUCH_BAD_FIELD: 0,
+  /** An Enter Order whose token this account already used today: ignored, as OUCH 4.2 says. */
+  TW_ERR_OE_OUCH_DUPLICATE_TOKEN: 0,
+  /** A Replace or Cancel Order naming a token of no open order: ignored, as OUCH 4.2 says. */
+  TW_ERR_OE_OUCH_UNKNOWN_TOKEN: 0,
+  /** Too many bad frames or messages in a session: disconnected. */
+  TW_ERR_OE_OUCH_GARBAGE: 0,
+  /** Nothing from the client (not even a heartbeat) for the idle timeout: disconnected. */
+  TW_ERR_OE_OUCH_IDLE_TIMEOUT: 0,
+  /** The session's message store could not be written or read: the session is disconnected. */
+  TW_ERR_OE_OUCH_STORE_FAILED: 0,
   /** A session or API key suspended for abnormal traffic (counted and logged, not an answer). */
   TW_ERR_OE_ABNORMAL_TRAFFIC: 0,
   /** A websocket upgrade on a path other than /v1/stream (404). */

@@ -20,3 +20,13 @@ export {
 } from './directories';
 export { OrderEntryError, OrderEntryErrorCodes, CloseCode, httpStatus, type OrderEntryErrorCode } from './errors';
 export { DEFAULT_MIRROR_BOUNDS, type MirrorBounds } from './order-mirror';
+export {
+  OuchServer,
+  startOuchServer,
+  type OuchServerDeps,
+  type OuchServerAddress,
+  type OuchServerFigures,
+  type OuchAccountDirectory,
+  type OuchAccountView,
+} from './ouch-server';
+export { OuchClient, type OuchClientOptions, type OuchLogin, type ReceivedOuch } from './ouch-client';

@@ -157,8 +157,8 @@ export class OrderDesk {
     return key;
   }
 
-  /** The order rate and the traffic watch, before a command goes to the core. */
-  private async admit(p: Principal): Promise<void> {
+  /** The order rate and the traffic watch, before a command goes to the core (protocol sessions call it before a cancel or replace). */
+  async admit(p: Principal): Promise<void> {
     const account = p.account.id;
     if (!this.d.orderRate.take(account)) {
       await this.rejected(p);

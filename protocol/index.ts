@@ -21,3 +21,4 @@ export * from './prng';
 export * from './token-bucket';
 export * from './error-catalogue';
 export * from './order-entry';
+export * from './ouch42';

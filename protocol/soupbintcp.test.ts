@@ -129,4 +129,36 @@ describe('SoupBinTCP 4.0 frames (FEED.md, Snapshot)', () => {
     ]);
     expect(d.faults).toBe(4);
   });
+
+  test('a frame over the decoder\'s limit is one fault and halts it; halt() stops the rest of a read', () => {
+    const r = new Record();
+    const d = new SoupBinStreamDecoder(r, 64);
+    d.push(hex('000148 0100' + '00'.repeat(10) + ' 000148'));
+    expect(r.events).toEqual(['H', `fault ${Fault.SoupBadLength} @3`]);
+    expect(d.halted).toBe(true);
+    d.push(hex('000148'));
+    expect(r.events).toHaveLength(2);
+
+    // Split across reads: the length field alone is enough to refuse it.
+    const s = new Record();
+    const split = new SoupBinStreamDecoder(s, 64);
+    split.push(hex('01'));
+    split.push(hex('00aa'));
+    expect(s.events).toEqual([`fault ${Fault.SoupBadLength} @0`]);
+
+    class Stopper extends Record {
+      constructor(private readonly decoder: () => SoupBinStreamDecoder) {
+        super();
+      }
+      override onLogout() {
+        super.onLogout();
+        this.decoder().halt();
+      }
+    }
+    let dec: SoupBinStreamDecoder | null = null;
+    const t = new Stopper(() => dec as SoupBinStreamDecoder);
+    dec = new SoupBinStreamDecoder(t);
+    dec.push(hex('000152 00014f 000152'));
+    expect(t.events).toEqual(['R', 'O']);
+  });
 });

@@ -4,7 +4,8 @@
 // across TCP reads and reports bad frames with their stream offset instead of throwing.
 // Alpha fields (username, password, session) are left-justified and space-padded;
 // numeric fields (sequence numbers) are right-justified and left-padded with spaces, as
-// SoupBinTCP 4.0 writes them. The decoder accepts padding on either side.
+// SoupBinTCP 4.0 writes them. The decoder accepts padding on either side. SoupBinTCP 3.0
+// (which OUCH 4.2 sessions use) has the same frames, fields and widths.
 
 import { readAlpha, readNumeric, readU16, writeAlpha, writeNumeric, writeU16 } from './bytes';
 import { Fault } from './errors';
@@ -153,11 +154,31 @@ export class SoupBinStreamDecoder {
   private carryLength = 0;
   /** Stream offset of the next byte to be framed. */
   private streamOffset = 0;
+  /** Longest frame accepted, counting its length field; a longer one halts the decoder. */
+  private readonly maxFrame: number;
+  private stopped = false;
   frames = 0;
   faults = 0;
 
-  constructor(handler: SoupBinHandler) {
+  /**
+   * `maxFrameLength`: the largest length field a peer may send (default 65,535). A server
+   * whose clients send only small frames sets it low: a frame over it is a fault (the
+   * framing cannot be trusted after it), reported once, and the decoder halts.
+   */
+  constructor(handler: SoupBinHandler, maxFrameLength = 0xffff) {
     this.handler = handler;
+    this.maxFrame = 2 + Math.max(1, Math.min(0xffff, maxFrameLength));
+  }
+
+  /** True once halted (by `halt()` or an oversized frame): further bytes are ignored. */
+  get halted(): boolean {
+    return this.stopped;
+  }
+
+  /** Stops framing: the rest of the chunk being pushed and every later one are ignored (after a logout or a disconnect). */
+  halt(): void {
+    this.stopped = true;
+    this.carryLength = 0;
   }
 
   /** Bytes held back waiting for the rest of a frame. */
@@ -166,6 +187,7 @@ export class SoupBinStreamDecoder {
   }
 
   push(chunk: Uint8Array): void {
+    if (this.stopped) return;
     const n = chunk.length;
     let p = 0;
     if (this.carryLength > 0) {
@@ -173,6 +195,7 @@ export class SoupBinStreamDecoder {
       while (this.carryLength < 2 && p < n) c[this.carryLength++] = chunk[p++];
       if (this.carryLength < 2) return;
       const total = 2 + readU16(c, 0);
+      if (total > this.maxFrame) return this.oversized();
       const take = Math.min(total - this.carryLength, n - p);
       c.set(chunk.subarray(p, p + take), this.carryLength);
       this.carryLength += take;
@@ -181,13 +204,14 @@ export class SoupBinStreamDecoder {
       this.carryLength = 0;
       this.dispatch(c, 0, total);
     }
-    while (n - p >= 2) {
+    while (n - p >= 2 && !this.stopped) {
       const total = 2 + readU16(chunk, p);
+      if (total > this.maxFrame) return this.oversized();
       if (n - p < total) break;
       this.dispatch(chunk, p, total);
       p += total;
     }
-    if (p < n) {
+    if (p < n && !this.stopped) {
       this.carry.set(chunk.subarray(p, n), 0);
       this.carryLength = n - p;
     }
@@ -237,6 +261,12 @@ export class SoupBinStreamDecoder {
       default:
         return this.fault(Fault.SoupUnknownType, at + 2);
     }
+  }
+
+  private oversized(): void {
+    const at = this.streamOffset;
+    this.halt();
+    this.fault(Fault.SoupBadLength, at);
   }
 
   private fault(code: number, at: number): void {

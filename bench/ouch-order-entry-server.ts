@@ -1,0 +1,63 @@
+// bench:ouch-order-entry's "ours" (a child process): the exchange core (LiveSim, journal with
+// group-commit fsync), the client gateway and the OUCH server (stores fsynced), with
+// ACCOUNTS funded accounts whose OUCH credentials it sends to the parent.
+import * as path from 'node:path';
+import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
+import { listing, loadConfig } from '../config';
+import { OrderEntry, OuchServer } from '../order-entry';
+import { LiveSim } from '../sim';
+
+const dir = process.argv[2];
+const accountsWanted = Number(process.argv[3] ?? 4);
+const symbols = Number(process.argv[4] ?? 20);
+if (dir === undefined) throw new Error('usage: ouch-order-entry-server.js DIR [ACCOUNTS] [SYMBOLS]');
+
+async function main(): Promise<void> {
+  const config = loadConfig({
+    flags: {
+      'sim.ordersPerSec': 0,
+      'sim.symbols': symbols,
+      'journal.fsync': true,
+      'orderEntry.port': 0,
+      'orderEntry.ordersPerSecondPerAccount': 1_000_000,
+      'orderEntry.abnormalRateFloor': 1_000_000,
+      'orderEntry.ouch.port': 0,
+      'orderEntry.ouch.storePath': path.join(dir, 'ouch'),
+    },
+  });
+  const db = new AccountsDb(path.join(dir, 'accounts.sqlite'));
+  const accounts = new AccountStore(db, { scrypt: { N: 16, r: 1, p: 1 } });
+  const sim = new LiveSim(config, path.join(dir, 'day.journal'), { onEngineEvent: () => undefined });
+  const admin = 'bench-ouch-admin-token-0123456';
+  const oe = new OrderEntry({
+    config,
+    trading: sim,
+    accounts,
+    sessions: new SessionStore(db),
+    traffic: new AbnormalTrafficDetector({ minRatePerSec: 1_000_000, rejectBurst: 1_000_000 }),
+    ipAccess: new IpRules(),
+    adminToken: admin,
+    symbols: listing(symbols),
+  });
+  const ouch = new OuchServer({ config, orderEntry: oe, accounts, symbols: listing(symbols), fsync: true });
+  sim.start();
+  const url = (await oe.start()).url;
+  const port = (await ouch.start()).port;
+  const logins: Array<{ loginId: string; password: string }> = [];
+  for (let i = 0; i < accountsWanted; i++) {
+    const res = await fetch(`${url}/admin/v1/accounts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `bench-ouch-${i}`, password: 'pw-bench01', kyc: 'approved', riskClass: 'institutional', allowShort: true, cash: '100000000000', actor: 'bench' }),
+    });
+    const a = (await res.json()) as { loginId: string };
+    logins.push({ loginId: a.loginId, password: 'pw-bench01' });
+  }
+  process.send?.({ type: 'listening', port, logins });
+}
+
+process.on('disconnect', () => process.exit(0));
+void main().catch((err: unknown) => {
+  process.stderr.write(`ouch-order-entry-server failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,177 @@
+// OUCH order entry benchmark (issue 19). Enter Order round trips over SoupBinTCP, paced open
+// loop at TW_BENCH_OUCH_RATE (43,000) orders/s over TW_BENCH_OUCH_SESSIONS (4) sessions,
+// against two servers in alternating slices of one run (TW_BENCH_OUCH_SLICE_S, 2 s each, the
+// first TW_BENCH_OUCH_SLICE_WARMUP_MS (250) of each unmeasured):
+// - ours (bench/ouch-order-entry-server.ts, a child): the OUCH server, the client gateway's
+//   desk and router, the exchange core (risk, wallet, matching) with the journal's
+//   group-commit fsync, and the OUCH stores' group-commit fsync;
+// - raw (bench/ouch-order-entry-raw.ts, a child): SoupBinTCP framing and OUCH decoding, the
+//   same bytes appended with the same GroupCommitter, the answers sent after the fsync.
+// Orders: one in ten a resting day sell just above the reference price (liquidity), one in
+// ten an aggressive IOC buy through it (Enter Order to Executed), the rest IOC buys below
+// the market (Accepted dead at once, so the book stays bounded). A round trip runs from the
+// instant the order was due (a late send counts against the server that made it late) to its
+// Accepted (or Rejected), and for an aggressive order to its first Executed.
+// Prints ouchRoundTripP50Us/P99Us (Accepted), ouchExecutedP50Us/P99Us, the raw figures and
+// ouchP99OverRaw (floor <= 1.5).
+import { fork, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listing } from '../config';
+import { OuchClient } from '../order-entry';
+import { OuchLength, OuchType, readAlpha } from '../protocol';
+import { nextMessage } from './child-messages';
+import { percentile } from './stats';
+
+const RATE = Number(process.env.TW_BENCH_OUCH_RATE ?? 43_000);
+const SESSIONS = Number(process.env.TW_BENCH_OUCH_SESSIONS ?? 4);
+const SECONDS = Number(process.env.TW_BENCH_OUCH_SECONDS ?? 40);
+const SLICE_S = Number(process.env.TW_BENCH_OUCH_SLICE_S ?? 2);
+const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_OUCH_SLICE_WARMUP_MS ?? 250);
+const SEED = Number(process.env.TW_SEED ?? 1);
+const SYMBOLS = 20;
+const LISTED = listing(SYMBOLS);
+const DAY = 99_999;
+
+type Name = 'ours' | 'raw';
+interface Target {
+  name: Name;
+  clients: OuchClient[];
+  child: ChildProcess;
+}
+
+/** Due times (ns, hrtime) of orders not yet answered, by token; and of aggressive orders not yet executed. */
+const dueAccepted = new Map<string, number>();
+const dueExecuted = new Map<string, number>();
+const samples: Record<Name, { accepted: number[]; executed: number[] }> = { ours: { accepted: [], executed: [] }, raw: { accepted: [], executed: [] } };
+let measuring: Name | null = null;
+let rejects = 0;
+
+function nowNs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e9 + ns;
+}
+
+async function start(script: string, args: string[], who: Name): Promise<{ child: ChildProcess; port: number; logins: Array<{ loginId: string; password: string }> }> {
+  const child = fork(path.join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const m = await nextMessage<{ type: 'listening'; port: number; logins?: Array<{ loginId: string; password: string }> }>(child, 'listening', 60_000, who);
+  return { child, port: m.port, logins: m.logins ?? Array.from({ length: SESSIONS }, () => ({ loginId: 'RAW000', password: 'raw' })) };
+}
+
+function onMessage(target: Name, b: Uint8Array, o: number, n: number): void {
+  const type = b[o];
+  if ((type === OuchType.Accepted && n === OuchLength.Accepted) || (type === OuchType.Rejected && n === OuchLength.Rejected)) {
+    if (type === OuchType.Rejected) rejects++;
+    const token = readAlpha(b, o + 9, 14);
+    const due = dueAccepted.get(token);
+    if (due === undefined) return;
+    dueAccepted.delete(token);
+    if (measuring === target) samples[target].accepted.push((nowNs() - due) / 1000);
+  } else if (type === OuchType.Executed && n === OuchLength.Executed && b[o + 31] === 0x52) {
+    const token = readAlpha(b, o + 9, 14);
+    const due = dueExecuted.get(token);
+    if (due === undefined) return;
+    dueExecuted.delete(token);
+    if (measuring === target) samples[target].executed.push((nowNs() - due) / 1000);
+  }
+}
+
+async function connect(name: Name, child: ChildProcess, port: number, logins: Array<{ loginId: string; password: string }>): Promise<Target> {
+  const clients: OuchClient[] = [];
+  for (let i = 0; i < SESSIONS; i++) {
+    const c = await OuchClient.connect({ host: '127.0.0.1', port, keepMessages: false, onSequenced: (b, o, n) => onMessage(name, b, o, n) });
+    await c.logIn(logins[i % logins.length].loginId, logins[i % logins.length].password, 0);
+    clients.push(c);
+  }
+  return { name, clients, child };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-ouch-'));
+  fs.mkdirSync(path.join(dir, 'ours'));
+  fs.mkdirSync(path.join(dir, 'raw'));
+  const oursChild = await start('ouch-order-entry-server.js', [path.join(dir, 'ours'), String(SESSIONS), String(SYMBOLS)], 'ours');
+  const rawChild = await start('ouch-order-entry-raw.js', [path.join(dir, 'raw')], 'raw');
+  const ours = await connect('ours', oursChild.child, oursChild.port, oursChild.logins);
+  const raw = await connect('raw', rawChild.child, rawChild.port, rawChild.logins);
+
+  let n = 0;
+  const startNs = nowNs();
+  const totalNs = SECONDS * 1e9;
+  const sliceNs = SLICE_S * 1e9;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const t = nowNs() - startNs;
+      if (t >= totalNs) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      const slice = Math.floor(t / sliceNs);
+      const target = slice % 2 === 0 ? ours : raw;
+      measuring = t - slice * sliceNs >= SLICE_WARMUP_MS * 1e6 ? target.name : null;
+      const due = Math.floor((t / 1e9) * RATE);
+      for (; n < due; n++) {
+        const dueNs = startNs + (n / RATE) * 1e9;
+        const c = target.clients[n % SESSIONS];
+        const sym = LISTED[(Math.floor(n / 10) * 7 + SEED) % SYMBOLS];
+        const ref = sym.referencePrice - (sym.referencePrice % 100);
+        const kind = n % 10;
+        const token = `${kind === 1 ? 'X' : 'N'}${n.toString(36)}`;
+        dueAccepted.set(token, dueNs);
+        if (kind === 0) c.enterOrder({ token, side: 'S', shares: 100, stock: sym.ticker, price: ref + 100, timeInForce: DAY });
+        else if (kind === 1) {
+          dueExecuted.set(token, dueNs);
+          c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref + 500, timeInForce: 0 });
+        } else c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref - 500, timeInForce: 0 });
+      }
+      // Forget what will never be answered in a measured slice.
+      if (dueAccepted.size > 1_000_000) dueAccepted.clear();
+      if (dueExecuted.size > 200_000) dueExecuted.clear();
+    }, 1);
+  });
+  measuring = null;
+  await new Promise((r) => setTimeout(r, 500));
+  const round = (x: number): number => Math.round(x);
+  const o = samples.ours;
+  const r = samples.raw;
+  const p99 = percentile(o.accepted, 99);
+  const rawP99 = percentile(r.accepted, 99);
+  for (const c of [...ours.clients, ...raw.clients]) void c.close();
+  ours.child.kill('SIGTERM');
+  raw.child.kill('SIGTERM');
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'ouch-order-entry',
+      ratePerSec: RATE,
+      sessions: SESSIONS,
+      seconds: SECONDS,
+      sliceSeconds: SLICE_S,
+      orders: n,
+      ouchMeasured: o.accepted.length,
+      rawMeasured: r.accepted.length,
+      ouchExecutedMeasured: o.executed.length,
+      rejects,
+      ouchRoundTripP50Us: round(percentile(o.accepted, 50)),
+      ouchRoundTripP99Us: round(p99),
+      ouchExecutedP50Us: round(percentile(o.executed, 50)),
+      ouchExecutedP99Us: round(percentile(o.executed, 99)),
+      rawRoundTripP50Us: round(percentile(r.accepted, 50)),
+      rawRoundTripP99Us: round(rawP99),
+      rawExecutedP99Us: round(percentile(r.executed, 99)),
+      ouchP99OverRaw: Math.round((p99 / rawP99) * 1000) / 1000,
+      fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
+      seed: SEED,
+      cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',
+      node: process.version,
+    })}\n`,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  setTimeout(() => process.exit(0), 300);
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`bench:ouch-order-entry failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,280 @@
+// The OUCH sessions' message stores: one append-only file per account per day holding every
+// Sequenced Data frame the account's session sent, so a client logging in again at sequence
+// number N gets everything from N. A record is a 10-byte key (u64 inbound sequence number of
+// the command the message came from, u16 its index among that command's messages), then the
+// SoupBinTCP frame as it goes on the wire (u16 length, 'S', the OUCH message). The key makes
+// the journal's replay after a restart idempotent: messages already stored are not stored
+// again. A torn last record (a crash mid-write) is cut off when the file is opened.
+//
+// Writes go through one GroupCommitter per server: what the sessions append during a turn
+// of the event loop is written at once, one fdatasync is in flight at a time, and when it
+// returns the frames it covered are sent (a client never sees a message a crash could lose).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readU16, readU32, writeU16, writeU32 } from '../protocol';
+
+/** Bytes before each stored frame: u64 command sequence number, u16 index. */
+export const OUCH_RECORD_KEY = 10;
+
+/** What the committer writes and syncs. */
+export interface CommitTarget {
+  readonly fd: number;
+  /** The bytes appended since the last call (a view valid until the next append), or null. */
+  takeBatch(): Uint8Array | null;
+  /** Everything taken before the sync began is durable (or written, with fsync off). */
+  onDurable(): void;
+  /** The write or the sync failed. */
+  onCommitError(error: Error): void;
+}
+
+/**
+ * Group commit over any number of append-only files (sim/'s journal does the same for
+ * commands): a batch per event-loop turn, one sync in flight, the next batch written while
+ * it runs and synced after it.
+ */
+export class GroupCommitter {
+  private readonly dirty = new Set<CommitTarget>();
+  private scheduled = false;
+  private syncing = false;
+  commits = 0;
+  syncs = 0;
+
+  constructor(private readonly fsync: boolean) {}
+
+  /** The target has bytes to commit. */
+  mark(target: CommitTarget): void {
+    this.dirty.add(target);
+    if (!this.scheduled && !this.syncing) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** True while nothing waits to be written or synced. */
+  get idle(): boolean {
+    return this.dirty.size === 0 && !this.syncing && !this.scheduled;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.dirty.size === 0) return;
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    const written: CommitTarget[] = [];
+    for (const t of batch) {
+      const bytes = t.takeBatch();
+      if (bytes === null) continue;
+      try {
+        let done = 0;
+        while (done < bytes.length) done += fs.writeSync(t.fd, bytes, done, bytes.length - done);
+        written.push(t);
+      } catch (error) {
+        t.onCommitError(error as Error);
+      }
+    }
+    this.commits++;
+    if (!this.fsync || written.length === 0) {
+      for (const t of written) t.onDurable();
+      return;
+    }
+    this.syncing = true;
+    let left = written.length;
+    for (const t of written) {
+      fs.fdatasync(t.fd, (error) => {
+        if (error) t.onCommitError(error);
+        else t.onDurable();
+        if (--left > 0) return;
+        this.syncing = false;
+        this.syncs++;
+        if (this.dirty.size > 0 && !this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => this.flush());
+        }
+      });
+    }
+  }
+}
+
+/** A growable byte buffer that keeps its bytes when it grows. */
+class Bytes {
+  buf = Buffer.allocUnsafe(4096);
+  used = 0;
+
+  reserve(n: number): void {
+    if (this.used + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.used + n) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.used);
+    this.buf = next;
+  }
+}
+
+/** What a stored message was keyed with: the command's inbound sequence number and the message's index. */
+export interface StoreKey {
+  seq: number;
+  sub: number;
+}
+
+/** One account's message store for the day. Messages are numbered from 1. */
+export class OuchMessageStore implements CommitTarget {
+  readonly fd: number;
+  /** Messages stored (written or waiting to be). */
+  count = 0;
+  /** Messages durable (synced) and so sendable. */
+  durableCount = 0;
+  /** The key of the last record in the file when it was opened (replay skips up to it). */
+  readonly openedKey: StoreKey;
+  /** The key of the last record appended. */
+  readonly lastKey: StoreKey;
+  /** Stored messages found when the file was opened (their OUCH payloads), for the caller to learn from. */
+  readonly recovered: Buffer[] = [];
+  /** File offset of each message's record, by message number - 1. */
+  private offsets = new Float64Array(1024);
+  private fileBytes = 0;
+  private durableBytes = 0;
+  private readonly pending = new Bytes();
+  private readonly frames = new Bytes();
+  /** Frames of the batch being synced, and how many messages it holds. */
+  private inflight: Buffer | null = null;
+  private inflightCount = 0;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly committer: GroupCommitter,
+    /** Called with the wire frames of messages that became durable, in order. */
+    private readonly onFrames: (frames: Buffer, firstNumber: number, count: number) => void,
+    private readonly onError: (error: Error) => void,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.fd = fs.openSync(file, 'a+');
+    const data = fs.readFileSync(file);
+    let o = 0;
+    const key = { seq: 0, sub: 0 };
+    while (o + OUCH_RECORD_KEY + 3 <= data.length) {
+      const frameLength = readU16(data, o + OUCH_RECORD_KEY);
+      const end = o + OUCH_RECORD_KEY + 2 + frameLength;
+      if (frameLength < 2 || end > data.length) break;
+      key.seq = readU32(data, o) * 4294967296 + readU32(data, o + 4);
+      key.sub = readU16(data, o + 8);
+      this.pushOffset(o);
+      this.recovered.push(data.subarray(o + OUCH_RECORD_KEY + 3, end));
+      o = end;
+    }
+    if (o < data.length) fs.ftruncateSync(this.fd, o); // a torn last record
+    this.fileBytes = o;
+    this.durableBytes = o;
+    this.durableCount = this.count;
+    this.openedKey = { ...key };
+    this.lastKey = key;
+  }
+
+  /** Appends one message (as a Sequenced Data frame) under `key`; returns its message number. */
+  append(seq: number, sub: number, message: Uint8Array, length: number): number {
+    if (this.closed) return 0;
+    const p = this.pending;
+    p.reserve(OUCH_RECORD_KEY + 3 + length);
+    const b = p.buf;
+    const o = p.used;
+    writeU32(b, o, Math.floor(seq / 4294967296));
+    writeU32(b, o + 4, seq >>> 0);
+    writeU16(b, o + 8, sub);
+    writeU16(b, o + 10, length + 1);
+    b[o + 12] = 0x53; // 'S' Sequenced Data
+    b.set(message.subarray(0, length), o + 13);
+    p.used = o + OUCH_RECORD_KEY + 3 + length;
+    const f = this.frames;
+    f.reserve(3 + length);
+    f.buf.set(b.subarray(o + OUCH_RECORD_KEY, p.used), f.used);
+    f.used += 3 + length;
+    this.pushOffset(this.fileBytes + o);
+    this.lastKey.seq = seq;
+    this.lastKey.sub = sub;
+    this.committer.mark(this);
+    return this.count;
+  }
+
+  takeBatch(): Uint8Array | null {
+    const p = this.pending;
+    if (p.used === 0 || this.inflight !== null) {
+      // One batch in flight per store: the next waits for it (the committer marks us again).
+      if (p.used !== 0) setImmediate(() => this.committer.mark(this));
+      return null;
+    }
+    const bytes = p.buf.subarray(0, p.used);
+    this.fileBytes += p.used;
+    p.used = 0;
+    this.inflight = Buffer.from(this.frames.buf.subarray(0, this.frames.used));
+    this.inflightCount = this.count - this.durableCount;
+    this.frames.used = 0;
+    return bytes;
+  }
+
+  onDurable(): void {
+    const frames = this.inflight;
+    if (frames === null) return;
+    const first = this.durableCount + 1;
+    const n = this.inflightCount;
+    this.inflight = null;
+    this.durableCount += n;
+    this.durableBytes = this.durableCount === this.count ? this.fileBytes : this.offsetOf(this.durableCount + 1);
+    this.onFrames(frames, first, n);
+  }
+
+  onCommitError(error: Error): void {
+    this.inflight = null;
+    this.onError(error);
+  }
+
+  /**
+   * The wire frames of durable messages from number `from` (1-based) to the last durable one,
+   * read back from the file. An empty buffer when there are none.
+   */
+  readFrames(from: number): Buffer {
+    if (from > this.durableCount) return Buffer.alloc(0);
+    const start = this.offsetOf(from);
+    const size = this.durableBytes - start;
+    const raw = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = fs.readSync(this.fd, raw, got, size - got, start + got);
+      if (n === 0) throw new Error(`${this.file} ends at ${start + got}, before ${this.durableBytes}`);
+      got += n;
+    }
+    // Strip each record's key.
+    const out = Buffer.allocUnsafe(size);
+    let i = 0;
+    let o = 0;
+    while (i < size) {
+      const total = 2 + readU16(raw, i + OUCH_RECORD_KEY);
+      raw.copy(out, o, i + OUCH_RECORD_KEY, i + OUCH_RECORD_KEY + total);
+      o += total;
+      i += OUCH_RECORD_KEY + total;
+    }
+    return out.subarray(0, o);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already gone
+    }
+  }
+
+  private offsetOf(number: number): number {
+    return this.offsets[number - 1];
+  }
+
+  private pushOffset(offset: number): void {
+    if (this.count === this.offsets.length) {
+      const next = new Float64Array(this.offsets.length * 2);
+      next.set(this.offsets);
+      this.offsets = next;
+    }
+    this.offsets[this.count++] = offset;
+  }
+}
