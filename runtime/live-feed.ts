@@ -137,7 +137,7 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
   const endDay = (): Promise<void> => {
     // Orders stop first; the day ends (closing commands, End of Messages, end of session
     // repeated while the rewinder still answers); then everything closes, newest first.
-    ending ??= (oe === null ? Promise.resolve() : oe.close())
+    ending ??= (oe === null ? Promise.resolve() : oe.close(true))
       .then(() => sim.stop(true))
       .then(() => service.finish())
       .then(() => stack.close())
@@ -168,7 +168,7 @@ export function describeLines(feed: LiveFeed): string {
   const snapshot = `snapshot on tcp ${feed.snapshot.host}:${feed.snapshotPort}`;
   const gateway = feed.gateway === null ? '' : `\n${describeGateway(feed.gateway)}`;
   const oe = feed.orderEntry;
-  const orderEntry = oe === null ? '' : `\norder entry: ${oe.url} (REST /v1/order, sessions, private websocket /v1/stream; \`tickwire accounts\`)${oe.carried === '' ? '' : `; ${oe.carried}`}`;
+  const orderEntry = oe === null ? '' : `\norder entry: ${oe.url} (REST /v1/order, sessions, private websocket /v1/stream; \`tickwire accounts\`)${oe.ouchAddress === '' ? '' : `; OUCH 4.2 over SoupBinTCP on tcp ${oe.ouchAddress}`}${oe.carried === '' ? '' : `; ${oe.carried}`}`;
   return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}${gateway}${orderEntry}`;
 }
 

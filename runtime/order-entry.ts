@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
 import { listing, type TickwireConfig } from '../config';
-import { OrderEntry, type OrderEntryLogger } from '../order-entry';
+import { OrderEntry, OuchServer, type OrderEntryLogger } from '../order-entry';
 import type { TradingPort } from '../protocol';
 import type { Logger } from './logger';
 import { closingBalances, previousJournal } from './wallet-carry';
@@ -19,9 +19,14 @@ export interface OrderEntryService {
   readonly server: OrderEntry;
   readonly accounts: AccountStore;
   readonly url: string;
+  /** OUCH 4.2 over SoupBinTCP (null when orderEntry.ouch.enabled is false). */
+  readonly ouch: OuchServer | null;
+  /** Where OUCH listens, 'host:port' ('' when off). */
+  readonly ouchAddress: string;
   /** Accounts and balances carried into a fresh session ('' when the session resumed). */
   readonly carried: string;
-  close(): Promise<void>;
+  /** Stops taking orders; `endOfDay` first tells OUCH sessions (System Event E). Idempotent. */
+  close(endOfDay?: boolean): Promise<void>;
 }
 
 export interface OrderEntryWiring {
@@ -76,23 +81,30 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
     sessionDate: wiring.sessionDate,
     corsOrigins,
   });
+  // In the same turn as the gateway: the protocol sessions hear the replayed reports too.
+  const logger = wiring.logger as unknown as OrderEntryLogger;
+  const symbols = listing(config.sim.symbols);
+  const ouch = oe.ouch.enabled ? new OuchServer({ config, orderEntry: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
+  let closing: Promise<void> | null = null;
+  const close = (endOfDay = false): Promise<void> => {
+    closing ??= (async () => {
+      if (ouch !== null) {
+        if (endOfDay) ouch.endOfDay();
+        await ouch.close();
+      }
+      await server.close();
+      db.close();
+    })();
+    return closing;
+  };
   let carried = '';
   try {
     if (!wiring.resumed) carried = await openSession(config, server, accounts, wiring.journalPath);
     const address = await server.start();
-    return {
-      server,
-      accounts,
-      url: address.url,
-      carried,
-      close: async () => {
-        await server.close();
-        db.close();
-      },
-    };
+    const ouchAt = ouch === null ? null : await ouch.start();
+    return { server, accounts, url: address.url, ouch, ouchAddress: ouchAt === null ? '' : `${ouchAt.host}:${ouchAt.port}`, carried, close };
   } catch (err) {
-    await server.close();
-    db.close();
+    await close();
     throw err;
   }
 }

@@ -65,6 +65,8 @@ describe('LiveSim as the in-thread TradingPort', () => {
     expect([await again.balances(7), await again.balances(8)]).toEqual(before);
     const replayed: OrderEntryReport[] = [];
     again.onReports((rs) => replayed.push(...rs));
+    expect(replayed).toHaveLength(0); // held until the caller's set-up in this turn is done
+    await Promise.resolve();
     expect(replayed.filter((r) => r.kind === 'execution')).toHaveLength(2);
     expect((replayed.filter((r) => r.kind === 'order') as OrderReport[]).every((r) => r.requestId === 0)).toBe(true);
     again.stop(false);

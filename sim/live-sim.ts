@@ -138,10 +138,15 @@ export class LiveSim implements TradingPort {
 
   onReports(listener: (reports: readonly OrderEntryReport[]) => void): void {
     this.reportListener = listener;
+    // The held reports (a restart's replay) go out once the caller's synchronous set-up is
+    // done, so everything it wires to the listener in the same turn (FIX and OUCH sessions)
+    // hears them too; a timer's batch cannot come first.
     if (this.undelivered.length > 0) {
-      const held = this.undelivered;
-      this.undelivered = [];
-      listener(held);
+      queueMicrotask(() => {
+        const held = this.undelivered;
+        this.undelivered = [];
+        if (held.length > 0) listener(held);
+      });
     }
   }
 
