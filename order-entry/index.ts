@@ -20,3 +20,4 @@ export {
 } from './directories';
 export { OrderEntryError, OrderEntryErrorCodes, CloseCode, httpStatus, type OrderEntryErrorCode } from './errors';
 export { DEFAULT_MIRROR_BOUNDS, type MirrorBounds } from './order-mirror';
+export { FixAcceptor, startFixAcceptor, DEFAULT_FIX_LIMITS, type FixAcceptorDeps, type FixAcceptorFigures, type FixGatewayPieces, type FixLimits } from './fix-acceptor';
