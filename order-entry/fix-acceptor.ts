@@ -104,6 +104,7 @@ export interface FixAcceptorFigures {
 
 const COMP_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
+const BEGIN_STRING = '8=FIX.4.4\x01';
 
 interface Binding {
   readonly session: FixOrderSession;
@@ -273,6 +274,22 @@ export class FixAcceptor implements FixSessionHost {
     socket.setKeepAlive(true, 30_000);
     socket.on('error', () => undefined);
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    // A FIX stream starts "8=FIX": anything else is not worth the parser's patience (it skips to the next digit).
+    let head = '';
+    const sniff = (data: Buffer | string): void => {
+      head += typeof data === 'string' ? data.slice(0, 16) : data.subarray(0, 16).toString('latin1');
+      const want = BEGIN_STRING.slice(0, Math.min(head.length, BEGIN_STRING.length));
+      if (head.slice(0, want.length) !== want) {
+        socket.off('data', sniff);
+        this.figures.garbageDisconnects++;
+        this.deps.gateway.errors.count('TW_ERR_OE_FIX_GARBAGE');
+        this.log.warn({ code: 'TW_ERR_OE_FIX_GARBAGE', remote }, 'not FIX 4.4 (the stream does not start with 8=FIX.4.4): disconnected');
+        socket.destroy();
+      } else if (head.length >= BEGIN_STRING.length) {
+        socket.off('data', sniff);
+      }
+    };
+    socket.on('data', sniff);
     const scoped = makeSessionScope(this.root);
     const transport = new MsgTransport(this.nextTransportId++, scoped, new TcpDuplex(socket));
     const session = new FixOrderSession(scoped, this, remote);
