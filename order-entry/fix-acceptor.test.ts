@@ -48,9 +48,7 @@ async function client(o: Omit<FixClientOptions, 'port'>): Promise<FixTestClient>
   return c;
 }
 
-let ids = 0;
 function newOrder(clOrdId: string, side: '1' | '2', qty: number, price: string | null, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  ids++;
   return {
     ClOrdID: clOrdId,
     Instrument: { Symbol: 'AAPL' },
@@ -77,7 +75,7 @@ beforeAll(async () => {
     trading: sim,
     accounts,
     sessions: new SessionStore(db),
-    traffic: new AbnormalTrafficDetector({ minRatePerSec: 1_000_000, rejectBurst: 1_000_000 }),
+    traffic: new AbnormalTrafficDetector({ minRatePerSec: 1_000_000, rejectBurst: 10_000 }),
     ipAccess: new IpRules(),
     adminToken: ADMIN,
     symbols: listing(5),

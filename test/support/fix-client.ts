@@ -28,7 +28,8 @@ export interface Received {
 
 function parseTags(text: string): Received {
   const tags = new Map<number, string>();
-  for (const field of text.split(/[\x01|]/)) {
+  // The wire's delimiter (SOH) or the log's (a pipe).
+  for (const field of text.replaceAll('|', '\u0001').split('\u0001')) {
     const eq = field.indexOf('=');
     if (eq > 0) tags.set(Number(field.slice(0, eq)), field.slice(eq + 1));
   }
@@ -61,11 +62,16 @@ export class FixTestClient extends AsciiSession {
 
   /** The next outbound sequence number (skip ahead to make a gap). */
   get nextSeqNum(): number {
-    return (this.transport?.transmitter as unknown as { msgSeqNum: number }).msgSeqNum;
+    return this.transmitter().msgSeqNum;
   }
 
   set nextSeqNum(value: number) {
-    (this.transport?.transmitter as unknown as { msgSeqNum: number }).msgSeqNum = value;
+    this.transmitter().msgSeqNum = value;
+  }
+
+  private transmitter(): { msgSeqNum: number } {
+    if (this.transport === null) throw new Error('not connected');
+    return this.transport.transmitter as unknown as { msgSeqNum: number };
   }
 
   /** Logout and wait for the session to end. */
