@@ -24,6 +24,8 @@ export interface AccountView {
   readonly riskClass: string;
   readonly allowShort: boolean;
   readonly killSwitch: boolean;
+  /** FIX and OUCH: cancel the account's open orders when its last session drops (accounts/ has it; absent is off). */
+  readonly cancelOnDisconnect?: boolean;
   readonly createdMs: number;
 }
 

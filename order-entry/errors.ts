@@ -114,6 +114,18 @@ const CATALOGUE = {
   TW_ERR_OE_PING_TIMEOUT: 0,
   /** The server could not listen (address in use, permission). */
   TW_ERR_OE_BIND: 0,
+  /** FIX: a Logon refused (unknown user, wrong password or API key, suspended account, bad CompID); answered with Logout(5) Text(58), then disconnected. */
+  TW_ERR_OE_FIX_LOGON_REFUSED: 0,
+  /** FIX: bytes that are not FIX (or anything but a Logon first): disconnected. */
+  TW_ERR_OE_FIX_GARBAGE: 0,
+  /** FIX: a message refused at the session level with Reject(3) (bad tag, value or format); the session stays up. */
+  TW_ERR_OE_FIX_SESSION_REJECT: 0,
+  /** FIX: an application message refused with BusinessMessageReject(j) (unsupported type, conditionally required field missing). */
+  TW_ERR_OE_FIX_BUSINESS_REJECT: 0,
+  /** FIX: an order, cancel or replace refused by the gateway (ExecutionReport Rejected or OrderCancelReject). */
+  TW_ERR_OE_FIX_ORDER_REFUSED: 0,
+  /** FIX: the session store could not be written (sequence numbers or messages for resend). */
+  TW_ERR_OE_FIX_STORE: 0,
 } as const;
 
 export type OrderEntryErrorCode = keyof typeof CATALOGUE;

@@ -30,3 +30,4 @@ export {
   type OuchAccountView,
 } from './ouch-server';
 export { OuchClient, type OuchClientOptions, type OuchLogin, type ReceivedOuch } from './ouch-client';
+export { FixAcceptor, startFixAcceptor, DEFAULT_FIX_LIMITS, type FixAcceptorDeps, type FixAcceptorFigures, type FixGatewayPieces, type FixLimits } from './fix-acceptor';

@@ -141,6 +141,27 @@ export class OrderDesk {
     return this.d.mirror.order(account, orderId) ?? o;
   }
 
+  /**
+   * A replace (FIX G, OUCH U): the order's new price and open shares under a new client
+   * order id. Resolves with the core's reports (a refusal is a report with its reject).
+   */
+  async replace(p: Principal, orderId: number, clientOrderId: string, price: number, shares: number): Promise<OrderEntryReport[]> {
+    this.assertMayTrade(p);
+    const account = p.account.id;
+    const o = this.d.mirror.order(account, orderId);
+    if (o === null) throw new OrderEntryError('TW_ERR_OE_UNKNOWN_ORDER', `no order ${orderId} of this account`, { field: 'id' });
+    if (!isOpen(o.status)) throw new OrderEntryError('TW_ERR_OE_ORDER_CLOSED', `order ${orderId} is already ${o.status}`, { field: 'id' });
+    await this.admit(p);
+    const reports = await this.d.router.request({ kind: 'replace', account, orderId, clientOrderId, price, shares });
+    for (const r of reports) {
+      if (r.kind === 'order' && r.reject !== '') {
+        await this.rejected(p);
+        break;
+      }
+    }
+    return reports;
+  }
+
   /** A refusal of this caller's order: counted by the traffic watch, which may suspend. */
   async rejected(p: Principal): Promise<void> {
     const v = this.d.traffic.onReject(this.traffic(p), this.d.now());

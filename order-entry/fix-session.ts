@@ -1,0 +1,120 @@
+// One counterparty's FIX 4.4 session on the acceptor: jspurefix's AsciiSession does the
+// session layer (Logon, Heartbeat/TestRequest, sequence checks, ResendRequest it sends,
+// SequenceReset, Logout, dictionary checks with session Reject); this class hands the
+// application messages and the logon decision to the acceptor (FixSessionHost), and
+// answers a ResendRequest from the session's store: application messages again with
+// PossDupFlag=Y and OrigSendingTime, session messages as SequenceReset-GapFill (FIX 4.4
+// Vol 2, "Resending Messages"). (jspurefix's own resend reads an empty in-memory store.)
+import { AsciiSession, type IFixSessionStore, type IJsFixConfig, type MsgView } from 'jspurefix';
+import type { AsciiMsgTransmitter } from 'jspurefix/dist/transport/ascii/ascii-msg-transmitter';
+import type { FixCodec } from './fix-codec';
+import { ADMIN_MSG_TYPES, FixMsgType, Tag } from './fix-messages';
+
+export interface FixSessionHost {
+  /** Resolves true to let the peer in; rejects with the reason (sent as Logout Text(58)) to refuse. */
+  logon(session: FixOrderSession, view: MsgView, user: string, password: string): Promise<boolean>;
+  ready(session: FixOrderSession): void;
+  message(session: FixOrderSession, msgType: string, view: MsgView): void;
+  stopped(session: FixOrderSession, error: Error | undefined): void;
+  readonly codec: FixCodec;
+}
+
+export class FixOrderSession extends AsciiSession {
+  /** The account, once logged on. */
+  account = 0;
+  /** The counterparty's SenderCompID, once it logged on. */
+  peerCompId = '';
+  loggedOn = false;
+
+  constructor(
+    config: IJsFixConfig,
+    private readonly host: FixSessionHost,
+    readonly remote: string,
+  ) {
+    super(config);
+    this.checkMsgIntegrity = true;
+  }
+
+  /** Sends an application message (ExecutionReport...) on the live session. */
+  sendMessage(msgType: string, body: Record<string, unknown>): void {
+    this.send(msgType, body);
+  }
+
+  /** A session-level Reject(3) of an inbound message; the session stays up. */
+  rejectMessage(refSeqNum: number, refMsgType: string, reason: number, text: string, refTagId?: number): void {
+    const body: Record<string, unknown> = { RefSeqNum: refSeqNum, RefMsgType: refMsgType, SessionRejectReason: reason, Text: text.slice(0, 200) };
+    if (refTagId !== undefined) body.RefTagID = refTagId;
+    this.send(FixMsgType.Reject, body);
+  }
+
+  /** Logs out (Logout with Text) and ends the session. */
+  logout(text: string): void {
+    if (this.loggedOn) {
+      this.sendLogout(text);
+      this.loggedOn = false;
+    }
+    this.requestStop(text);
+  }
+
+  /** The store of this session (after the Logon bound its identity). */
+  get messageStore(): IFixSessionStore {
+    return this.sessionStore;
+  }
+
+  protected onApplicationMsg(msgType: string, view: MsgView): void {
+    this.host.message(this, msgType, view);
+  }
+
+  protected onLogon(view: MsgView, user: string, password: string): Promise<boolean> {
+    return this.host.logon(this, view, user, password);
+  }
+
+  protected onReady(_view: MsgView): void {
+    this.loggedOn = true;
+    this.host.ready(this);
+  }
+
+  protected onStopped(error?: Error): void {
+    this.loggedOn = false;
+    this.host.stopped(this, error);
+  }
+
+  protected onDecoded(_msgType: string, _txt: string): void {}
+
+  protected onEncoded(_msgType: string, _txt: string): void {}
+
+  protected override onResendRequest(view: MsgView): void {
+    const begin = Number(view.getString(Tag.BeginSeqNo));
+    const requestedEnd = Number(view.getString(Tag.EndSeqNo));
+    const tx = this.transport?.transmitter as AsciiMsgTransmitter | undefined;
+    if (tx === undefined || !Number.isInteger(begin) || begin < 1) return;
+    const last = tx.msgSeqNum - 1;
+    const end = requestedEnd === 0 || !Number.isInteger(requestedEnd) || requestedEnd > last ? last : requestedEnd;
+    if (end < begin) return;
+    this.resend(begin, end).catch((e: Error) => this.sessionLogger.error(e));
+  }
+
+  private async resend(begin: number, end: number): Promise<void> {
+    const records = await this.sessionStore.getRange(begin, end);
+    const bySeq = new Map<number, string>();
+    for (const r of records) if (typeof r.encoded === 'string') bySeq.set(r.seqNum, r.encoded);
+    let gapFrom = 0;
+    for (let seq = begin; seq <= end; seq++) {
+      const text = bySeq.get(seq);
+      const m = text === undefined ? null : this.host.codec.decode(text);
+      if (m === null || ADMIN_MSG_TYPES.has(m.msgType)) {
+        if (gapFrom === 0) gapFrom = seq;
+        continue;
+      }
+      if (gapFrom !== 0) this.gapFill(gapFrom, seq);
+      gapFrom = 0;
+      this.send(m.msgType, { ...m.body, StandardHeader: { MsgSeqNum: seq, PossDupFlag: true, SendingTime: m.sendingTime ?? new Date() } });
+    }
+    if (gapFrom !== 0) this.gapFill(gapFrom, end + 1);
+  }
+
+  /** SequenceReset-GapFill(4) standing in for `from`..`newSeqNo - 1`. */
+  private gapFill(from: number, newSeqNo: number): void {
+    this.send(FixMsgType.SequenceReset, { GapFillFlag: true, NewSeqNo: newSeqNo, StandardHeader: { MsgSeqNum: from, PossDupFlag: true, SendingTime: new Date() } });
+  }
+}
