@@ -168,7 +168,7 @@ export function describeLines(feed: LiveFeed): string {
   const snapshot = `snapshot on tcp ${feed.snapshot.host}:${feed.snapshotPort}`;
   const gateway = feed.gateway === null ? '' : `\n${describeGateway(feed.gateway)}`;
   const oe = feed.orderEntry;
-  const orderEntry = oe === null ? '' : `\norder entry: ${oe.url} (REST /v1/order, sessions, private websocket /v1/stream; \`tickwire accounts\`)${oe.ouchAddress === '' ? '' : `; OUCH 4.2 over SoupBinTCP on tcp ${oe.ouchAddress}`}${oe.carried === '' ? '' : `; ${oe.carried}`}`;
+  const orderEntry = oe === null ? '' : `\norder entry: ${oe.url} (REST /v1/order, sessions, private websocket /v1/stream; \`tickwire accounts\`)${oe.fixAddress === '' ? '' : `; FIX 4.4 on tcp ${oe.fixAddress}`}${oe.ouchAddress === '' ? '' : `; OUCH 4.2 over SoupBinTCP on tcp ${oe.ouchAddress}`}${oe.carried === '' ? '' : `; ${oe.carried}`}`;
   return `feed: session ${feed.service.publisher.session}, ${where}${pace}; ${rewinder}; ${snapshot}${gateway}${orderEntry}`;
 }
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
 import { listing, type TickwireConfig } from '../config';
-import { OrderEntry, OuchServer, type OrderEntryLogger } from '../order-entry';
+import { FixAcceptor, OrderEntry, OuchServer, type OrderEntryLogger } from '../order-entry';
 import type { TradingPort } from '../protocol';
 import type { Logger } from './logger';
 import { closingBalances, previousJournal } from './wallet-carry';
@@ -23,6 +23,10 @@ export interface OrderEntryService {
   readonly ouch: OuchServer | null;
   /** Where OUCH listens, 'host:port' ('' when off). */
   readonly ouchAddress: string;
+  /** FIX 4.4 acceptor (null when orderEntry.fix.enabled is false). */
+  readonly fix: FixAcceptor | null;
+  /** Where FIX listens, 'host:port' ('' when off). */
+  readonly fixAddress: string;
   /** Accounts and balances carried into a fresh session ('' when the session resumed). */
   readonly carried: string;
   /** Stops taking orders; `endOfDay` first tells OUCH sessions (System Event E). Idempotent. */
@@ -85,9 +89,11 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
   const logger = wiring.logger as unknown as OrderEntryLogger;
   const symbols = listing(config.sim.symbols);
   const ouch = oe.ouch.enabled ? new OuchServer({ config, orderEntry: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
+  const fix = oe.fix.enabled ? new FixAcceptor({ config: oe.fix, engine: config.engine, gateway: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
   let closing: Promise<void> | null = null;
   const close = (endOfDay = false): Promise<void> => {
     closing ??= (async () => {
+      if (fix !== null) await fix.close();
       if (ouch !== null) {
         if (endOfDay) ouch.endOfDay();
         await ouch.close();
@@ -102,7 +108,18 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
     if (!wiring.resumed) carried = await openSession(config, server, accounts, wiring.journalPath);
     const address = await server.start();
     const ouchAt = ouch === null ? null : await ouch.start();
-    return { server, accounts, url: address.url, ouch, ouchAddress: ouchAt === null ? '' : `${ouchAt.host}:${ouchAt.port}`, carried, close };
+    const fixAt = fix === null ? null : await fix.start();
+    return {
+      server,
+      accounts,
+      url: address.url,
+      ouch,
+      ouchAddress: ouchAt === null ? '' : `${ouchAt.host}:${ouchAt.port}`,
+      fix,
+      fixAddress: fixAt === null ? '' : `${fixAt.host}:${fixAt.port}`,
+      carried,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;
