@@ -31,6 +31,9 @@ export class ExchangeProcess {
   output = '';
   url = '';
   gatewayUrl = '';
+  /** OUCH and FIX ports of this start (0 when off). */
+  ouchPort = 0;
+  fixPort = 0;
   private oePort = 0;
   private gwPort = 0;
 
@@ -84,6 +87,10 @@ export class ExchangeProcess {
     }
     const gw = /web page (http:\/\/[^ ]+\/),/.exec(this.output);
     this.gatewayUrl = gw ? gw[1] : '';
+    const ouch = /OUCH 4\.2 over SoupBinTCP on tcp [^:]+:(\d+)/.exec(this.output);
+    this.ouchPort = ouch ? Number(ouch[1]) : 0;
+    const fix = /FIX 4\.4 on tcp [^:]+:(\d+)/.exec(this.output);
+    this.fixPort = fix ? Number(fix[1]) : 0;
   }
 
   /** SIGKILL: no end of day, no flush beyond what was acknowledged. */
@@ -119,13 +126,13 @@ export class ExchangeProcess {
   }
 
   /** Creates an approved account with cash (and shares of `symbol` if given); returns its id and API key. */
-  async account(name: string, cash: string, shares?: { symbol: string; shares: number }): Promise<{ id: number; apiKey: string }> {
+  async account(name: string, cash: string, shares?: { symbol: string; shares: number }): Promise<{ id: number; apiKey: string; loginId: string; password: string }> {
     const a = await this.admin('POST', '/admin/v1/accounts', { name, password: 'pw-123456', kyc: 'approved', cash });
     if (a.status !== 200) throw new Error(`create ${name}: ${a.status} ${JSON.stringify(a.body)}`);
     if (shares !== undefined) {
       const f = await this.admin('POST', `/admin/v1/accounts/${a.body.id}/fund`, shares);
       if (f.status !== 200) throw new Error(`fund ${name}: ${f.status} ${JSON.stringify(f.body)}`);
     }
-    return { id: a.body.id as number, apiKey: a.body.apiKey as string };
+    return { id: a.body.id as number, apiKey: a.body.apiKey as string, loginId: a.body.loginId as string, password: 'pw-123456' };
   }
 }
