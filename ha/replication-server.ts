@@ -33,6 +33,11 @@ export interface ReplicationServerOptions {
   port: number;
   /** Hears problems (refused frames, lost standbys), already counted. */
   onProblem?: (code: HaError, detail: string) => void;
+  /**
+   * Asked synchronously before each standby acknowledgement moves the commit gate: false
+   * (the lease is no longer certainly held) fences this server instead. Default: always.
+   */
+  mayCommit?: () => boolean;
   /** A standby told us of a newer epoch: this node is no longer the leader. */
   onDeposed?: (newerEpoch: number) => void;
 }
@@ -207,6 +212,10 @@ export class ReplicationServer implements JournalReplicaLink {
         }
         if (frame.seq > f.acked) f.acked = frame.seq;
         if (!this.fenced && f.acked > this.ackedSeq) {
+          if (this.options.mayCommit !== undefined && !this.options.mayCommit()) {
+            this.fence();
+            return;
+          }
           this.ackedSeq = f.acked;
           this.journal.replicaAcked(f.acked);
         }

@@ -111,6 +111,24 @@ describe('replicated journal', () => {
     expect(p.journal.durableSeq).toBe(5);
   });
 
+  test('a server whose lease is no longer certain (mayCommit false) fences itself instead of committing', async () => {
+    const dir = tmpDir();
+    const journal = openJournal(path.join(dir, 'primary.journal'));
+    let leaseOk = true;
+    const server = new ReplicationServer({ journal, epoch: 1, host: '127.0.0.1', port: 0, mayCommit: () => leaseOk });
+    const port = await server.start();
+    closers.push(() => server.close());
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', port);
+    appendBatch(journal, 3);
+    await waitFor('commit', () => journal.durableSeq === 3);
+    leaseOk = false;
+    appendBatch(journal, 3);
+    await waitFor('fenced', () => server.isFenced);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(journal.durableSeq).toBe(3);
+  });
+
   test('a restarted standby asks from its last durable sequence and catches up from the journal file', async () => {
     const dir = tmpDir();
     const p = await primary(dir);
