@@ -17,6 +17,7 @@ const HA = errorCatalogue({
   Etcd: [10, 'TW_ERR_HA_ETCD', 'etcd could not be reached or answered an error'],
   Bind: [11, 'TW_ERR_HA_BIND', 'the replication port could not be opened: change ha.replication.port'],
   Io: [12, 'TW_ERR_HA_IO', 'the journal could not be read or written for replication'],
+  Config: [14, 'TW_ERR_HA_CONFIG', 'ha settings that cannot work together: see the message'],
   Diverged: [13, 'TW_ERR_HA_DIVERGED', "a standby whose last record differs from the primary's at the same sequence: refused; rebuild its journal from the primary's"],
 });
 

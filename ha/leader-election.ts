@@ -7,7 +7,7 @@
 // act as primary at once (with clocks that run at the same rate, not synchronised ones).
 // Others watch the key (a poll every `pollMs`) and campaign when it is gone, if
 // `mayCampaign()` says they hold every committed batch.
-import { Etcd3, type Lease } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
 import { HaError, HaErrorCounts } from './errors';
 
 export interface LeaderInfo {
@@ -68,7 +68,9 @@ export class LeaderElection {
   fenceReason = '';
 
   constructor(private readonly options: LeaderElectionOptions) {
-    this.client = new Etcd3({ hosts: options.endpoints, dialTimeout: 1000 });
+    // Loaded here, not at import: a single machine (ha.enabled false) never needs etcd3.
+    const { Etcd3: Client } = require('etcd3') as typeof import('etcd3');
+    this.client = new Client({ hosts: options.endpoints, dialTimeout: 1000 });
     this.key = options.key ?? '/tickwire/leader';
     this.ttlMs = options.ttlSec * 1000;
     this.now = options.nowMs ?? (() => performance.now());

@@ -10,6 +10,7 @@
 //               sequence number it holds (it asks for seq + 1 on), count = the CRC-32 of
 //               that record (0 if none; the primary refuses a standby whose record differs),
 //               payload = its node name.
+//   'L' level   primary -> standby: the catch-up is done; seq = the primary's last record.
 //   'K' ack     standby -> primary: seq = the last sequence number durable on the standby.
 //   'X' refuse  either way: seq = the refuser's last sequence, count = the TW_ERR_HA_ code,
 //               payload = the message (UTF-8); the connection closes after it.
@@ -24,7 +25,7 @@ export const RECORD_SIZE = 56;
 /** Records per batch frame a primary sends at most (catch-up reads this many at a time). */
 export const MAX_BATCH_RECORDS = 65536;
 
-export const FrameKind = { Batch: 0x42, Hello: 0x48, Ack: 0x4b, Refuse: 0x58 } as const;
+export const FrameKind = { Batch: 0x42, Hello: 0x48, Ack: 0x4b, Level: 0x4c, Refuse: 0x58 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** One frame: `payload` is a view into the decoder's buffer, valid only during the callback. */
@@ -141,7 +142,8 @@ function checkLayout(f: Frame): string {
     case FrameKind.Hello:
       return f.payload.length > 256 ? 'hello with a node name over 256 bytes' : '';
     case FrameKind.Ack:
-      return f.payload.length !== 0 ? 'ack with a payload' : '';
+    case FrameKind.Level:
+      return f.payload.length !== 0 ? 'ack or level with a payload' : '';
     case FrameKind.Refuse:
       return '';
     default:

@@ -246,6 +246,7 @@ export class ReplicationServer implements JournalReplicaLink {
         while (!f.socket.destroyed && !this.fenced) {
           const target = this.journal.writtenThrough;
           if (f.sentThrough >= target) {
+            f.socket.write(encodeFrame(FrameKind.Level, 0, this.options.epoch, f.sentThrough));
             f.live = true;
             f.catchingUp = false;
             return;

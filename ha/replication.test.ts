@@ -87,6 +87,7 @@ describe('replicated journal', () => {
     expect(fs.readFileSync(b.journal.path).equals(fs.readFileSync(p.journal.path))).toBe(true);
     expect(p.server.figures().ackedSeq).toBe(p.journal.writtenThrough);
     expect(b.standby.figures().refused).toEqual({});
+    expect(b.standby.inSync).toBe(true);
     // The standby's engine hears every record once, in order.
     let next = 1;
     for (let i = 0; i < b.batches.length; i += 2) {

@@ -27,6 +27,7 @@ export interface StandbyReplicatorOptions {
 
 export interface StandbyFigures {
   connected: boolean;
+  inSync: boolean;
   epoch: number;
   /** The last sequence number written here / durable here. */
   writtenSeq: number;
@@ -46,6 +47,11 @@ export class StandbyReplicator {
   private target: { host: string; port: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /**
+   * Level with a primary at least once since start: with one standby, nothing commits
+   * without this node's acknowledgement, so from then on it holds every committed batch.
+   */
+  inSync = false;
   /** The highest leader epoch seen. */
   epoch: number;
   batches = 0;
@@ -89,6 +95,7 @@ export class StandbyReplicator {
   figures(): StandbyFigures {
     return {
       connected: this.connected,
+      inSync: this.inSync,
       epoch: this.epoch,
       writtenSeq: this.journal.writtenThrough,
       durableSeq: this.journal.durableSeq,
@@ -135,6 +142,9 @@ export class StandbyReplicator {
     switch (frame.kind) {
       case FrameKind.Batch:
         return this.onBatch(socket, frame);
+      case FrameKind.Level:
+        if (frame.epoch >= this.epoch && this.journal.writtenThrough >= frame.seq) this.inSync = true;
+        return;
       case FrameKind.Refuse: {
         this.problem(HaError.Refused, `the primary refused us: ${Buffer.from(frame.payload).toString('utf8')}`);
         socket.destroy();

@@ -12,3 +12,4 @@ export { DisposerStack, type Disposer } from './disposer-stack';
 export { sessionEnded, journaledCommands, watermarkPath, readWatermark, SentWatermark, withSessionName } from './restart-continuity';
 export { createLogger, humanLine, SILENT_LOGGER, type Logger } from './logger';
 export { RuntimeErrorCode } from './errors';
+export { startHaNode, type HaNode, type HaRole } from './ha-node';
