@@ -1,6 +1,6 @@
 // The folder rules of docs/ARCHITECTURE.md ("Layout"), checked on every import, tests included.
 // `npm run lint:deps` runs it; CI fails on any violation.
-const ROOMS = ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'runtime'];
+const ROOMS = ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'ha', 'runtime'];
 
 /** What each folder may import of ours, besides itself (docs/ARCHITECTURE.md's table). */
 const MAY_IMPORT = {
@@ -14,8 +14,9 @@ const MAY_IMPORT = {
   storage: ['config', 'protocol'],
   accounts: ['config', 'protocol'],
   'order-entry': ['config', 'protocol', 'accounts'],
-  runtime: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry'],
-  bin: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'runtime'],
+  ha: ['config', 'protocol', 'sim'],
+  runtime: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'ha'],
+  bin: ['config', 'protocol', 'book', 'sim', 'publisher', 'feed-handler', 'gateway', 'storage', 'accounts', 'order-entry', 'ha', 'runtime'],
 };
 
 const ours = [...ROOMS, 'bin', 'bench', 'test'];

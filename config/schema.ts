@@ -403,6 +403,35 @@ export const logSchema = z.strictObject({
   format: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
+/** High availability (ha/): a primary and a hot standby, a replicated journal, election through etcd. Off: one machine, no etcd. */
+export const haSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** 'auto': campaign for leadership when the key is free (at start, or once level with the primary); 'standby': only once level with a primary. */
+  role: z.enum(['auto', 'standby']).default('auto'),
+  /** This node's name in etcd (default: the host name and the process id). */
+  node: z.string().max(64).default(''),
+  etcd: z
+    .strictObject({
+      /** etcd client URLs. */
+      endpoints: z.array(z.string().min(1)).min(1).default(['http://127.0.0.1:2379']),
+      key: z.string().min(1).default('/tickwire/leader'),
+      /** Lease TTL in whole seconds: the leader renews every TTL/3 and fences itself after TTL/2 without an answer. */
+      leaseTtlSec: z.number().int().min(1).max(60).default(2),
+      /** How often a standby looks at the leader key, in ms. */
+      pollMs: z.number().int().min(5).max(5000).default(50),
+    })
+    .default({ endpoints: ['http://127.0.0.1:2379'], key: '/tickwire/leader', leaseTtlSec: 2, pollMs: 50 }),
+  replication: z
+    .strictObject({
+      /** Where this node listens for a standby when it is the primary. */
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(30010),
+      /** The address standbys connect to (written in the leader key); '' means `host`. */
+      advertiseHost: z.string().default(''),
+    })
+    .default({ host: '127.0.0.1', port: 30010, advertiseHost: '' }),
+});
+
 export const configSchema = z.strictObject({
   sim: simSchema.default(simSchema.parse({})),
   engine: engineSchema.default(engineSchema.parse({})),
@@ -413,6 +442,7 @@ export const configSchema = z.strictObject({
   orderEntry: orderEntrySchema.default(orderEntrySchema.parse({})),
   feedHandler: feedHandlerSchema.default(feedHandlerSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  ha: haSchema.default(haSchema.parse({})),
 });
 
 export type TickwireConfig = z.infer<typeof configSchema>;
@@ -427,3 +457,4 @@ export type FeedHandlerConfig = z.infer<typeof feedHandlerSchema>;
 export type OrderEntryConfig = z.infer<typeof orderEntrySchema>;
 export type RiskClassConfig = z.infer<typeof riskClassSchema>;
 export type LogConfig = z.infer<typeof logSchema>;
+export type HaConfig = z.infer<typeof haSchema>;

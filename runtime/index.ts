@@ -14,3 +14,4 @@ export { createLogger, humanLine, SILENT_LOGGER, type Logger } from './logger';
 export { RuntimeErrorCode } from './errors';
 export { startOrderEntryService, type OrderEntryService, type OrderEntryWiring } from './order-entry';
 export { closingBalances, previousJournal } from './wallet-carry';
+export { startHaNode, type HaNode, type HaRole } from './ha-node';

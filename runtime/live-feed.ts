@@ -64,6 +64,8 @@ export interface LiveFeedOptions {
   logger?: Logger;
   /** Start the client gateway too when orderEntry.enabled (`tickwire run`; `publish` and the benches of the feed do not). */
   orderEntry?: boolean;
+  /** A hot standby (ha/): the journal is recovered, the day is not opened, the lines stay muted (runtime/ha-node.ts). */
+  standby?: boolean;
 }
 
 export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOptions = {}): Promise<LiveFeed> {
@@ -118,6 +120,11 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
     const remote = await stack.unwindOnError(() => RemoteSim.start(config, journalPath, service, hooks, restart));
     sim = remote.sim;
     recovery = remote.recovery;
+  } else if (options.standby === true) {
+    const live = new LiveSim(config, journalPath, service);
+    service.lines.muted = true;
+    recovery = live.startFollower();
+    sim = new InlineSim(live);
   } else {
     const live = new LiveSim(config, journalPath, service);
     recovery = restart ? service.muted(() => live.start()) : live.start();

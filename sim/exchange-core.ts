@@ -72,6 +72,15 @@ export class ExchangeCore {
     return recovery;
   }
 
+  /**
+   * The sequencer continues after the journal's last record: a hot standby (ha/) whose
+   * journal grew by replication becomes the primary.
+   */
+  resequence(): void {
+    const last = this.journal?.writtenThrough ?? this.sequencer?.nextSeq ?? 1;
+    this.sequencer = new Sequencer(this.trading, this.options.clock, this.journal, this.journal === null ? last - 1 : last);
+  }
+
   close(): void {
     this.writer.commit();
     if (this.journal !== null) this.journal.close();

@@ -12,7 +12,7 @@ export { RiskChecks, riskLimitsOf, type RiskLimits } from './risk-checks';
 export { Wallet, HOUSE_SLOT } from './wallet';
 export { ClientFlow } from './client-flow';
 export { TradingHarness } from './trading-harness';
-export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy } from './journal';
+export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy, type JournalReplicaLink, type JournalWriterOptions } from './journal';
 export { Sequencer } from './sequencer';
 export { ExchangeCore, drainingCore, type ExchangeCoreOptions } from './exchange-core';
 export { OrderFlowGenerator, type OrderStatus, type OrderFlowOptions, type SessionCommand } from './order-flow-generator';

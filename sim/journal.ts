@@ -12,6 +12,11 @@
 // more was written meanwhile. `durableSeq` is the last inbound sequence number known to
 // be durable, and `onDurable` listeners hear it move: acknowledgements wait for it. With
 // `fsync` off, a record is durable once written (it survives the process, not the machine).
+//
+// Replication (ha/): a `JournalReplicaLink` attached with `attachReplica` hears every write
+// (the records exactly as written) and reports the replica's acknowledgements through
+// `replicaAcked`; `durableSeq` is then min(local durability, the replica's acknowledgement).
+// Without a link the path is as before (one null check per write).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,6 +35,16 @@ export const JOURNAL_HEADER_SIZE = 16;
 export const JOURNAL_RECORD_SIZE = 8 + COMMAND_SIZE;
 
 export type FlushPolicy = 'batch' | 'interval';
+
+/** Replication's seam (ha/): hears each write of records and gates durability on a replica. */
+export interface JournalReplicaLink {
+  /**
+   * The records just written to the file: `bytes` bytes of `records` from 0, 56 each
+   * (u32 length, u32 CRC-32, 48-byte command), inbound sequence numbers `firstSeq`..`lastSeq`.
+   * The buffer is reused: copy before returning.
+   */
+  written(records: Uint8Array, bytes: number, firstSeq: number, lastSeq: number): void;
+}
 
 export interface JournalWriterOptions {
   flush: FlushPolicy;
@@ -51,6 +66,13 @@ export class JournalWriter {
   /** Inbound sequence of the last record appended, of the last written, of the last durable. */
   private appendedSeq = 0;
   private writtenSeq = 0;
+  /** Inbound sequence of the first record buffered (valid while `used` > 0). */
+  private bufferedFirstSeq = 0;
+  private replica: JournalReplicaLink | null = null;
+  /** The last sequence number fdatasync'd here (or written, with fsync off). */
+  private localDurableSeq = 0;
+  /** The last sequence number the replica acknowledged (Infinity: no replica gate). */
+  private replicaSeq = Infinity;
   private syncing = false;
   private closing = false;
   private readonly durableListeners: Array<(seq: number) => void> = [];
@@ -105,6 +127,7 @@ export class JournalWriter {
     b32[w] = RECORD_PAYLOAD;
     b32[w + 1] = crc32Of(this.buf, at + 8, at + 8 + RECORD_PAYLOAD) | 0;
     this.appendedSeq = cmds.f64[(base >> 3) + 2];
+    if (this.used === 0) this.bufferedFirstSeq = this.appendedSeq;
     this.used++;
     this.records++;
   }
@@ -130,8 +153,66 @@ export class JournalWriter {
     this.writes++;
     this.lastWriteMs = this.nowMs();
     this.writtenSeq = this.appendedSeq;
+    if (this.replica !== null) this.replica.written(this.buf, bytes, this.bufferedFirstSeq, this.writtenSeq);
     if (!this.options.fsync) this.setDurable(this.writtenSeq);
     else if (!this.syncing) this.startSync();
+  }
+
+  /**
+   * Appends `count` records already framed (a replica's copy of the primary's journal),
+   * byte for byte from `src[offset]`; `lastSeq` is the last one's inbound sequence. The
+   * caller has checked their lengths, CRCs and sequence. Durability as for `write()`.
+   */
+  appendRecords(src: Uint8Array, offset: number, count: number, lastSeq: number): void {
+    this.write();
+    const bytes = count * JOURNAL_RECORD_SIZE;
+    let done = 0;
+    try {
+      while (done < bytes) done += fs.writeSync(this.fd, src, offset + done, bytes - done, this.fileBytes + done);
+    } catch (err) {
+      throw new JournalIoError(this.path, `write failed at byte ${this.fileBytes + done}: ${(err as Error).message}`);
+    }
+    this.fileBytes += bytes;
+    this.records += count;
+    this.writes++;
+    this.appendedSeq = lastSeq;
+    this.writtenSeq = lastSeq;
+    if (!this.options.fsync) this.setDurable(lastSeq);
+    else if (!this.syncing) this.startSync();
+  }
+
+  /** The inbound sequence of the last record written to the file (not necessarily durable). */
+  get writtenThrough(): number {
+    return this.writtenSeq;
+  }
+
+  /**
+   * From now on every write is handed to `link`, and `durableSeq` waits for
+   * `replicaAcked` as well as for the local fdatasync. `ackedSeq`: what the replica holds
+   * already. What was durable before stays durable (acknowledgements are never taken back).
+   */
+  attachReplica(link: JournalReplicaLink, ackedSeq = 0): void {
+    this.replica = link;
+    this.replicaSeq = ackedSeq;
+  }
+
+  /** Detaches the replica link: durability is local again. */
+  detachReplica(): void {
+    this.replica = null;
+    this.replicaSeq = Infinity;
+    this.advanceDurable();
+  }
+
+  /** The replica holds everything through `seq` durably. */
+  replicaAcked(seq: number): void {
+    if (seq <= this.replicaSeq) return;
+    this.replicaSeq = seq;
+    this.advanceDurable();
+  }
+
+  /** The last sequence number durable on this machine alone (fdatasync'd, or written with fsync off). */
+  get locallyDurableSeq(): number {
+    return this.localDurableSeq;
   }
 
   /** Calls `listener(durableSeq)` whenever more of the journal becomes durable. */
@@ -144,6 +225,7 @@ export class JournalWriter {
     this.appendedSeq = Math.max(this.appendedSeq, lastSeq);
     this.writtenSeq = Math.max(this.writtenSeq, lastSeq);
     this.durableSeq = Math.max(this.durableSeq, lastSeq);
+    this.localDurableSeq = Math.max(this.localDurableSeq, lastSeq);
   }
 
   private startSync(): void {
@@ -175,6 +257,13 @@ export class JournalWriter {
   lastSyncError = '';
 
   private setDurable(seq: number): void {
+    if (seq <= this.localDurableSeq) return;
+    this.localDurableSeq = seq;
+    this.advanceDurable();
+  }
+
+  private advanceDurable(): void {
+    const seq = this.localDurableSeq < this.replicaSeq ? this.localDurableSeq : this.replicaSeq;
     if (seq <= this.durableSeq) return;
     this.durableSeq = seq;
     for (const l of this.durableListeners) l(seq);

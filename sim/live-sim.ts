@@ -26,7 +26,7 @@ import { SystemClock } from './clock';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
 import { REJECT_CODES, RejectReason } from './errors';
 import { ExchangeCore } from './exchange-core';
-import type { JournalRecovery } from './journal';
+import { JOURNAL_RECORD_SIZE, type JournalRecovery } from './journal';
 import { OrderFlowGenerator } from './order-flow-generator';
 import { riskLimitsOf } from './risk-checks';
 import { journalPathFor } from './sim-runner';
@@ -83,6 +83,7 @@ export class LiveSim implements TradingPort {
   private reportListener: ((reports: readonly OrderEntryReport[]) => void) | null = null;
   /** Client requests taken. */
   requestsSubmitted = 0;
+  private stopped = false;
 
   /**
    * `handler` receives every engine event in this loop (the publisher); events are released
@@ -274,6 +275,55 @@ export class LiveSim implements TradingPort {
     return recovery;
   }
 
+  /**
+   * A hot standby (ha/): recovers the journal like `start`, but neither opens the day nor
+   * generates: the primary's commands arrive by replication (`applyReplicated`) until
+   * `promote()`.
+   */
+  startFollower(): JournalRecovery {
+    // Clients are the primary's: a standby makes no reports until it is promoted.
+    this.core.trading.orders.sink = null;
+    const recovery = this.core.start();
+    this.core.journal?.onDurable(() => this.releaseReports());
+    this.drainEvents();
+    return recovery;
+  }
+
+  /** Applies `count` replicated journal records (56 bytes each: length, CRC, command) already in the journal. */
+  applyReplicated(records: Uint8Array, count: number): void {
+    const cmds = this.cmds;
+    const trading = this.core.trading;
+    const dst = cmds.i32;
+    const aligned = records.byteOffset % 4 === 0 ? records : records.slice(0, count * JOURNAL_RECORD_SIZE);
+    const src = new Int32Array(aligned.buffer, aligned.byteOffset, (count * JOURNAL_RECORD_SIZE) >> 2);
+    let k = 0;
+    for (let i = 0; i < count; i++) {
+      const w = (i * JOURNAL_RECORD_SIZE) >> 2;
+      const d = (k * COMMAND_SIZE) >> 2;
+      for (let j = 0; j < COMMAND_SIZE >> 2; j++) dst[d + j] = src[w + 2 + j];
+      trading.apply(cmds, k * COMMAND_SIZE);
+      if (++k === cmds.capacity || i === count - 1) {
+        trading.publish();
+        this.drainEvents();
+        k = 0;
+      }
+    }
+  }
+
+  /**
+   * The standby becomes the primary: the sequencer continues after the last replicated
+   * record, the generator takes over the house's resting orders, and generation starts.
+   */
+  promote(): void {
+    this.core.trading.orders.sink = (r) => this.waiting.push(r);
+    this.core.resequence();
+    this.core.engine.forEachRestingOrder((o) => {
+      if (o.account === 0) this.generator.remember(o.ref, o.locate, o.side === 'B' ? 0x42 : 0x53);
+    });
+    this.releaseReports();
+    this.resume();
+  }
+
   /** Starts generating orders at the configured pace. */
   resume(): void {
     if (this.timer !== null) return;
@@ -350,6 +400,8 @@ export class LiveSim implements TradingPort {
 
   /** Ends the day (end of market hours, of system hours, of messages) and closes the journal. */
   stop(endOfDay: boolean): void {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (endOfDay) this.submitSession(this.generator.closingCommands());

@@ -3,7 +3,7 @@
 // as they land).
 import type { Command } from 'commander';
 import { collect, numberFlag, resolveConfig } from '../cli-config';
-import { describeFeedEnd, describeLines, describeResend, createLogger, startLiveFeed } from '../../runtime';
+import { describeFeedEnd, describeLines, describeResend, createLogger, startHaNode, startLiveFeed, type HaNode } from '../../runtime';
 
 interface RunOptions {
   rate?: string;
@@ -23,7 +23,19 @@ export function registerRun(program: Command): void {
     .addHelpText('after', '\nExample:\n  tickwire run --rate 5000')
     .action(async (opts: RunOptions) => {
       const config = resolveConfig(opts, { 'sim.ordersPerSec': numberFlag(opts.rate), 'sim.seed': numberFlag(opts.seed) });
-      const feed = await startLiveFeed(config, { logger: createLogger(config.log), orderEntry: true });
+      const logger = createLogger(config.log);
+      // ha.enabled: a hot standby until etcd elects it (runtime/ha-node.ts); otherwise one machine.
+      const ha: HaNode | null = config.ha.enabled ? await startHaNode(config, { logger }) : null;
+      const feed = ha?.feed ?? (await startLiveFeed(config, { logger, orderEntry: true }));
+      if (ha !== null) {
+        process.stdout.write(`ha: node ${ha.node}, standby until elected (etcd ${config.ha.etcd.endpoints.join(',')}, replication ${config.ha.replication.host}:${config.ha.replication.port})\n`);
+        ha.onPromoted((epoch) => process.stdout.write(`ha: primary, epoch ${epoch}\n`));
+        ha.onFenced((reason) => {
+          process.stdout.write(`ha: fenced: ${reason}\n`);
+          process.exit(3); // quiet at once; a supervisor restarts it as a standby
+        });
+        setInterval(() => process.stdout.write(`ha: ${JSON.stringify(ha.figures())}\n`), 200).unref();
+      }
       const sim = feed.sim;
       const recovery = feed.recovery;
       const journalPath = feed.journalPath;
@@ -59,7 +71,7 @@ export function registerRun(program: Command): void {
         if (ending) return;
         ending = true;
         clearInterval(statusTimer);
-        void feed.endDay().then(() => {
+        void (ha !== null ? ha.close() : feed.endDay()).then(() => {
           const s = sim.status(0);
           process.stdout.write(
             `${tty ? '\n' : ''}end of day: ${s.orders.toLocaleString('en-US')} orders, ${s.events.toLocaleString('en-US')} events; journal closed\n${describeFeedEnd(feed)}\n`,

@@ -1,0 +1,112 @@
+import { EtcdCluster, HAVE_ETCD, NO_ETCD_MESSAGE } from '../test/support/etcd';
+import { LeaderElection, type LeaderElectionOptions } from './leader-election';
+
+const maybe = HAVE_ETCD ? describe : describe.skip;
+if (!HAVE_ETCD) console.warn(NO_ETCD_MESSAGE);
+
+async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+maybe('leader election and fencing through a real etcd', () => {
+  let cluster: EtcdCluster;
+  const nodes: LeaderElection[] = [];
+  afterEach(async () => {
+    while (nodes.length > 0) await nodes.pop()?.close();
+    await cluster?.close();
+  });
+
+  function node(name: string, extra: Partial<LeaderElectionOptions> = {}): LeaderElection & { log: string[] } {
+    const log: string[] = [];
+    const n = new LeaderElection({
+      endpoints: cluster.endpoints,
+      node: name,
+      replicationHost: '127.0.0.1',
+      replicationPort: 1000 + nodes.length,
+      ttlSec: 1,
+      pollMs: 20,
+      onElected: (e) => log.push(`elected ${e} at ${performance.now()}`),
+      onFenced: (r) => log.push(`fenced ${r} at ${performance.now()}`),
+      ...extra,
+    });
+    nodes.push(n);
+    return Object.assign(n, { log });
+  }
+
+  test('one node wins; the other sees it; on resignation the other takes over with a higher epoch', async () => {
+    cluster = await EtcdCluster.start(1);
+    const a = node('a');
+    a.start();
+    await waitFor('a elected', () => a.state === 'leader');
+    const b = node('b');
+    b.start();
+    await waitFor('b sees a', () => b.leader?.node === 'a');
+    expect(b.state).toBe('follower');
+    expect(b.leader?.epoch).toBe(a.epoch);
+    expect(b.leader?.replicationPort).toBe(1000);
+    // a keeps its lease well past the TTL.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(a.state).toBe('leader');
+    expect(a.renewals).toBeGreaterThanOrEqual(5);
+    await a.close();
+    await waitFor('b elected', () => b.state === 'leader');
+    expect(b.epoch).toBeGreaterThan(a.epoch);
+  });
+
+  test('a node that may not campaign (behind on committed batches) never takes the key', async () => {
+    cluster = await EtcdCluster.start(1);
+    const b = node('b', { mayCampaign: () => false });
+    b.start();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.state).toBe('follower');
+    expect(b.campaigns).toBe(0);
+  });
+
+  test('a leader whose etcd stops answering fences itself within TTL/2, before the lease can expire and another is elected', async () => {
+    cluster = await EtcdCluster.start(1);
+    const a = node('a');
+    a.start();
+    await waitFor('a elected', () => a.state === 'leader');
+    const b = node('b');
+    b.start();
+    await waitFor('b sees a', () => b.leader?.node === 'a');
+    const stoppedAt = performance.now();
+    cluster.signal(0, 'SIGSTOP');
+    await waitFor('a fenced', () => a.state === 'fenced', 5000);
+    const fencedAt = performance.now();
+    // Fenced within TTL/2 of the last renewal answered, so before the lease (TTL) could lapse.
+    expect(fencedAt - a.lastRenewMs).toBeLessThan(1000);
+    expect(fencedAt - stoppedAt).toBeLessThanOrEqual(700);
+    expect(a.leaseValid()).toBe(false);
+    expect(a.errors.toJSON().TW_ERR_HA_FENCED).toBe(1);
+    cluster.signal(0, 'SIGCONT');
+    await waitFor('b elected', () => b.state === 'leader', 10_000);
+    expect(b.epoch).toBeGreaterThan(a.epoch);
+    const electedAt = Number(/at ([\d.]+)/.exec(b.log.find((l) => l.startsWith('elected')) ?? '')?.[1]);
+    expect(electedAt).toBeGreaterThan(fencedAt);
+  });
+
+  test('a 3-member etcd cluster keeps the leader through the loss of one member, and elects the next one', async () => {
+    cluster = await EtcdCluster.start(3);
+    // TTL 2 s: fenced after 1 s without a renewal, longer than etcd's own re-election (500 ms timeout) if the member killed led it.
+    const a = node('a', { ttlSec: 2 });
+    a.start();
+    await waitFor('a elected', () => a.state === 'leader');
+    const b = node('b', { ttlSec: 2 });
+    b.start();
+    await waitFor('b sees a', () => b.leader?.node === 'a');
+    await cluster.kill(0); // the member listed first: the clients' first endpoint
+    await new Promise((r) => setTimeout(r, 3000));
+    expect({ state: a.state, reason: a.fenceReason }).toEqual({ state: 'leader', reason: '' });
+    const renewed = a.renewals;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(a.renewals).toBeGreaterThan(renewed);
+    await a.close();
+    await waitFor('b elected', () => b.state === 'leader', 10_000);
+    expect(b.epoch).toBeGreaterThan(a.epoch);
+  });
+});

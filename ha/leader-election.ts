@@ -1,0 +1,243 @@
+// Leader election and fencing through etcd (an existing Raft implementation; no consensus
+// of our own). The primary is the node holding a lease-backed key, created in a
+// transaction only if absent; the epoch is that key's create revision, so every takeover
+// has a higher one. The leader renews its lease every TTL/3 and fences itself (stops
+// acknowledging and publishing) once TTL/2 has passed since the last renewal it sent that
+// etcd answered: the lease cannot have expired elsewhere before then, so no two nodes ever
+// act as primary at once (with clocks that run at the same rate, not synchronised ones).
+// Others watch the key (a poll every `pollMs`) and campaign when it is gone, if
+// `mayCampaign()` says they hold every committed batch.
+import type { Etcd3, Lease } from 'etcd3';
+import { HaError, HaErrorCounts } from './errors';
+
+export interface LeaderInfo {
+  node: string;
+  /** Where its ReplicationServer listens. */
+  replicationHost: string;
+  replicationPort: number;
+  /** The key's create revision. */
+  epoch: number;
+}
+
+export type ElectionState = 'follower' | 'campaigning' | 'leader' | 'fenced' | 'closed';
+
+export interface LeaderElectionOptions {
+  /** etcd client URLs, e.g. ['http://127.0.0.1:2379']. */
+  endpoints: string[];
+  /** The leader key (default /tickwire/leader). */
+  key?: string;
+  node: string;
+  replicationHost: string;
+  replicationPort: number;
+  /** Lease TTL in whole seconds (etcd's unit; it may round a very small TTL up). */
+  ttlSec: number;
+  /** How often followers look at the key, in ms (default 100). */
+  pollMs?: number;
+  /** Asked before each campaign: does this node hold every committed batch? Default yes. */
+  mayCampaign?: () => boolean;
+  onElected?: (epoch: number) => void;
+  /** The lease could not be renewed in time (or the key was lost): stop acknowledging and publishing now. */
+  onFenced?: (reason: string) => void;
+  /** The leader seen in etcd changed (null: none). */
+  onLeader?: (leader: LeaderInfo | null) => void;
+  onProblem?: (code: HaError, detail: string) => void;
+  /** A monotonic clock in ms (a seam; default performance.now). */
+  nowMs?: () => number;
+}
+
+export class LeaderElection {
+  readonly errors = new HaErrorCounts();
+  private readonly client: Etcd3;
+  private readonly key: string;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private lease: Lease | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private fenceTimer: NodeJS.Timeout | null = null;
+  private polling = false;
+  state: ElectionState = 'follower';
+  /** This node's epoch while leader (0 otherwise). */
+  epoch = 0;
+  /** The leader last seen in etcd. */
+  leader: LeaderInfo | null = null;
+  /** When the last renewal that etcd answered was sent (monotonic ms). */
+  lastRenewMs = 0;
+  renewals = 0;
+  campaigns = 0;
+  fenceReason = '';
+
+  constructor(private readonly options: LeaderElectionOptions) {
+    // Loaded here, not at import: a single machine (ha.enabled false) never needs etcd3.
+    const { Etcd3: Client } = require('etcd3') as typeof import('etcd3');
+    this.client = new Client({ hosts: options.endpoints, dialTimeout: 1000 });
+    this.key = options.key ?? '/tickwire/leader';
+    this.ttlMs = options.ttlSec * 1000;
+    this.now = options.nowMs ?? (() => performance.now());
+  }
+
+  /** Starts watching the key (and campaigning when it is free). */
+  start(): void {
+    if (this.pollTimer !== null) return;
+    this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 100);
+    void this.poll();
+  }
+
+  /**
+   * True while this node is leader and its lease is certainly alive: checked synchronously
+   * before anything is acknowledged, so a stalled event loop cannot release an
+   * acknowledgement between a missed deadline and the fence timer.
+   */
+  leaseValid(): boolean {
+    if (this.state !== 'leader') return false;
+    if (this.now() - this.lastRenewMs > this.ttlMs / 2) {
+      this.fence(`no lease renewal answered for ${Math.round(this.now() - this.lastRenewMs)} ms (limit ${this.ttlMs / 2} ms, TTL/2)`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Stops; a leader revokes its lease so a standby can take over at once. */
+  async close(): Promise<void> {
+    const wasLeader = this.state === 'leader';
+    this.state = 'closed';
+    this.stopTimers();
+    if (wasLeader && this.lease !== null) {
+      await withDeadline(this.lease.revoke(), 1000).catch(() => undefined);
+    }
+    this.lease?.release();
+    this.client.close();
+  }
+
+  private stopTimers(): void {
+    if (this.renewTimer !== null) clearTimeout(this.renewTimer);
+    for (const t of [this.pollTimer, this.fenceTimer]) if (t !== null) clearInterval(t);
+    this.pollTimer = this.renewTimer = this.fenceTimer = null;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.state === 'closed' || this.state === 'fenced') return;
+    this.polling = true;
+    try {
+      const res = await withDeadline(this.client.get(this.key).options({ deadline: Date.now() + 1000 }).exec(), 1000);
+      if (this.isStopped()) return;
+      const kv = res.kvs[0];
+      const seen = kv === undefined ? null : parseLeader(kv.value.toString('utf8'), Number(kv.create_revision));
+      if (this.state === 'leader') {
+        // The key is gone or another's: leadership was lost (an expired lease, an operator).
+        if (seen === null || seen.epoch !== this.epoch) this.fence(`the leader key ${this.key} is ${seen === null ? 'gone' : `held by ${seen.node}, epoch ${seen.epoch}`}`);
+        return;
+      }
+      if ((seen?.epoch ?? 0) !== (this.leader?.epoch ?? 0)) {
+        this.leader = seen;
+        this.options.onLeader?.(seen);
+      }
+      if (seen === null && this.state === 'follower' && (this.options.mayCampaign?.() ?? true)) await this.campaign();
+    } catch (err) {
+      this.problem(HaError.Etcd, `reading ${this.key}: ${(err as Error).message}`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private isStopped(): boolean {
+    return this.state === 'closed' || this.state === 'fenced';
+  }
+
+  private async campaign(): Promise<void> {
+    this.state = 'campaigning';
+    this.campaigns++;
+    const lease = this.client.lease(this.options.ttlSec, { autoKeepAlive: false });
+    try {
+      const sent = this.now();
+      await withDeadline(lease.grant(), 1000);
+      const value = JSON.stringify({ node: this.options.node, replicationHost: this.options.replicationHost, replicationPort: this.options.replicationPort });
+      const txn = await withDeadline(
+        this.client.if(this.key, 'Create', '==', 0).then(lease.put(this.key).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
+        1000,
+      );
+      if (this.state !== 'campaigning') {
+        await lease.revoke().catch(() => undefined);
+        return;
+      }
+      if (!txn.succeeded) {
+        await withDeadline(lease.revoke(), 1000).catch(() => undefined);
+        lease.release();
+        this.state = 'follower';
+        return;
+      }
+      this.lease = lease;
+      this.lastRenewMs = sent;
+      this.epoch = Number(txn.header.revision);
+      this.leader = { node: this.options.node, replicationHost: this.options.replicationHost, replicationPort: this.options.replicationPort, epoch: this.epoch };
+      this.state = 'leader';
+      this.scheduleRenew(this.ttlMs / 3);
+      this.fenceTimer = setInterval(() => void this.leaseValid(), Math.max(10, Math.min(50, this.ttlMs / 20)));
+      this.options.onElected?.(this.epoch);
+      this.options.onLeader?.(this.leader);
+    } catch (err) {
+      lease.release();
+      if (this.state === 'campaigning') this.state = 'follower';
+      this.problem(HaError.Etcd, `campaigning for ${this.key}: ${(err as Error).message}`);
+    }
+  }
+
+  private scheduleRenew(ms: number): void {
+    if (this.state !== 'leader') return;
+    this.renewTimer = setTimeout(() => void this.renew(), Math.max(10, ms));
+  }
+
+  /** Renews every TTL/3; a failed attempt (each allowed TTL/8) is retried after 20 ms, through another member if one is down. */
+  private async renew(): Promise<void> {
+    const lease = this.lease;
+    if (this.state !== 'leader' || lease === null) return;
+    const sent = this.now();
+    const allowMs = Math.max(50, this.ttlMs / 8);
+    try {
+      const res = await withDeadline(lease.keepaliveOnce({ deadline: Date.now() + allowMs }), allowMs);
+      if (Number(res.TTL) <= 0) {
+        this.fence('etcd says the lease has expired');
+        return;
+      }
+      if (sent > this.lastRenewMs) this.lastRenewMs = sent;
+      this.renewals++;
+      this.scheduleRenew(this.ttlMs / 3 - (this.now() - sent));
+    } catch (err) {
+      this.problem(HaError.Etcd, `renewing the lease: ${(err as Error).message}`);
+      this.scheduleRenew(20);
+    }
+  }
+
+  private fence(reason: string): void {
+    if (this.state !== 'leader') return;
+    this.state = 'fenced';
+    this.fenceReason = reason;
+    this.stopTimers();
+    this.problem(HaError.Fenced, reason);
+    this.options.onFenced?.(reason);
+  }
+
+  private problem(code: HaError, detail: string): void {
+    this.errors.count(code, detail);
+    this.options.onProblem?.(code, detail);
+  }
+}
+
+function parseLeader(text: string, epoch: number): LeaderInfo {
+  try {
+    const v = JSON.parse(text) as Partial<LeaderInfo>;
+    return { node: String(v.node ?? ''), replicationHost: String(v.replicationHost ?? ''), replicationPort: Number(v.replicationPort ?? 0), epoch };
+  } catch {
+    return { node: '', replicationHost: '', replicationPort: 0, epoch };
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from etcd within ${Math.round(ms)} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => {
+    if (timer !== null) clearTimeout(timer);
+  });
+}

@@ -1,0 +1,320 @@
+// The primary's side of the replicated journal: it listens for standbys, streams every
+// journal write to them (the 56-byte records exactly as written, in one 'B' frame per
+// write, carrying this leader's epoch), and moves the journal's commit gate to the highest
+// sequence number a standby has acknowledged as durable. A standby that connects says the
+// last sequence it holds; older records are read back from the journal file until it is
+// level, then it follows live.
+//
+// With a standby attached, `JournalWriter.durableSeq` = min(local fdatasync, standby ack):
+// everything acknowledged to a client is on two machines (RPO 0). No standby, no commit:
+// acknowledgements wait (synchronous replication; there is no degraded mode yet).
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { JournalReplicaLink, JournalWriter } from '../sim';
+import { HaError, HaErrorCounts, haErrorName } from './errors';
+import {
+  encodeFrame,
+  encodeText,
+  type Frame,
+  FrameDecoder,
+  FrameKind,
+  MAX_BATCH_RECORDS,
+  RECORD_SIZE,
+} from './replication-frame';
+
+const JOURNAL_HEADER = 16;
+
+export interface ReplicationServerOptions {
+  journal: JournalWriter;
+  /** This leader's epoch (its leader key's create revision). */
+  epoch: number;
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** Hears problems (refused frames, lost standbys), already counted. */
+  onProblem?: (code: HaError, detail: string) => void;
+  /**
+   * Asked synchronously before each standby acknowledgement moves the commit gate: false
+   * (the lease is no longer certainly held) fences this server instead. Default: always.
+   */
+  mayCommit?: () => boolean;
+  /** A standby told us of a newer epoch: this node is no longer the leader. */
+  onDeposed?: (newerEpoch: number) => void;
+}
+
+interface Follower {
+  socket: net.Socket;
+  decoder: FrameDecoder;
+  name: string;
+  helloed: boolean;
+  /** Sent through this sequence number; live once it equals the journal's written one. */
+  sentThrough: number;
+  acked: number;
+  live: boolean;
+  catchingUp: boolean;
+}
+
+export interface ReplicationFigures {
+  standbys: number;
+  /** The highest sequence number a standby acknowledged as durable. */
+  ackedSeq: number;
+  framesSent: number;
+  recordsSent: number;
+  catchUpRecords: number;
+  fenced: boolean;
+  refused: Record<string, number>;
+}
+
+export class ReplicationServer implements JournalReplicaLink {
+  readonly errors = new HaErrorCounts();
+  private readonly server: net.Server;
+  private readonly followers = new Set<Follower>();
+  private readonly journal: JournalWriter;
+  private ackedSeq = 0;
+  private fenced = false;
+  private closed = false;
+  framesSent = 0;
+  recordsSent = 0;
+  catchUpRecords = 0;
+  /** The journal file's first inbound sequence number (read once, when a catch-up needs it). */
+  private fileFirstSeq = 0;
+
+  constructor(private readonly options: ReplicationServerOptions) {
+    this.journal = options.journal;
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  get epoch(): number {
+    return this.options.epoch;
+  }
+
+  /** Listens, then attaches to the journal: from now on its acknowledgements wait for a standby. */
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(new Error(`${haErrorName(HaError.Bind)}: cannot listen on ${this.options.host}:${this.options.port}: ${err.message}; change ha.replication.port`));
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (err) => this.problem(HaError.Bind, err.message));
+        this.journal.attachReplica(this, 0);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  figures(): ReplicationFigures {
+    return {
+      standbys: [...this.followers].filter((f) => f.helloed).length,
+      ackedSeq: this.ackedSeq,
+      framesSent: this.framesSent,
+      recordsSent: this.recordsSent,
+      catchUpRecords: this.catchUpRecords,
+      fenced: this.fenced,
+      refused: this.errors.toJSON(),
+    };
+  }
+
+  /**
+   * Stops acknowledging: standby acks no longer move the journal's commit gate, nothing more
+   * is sent, standbys are let go. Called when the lease could not be renewed in time.
+   */
+  fence(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    for (const f of this.followers) f.socket.destroy();
+    this.followers.clear();
+  }
+
+  get isFenced(): boolean {
+    return this.fenced;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const f of this.followers) f.socket.destroy();
+    this.followers.clear();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- JournalReplicaLink ---------------------------------------------------------------
+
+  written(records: Uint8Array, bytes: number, firstSeq: number, lastSeq: number): void {
+    if (this.fenced || this.followers.size === 0) return;
+    let frame: Buffer | null = null;
+    for (const f of this.followers) {
+      if (!f.live || f.sentThrough !== firstSeq - 1) continue;
+      frame ??= encodeFrame(FrameKind.Batch, bytes / RECORD_SIZE, this.options.epoch, firstSeq, records, bytes);
+      f.socket.write(frame);
+      f.sentThrough = lastSeq;
+      this.framesSent++;
+      this.recordsSent += bytes / RECORD_SIZE;
+    }
+  }
+
+  // ---- connections ----------------------------------------------------------------------
+
+  private accept(socket: net.Socket): void {
+    if (this.fenced || this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const f: Follower = {
+      socket,
+      decoder: null as unknown as FrameDecoder,
+      name: '',
+      helloed: false,
+      sentThrough: 0,
+      acked: 0,
+      live: false,
+      catchingUp: false,
+    };
+    f.decoder = new FrameDecoder(
+      (frame) => this.onFrame(f, frame),
+      (code, detail) => this.refuse(f, code, `from ${socket.remoteAddress}:${socket.remotePort}: ${detail}`),
+    );
+    this.followers.add(f);
+    socket.on('data', (chunk) => f.decoder.push(chunk));
+    socket.on('error', () => undefined); // 'close' follows
+    socket.on('close', () => this.followers.delete(f));
+  }
+
+  private onFrame(f: Follower, frame: Frame): void {
+    const epoch = this.options.epoch;
+    switch (frame.kind) {
+      case FrameKind.Hello: {
+        if (f.helloed) return this.refuse(f, HaError.BadFrame, 'a second hello on one connection');
+        f.name = Buffer.from(frame.payload).toString('utf8');
+        if (frame.epoch > epoch) {
+          this.refuse(f, HaError.StaleEpoch, `standby ${f.name} has seen epoch ${frame.epoch}, this primary's is ${epoch}: this primary is deposed`);
+          this.options.onDeposed?.(frame.epoch);
+          return;
+        }
+        const written = this.journal.writtenThrough;
+        if (frame.seq > written) {
+          return this.refuse(f, HaError.Ahead, `standby ${f.name} holds through sequence ${frame.seq}, this primary only through ${written}`);
+        }
+        if (frame.seq > 0 && this.recordCrc(frame.seq) !== frame.count) {
+          return this.refuse(f, HaError.Diverged, `standby ${f.name}'s record ${frame.seq} has CRC-32 0x${frame.count.toString(16)}, this primary's 0x${this.recordCrc(frame.seq).toString(16)}`);
+        }
+        f.helloed = true;
+        f.sentThrough = frame.seq;
+        f.acked = frame.seq;
+        this.catchUp(f);
+        return;
+      }
+      case FrameKind.Ack: {
+        if (!f.helloed) return this.refuse(f, HaError.BadFrame, 'an ack before the hello');
+        if (frame.epoch !== epoch) return this.refuse(f, HaError.StaleEpoch, `ack for epoch ${frame.epoch}, this primary's is ${epoch}`);
+        if (frame.seq > f.sentThrough) {
+          this.problem(HaError.BadAck, `standby ${f.name} acknowledged ${frame.seq}, only ${f.sentThrough} was sent`);
+          return;
+        }
+        if (frame.seq > f.acked) f.acked = frame.seq;
+        if (!this.fenced && f.acked > this.ackedSeq) {
+          if (this.options.mayCommit !== undefined && !this.options.mayCommit()) {
+            this.fence();
+            return;
+          }
+          this.ackedSeq = f.acked;
+          this.journal.replicaAcked(f.acked);
+        }
+        return;
+      }
+      case FrameKind.Refuse: {
+        const text = Buffer.from(frame.payload).toString('utf8');
+        this.problem(HaError.Refused, `standby ${f.name} refused us: ${text}`);
+        if (frame.count === HaError.StaleEpoch && frame.epoch > epoch) this.options.onDeposed?.(frame.epoch);
+        f.socket.destroy();
+        return;
+      }
+      default:
+        return this.refuse(f, HaError.BadFrame, `kind 0x${frame.kind.toString(16)} is not one a standby sends`);
+    }
+  }
+
+  /**
+   * Sends records `sentThrough + 1`..the journal's written one from the journal file, a
+   * frame at a time and waiting for the socket to drain, then follows live.
+   */
+  private catchUp(f: Follower): void {
+    if (f.catchingUp) return;
+    f.catchingUp = true;
+    const step = (): void => {
+      let fd = -1;
+      try {
+        while (!f.socket.destroyed && !this.fenced) {
+          const target = this.journal.writtenThrough;
+          if (f.sentThrough >= target) {
+            f.socket.write(encodeFrame(FrameKind.Level, 0, this.options.epoch, f.sentThrough));
+            f.live = true;
+            f.catchingUp = false;
+            return;
+          }
+          if (fd < 0) fd = fs.openSync(this.journal.path, 'r');
+          const first = f.sentThrough + 1;
+          const count = Math.min(MAX_BATCH_RECORDS, target - f.sentThrough);
+          const records = Buffer.allocUnsafe(count * RECORD_SIZE);
+          const offset = JOURNAL_HEADER + (first - this.firstSeqOf(fd)) * RECORD_SIZE;
+          let got = 0;
+          while (got < records.length) {
+            const n = fs.readSync(fd, records, got, records.length - got, offset + got);
+            if (n === 0) throw new Error(`the journal ends at byte ${offset + got}, before sequence ${first + Math.floor(got / RECORD_SIZE)}`);
+            got += n;
+          }
+          const out = encodeFrame(FrameKind.Batch, count, this.options.epoch, first, records);
+          f.sentThrough += count;
+          this.framesSent++;
+          this.recordsSent += count;
+          this.catchUpRecords += count;
+          if (!f.socket.write(out)) {
+            f.socket.once('drain', step);
+            return;
+          }
+        }
+        f.catchingUp = false;
+      } catch (err) {
+        this.problem(HaError.Io, `catching up standby ${f.name} from ${this.journal.path}: ${(err as Error).message}`);
+        f.socket.destroy();
+        f.catchingUp = false;
+      } finally {
+        if (fd >= 0) fs.closeSync(fd);
+      }
+    };
+    step();
+  }
+
+  /** The stored CRC-32 of this journal's record `seq` (-1 when it cannot be read). */
+  private recordCrc(seq: number): number {
+    let fd = -1;
+    try {
+      fd = fs.openSync(this.journal.path, 'r');
+      const b = Buffer.alloc(4);
+      fs.readSync(fd, b, 0, 4, JOURNAL_HEADER + (seq - this.firstSeqOf(fd)) * RECORD_SIZE + 4);
+      return b.readUInt32LE(0);
+    } catch {
+      return -1;
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
+  }
+
+  private firstSeqOf(fd: number): number {
+    if (this.fileFirstSeq > 0) return this.fileFirstSeq;
+    const b = Buffer.alloc(8);
+    fs.readSync(fd, b, 0, 8, JOURNAL_HEADER + 8 + 16);
+    this.fileFirstSeq = b.readDoubleLE(0);
+    return this.fileFirstSeq;
+  }
+
+  private refuse(f: Follower, code: HaError, detail: string): void {
+    this.problem(code, detail);
+    if (!f.socket.destroyed) f.socket.end(encodeText(FrameKind.Refuse, code, this.options.epoch, this.journal.writtenThrough, `${haErrorName(code)}: ${detail}`));
+    setTimeout(() => f.socket.destroy(), 1000).unref();
+  }
+
+  private problem(code: HaError, detail: string): void {
+    this.errors.count(code, detail);
+    this.options.onProblem?.(code, detail);
+  }
+}

@@ -1,0 +1,267 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CommandBuffer, CommandType, COMMAND_SIZE, JournalWriter, readJournal } from '../sim';
+import { HaError } from './errors';
+import { encodeFrame, FrameKind, RECORD_SIZE } from './replication-frame';
+import { ReplicationServer } from './replication-server';
+import { StandbyReplicator } from './standby-replicator';
+
+const OPTIONS = { flush: 'batch' as const, flushIntervalMs: 1, fsync: true, bufferBytes: 1 << 16 };
+const closers: Array<() => unknown> = [];
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()?.();
+});
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tw-ha-'));
+}
+
+/** A journal opened the way start-up opens it: recovered, then appended to. */
+function openJournal(file: string, options = OPTIONS): JournalWriter {
+  const recovery = fs.existsSync(file) ? readJournal(file, () => undefined, { repair: true }) : { validBytes: 0, lastSeq: 0 };
+  const w = new JournalWriter(file, options, recovery.validBytes);
+  w.markRecovered(recovery.lastSeq);
+  closers.push(() => {
+    try {
+      w.close();
+    } catch {
+      // closed by the test
+    }
+  });
+  return w;
+}
+
+const cmds = new CommandBuffer(64);
+/** Appends `n` orders as one batch (one write), continuing from the journal's sequence. */
+function appendBatch(w: JournalWriter, n: number): void {
+  let seq = w.writtenThrough;
+  for (let i = 0; i < n; i++) {
+    const base = (i % 64) * COMMAND_SIZE;
+    cmds.write(base, CommandType.NewOrder, 0x42, 0x4c, 0, 1 + (i % 7), 100 + i, 1_000_000 + i, 0);
+    cmds.stamp(base, ++seq, 1_000 + seq);
+    w.append(cmds, base);
+  }
+  w.endBatch();
+}
+
+async function waitFor(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function primary(dir: string, epoch = 1): Promise<{ journal: JournalWriter; server: ReplicationServer; port: number }> {
+  const journal = openJournal(path.join(dir, 'primary.journal'));
+  const server = new ReplicationServer({ journal, epoch, host: '127.0.0.1', port: 0 });
+  const port = await server.start();
+  closers.push(() => server.close());
+  return { journal, server, port };
+}
+
+function standby(file: string, epoch = 0): { journal: JournalWriter; standby: StandbyReplicator; batches: number[] } {
+  const journal = openJournal(file);
+  const batches: number[] = [];
+  const s = new StandbyReplicator({ journal, nodeName: 'b', epoch, reconnectMs: 20, onBatch: (_r, count, first) => batches.push(first, count) });
+  closers.push(() => s.stop());
+  return { journal, standby: s, batches };
+}
+
+describe('replicated journal', () => {
+  test('a batch is committed (durableSeq) only once the standby has acknowledged it, and the standby holds the same bytes', async () => {
+    const dir = tmpDir();
+    const p = await primary(dir);
+    appendBatch(p.journal, 10);
+    await waitFor('local fdatasync', () => p.journal.locallyDurableSeq === 10);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.journal.durableSeq).toBe(0); // on disk here, not yet on the standby: not committed
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', p.port);
+    await waitFor('commit', () => p.journal.durableSeq === 10);
+    for (let i = 0; i < 20; i++) appendBatch(p.journal, 1 + (i % 5));
+    await waitFor('commit of the live batches', () => p.journal.durableSeq === p.journal.writtenThrough);
+    expect(b.journal.durableSeq).toBe(p.journal.writtenThrough);
+    expect(fs.readFileSync(b.journal.path).equals(fs.readFileSync(p.journal.path))).toBe(true);
+    expect(p.server.figures().ackedSeq).toBe(p.journal.writtenThrough);
+    expect(b.standby.figures().refused).toEqual({});
+    expect(b.standby.inSync).toBe(true);
+    // The standby's engine hears every record once, in order.
+    let next = 1;
+    for (let i = 0; i < b.batches.length; i += 2) {
+      expect(b.batches[i]).toBe(next);
+      next += b.batches[i + 1];
+    }
+    expect(next - 1).toBe(p.journal.writtenThrough);
+  });
+
+  test('acknowledgements wait for the slower of the two: a standby that stops acknowledging stops the commit', async () => {
+    const dir = tmpDir();
+    const p = await primary(dir);
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', p.port);
+    appendBatch(p.journal, 5);
+    await waitFor('commit', () => p.journal.durableSeq === 5);
+    b.standby.stop();
+    await waitFor('the standby gone', () => p.server.figures().standbys === 0);
+    appendBatch(p.journal, 5);
+    await waitFor('local fdatasync', () => p.journal.locallyDurableSeq === 10);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.journal.durableSeq).toBe(5);
+  });
+
+  test('a server whose lease is no longer certain (mayCommit false) fences itself instead of committing', async () => {
+    const dir = tmpDir();
+    const journal = openJournal(path.join(dir, 'primary.journal'));
+    let leaseOk = true;
+    const server = new ReplicationServer({ journal, epoch: 1, host: '127.0.0.1', port: 0, mayCommit: () => leaseOk });
+    const port = await server.start();
+    closers.push(() => server.close());
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', port);
+    appendBatch(journal, 3);
+    await waitFor('commit', () => journal.durableSeq === 3);
+    leaseOk = false;
+    appendBatch(journal, 3);
+    await waitFor('fenced', () => server.isFenced);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(journal.durableSeq).toBe(3);
+  });
+
+  test('a restarted standby asks from its last durable sequence and catches up from the journal file', async () => {
+    const dir = tmpDir();
+    const p = await primary(dir);
+    const file = path.join(dir, 'standby.journal');
+    const first = standby(file);
+    first.standby.follow('127.0.0.1', p.port);
+    for (let i = 0; i < 10; i++) appendBatch(p.journal, 7);
+    await waitFor('commit', () => p.journal.durableSeq === 70);
+    first.standby.stop();
+    first.journal.close();
+    // Trading goes on without it (nothing commits), 100,000 more records.
+    for (let i = 0; i < 100; i++) appendBatch(p.journal, 1000);
+    expect(p.journal.durableSeq).toBe(70);
+    const again = standby(file);
+    expect(again.journal.writtenThrough).toBe(70);
+    again.standby.follow('127.0.0.1', p.port);
+    appendBatch(p.journal, 3); // written while it catches up
+    await waitFor('caught up', () => p.journal.durableSeq === 100_073, 20_000);
+    expect(p.server.figures().catchUpRecords).toBeGreaterThanOrEqual(100_000);
+    expect(fs.readFileSync(file).equals(fs.readFileSync(p.journal.path))).toBe(true);
+    expect(again.batches[0]).toBe(71);
+  });
+
+  test('a standby refuses batches from an older epoch, with TW_ERR_HA_STALE_EPOCH and a count; the old primary hears it is deposed', async () => {
+    const dir = tmpDir();
+    const journal = openJournal(path.join(dir, 'old.journal'));
+    let deposedBy = 0;
+    const old = new ReplicationServer({ journal, epoch: 3, host: '127.0.0.1', port: 0, onDeposed: (e) => (deposedBy = e) });
+    const port = await old.start();
+    closers.push(() => old.close());
+    appendBatch(journal, 4);
+    const b = standby(path.join(dir, 'standby.journal'), 5);
+    b.standby.follow('127.0.0.1', port);
+    await waitFor('refusal', () => old.errors.of(HaError.StaleEpoch) > 0 && deposedBy === 5);
+    expect(b.journal.writtenThrough).toBe(0);
+    expect(journal.durableSeq).toBe(0);
+
+    // A standby already following learns of a newer epoch (from etcd): the next batch is refused.
+    const p = await primary(dir, 7);
+    const c = standby(path.join(dir, 'standby2.journal'));
+    c.standby.follow('127.0.0.1', p.port);
+    appendBatch(p.journal, 2);
+    await waitFor('commit', () => p.journal.durableSeq === 2);
+    c.standby.observeEpoch(8);
+    appendBatch(p.journal, 2);
+    await waitFor('refusal', () => c.standby.errors.of(HaError.StaleEpoch) > 0);
+    expect(c.journal.writtenThrough).toBe(2);
+    expect(c.standby.figures().refused.TW_ERR_HA_STALE_EPOCH).toBeGreaterThan(0);
+  });
+
+  test('bad frames are refused with a code and counted, and never stop the primary serving a good standby', async () => {
+    const dir = tmpDir();
+    const p = await primary(dir);
+    appendBatch(p.journal, 3);
+    const send = async (bytes: Buffer): Promise<void> => {
+      const s = net.connect(p.port, '127.0.0.1');
+      await new Promise<void>((r) => s.on('connect', () => r()));
+      s.write(bytes);
+      await new Promise<void>((r) => {
+        s.on('close', () => r());
+        s.on('error', () => r());
+        setTimeout(() => { s.destroy(); r(); }, 500).unref();
+      });
+    };
+    const good = encodeFrame(FrameKind.Hello, 0, 0, 0, Buffer.from('x'));
+    const badCrc = Buffer.from(good);
+    badCrc[good.length - 1] ^= 0xff;
+    await send(badCrc);
+    const huge = Buffer.alloc(32);
+    huge.writeUInt32LE(0xfffffff0, 0);
+    await send(huge);
+    await send(encodeFrame(0x51 as FrameKind, 0, 0, 0)); // unknown kind
+    await send(encodeFrame(FrameKind.Ack, 0, 1, 3)); // an ack before any hello
+    await send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const e = p.server.errors;
+    expect(e.of(HaError.BadCrc)).toBe(1);
+    expect(e.of(HaError.FrameTooLarge)).toBeGreaterThanOrEqual(1);
+    expect(e.of(HaError.BadFrame)).toBeGreaterThanOrEqual(2);
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', p.port);
+    await waitFor('commit', () => p.journal.durableSeq === 3);
+  });
+
+  test('a standby refuses damaged records, gaps and bad frames from a primary, counts them, and appends nothing', async () => {
+    const dir = tmpDir();
+    const frames: Buffer[] = [];
+    const fake = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => {
+        const f = frames.shift();
+        if (f !== undefined) s.write(f);
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise((r) => fake.close(() => r(undefined))));
+    const port = (fake.address() as net.AddressInfo).port;
+    // Real records to damage: two from a journal.
+    const src = openJournal(path.join(dir, 'src.journal'));
+    appendBatch(src, 2);
+    src.close();
+    const records = fs.readFileSync(src.path).subarray(16);
+    const damaged = Buffer.from(records);
+    damaged[RECORD_SIZE + 20] ^= 1;
+    frames.push(encodeFrame(FrameKind.Batch, 2, 1, 1, damaged));
+    frames.push(encodeFrame(FrameKind.Batch, 2, 1, 5, records)); // a gap: the standby holds nothing
+    const badCrc = encodeFrame(FrameKind.Batch, 2, 1, 1, records);
+    badCrc[40] ^= 1;
+    frames.push(badCrc);
+    frames.push(encodeFrame(FrameKind.Batch, 3, 1, 1, records)); // count and size disagree
+    frames.push(encodeFrame(FrameKind.Batch, 2, 1, 1, records)); // finally a good one
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', port);
+    await waitFor('the good batch', () => b.journal.writtenThrough === 2);
+    const e = b.standby.errors;
+    expect([e.of(HaError.BadRecord), e.of(HaError.SeqGap), e.of(HaError.BadCrc), e.of(HaError.BadFrame)]).toEqual([1, 1, 1, 1]);
+    expect(fs.readFileSync(b.journal.path).subarray(16).equals(records)).toBe(true);
+  });
+
+  test('a standby whose last record differs from the primary is refused (TW_ERR_HA_DIVERGED)', async () => {
+    const dir = tmpDir();
+    const p = await primary(dir);
+    appendBatch(p.journal, 5);
+    const other = openJournal(path.join(dir, 'standby.journal'));
+    appendBatch(other, 2);
+    // Same sequence numbers, different content.
+    cmds.write(0, CommandType.NewOrder, 0x53, 0x4c, 0, 9, 1, 1, 0);
+    cmds.stamp(0, 3, 1);
+    other.append(cmds, 0);
+    other.close();
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', p.port);
+    await waitFor('refusal', () => p.server.errors.of(HaError.Diverged) > 0);
+    expect(p.journal.durableSeq).toBe(0);
+  });
+});

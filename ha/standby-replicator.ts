@@ -1,0 +1,219 @@
+// The standby's side of the replicated journal: it connects to the primary, says the last
+// sequence number it holds (and that record's CRC-32), then appends every batch the primary
+// streams to its own journal file byte for byte, fdatasyncs (the journal's group commit)
+// and acknowledges the last durable sequence number. Batches from an older epoch than it
+// has seen are refused (a deposed primary), as are gaps and damaged records; every refusal
+// has a TW_ERR_HA_ code and a count. It reconnects until stopped, asking again from what
+// it holds, so a restarted standby or a dropped link catches up by itself.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { JournalWriter } from '../sim';
+import { HaError, HaErrorCounts, haErrorName } from './errors';
+import { checkRecords, encodeFrame, encodeText, type Frame, FrameDecoder, FrameKind, RECORD_SIZE } from './replication-frame';
+
+export interface StandbyReplicatorOptions {
+  /** This node's journal, opened for append at its recovered end, with no replica attached. */
+  journal: JournalWriter;
+  nodeName: string;
+  /** The highest leader epoch known at start (from etcd, say); batches older than it are refused. */
+  epoch?: number;
+  /** Each accepted batch once written (a view valid during the call): the standby's engine applies it. */
+  onBatch?: (records: Uint8Array, count: number, firstSeq: number) => void;
+  /** Hears problems, already counted. */
+  onProblem?: (code: HaError, detail: string) => void;
+  /** Wait before reconnecting, in ms (default 100). */
+  reconnectMs?: number;
+}
+
+export interface StandbyFigures {
+  connected: boolean;
+  inSync: boolean;
+  epoch: number;
+  /** The last sequence number written here / durable here. */
+  writtenSeq: number;
+  durableSeq: number;
+  batches: number;
+  records: number;
+  acksSent: number;
+  connects: number;
+  refused: Record<string, number>;
+}
+
+export class StandbyReplicator {
+  readonly errors = new HaErrorCounts();
+  private readonly journal: JournalWriter;
+  private socket: net.Socket | null = null;
+  private helloSent = false;
+  private target: { host: string; port: number } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /**
+   * Level with a primary at least once since start: with one standby, nothing commits
+   * without this node's acknowledgement, so from then on it holds every committed batch.
+   */
+  inSync = false;
+  /** The highest leader epoch seen. */
+  epoch: number;
+  batches = 0;
+  records = 0;
+  acksSent = 0;
+  connects = 0;
+
+  constructor(private readonly options: StandbyReplicatorOptions) {
+    this.journal = options.journal;
+    this.epoch = options.epoch ?? 0;
+    this.journal.onDurable((seq) => this.ack(seq));
+  }
+
+  /** Follows the primary at host:port (replacing any other), reconnecting until `stop()`. */
+  follow(host: string, port: number, epoch = 0): void {
+    if (epoch > this.epoch) this.epoch = epoch;
+    this.target = { host, port };
+    this.stopped = false;
+    this.socket?.destroy();
+    this.connect();
+  }
+
+  /** Learns of a newer leader epoch (from etcd): batches older than it are refused from now on. */
+  observeEpoch(epoch: number): void {
+    if (epoch > this.epoch) this.epoch = epoch;
+  }
+
+  /** Disconnects and stops reconnecting (promotion, or shutdown). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  get connected(): boolean {
+    return this.socket !== null && this.helloSent && !this.socket.destroyed;
+  }
+
+  figures(): StandbyFigures {
+    return {
+      connected: this.connected,
+      inSync: this.inSync,
+      epoch: this.epoch,
+      writtenSeq: this.journal.writtenThrough,
+      durableSeq: this.journal.durableSeq,
+      batches: this.batches,
+      records: this.records,
+      acksSent: this.acksSent,
+      connects: this.connects,
+      refused: this.errors.toJSON(),
+    };
+  }
+
+  private connect(): void {
+    const target = this.target;
+    if (target === null || this.stopped) return;
+    const socket = net.connect(target.port, target.host);
+    this.socket = socket;
+    this.helloSent = false;
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(
+      (frame) => this.onFrame(socket, frame),
+      (code, detail) => this.refuse(socket, code, `from the primary ${target.host}:${target.port}: ${detail}`),
+    );
+    socket.on('connect', () => {
+      this.connects++;
+      const last = this.journal.writtenThrough;
+      socket.write(encodeFrame(FrameKind.Hello, last > 0 ? this.lastRecordCrc() : 0, this.epoch, last, Buffer.from(this.options.nodeName.slice(0, 64), 'utf8')));
+      this.helloSent = true;
+    });
+    socket.on('data', (chunk) => decoder.push(chunk));
+    socket.on('error', () => undefined); // 'close' follows
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = null;
+      if (this.stopped || this.timer !== null) return;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.socket === null) this.connect();
+      }, this.options.reconnectMs ?? 100);
+      this.timer.unref();
+    });
+  }
+
+  private onFrame(socket: net.Socket, frame: Frame): void {
+    if (socket !== this.socket) return;
+    switch (frame.kind) {
+      case FrameKind.Batch:
+        return this.onBatch(socket, frame);
+      case FrameKind.Level:
+        if (frame.epoch >= this.epoch && this.journal.writtenThrough >= frame.seq) this.inSync = true;
+        return;
+      case FrameKind.Refuse: {
+        this.problem(HaError.Refused, `the primary refused us: ${Buffer.from(frame.payload).toString('utf8')}`);
+        socket.destroy();
+        return;
+      }
+      default:
+        return this.refuse(socket, HaError.BadFrame, `kind 0x${frame.kind.toString(16)} is not one a primary sends`);
+    }
+  }
+
+  private onBatch(socket: net.Socket, frame: Frame): void {
+    if (frame.epoch < this.epoch) {
+      return this.refuse(socket, HaError.StaleEpoch, `a batch from epoch ${frame.epoch}, the leader's is ${this.epoch}`);
+    }
+    this.epoch = frame.epoch;
+    const held = this.journal.writtenThrough;
+    const first = frame.seq;
+    const last = first + frame.count - 1;
+    if (first > held + 1) return this.refuse(socket, HaError.SeqGap, `a batch from sequence ${first}, this standby holds through ${held}`);
+    if (last <= held) {
+      this.ack(this.journal.durableSeq); // a repeat of what is held
+      return;
+    }
+    const skip = held + 1 - first; // records already held (an overlap after a reconnect)
+    const count = frame.count - skip;
+    const records = frame.payload.subarray(skip * RECORD_SIZE);
+    const bad = checkRecords(records, count, held + 1);
+    if (bad !== '') return this.refuse(socket, HaError.BadRecord, bad);
+    try {
+      this.journal.appendRecords(records, 0, count, last);
+    } catch (err) {
+      this.problem(HaError.Io, (err as Error).message);
+      socket.destroy();
+      return;
+    }
+    this.batches++;
+    this.records += count;
+    this.options.onBatch?.(records, count, held + 1);
+  }
+
+  private ack(seq: number): void {
+    const socket = this.socket;
+    if (socket === null || !this.helloSent || socket.destroyed || seq <= 0) return;
+    socket.write(encodeFrame(FrameKind.Ack, 0, this.epoch, seq));
+    this.acksSent++;
+  }
+
+  private lastRecordCrc(): number {
+    let fd = -1;
+    try {
+      fd = fs.openSync(this.journal.path, 'r');
+      const b = Buffer.alloc(4);
+      fs.readSync(fd, b, 0, 4, this.journal.fileBytes - RECORD_SIZE + 4);
+      return b.readUInt32LE(0);
+    } catch {
+      return 0;
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
+  }
+
+  private refuse(socket: net.Socket, code: HaError, detail: string): void {
+    this.problem(code, detail);
+    if (!socket.destroyed) socket.end(encodeText(FrameKind.Refuse, code, this.epoch, this.journal.writtenThrough, `${haErrorName(code)}: ${detail}`));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  private problem(code: HaError, detail: string): void {
+    this.errors.count(code, detail);
+    this.options.onProblem?.(code, detail);
+  }
+}

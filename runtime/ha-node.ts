@@ -1,0 +1,145 @@
+// A high-availability node (ha.enabled): the live feed started as a hot standby (journal
+// recovered, lines muted), following whichever node etcd names leader and applying its
+// replicated journal batches to the same engine and publisher. On winning the election it
+// stops following, opens its ReplicationServer for the next standby, continues the
+// sequence after the last replicated record, and unmutes the lines: the MoldUDP64 session
+// continues from the next sequence number. A leader that cannot renew its lease in time
+// is fenced: it mutes its lines and commits nothing more (the caller exits).
+import * as os from 'node:os';
+import type { TickwireConfig } from '../config';
+import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicator, haErrorName } from '../ha';
+import type { InlineSim } from '../sim';
+import { startLiveFeed, type LiveFeed } from './live-feed';
+import { SILENT_LOGGER, type Logger } from './logger';
+
+export type HaRole = 'standby' | 'primary' | 'fenced';
+
+export interface HaNode {
+  feed: LiveFeed;
+  node: string;
+  role(): HaRole;
+  epoch(): number;
+  /** performance.now() when this node became primary (0 while it has not). */
+  promotedAtMs(): number;
+  /** The last sequence number committed (primary: on both machines; standby: durable here). */
+  committedSeq(): number;
+  figures(): Record<string, unknown>;
+  /** Called once when this node is fenced (mute and commit nothing more: already done). */
+  onFenced(listener: (reason: string) => void): void;
+  onPromoted(listener: (epoch: number) => void): void;
+  /** Ends: a primary ends the day and hands over its lease; a standby stops without touching the journal. */
+  close(): Promise<void>;
+}
+
+export async function startHaNode(config: TickwireConfig, options: { logger?: Logger } = {}): Promise<HaNode> {
+  const logger = options.logger ?? SILENT_LOGGER;
+  const ha = config.ha;
+  if (config.publisher.thread === 'own') throw new HaProblem(HaError.Config, 'ha.enabled needs publisher.thread=engine (the standby applies replicated batches in its loop)');
+  if (ha.replication.port === 0) throw new HaProblem(HaError.Config, 'ha.replication.port must be a fixed port: it is written in the leader key before the server listens');
+  const feed = await startLiveFeed(config, { logger, standby: true });
+  const live = (feed.sim as InlineSim).sim;
+  const journal = live.core.journal;
+  if (journal === null) {
+    await feed.endDay();
+    throw new HaProblem(HaError.Config, 'ha.enabled needs a journal (journal.path is empty)');
+  }
+  const node = ha.node !== '' ? ha.node : `${os.hostname()}-${process.pid}`;
+  const log = (code: HaError, detail: string): void => logger.warn({ code: haErrorName(code) }, detail);
+  let role: HaRole = 'standby';
+  let promotedAt = 0;
+  let sawLeader = false;
+  let server: ReplicationServer | null = null;
+  const fencedListeners: Array<(reason: string) => void> = [];
+  const promotedListeners: Array<(epoch: number) => void> = [];
+  const replicator = new StandbyReplicator({
+    journal,
+    nodeName: node,
+    onBatch: (records, count) => live.applyReplicated(records, count),
+    onProblem: log,
+  });
+  const fence = (reason: string): void => {
+    if (role === 'fenced') return;
+    const was = role;
+    role = 'fenced';
+    server?.fence();
+    feed.service.lines.muted = true;
+    replicator.stop();
+    logger.error({ code: haErrorName(HaError.Fenced) }, `${node} fenced (was ${was}): ${reason}`);
+    for (const l of fencedListeners) l(reason);
+  };
+  const election: LeaderElection = new LeaderElection({
+    endpoints: ha.etcd.endpoints,
+    key: ha.etcd.key,
+    node,
+    replicationHost: ha.replication.advertiseHost !== '' ? ha.replication.advertiseHost : ha.replication.host,
+    replicationPort: ha.replication.port,
+    ttlSec: ha.etcd.leaseTtlSec,
+    pollMs: ha.etcd.pollMs,
+    mayCampaign: () => role === 'standby' && (replicator.inSync || (ha.role === 'auto' && !sawLeader)),
+    onLeader: (leader) => {
+      if (leader === null || leader.node === node || role !== 'standby') return;
+      sawLeader = true;
+      replicator.observeEpoch(leader.epoch);
+      replicator.follow(leader.replicationHost, leader.replicationPort, leader.epoch);
+    },
+    onElected: (epoch) => void promote(epoch),
+    onFenced: (reason) => fence(reason),
+    onProblem: log,
+  });
+  const promote = async (epoch: number): Promise<void> => {
+    replicator.stop();
+    const s = new ReplicationServer({
+      journal,
+      epoch,
+      host: ha.replication.host,
+      port: ha.replication.port,
+      mayCommit: () => election.leaseValid(),
+      onDeposed: (newer) => fence(`a standby has seen epoch ${newer}, newer than ${epoch}`),
+      onProblem: log,
+    });
+    try {
+      await s.start();
+    } catch (err) {
+      fence((err as Error).message);
+      return;
+    }
+    if (role !== 'standby') {
+      await s.close();
+      return;
+    }
+    server = s;
+    role = 'primary';
+    live.promote();
+    feed.service.muted(() => undefined); // the last replayed packet goes out muted; then the lines are live
+    promotedAt = performance.now();
+    logger.info({ epoch }, `${node} is the primary, epoch ${epoch}, continuing after inbound sequence ${journal.writtenThrough}`);
+    for (const l of promotedListeners) l(epoch);
+  };
+  election.start();
+  return {
+    feed,
+    node,
+    role: () => role,
+    epoch: () => (role === 'primary' ? election.epoch : replicator.epoch),
+    promotedAtMs: () => promotedAt,
+    committedSeq: () => journal.durableSeq,
+    figures: () => ({
+      node,
+      role,
+      epoch: role === 'primary' ? election.epoch : replicator.epoch,
+      committedSeq: journal.durableSeq,
+      writtenSeq: journal.writtenThrough,
+      replication: server?.figures() ?? replicator.figures(),
+      election: { state: election.state, renewals: election.renewals, refused: election.errors.toJSON() },
+    }),
+    onFenced: (l) => void fencedListeners.push(l),
+    onPromoted: (l) => void promotedListeners.push(l),
+    close: async () => {
+      replicator.stop();
+      if (role !== 'primary') live.stop(false); // a standby or a fenced node journals nothing more
+      await feed.endDay();
+      await server?.close();
+      await election.close();
+    },
+  };
+}
