@@ -92,18 +92,20 @@ maybe('leader election and fencing through a real etcd', () => {
 
   test('a 3-member etcd cluster keeps the leader through the loss of one member, and elects the next one', async () => {
     cluster = await EtcdCluster.start(3);
-    // TTL 2 s: fenced after 1 s without a renewal, longer than etcd's own re-election (500 ms timeout) if the member killed led it.
-    const a = node('a', { ttlSec: 2 });
+    // TTL 6 s: fenced after 3 s without a renewal, longer than etcd's own re-election (500 ms
+    // timeout) if the member killed led it plus the client's move to another endpoint, which on
+    // a loaded 2-core machine took just over 1 s (a TTL of 2 s fenced here under the full suite).
+    const a = node('a', { ttlSec: 6 });
     a.start();
     await waitFor('a elected', () => a.state === 'leader');
-    const b = node('b', { ttlSec: 2 });
+    const b = node('b', { ttlSec: 6 });
     b.start();
     await waitFor('b sees a', () => b.leader?.node === 'a');
     await cluster.kill(0); // the member listed first: the clients' first endpoint
     await new Promise((r) => setTimeout(r, 3000));
     expect({ state: a.state, reason: a.fenceReason }).toEqual({ state: 'leader', reason: '' });
     const renewed = a.renewals;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 2500)); // renewals every TTL/3 = 2 s
     expect(a.renewals).toBeGreaterThan(renewed);
     await a.close();
     await waitFor('b elected', () => b.state === 'leader', 10_000);
