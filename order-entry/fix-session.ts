@@ -25,6 +25,8 @@ export class FixOrderSession extends AsciiSession {
   /** The counterparty's SenderCompID, once it logged on. */
   peerCompId = '';
   loggedOn = false;
+  /** A ResendRequest asked for while the Logon is being decided: it goes out after our Logon. */
+  private resendAfterLogon: [number, number] | null = null;
 
   constructor(
     config: IJsFixConfig,
@@ -71,17 +73,36 @@ export class FixOrderSession extends AsciiSession {
 
   protected onReady(_view: MsgView): void {
     this.loggedOn = true;
+    const resend = this.resendAfterLogon;
+    this.resendAfterLogon = null;
+    if (resend !== null) super.sendResendRequest(resend[0], resend[1]);
     this.host.ready(this);
   }
 
   protected onStopped(error?: Error): void {
     this.loggedOn = false;
+    this.resendAfterLogon = null;
     this.host.stopped(this, error);
   }
 
   protected onDecoded(_msgType: string, _txt: string): void {}
 
   protected onEncoded(_msgType: string, _txt: string): void {}
+
+  /**
+   * A Logon whose MsgSeqNum is above the expected one (a client back after a crash, or with
+   * messages we never read) makes jspurefix ask for the gap at once, while our Logon answer
+   * still waits for the account check: the peer would get a ResendRequest before the Logon,
+   * which a FIX engine refuses (the first message must be Logon; FIX 4.4 Vol 2, "Logon").
+   * Held until the Logon answer has gone out (onReady follows it at once).
+   */
+  protected override sendResendRequest(lastSeq: number, receivedSeq: number): void {
+    if (!this.loggedOn) {
+      this.resendAfterLogon = [lastSeq, receivedSeq];
+      return;
+    }
+    super.sendResendRequest(lastSeq, receivedSeq);
+  }
 
   protected override onResendRequest(view: MsgView): void {
     const begin = Number(view.getString(Tag.BeginSeqNo));
