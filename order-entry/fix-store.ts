@@ -224,8 +224,8 @@ export class FixSessionStore implements IFixSessionStore {
     const n = fs.readSync(this.fd('body'), buf, 0, at.length, at.offset);
     if (n !== at.length) return null;
     const text = buf.toString('utf8');
-    const sendingTime = /\x0152=([^\x01]*)/.exec(text);
-    return new FixMsgStoreRecord(/\x0135=([^\x01]*)/.exec(text)?.[1] ?? '', (sendingTime === null ? null : parseTime(sendingTime[1])) ?? new Date(0), seqNum, undefined, text);
+    const sendingTime = tag(text, 52);
+    return new FixMsgStoreRecord(tag(text, 35) ?? '', (sendingTime === null ? null : parseTime(sendingTime)) ?? new Date(0), seqNum, undefined, text);
   }
 
   private fd(which: 'body' | 'header'): number {
@@ -266,6 +266,15 @@ export class FixSessionStore implements IFixSessionStore {
       return Promise.reject(error);
     }
   }
+}
+
+/** A tag's value in an SOH-delimited message (not the first field). */
+function tag(text: string, n: number): string | null {
+  const key = `\x01${n}=`;
+  const at = text.indexOf(key);
+  if (at < 0) return null;
+  const end = text.indexOf('\x01', at + key.length);
+  return text.slice(at + key.length, end < 0 ? text.length : end);
 }
 
 function readIfExists(file: string): string | null {

@@ -88,7 +88,7 @@ describe('FIX 4.4 across a SIGKILL', () => {
     const sellerNext = s.nextSeqNum;
     const buyerNext = b.nextSeqNum;
     await ex.kill();
-    await Promise.all([s.stopped, b.stopped].map((p) => Promise.race([p, new Promise((r) => setTimeout(r, WAIT_MS))])));
+    await Promise.all([s.stopped, b.stopped].map((p) => Promise.race([p, new Promise((r) => setTimeout(r, WAIT_MS).unref())])));
     const sellerSaw = seen(s);
     const buyerSaw = seen(b);
     const sellerLast = lastSeq(s);
