@@ -5,7 +5,7 @@
 // answers a ResendRequest from the session's store: application messages again with
 // PossDupFlag=Y and OrigSendingTime, session messages as SequenceReset-GapFill (FIX 4.4
 // Vol 2, "Resending Messages"). (jspurefix's own resend reads an empty in-memory store.)
-import { AsciiSession, type IFixSessionStore, type IJsFixConfig, type MsgView } from 'jspurefix';
+import { AsciiSession, FixMsgStoreRecord, type IFixSessionStore, type IJsFixConfig, type MsgTransmitter, type MsgView } from 'jspurefix';
 import type { AsciiMsgTransmitter } from 'jspurefix/dist/transport/ascii/ascii-msg-transmitter';
 import type { FixCodec } from './fix-codec';
 import { ADMIN_MSG_TYPES, FixMsgType, Tag } from './fix-messages';
@@ -56,6 +56,24 @@ export class FixOrderSession extends AsciiSession {
       this.loggedOn = false;
     }
     this.requestStop(text);
+  }
+
+  /**
+   * Stores every message as soon as it is encoded, before jspurefix pushes it to the socket
+   * (its own store call, txOnEncoded, comes after the push: a process killed between the two
+   * had sent a message its store never had, and the next Logon's MsgSeqNum was too low for
+   * the client, which ends the session). Its later put of the same number is a no-op.
+   */
+  storeBeforeSend(tx: MsgTransmitter): void {
+    const encode = tx.encodeMessage.bind(tx);
+    tx.encodeMessage = (msgType, obj) => {
+      const hdr = encode(msgType, obj);
+      const seqNum = hdr?.MsgSeqNum;
+      if (typeof seqNum === 'number' && !hdr?.PossDupFlag) {
+        this.sessionStore.put(new FixMsgStoreRecord(msgType, new Date(), seqNum, undefined, tx.buffer.toString())).catch(() => undefined);
+      }
+      return hdr;
+    };
   }
 
   /** The store of this session (after the Logon bound its identity). */

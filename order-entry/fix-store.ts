@@ -4,12 +4,13 @@
 // FileSessionStore reads.
 //
 // Written here rather than through FileSessionStore, because a message must be in the store
-// before it is on the wire: jspurefix hands each encoded message to put() (txOnEncoded)
-// before the bytes go to the socket, and put() writes body and header synchronously, so a
-// process killed at any instant has stored every message a counterparty could have received
-// (FileSessionStore appends the header line on the thread pool, later than the socket write:
-// after a SIGKILL the store was behind what the client had, and its next Logon carried a
-// MsgSeqNum too low for the client, which ends the session). .seqnums is rewritten in place
+// before it is on the wire: FixOrderSession.storeBeforeSend hands each message to put() as
+// soon as jspurefix has encoded it, before the push to the socket, and put() writes body and
+// header synchronously, so a process killed at any instant has stored every message a
+// counterparty could have received (FileSessionStore appends the header line on the thread
+// pool, and jspurefix calls it after the push: after a SIGKILL the store was behind what the
+// client had, and the next Logon carried a MsgSeqNum too low for the client, which ends the
+// session). .seqnums is rewritten in place
 // (one 43-byte write at offset 0, never truncated first) at most once per event-loop turn:
 // our next sequence number is also read from the header (the highest stored + 1), and a
 // lagging inbound number only makes us ask for messages again (PossDup, answered by status).
