@@ -293,6 +293,7 @@ export class FixAcceptor implements FixSessionHost {
     const scoped = makeSessionScope(this.root);
     const transport = new MsgTransport(this.nextTransportId++, scoped, new TcpDuplex(socket));
     const session = new FixOrderSession(scoped, this, remote);
+    session.storeBeforeSend(transport.transmitter);
     transport.receiver.on('error', (e: Error & { code?: string }) => {
       // A socket error (reset) has a code; a parser error means the bytes are not FIX.
       if (e.code === undefined) this.garbage(session, e.message);

@@ -5,7 +5,7 @@
 // answers a ResendRequest from the session's store: application messages again with
 // PossDupFlag=Y and OrigSendingTime, session messages as SequenceReset-GapFill (FIX 4.4
 // Vol 2, "Resending Messages"). (jspurefix's own resend reads an empty in-memory store.)
-import { AsciiSession, type IFixSessionStore, type IJsFixConfig, type MsgView } from 'jspurefix';
+import { AsciiSession, FixMsgStoreRecord, type IFixSessionStore, type IJsFixConfig, type MsgTransmitter, type MsgView } from 'jspurefix';
 import type { AsciiMsgTransmitter } from 'jspurefix/dist/transport/ascii/ascii-msg-transmitter';
 import type { FixCodec } from './fix-codec';
 import { ADMIN_MSG_TYPES, FixMsgType, Tag } from './fix-messages';
@@ -25,6 +25,8 @@ export class FixOrderSession extends AsciiSession {
   /** The counterparty's SenderCompID, once it logged on. */
   peerCompId = '';
   loggedOn = false;
+  /** A ResendRequest asked for while the Logon is being decided: it goes out after our Logon. */
+  private resendAfterLogon: [number, number] | null = null;
 
   constructor(
     config: IJsFixConfig,
@@ -56,6 +58,24 @@ export class FixOrderSession extends AsciiSession {
     this.requestStop(text);
   }
 
+  /**
+   * Stores every message as soon as it is encoded, before jspurefix pushes it to the socket
+   * (its own store call, txOnEncoded, comes after the push: a process killed between the two
+   * had sent a message its store never had, and the next Logon's MsgSeqNum was too low for
+   * the client, which ends the session). Its later put of the same number is a no-op.
+   */
+  storeBeforeSend(tx: MsgTransmitter): void {
+    const encode = tx.encodeMessage.bind(tx);
+    tx.encodeMessage = (msgType, obj) => {
+      const hdr = encode(msgType, obj);
+      const seqNum = hdr?.MsgSeqNum;
+      if (typeof seqNum === 'number' && !hdr?.PossDupFlag) {
+        this.sessionStore.put(new FixMsgStoreRecord(msgType, new Date(), seqNum, undefined, tx.buffer.toString())).catch(() => undefined);
+      }
+      return hdr;
+    };
+  }
+
   /** The store of this session (after the Logon bound its identity). */
   get messageStore(): IFixSessionStore {
     return this.sessionStore;
@@ -71,17 +91,36 @@ export class FixOrderSession extends AsciiSession {
 
   protected onReady(_view: MsgView): void {
     this.loggedOn = true;
+    const resend = this.resendAfterLogon;
+    this.resendAfterLogon = null;
+    if (resend !== null) super.sendResendRequest(resend[0], resend[1]);
     this.host.ready(this);
   }
 
   protected onStopped(error?: Error): void {
     this.loggedOn = false;
+    this.resendAfterLogon = null;
     this.host.stopped(this, error);
   }
 
   protected onDecoded(_msgType: string, _txt: string): void {}
 
   protected onEncoded(_msgType: string, _txt: string): void {}
+
+  /**
+   * A Logon whose MsgSeqNum is above the expected one (a client back after a crash, or with
+   * messages we never read) makes jspurefix ask for the gap at once, while our Logon answer
+   * still waits for the account check: the peer would get a ResendRequest before the Logon,
+   * which a FIX engine refuses (the first message must be Logon; FIX 4.4 Vol 2, "Logon").
+   * Held until the Logon answer has gone out (onReady follows it at once).
+   */
+  protected override sendResendRequest(lastSeq: number, receivedSeq: number): void {
+    if (!this.loggedOn) {
+      this.resendAfterLogon = [lastSeq, receivedSeq];
+      return;
+    }
+    super.sendResendRequest(lastSeq, receivedSeq);
+  }
 
   protected override onResendRequest(view: MsgView): void {
     const begin = Number(view.getString(Tag.BeginSeqNo));

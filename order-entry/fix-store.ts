@@ -1,21 +1,41 @@
 // One FIX session's store for one trading day: its sequence numbers and every message it
-// sent, for resends (FIX 4.4 Vol 2, "Message Recovery"). jspurefix's QuickFIX-format
-// FileSessionStore does the files (.seqnums, .header, .body, .session); this wrapper
-// serialises every write (the engine fires them without waiting), keeps the sequence
-// numbers monotonic (jspurefix would rewind them when it resends an old message), writes
-// .seqnums at most once per event-loop turn, and lets the acceptor append messages while
-// the session is logged out (an execution while away), so a client logging on again gets
-// them through its ResendRequest.
-import { FileSessionStore, FixMsgStoreRecord, type IFixMsgStoreRecord, type IFixSessionStore, type SessionId } from 'jspurefix';
+// sent, for resends (FIX 4.4 Vol 2, "Message Recovery"), in QuickFIX's file format (.body,
+// .header "seq,offset,length" lines, .seqnums "%20d : %20d", .session), the one jspurefix's
+// FileSessionStore reads.
+//
+// Written here rather than through FileSessionStore, because a message must be in the store
+// before it is on the wire: FixOrderSession.storeBeforeSend hands each message to put() as
+// soon as jspurefix has encoded it, before the push to the socket, and put() writes body and
+// header synchronously, so a process killed at any instant has stored every message a
+// counterparty could have received (FileSessionStore appends the header line on the thread
+// pool, and jspurefix calls it after the push: after a SIGKILL the store was behind what the
+// client had, and the next Logon carried a MsgSeqNum too low for the client, which ends the
+// session). .seqnums is rewritten in place
+// (one 43-byte write at offset 0, never truncated first) at most once per event-loop turn:
+// our next sequence number is also read from the header (the highest stored + 1), and a
+// lagging inbound number only makes us ask for messages again (PossDup, answered by status).
+// Not fsynced per message: flush() and dispose() fsync; a machine crash can lose the tail.
+//
+// The acceptor appends messages while the session is logged out (an execution while away),
+// so a client logging on again gets them through its ResendRequest.
+import * as fs from 'node:fs';
+import { FixMsgStoreRecord, type IFixMsgStoreRecord, type IFixSessionStore, type SessionId } from 'jspurefix';
+
+const SEQNUMS_WIDTH = 20;
 
 export class FixSessionStore implements IFixSessionStore {
-  private readonly file: FileSessionStore;
   /** Next sequence number we send, and the next we expect from the peer. */
   private sender = 1;
   private target = 1;
   /** Highest sequence number stored: a resend of an older one is not stored again. */
   private highest = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly index = new Map<number, { offset: number; length: number }>();
+  private readonly paths: { body: string; header: string; seqnums: string; session: string };
+  private bodyFd: number | null = null;
+  private headerFd: number | null = null;
+  private seqnumsFd: number | null = null;
+  private bodySize = 0;
+  private created = new Date();
   private loaded = false;
   private seqDirty = false;
 
@@ -24,7 +44,13 @@ export class FixSessionStore implements IFixSessionStore {
     directory: string,
     private readonly onError: (error: Error) => void,
   ) {
-    this.file = FileSessionStore.createWithFiles(sessionId, directory);
+    fs.mkdirSync(directory, { recursive: true });
+    this.paths = {
+      body: sessionId.getFilePath(directory, 'body'),
+      header: sessionId.getFilePath(directory, 'header'),
+      seqnums: sessionId.getFilePath(directory, 'seqnums'),
+      session: sessionId.getFilePath(directory, 'session'),
+    };
   }
 
   get senderSeqNum(): number {
@@ -45,41 +71,59 @@ export class FixSessionStore implements IFixSessionStore {
   }
 
   get creationTime(): Date {
-    return this.file.creationTime;
+    return this.created;
   }
 
-  /** Loads the files once; resolves after every write queued before it (so the seqnums read are final). */
+  /** Loads the files once (every write is synchronous: the numbers read are final). */
   initialize(): Promise<void> {
-    return this.enqueue(() => this.load());
+    return this.guard(() => this.load());
   }
 
+  /** Stores a sent message before it reaches the socket (called from jspurefix's txOnEncoded). */
   put(record: IFixMsgStoreRecord): Promise<void> {
     if (record.seqNum <= this.highest) return Promise.resolve();
-    this.highest = record.seqNum;
-    return this.enqueue(() => this.file.put(record));
+    return this.guard(() => {
+      this.load();
+      if (record.seqNum <= this.highest) return;
+      if (record.encoded == null) throw new Error(`FIX store: message ${record.seqNum} has no encoded text`);
+      this.write(record.seqNum, record.encoded);
+    });
   }
 
   /**
    * Appends a message sent while the session is logged out: `encode` gets its sequence
    * number and returns the whole message (SOH-delimited, as on the wire).
    */
-  append(msgType: string, encode: (seqNum: number) => string): Promise<void> {
-    return this.enqueue(async () => {
-      await this.load();
+  append(_msgType: string, encode: (seqNum: number) => string): Promise<void> {
+    return this.guard(() => {
+      this.load();
       const seqNum = this.sender;
-      const text = encode(seqNum);
+      this.write(seqNum, encode(seqNum));
       this.setSender(seqNum + 1);
-      this.highest = seqNum;
-      await this.file.put(new FixMsgStoreRecord(msgType, new Date(), seqNum, undefined, text));
     });
   }
 
   get(seqNum: number): Promise<IFixMsgStoreRecord | null> {
-    return this.enqueue(() => this.file.get(seqNum));
+    try {
+      this.load();
+      return Promise.resolve(this.read(seqNum));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   getRange(fromSeqNum: number, toSeqNum: number): Promise<IFixMsgStoreRecord[]> {
-    return this.enqueue(() => this.file.getRange(fromSeqNum, toSeqNum));
+    try {
+      this.load();
+      const out: IFixMsgStoreRecord[] = [];
+      for (let seq = fromSeqNum; seq <= toSeqNum; seq++) {
+        const r = this.read(seq);
+        if (r !== null) out.push(r);
+      }
+      return Promise.resolve(out);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   setSenderSeqNum(value: number): Promise<void> {
@@ -104,29 +148,91 @@ export class FixSessionStore implements IFixSessionStore {
 
   /** A sequence reset (ResetSeqNumFlag=Y): both back to 1, the stored messages dropped. */
   reset(): Promise<void> {
-    this.sender = 1;
-    this.target = 1;
-    this.highest = 0;
-    return this.enqueue(() => this.file.reset());
+    return this.guard(() => {
+      this.load();
+      this.sender = 1;
+      this.target = 1;
+      this.highest = 0;
+      this.index.clear();
+      this.bodySize = 0;
+      fs.ftruncateSync(this.fd('body'));
+      fs.ftruncateSync(this.fd('header'));
+      this.created = new Date();
+      fs.writeFileSync(this.paths.session, formatTime(this.created));
+      this.writeSeqNums();
+    });
   }
 
+  /** Writes the sequence numbers and fsyncs every file. */
   flush(): Promise<void> {
-    return this.enqueue(() => this.writeSeqNums()).then(() => this.file.flush());
+    return this.guard(() => {
+      if (!this.loaded) return;
+      this.writeSeqNums();
+      for (const fd of [this.bodyFd, this.headerFd, this.seqnumsFd]) if (fd !== null) fs.fsyncSync(fd);
+    });
   }
 
   dispose(): Promise<void> {
-    return this.enqueue(() => this.writeSeqNums()).then(() => this.file.dispose());
+    return this.flush().finally(() => {
+      for (const fd of [this.bodyFd, this.headerFd, this.seqnumsFd]) if (fd !== null) fs.closeSync(fd);
+      this.bodyFd = null;
+      this.headerFd = null;
+      this.seqnumsFd = null;
+      this.loaded = false;
+      this.index.clear();
+    });
   }
 
-  private async load(): Promise<void> {
+  private load(): void {
     if (this.loaded) return;
+    this.bodyFd = fs.openSync(this.paths.body, 'a+');
+    this.headerFd = fs.openSync(this.paths.header, 'a');
+    this.bodySize = fs.fstatSync(this.bodyFd).size;
     this.loaded = true;
-    await this.file.initialize();
-    this.sender = Math.max(this.sender, this.file.senderSeqNum);
-    this.target = this.file.targetSeqNum;
-    // .seqnums is written lazily: messages stored past it still count as sent.
-    while ((await this.file.get(this.sender)) !== null) this.sender++;
-    this.highest = this.sender - 1;
+    const session = readIfExists(this.paths.session);
+    const created = session === null ? null : parseTime(session.trim());
+    if (created === null) fs.writeFileSync(this.paths.session, formatTime(this.created));
+    else this.created = created;
+    // A header line is written after its body, both before the message is sent: a torn last line is a message never sent.
+    for (const line of (readIfExists(this.paths.header) ?? '').split('\n')) {
+      const m = /^(\d+),(\d+),(\d+)$/.exec(line.trim());
+      if (m === null) continue;
+      const [seq, offset, length] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      if (offset + length > this.bodySize) continue;
+      this.index.set(seq, { offset, length });
+      if (seq > this.highest) this.highest = seq;
+    }
+    const seqnums = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(readIfExists(this.paths.seqnums) ?? '');
+    this.sender = Math.max(this.sender, seqnums === null ? 1 : Number(seqnums[1]), this.highest + 1);
+    // No readable number: from 1, so the peer is asked for everything (resends of orders taken are answered by status).
+    this.target = seqnums === null ? 1 : Number(seqnums[2]);
+  }
+
+  private write(seqNum: number, text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    const offset = this.bodySize;
+    fs.writeSync(this.fd('body'), bytes);
+    this.bodySize += bytes.length;
+    fs.writeSync(this.fd('header'), `${seqNum},${offset},${bytes.length}\n`);
+    this.index.set(seqNum, { offset, length: bytes.length });
+    this.highest = seqNum;
+  }
+
+  private read(seqNum: number): IFixMsgStoreRecord | null {
+    const at = this.index.get(seqNum);
+    if (at === undefined) return null;
+    const buf = Buffer.alloc(at.length);
+    const n = fs.readSync(this.fd('body'), buf, 0, at.length, at.offset);
+    if (n !== at.length) return null;
+    const text = buf.toString('utf8');
+    const sendingTime = tag(text, 52);
+    return new FixMsgStoreRecord(tag(text, 35) ?? '', (sendingTime === null ? null : parseTime(sendingTime)) ?? new Date(0), seqNum, undefined, text);
+  }
+
+  private fd(which: 'body' | 'header'): number {
+    const fd = which === 'body' ? this.bodyFd : this.headerFd;
+    if (fd === null) throw new Error('FIX store: not loaded');
+    return fd;
   }
 
   /** Never backwards, but for reset(): a resend passes old numbers through here. */
@@ -141,19 +247,54 @@ export class FixSessionStore implements IFixSessionStore {
     this.seqDirty = true;
     setImmediate(() => {
       this.seqDirty = false;
-      this.enqueue(() => this.writeSeqNums()).catch(() => undefined);
+      if (this.loaded) this.guard(() => this.writeSeqNums()).catch(() => undefined);
     });
   }
 
-  private writeSeqNums(): Promise<void> {
-    this.file.senderSeqNum = this.sender;
-    this.file.targetSeqNum = this.target;
-    return this.file.setTargetSeqNum(this.target);
+  /** In place, one write at offset 0 of a fixed width: a kill leaves the old or the new numbers, never none. */
+  private writeSeqNums(): void {
+    this.seqnumsFd ??= fs.openSync(this.paths.seqnums, fs.existsSync(this.paths.seqnums) ? 'r+' : 'w+');
+    const text = `${String(this.sender).padStart(SEQNUMS_WIDTH, ' ')} : ${String(this.target).padStart(SEQNUMS_WIDTH, ' ')}`;
+    fs.writeSync(this.seqnumsFd, text, 0, 'utf8');
   }
 
-  private enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work);
-    this.queue = run.catch((error: Error) => this.onError(error));
-    return run;
+  private guard(work: () => void): Promise<void> {
+    try {
+      work();
+      return Promise.resolve();
+    } catch (error) {
+      this.onError(error as Error);
+      return Promise.reject(error);
+    }
   }
+}
+
+/** A tag's value in an SOH-delimited message (not the first field). */
+function tag(text: string, n: number): string | null {
+  const key = `\x01${n}=`;
+  const at = text.indexOf(key);
+  if (at < 0) return null;
+  const end = text.indexOf('\x01', at + key.length);
+  return text.slice(at + key.length, end < 0 ? text.length : end);
+}
+
+function readIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** QuickFIX's session time: YYYYMMDD-HH:MM:SS.ssssss (UTC). */
+function formatTime(d: Date): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}000`;
+}
+
+function parseTime(text: string): Date | null {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3,6}))?$/.exec(text);
+  if (m === null) return null;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), m[7] === undefined ? 0 : Number(m[7].slice(0, 3))));
 }
