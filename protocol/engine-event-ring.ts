@@ -158,10 +158,12 @@ export class EngineEventRingReader extends RingReader {
    * As `drain`, but stops before the first event whose inbound sequence (the command that
    * caused it) is above `inboundSeq`: a commit gate (ha/: only events of committed commands
    * reach the publisher). Events of one command share its inbound sequence, so a group is
-   * never split. One float read per event; nothing allocated. Returns how many were handed over.
+   * never split. At most `max` events. One float read per event; nothing allocated. Returns
+   * how many were handed over.
    */
-  drainThrough(handler: EngineEventHandler, inboundSeq: number): number {
-    const n = this.available();
+  drainThrough(handler: EngineEventHandler, inboundSeq: number, max = 0x7fffffff): number {
+    let n = this.available();
+    if (n > max) n = max;
     const view = this.view;
     const f64 = view.f64;
     const read = this.read;

@@ -72,6 +72,8 @@ export function sessionJournalPath(template: string, date: string, ended: (p: st
 }
 
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+/** Events handed to the publisher per gated drain; more wait for the next turn of the loop. */
+const GATED_DRAIN_SLICE = 2048;
 
 export class LiveSim implements TradingPort {
   readonly core: ExchangeCore;
@@ -323,6 +325,12 @@ export class LiveSim implements TradingPort {
     if (this.feedGated) this.drainEvents();
   };
 
+  private drainSoon = false;
+  private readonly drainMore = (): void => {
+    this.drainSoon = false;
+    this.drainEvents();
+  };
+
   /** Events are published only once their command is committed (a replica is attached: an HA primary). */
   get feedGated(): boolean {
     return this.handler !== null && this.journal !== null && this.journal.replicated;
@@ -415,8 +423,16 @@ export class LiveSim implements TradingPort {
     const handler = this.handler;
     if (handler !== null) {
       const journal = this.journal;
-      if (journal !== null && journal.replicated) this.events += this.reader.drainThrough(handler, journal.durableSeq);
-      else this.events += this.reader.drain(handler);
+      if (journal !== null && journal.replicated) {
+        // In slices: a commit that covers a long backlog (a standby joining a primary that
+        // traded alone) must not stall the loop that renews the lease.
+        const n = this.reader.drainThrough(handler, journal.durableSeq, GATED_DRAIN_SLICE);
+        this.events += n;
+        if (n === GATED_DRAIN_SLICE && !this.drainSoon) {
+          this.drainSoon = true;
+          setImmediate(this.drainMore);
+        }
+      } else this.events += this.reader.drain(handler);
     } else {
       this.core.writer.commit();
       this.events = this.core.engine.lastEventSeq;
