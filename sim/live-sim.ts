@@ -333,7 +333,7 @@ export class LiveSim implements TradingPort {
 
   /** Events are published only once their command is committed (a replica is attached: an HA primary). */
   get feedGated(): boolean {
-    return this.handler !== null && this.journal !== null && this.journal.replicated;
+    return this.handler !== null && this.journal?.replicated === true;
   }
 
   /** Applies `count` replicated journal records (56 bytes each: length, CRC, command) already in the journal. */
@@ -423,7 +423,7 @@ export class LiveSim implements TradingPort {
     const handler = this.handler;
     if (handler !== null) {
       const journal = this.journal;
-      if (journal !== null && journal.replicated) {
+      if (journal?.replicated === true) {
         // In slices: a commit that covers a long backlog (a standby joining a primary that
         // traded alone) must not stall the loop that renews the lease.
         const n = this.reader.drainThrough(handler, journal.durableSeq, GATED_DRAIN_SLICE);

@@ -120,7 +120,7 @@ describe('the feed is gated on the standby commit (real sockets)', () => {
     let uncommittedEvents = 0;
     const handler = {
       onEngineEvent(view: EngineEventView, base: number): void {
-        if (journal !== null && journal.replicated) {
+        if (journal?.replicated === true) {
           gatedEvents++;
           if (view.inboundSeq(base) > journal.durableSeq) uncommittedEvents++;
         }
