@@ -30,6 +30,36 @@ describe('engine event ring', () => {
     seen.forEach((s, i) => expect(s).toBe(i + 1));
   });
 
+  test('drainThrough stops before the first event of a command above the gate, across the wrap', () => {
+    const ring = EngineEventRing.create(64);
+    ring.ctrl[0] = 60;
+    ring.ctrl[16] = 60;
+    const w = new EngineEventRingWriter(ring);
+    const r = new EngineEventRingReader(ring);
+    // Commands 1..10, three events each (one group per command).
+    for (let cmd = 1; cmd <= 10; cmd++) {
+      for (let k = 0; k < 3; k++) {
+        const base = w.claim();
+        w.view.u8[base] = EngineEventType.OrderAdded;
+        w.view.f64[(base >> 3) + 2] = cmd * 10 + k;
+        w.view.f64[(base >> 3) + 7] = cmd;
+      }
+      w.markGroupEnd();
+    }
+    w.commit();
+    const seen: number[] = [];
+    const h = { onEngineEvent: (v: import('./engine-events').EngineEventView, b: number) => seen.push(v.inboundSeq(b)) };
+    expect(r.drainThrough(h, 0)).toBe(0);
+    expect(r.firstInboundSeq()).toBe(1);
+    expect(r.drainThrough(h, 4)).toBe(12);
+    expect(r.available()).toBe(18);
+    expect(r.firstInboundSeq()).toBe(5);
+    expect(r.drainThrough(h, 4)).toBe(0);
+    expect(r.drainThrough(h, 100)).toBe(18);
+    expect(r.firstInboundSeq()).toBe(0);
+    expect(seen).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10, 10]);
+  });
+
   test('nothing is visible to the reader before commit; the group-end flag marks the last event', () => {
     const ring = EngineEventRing.create(64);
     const w = new EngineEventRingWriter(ring);

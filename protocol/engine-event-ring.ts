@@ -155,6 +155,36 @@ export class EngineEventRingReader extends RingReader {
   }
 
   /**
+   * As `drain`, but stops before the first event whose inbound sequence (the command that
+   * caused it) is above `inboundSeq`: a commit gate (ha/: only events of committed commands
+   * reach the publisher). Events of one command share its inbound sequence, so a group is
+   * never split. At most `max` events. One float read per event; nothing allocated. Returns
+   * how many were handed over.
+   */
+  drainThrough(handler: EngineEventHandler, inboundSeq: number, max = 0x7fffffff): number {
+    let n = this.available();
+    if (n > max) n = max;
+    const view = this.view;
+    const f64 = view.f64;
+    const read = this.read;
+    const mask = this.mask;
+    let i = 0;
+    for (; i < n; i++) {
+      const base = ((read + i) & mask) * ENGINE_EVENT_SIZE;
+      if (f64[(base >> 3) + 7] > inboundSeq) break; // EventField.inboundSeq (56)
+      handler.onEngineEvent(view, base);
+    }
+    if (i > 0) this.advance(i);
+    return i;
+  }
+
+  /** Inbound sequence of the oldest unconsumed event (0 when none is waiting). */
+  firstInboundSeq(): number {
+    if (this.available() === 0) return 0;
+    return this.view.f64[((((this.read & this.mask) * ENGINE_EVENT_SIZE) >> 3) + 7)];
+  }
+
+  /**
    * The unconsumed events as at most two contiguous byte ranges of `view.u8`
    * (the second is empty unless the data wraps). For hashing and bulk copies.
    */

@@ -184,13 +184,23 @@ export class PublisherService implements EngineEventHandler {
       this.packetsAtCheck = p.packetsSent;
       this.lastActivityMs = now;
     } else if (now - this.lastActivityMs >= this.heartbeatIntervalMs) {
-      p.heartbeat(); // sends any pending messages first
-      this.heartbeats++;
-      this.packetsAtCheck = p.packetsSent;
-      this.packetsSeen = p.packetsSent;
-      this.firstPendingMs = 0;
-      this.lastActivityMs = now;
+      this.heartbeatNow();
     }
+  }
+
+  /**
+   * Sends any pending messages, then a heartbeat (the next sequence) now rather than after
+   * an idle interval: a new HA primary tells receivers where the session stands at once.
+   */
+  heartbeatNow(): void {
+    const p = this.publisher;
+    if (this.finished || p.ended) return;
+    p.heartbeat(); // sends any pending messages first
+    this.heartbeats++;
+    this.packetsAtCheck = p.packetsSent;
+    this.packetsSeen = p.packetsSent;
+    this.firstPendingMs = 0;
+    this.lastActivityMs = performance.now();
   }
 }
 

@@ -111,6 +111,9 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     role = 'primary';
     live.promote();
     feed.service.muted(() => undefined); // the last replayed packet goes out muted; then the lines are live
+    // Receivers hear the new primary (and the next sequence) at once: its events go out only
+    // once a standby commits them (the feed gate, sim/live-sim.ts).
+    feed.service.heartbeatNow();
     promotedAt = performance.now();
     logger.info({ epoch }, `${node} is the primary, epoch ${epoch}, continuing after inbound sequence ${journal.writtenThrough}`);
     for (const l of promotedListeners) l(epoch);
@@ -130,6 +133,13 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
       committedSeq: journal.durableSeq,
       writtenSeq: journal.writtenThrough,
       replication: server?.figures() ?? replicator.figures(),
+      feed: {
+        gated: live.feedGated,
+        nextSequence: feed.service.publisher.nextSequence,
+        heldEvents: live.reader.available(),
+        heldBackTicks: live.heldBackTicks,
+        gateOverruns: live.feedGateOverruns,
+      },
       election: { state: election.state, renewals: election.renewals, refused: election.errors.toJSON() },
     }),
     onFenced: (l) => void fencedListeners.push(l),

@@ -52,9 +52,10 @@ export class InlineSim implements SimHandle {
   sampleRate(): number {
     return this.sim.sampleRate();
   }
-  stop(endOfDay: boolean): Promise<void> {
+  /** Gated on a standby's commit (ha/), the day's closing events wait up to 2 s to be acknowledged and published. */
+  async stop(endOfDay: boolean): Promise<void> {
     this.sim.stop(endOfDay);
-    return Promise.resolve();
+    await this.sim.whenPublished(2000);
   }
   submit(request: OrderEntryRequest): void {
     this.sim.submit(request);

@@ -196,6 +196,11 @@ export class JournalWriter {
     this.replicaSeq = ackedSeq;
   }
 
+  /** A replica link is attached: `durableSeq` waits for its acknowledgements (an HA primary). */
+  get replicated(): boolean {
+    return this.replica !== null;
+  }
+
   /** Detaches the replica link: durability is local again. */
   detachReplica(): void {
     this.replica = null;

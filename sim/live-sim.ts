@@ -8,6 +8,20 @@
 // generator's rate is 0. Reports wait until their command is durable in the journal
 // (group commit), then go to the `onReports` listener in sequence order; reports made
 // before a listener is set (a restart's replay, say) are kept for the first listener.
+//
+// The feed's commit gate (ha/, issue 20: "the feed publishes only committed events"). With a
+// replica attached to the journal (an HA primary), events leave the ring for the publisher
+// only through the committed inbound sequence (`JournalWriter.durableSeq`: fdatasync'd here
+// and acknowledged by the standby); `onDurable` drains the rest as the commit moves. The seam
+// is the ring drain rather than the lines' send queue because everything downstream of the
+// drain is built from what the publisher has seen: the MoldUDP64 sequence numbers, the
+// message store the rewinder answers from, the books the snapshot server and the gateway
+// serve, the storage tap. Gating there keeps all of them committed with one comparison per
+// event (`EngineEventRingReader.drainThrough`, no allocation), and an uncommitted event has
+// no feed sequence number yet, so a new primary cannot give one a different content. The
+// ring holds the uncommitted events meanwhile: new batches wait while it is more than half
+// full (sync replication makes no progress without the standby anyway). Without a replica
+// (one machine, a standby) the drain is as before.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
@@ -26,7 +40,7 @@ import { SystemClock } from './clock';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
 import { REJECT_CODES, RejectReason } from './errors';
 import { ExchangeCore } from './exchange-core';
-import { JOURNAL_RECORD_SIZE, type JournalRecovery } from './journal';
+import { JOURNAL_RECORD_SIZE, type JournalRecovery, type JournalWriter } from './journal';
 import { OrderFlowGenerator } from './order-flow-generator';
 import { riskLimitsOf } from './risk-checks';
 import { journalPathFor } from './sim-runner';
@@ -58,6 +72,8 @@ export function sessionJournalPath(template: string, date: string, ended: (p: st
 }
 
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+/** Events handed to the publisher per gated drain; more wait for the next turn of the loop. */
+const GATED_DRAIN_SLICE = 2048;
 
 export class LiveSim implements TradingPort {
   readonly core: ExchangeCore;
@@ -71,6 +87,18 @@ export class LiveSim implements TradingPort {
   private due = 0;
   private lastTickMs = 0;
   private readonly clock = new SystemClock();
+  /** The journal, kept after `stop()` closes it: a standby's late acknowledgements still move its commit. */
+  private journal: JournalWriter | null = null;
+  /** `stop(true)` ended the day: its closing events are still to be published once committed. */
+  private endedDay = false;
+  /** Batches not submitted because the ring was over half full of uncommitted events (the standby is behind). */
+  heldBackTicks = 0;
+  /**
+   * Events handed to the publisher before their command was committed, because one batch
+   * filled the ring with uncommitted events and the engine cannot wait in its own thread
+   * (the alternative is a hang). Expected 0: batches wait while the ring is half full.
+   */
+  feedGateOverruns = 0;
   orders = 0;
   events = 0;
   private rateWindow: number[] = [];
@@ -93,7 +121,7 @@ export class LiveSim implements TradingPort {
   constructor(config: TickwireConfig, journalPath: string, handler: EngineEventHandler | null, ring?: EngineEventRing) {
     this.config = config;
     this.handler = handler;
-    const drainPolicy: RingFullPolicy = { onRingFull: () => this.drainEvents() };
+    const drainPolicy: RingFullPolicy = { onRingFull: () => this.drainForRoom() };
     this.core = new ExchangeCore({
       symbols: config.sim.symbols,
       engine: config.engine,
@@ -199,7 +227,7 @@ export class LiveSim implements TradingPort {
   /** Hands over the reports whose commands are durable (all of them without a journal). */
   private releaseReports(): void {
     if (this.waiting.length === 0) return;
-    const journal = this.core.journal;
+    const journal = this.journal;
     const durable = journal === null ? Infinity : journal.durableSeq;
     const w = this.waiting;
     let n = 0;
@@ -258,8 +286,9 @@ export class LiveSim implements TradingPort {
    */
   start(paused = false): JournalRecovery {
     const recovery = this.core.start();
+    this.journal = this.core.journal;
     // Reports of a group commit reach the listener as soon as their fdatasync finishes.
-    this.core.journal?.onDurable(() => this.releaseReports());
+    this.journal?.onDurable(this.onCommitted);
     this.releaseReports();
     const engine = this.core.engine;
     this.drainEvents();
@@ -284,9 +313,27 @@ export class LiveSim implements TradingPort {
     // Clients are the primary's: a standby makes no reports until it is promoted.
     this.core.trading.orders.sink = null;
     const recovery = this.core.start();
-    this.core.journal?.onDurable(() => this.releaseReports());
+    this.journal = this.core.journal;
+    this.journal?.onDurable(this.onCommitted);
     this.drainEvents();
     return recovery;
+  }
+
+  /** The commit moved: reports go out, and with the feed gated the events it covers. */
+  private readonly onCommitted = (): void => {
+    this.releaseReports();
+    if (this.feedGated) this.drainEvents();
+  };
+
+  private drainSoon = false;
+  private readonly drainMore = (): void => {
+    this.drainSoon = false;
+    this.drainEvents();
+  };
+
+  /** Events are published only once their command is committed (a replica is attached: an HA primary). */
+  get feedGated(): boolean {
+    return this.handler !== null && this.journal?.replicated === true;
   }
 
   /** Applies `count` replicated journal records (56 bytes each: length, CRC, command) already in the journal. */
@@ -345,7 +392,13 @@ export class LiveSim implements TradingPort {
     this.lastTickMs = now;
     const sequencer = this.core.sequencer as NonNullable<ExchangeCore['sequencer']>;
     const limit = this.config.sim.orders;
-    while (this.requests.length > 0 || this.due >= 1) {
+    // Gated: uncommitted events wait in the ring; a batch must not fill it (see the top).
+    const heldBack = this.feedGated && this.reader.available() > this.core.ring.capacity >> 1;
+    if (heldBack) {
+      this.heldBackTicks++;
+      if (this.due > this.cmds.capacity) this.due = this.cmds.capacity;
+    }
+    while (!heldBack && (this.requests.length > 0 || this.due >= 1)) {
       const firstSeq = sequencer.nextSeq;
       // Client requests first, then the house's generated orders.
       const k = this.requests.length > 0 ? this.writeRequests(firstSeq) : 0;
@@ -367,11 +420,52 @@ export class LiveSim implements TradingPort {
   }
 
   private drainEvents(): void {
-    if (this.handler !== null) this.events += this.reader.drain(this.handler);
-    else {
+    const handler = this.handler;
+    if (handler !== null) {
+      const journal = this.journal;
+      if (journal?.replicated === true) {
+        // In slices: a commit that covers a long backlog (a standby joining a primary that
+        // traded alone) must not stall the loop that renews the lease.
+        const n = this.reader.drainThrough(handler, journal.durableSeq, GATED_DRAIN_SLICE);
+        this.events += n;
+        if (n === GATED_DRAIN_SLICE && !this.drainSoon) {
+          this.drainSoon = true;
+          setImmediate(this.drainMore);
+        }
+      } else this.events += this.reader.drain(handler);
+    } else {
       this.core.writer.commit();
       this.events = this.core.engine.lastEventSeq;
     }
+  }
+
+  /**
+   * The ring is full (the engine is mid-batch and cannot wait in its own thread). Gated,
+   * what is committed goes first; if that frees nothing, a little goes out uncommitted and
+   * is counted (`feedGateOverruns`): the alternative is a hang.
+   */
+  private drainForRoom(): void {
+    const before = this.events;
+    this.drainEvents();
+    if (this.events === before && this.handler !== null) {
+      const n = this.reader.drain(this.handler, 256);
+      this.events += n;
+      this.feedGateOverruns += n;
+    }
+  }
+
+  /**
+   * Resolves true once every event in the ring has gone to the publisher (at once unless
+   * the feed is gated and the day was ended by `stop(true)`: its closing events wait for the
+   * standby's acknowledgement), false after `timeoutMs` (they stay unpublished: not committed).
+   */
+  async whenPublished(timeoutMs: number): Promise<boolean> {
+    const end = performance.now() + timeoutMs;
+    while (this.endedDay && this.reader.available() > 0) {
+      if (performance.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return true;
   }
 
   /** Orders per second over the last few samples (call once a second). */
@@ -405,6 +499,7 @@ export class LiveSim implements TradingPort {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (endOfDay) this.submitSession(this.generator.closingCommands());
+    this.endedDay = endOfDay && this.feedGated;
     this.drainEvents();
     this.core.close();
     this.releaseReports();

@@ -2,6 +2,9 @@
 // real etcd. The primary is SIGKILLed under flow; the standby takes over, continues the
 // journal and the feed; every command committed (so acknowledgeable) before the kill is on
 // the new primary byte for byte; the time from the kill to its first packet is printed.
+// Line A is captured throughout: no sequence number may carry two contents across the old
+// and the new primary (conflictingSequences), and the two may never publish at the same
+// time (dualPublisherMs).
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -18,7 +21,7 @@ if (!HAVE_ETCD) console.warn(NO_ETCD_MESSAGE);
 interface Node {
   child: ChildProcess;
   out: string;
-  figures: { role?: string; committedSeq?: number; writtenSeq?: number; replication?: { inSync?: boolean } };
+  figures: { role?: string; committedSeq?: number; writtenSeq?: number; replication?: { inSync?: boolean }; feed?: Record<string, unknown> };
 }
 
 function startNode(name: string, dir: string, etcd: string[], replicationPort: number, feed: string[]): Node {
@@ -79,18 +82,38 @@ maybe('failover with real processes', () => {
     ];
     // Line A, heard from the start: the first packet after the kill can only come from the new primary.
     const packets: Array<{ at: number; port: number; seq: number; count: number }> = [];
+    // Every message heard, by sequence number: its bytes and the source port that sent them first.
+    const messages = new Map<number, { bytes: Buffer; port: number }>();
+    const conflicts = new Set<number>();
+    let repeatsSame = 0;
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     await new Promise<void>((r) => sock.bind(lineA.port, lineA.group, () => r()));
     sock.addMembership(lineA.group, '127.0.0.1');
     // MoldUDP64: session(10) | sequence u64 | count u16 (the header, FEED.md).
-    sock.on('message', (m: Buffer, rinfo) => packets.push({ at: performance.now(), port: rinfo.port, seq: Number(m.readBigUInt64BE(10)), count: m.readUInt16BE(18) }));
+    sock.on('message', (m: Buffer, rinfo) => {
+      const seq = Number(m.readBigUInt64BE(10));
+      const count = m.readUInt16BE(18);
+      packets.push({ at: performance.now(), port: rinfo.port, seq, count });
+      if (count === 0 || count === 0xffff) return;
+      // Message blocks: u16 length, then the ITCH message.
+      let o = 20;
+      for (let i = 0; i < count && o + 2 <= m.length; i++) {
+        const len = m.readUInt16BE(o);
+        const bytes = Buffer.from(m.subarray(o + 2, o + 2 + len));
+        const seen = messages.get(seq + i);
+        if (seen === undefined) messages.set(seq + i, { bytes, port: rinfo.port });
+        else if (seen.bytes.equals(bytes)) repeatsSame++;
+        else conflicts.add(seq + i);
+        o += 2 + len;
+      }
+    });
     try {
       const a = startNode('a', dir, cluster.endpoints, await freeTcpPort(), feed);
       children.push(a.child);
       await waitFor('a primary', () => a.figures.role === 'primary', 20_000, a);
       const b = startNode('b', dir, cluster.endpoints, await freeTcpPort(), feed);
       children.push(b.child);
-      await waitFor('b in sync', () => b.figures.replication?.inSync === true, 20_000, b);
+      await waitFor('b in sync', () => b.figures.replication?.inSync === true, 20_000, a);
       await waitFor('commits under flow', () => (a.figures.committedSeq ?? 0) > 2000, 20_000, a);
       expect(b.figures.role).toBe('standby');
       const packetsBefore = packets.length;
@@ -111,8 +134,30 @@ maybe('failover with real processes', () => {
       // b trades on: its journal grows past what it replicated.
       const takenOver = b.figures.writtenSeq ?? 0;
       await waitFor('b trading', () => (b.figures.writtenSeq ?? 0) > takenOver + 500, 10_000, b);
+      // b commits (and so publishes) new events only with a standby: c joins from an empty journal.
+      const c = startNode('c', dir, cluster.endpoints, await freeTcpPort(), feed);
+      children.push(c.child);
+      await waitFor('c in sync', () => c.figures.replication?.inSync === true, 20_000, c);
+      const isB = (p: { port: number; count: number }): boolean => !aPorts.has(p.port) && p.count > 0 && p.count < 0xffff;
+      await waitFor('b publishing', () => packets.filter(isB).length > 20, 10_000, b);
+      const firstDataFromB = packets.find(isB);
+      const firstDataFromBMs = Math.round((firstDataFromB?.at ?? 0) - killedAt);
+      // The day ends on b (its closing events committed by c and published), then c stops.
       b.child.kill('SIGINT');
       await new Promise((r) => b.child.once('exit', r));
+      c.child.kill('SIGINT');
+      await new Promise((r) => c.child.once('exit', r));
+      await new Promise((r) => setTimeout(r, 50));
+      // Overlap of the spans in which each node sent packets (a's sockets vs the others).
+      const span = (mine: (port: number) => boolean): [number, number] => {
+        const at = packets.filter((p) => mine(p.port)).map((p) => p.at);
+        return at.length === 0 ? [0, -1] : [Math.min(...at), Math.max(...at)];
+      };
+      const [aFrom, aTo] = span((port) => aPorts.has(port));
+      const [bFrom, bTo] = span((port) => !aPorts.has(port));
+      const dualPublisherMs = Math.max(0, Math.round(Math.min(aTo, bTo) - Math.max(aFrom, bFrom)));
+      const conflictingSequences = conflicts.size;
+      const fromBMessages = [...messages.values()].filter((m) => !aPorts.has(m.port)).length;
       const [aJournal] = fs.readdirSync(path.join(dir, 'a')).filter((f) => f.endsWith('.journal')).map((f) => path.join(dir, 'a', f));
       const [bJournal] = fs.readdirSync(path.join(dir, 'b')).filter((f) => f.endsWith('.journal')).map((f) => path.join(dir, 'b', f));
       const aRecs = records(aJournal);
@@ -122,9 +167,16 @@ maybe('failover with real processes', () => {
       for (let i = 0; i < committed; i++) if (i * 56 + 56 > bRecs.length || aRecs.compare(bRecs, i * 56, i * 56 + 56, i * 56, i * 56 + 56) !== 0) ackedOrdersLost++;
       // The new primary's journal reads cleanly (contiguous sequence numbers) past the takeover.
       const read = readJournal(bJournal, () => undefined, { repair: false });
-      console.log(JSON.stringify({ fault: 'sigkill-primary', committedBeforeKill: committed, ackedOrdersLost, rtoMs, aNextFeedSeq: aLast.seq + aLast.count, bFirstFeedSeq: firstFromB?.seq, newPrimaryRecords: read.records, aRecordsOnDisk: aRecs.length / 56 }));
+      console.log(JSON.stringify({
+        fault: 'sigkill-primary', committedBeforeKill: committed, ackedOrdersLost, conflictingSequences, dualPublisherMs, rtoMs, firstDataFromBMs,
+        aNextFeedSeq: aLast.seq + aLast.count, bFirstFeedSeq: firstFromB?.seq, bFirstDataSeq: firstDataFromB?.seq, messagesHeard: messages.size, repeatsSame, messagesFromB: fromBMessages,
+        newPrimaryRecords: read.records, aRecordsOnDisk: aRecs.length / 56, bFeed: b.figures.feed,
+      }));
       expect(n).toBeGreaterThan(0);
       expect(ackedOrdersLost).toBe(0);
+      expect(fromBMessages).toBeGreaterThan(0); // both nodes published: the comparison is not empty
+      expect(conflictingSequences).toBe(0);
+      expect(dualPublisherMs).toBe(0);
       expect(read.lastSeq).toBeGreaterThan(takenOver);
       expect(rtoMs).toBeLessThanOrEqual(3000);
     } finally {
