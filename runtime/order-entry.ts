@@ -72,6 +72,8 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
   const adminToken = writeAdminToken(oe.adminTokenFile);
   const gw = config.gateway;
   const corsOrigins = gw.enabled ? [...new Set([`http://${gw.host}:${gw.port}`, `http://localhost:${gw.port}`, `http://127.0.0.1:${gw.port}`])] : [];
+  const symbols = listing(config.sim.symbols);
+  const logger: OrderEntryLogger = wiring.logger;
   const server = new OrderEntry({
     config,
     trading: wiring.trading,
@@ -80,14 +82,12 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
     traffic,
     ipAccess,
     adminToken,
-    symbols: listing(config.sim.symbols),
-    logger: wiring.logger as unknown as OrderEntryLogger,
+    symbols,
+    logger,
     sessionDate: wiring.sessionDate,
     corsOrigins,
   });
   // In the same turn as the gateway: the protocol sessions hear the replayed reports too.
-  const logger = wiring.logger as unknown as OrderEntryLogger;
-  const symbols = listing(config.sim.symbols);
   const ouch = oe.ouch.enabled ? new OuchServer({ config, orderEntry: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
   const fix = oe.fix.enabled ? new FixAcceptor({ config: oe.fix, engine: config.engine, gateway: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
   let closing: Promise<void> | null = null;
