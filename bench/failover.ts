@@ -76,7 +76,11 @@ const children = new Set<ChildProcess>();
 const tempDirs: string[] = [];
 
 function teardownNet(): void {
-  for (const h of Object.keys(HOSTS)) sh(['ip', 'netns', 'del', ns(h)], true);
+  for (const h of Object.keys(HOSTS)) {
+    sh(['ip', 'netns', 'del', ns(h)], true);
+    // A deleted namespace is freed asynchronously (and its veths with it): delete the outer ends now.
+    for (const end of ['c', 'f']) if (fs.existsSync(`/sys/class/net/${PFX}-${h}-${end}`)) sh(['ip', 'link', 'del', `${PFX}-${h}-${end}`], true);
+  }
   sh(['ip', 'link', 'del', CTL_BR], true);
   sh(['ip', 'link', 'del', FEED_BR], true);
 }
@@ -516,7 +520,7 @@ async function fault3(run: Run): Promise<Line> {
 async function fault4(run: Run): Promise<Line> {
   const { a, b } = await primaryAndStandby(run);
   const leader = etcdLeader(run.etcd);
-  const victim = ETCD_VICTIM === 'leader' ? leader : [0, 1, 2].find((i) => i !== leader) ?? 2;
+  const victim = ETCD_VICTIM === 'leader' ? leader : /^m[0-2]$/.test(ETCD_VICTIM) ? Number(ETCD_VICTIM[1]) : ([0, 1, 2].find((i) => i !== leader) ?? 2);
   const committed = a.maxCommitted;
   const renewals = Number(a.figures.election?.renewals ?? 0);
   const at = performance.now();
@@ -540,6 +544,10 @@ async function fault4(run: Run): Promise<Line> {
     feedPauseMs: run.capture.longestDataGapMs(at, end),
     packetsFromStandby: run.capture.from('b').length,
     noFenceNoFailover: noFence,
+    aFencedAfterKillMs: a.fencedAt > 0 ? Math.round(a.fencedAt - at) : null,
+    aFenceReason: a.fencedReason || null,
+    bPromotedAfterKillMs: b.primaryAt > 0 ? Math.round(b.primaryAt - at) : null,
+    aLog: noFence ? undefined : a.out.split('\n').filter((l) => l.includes('TW_ERR')).slice(-3).join(' | ').slice(0, 1200),
     ok: noFence && committedAfter > committed,
   };
 }
@@ -558,6 +566,8 @@ async function runFault(index: number): Promise<Line> {
   if (fn === null) return { ...base, done: false, reason: 'no such fault' };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tw-bench-fo-${index}-`));
   tempDirs.push(dir);
+  // Every host's control link up (fault 2 cuts one).
+  for (const h of ['a', 'b', 'c']) sh(['ip', 'netns', 'exec', ns(h), 'ip', 'link', 'set', 'ctl0', 'up']);
   const capture = new Capture();
   await capture.open();
   const run: Run = { dir, etcd: [], capture, nodes: {}, seed };
