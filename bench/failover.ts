@@ -408,7 +408,7 @@ async function primaryAndStandby(run: Run): Promise<{ a: TwNode; b: TwNode }> {
 }
 
 /** After a takeover by b: c joins b from an empty journal so b commits (and publishes data); trading goes on AFTER_S. */
-async function takeover(run: Run, faultAt: number, a: TwNode, b: TwNode): Promise<Line> {
+async function takeover(run: Run, faultAt: number, b: TwNode): Promise<Line> {
   await waitFor('b primary', () => b.figures.role === 'primary', 15_000, tail(b));
   await waitFor('a packet from b', () => run.capture.from('b').length > 0, 15_000, tail(b));
   const firstFromB = run.capture.from('b')[0];
@@ -444,7 +444,7 @@ async function fault1(run: Run): Promise<Line> {
   const committed = a.maxCommitted;
   const at = performance.now();
   await kill(a);
-  const t = await takeover(run, at, a, b);
+  const t = await takeover(run, at, b);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
@@ -456,7 +456,7 @@ async function fault2(run: Run): Promise<Line> {
   const at = performance.now();
   sh(['ip', 'netns', 'exec', ns('a'), 'ip', 'link', 'set', 'ctl0', 'down']);
   await waitFor('a fenced', () => a.fencedAt > 0 || a.exitCode !== null, 15_000, tail(a));
-  const t = await takeover(run, at, a, b);
+  const t = await takeover(run, at, b);
   await a.exited;
   const committed = a.maxCommitted; // everything a ever reported committed, before and after the cut
   await endRun(run);
