@@ -16,14 +16,13 @@
 //   the number still logged on at the end whose every order was answered (fixSessionsLoggedOn
 //   beside it). The clients share this process, so their cost (jspurefix's encoder and parser)
 //   is in the figures; the server has the other core.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listing } from '../config';
 import { Prng } from '../protocol';
 import { connectFixClient, type FixTestClient, type Received } from '../test/support/fix-client';
-import { freeUdpPort } from '../test/support/ports';
+import { adminPost, startExchangeChild, type ExchangeChild } from './exchange-child';
 import { percentile } from './stats';
 
 const RATE = Number(process.env.TW_BENCH_FIX_RATE ?? 5_000);
@@ -35,73 +34,18 @@ const HELD_SECONDS = Number(process.env.TW_BENCH_FIX_HELD_SECONDS ?? 10);
 const SEED = Number(process.env.TW_SEED ?? 1);
 const SYMBOLS = 5;
 const LISTED = listing(SYMBOLS);
-const GROUPS = ['239.192.79.1', '239.192.79.2'];
-
-const root = path.resolve(__dirname, '..', '..');
-const tickwire = path.join(root, 'dist', 'bin', 'tickwire.js');
-
-interface Exchange {
-  child: ChildProcess;
-  url: string;
-  fixPort: number;
-  token: string;
-}
-
-/** `tickwire run --rate 0` in a temp dir; resolves once it printed its client gateway and FIX acceptor. */
-async function startExchange(dir: string): Promise<Exchange> {
-  const [portA, portB] = [await freeUdpPort(), await freeUdpPort()];
-  const child = spawn(process.execPath, [
-    tickwire, 'run', '--rate', '0',
-    '--set', `journal.path=${path.join(dir, '{date}.journal')}`,
-    '--set', `orderEntry.accountsPath=${path.join(dir, 'accounts.sqlite')}`,
-    '--set', `orderEntry.adminTokenFile=${path.join(dir, 'admin.token')}`,
-    '--set', 'orderEntry.port=0',
-    '--set', 'orderEntry.fix.port=0', '--set', `orderEntry.fix.storePath=${path.join(dir, 'fix')}`,
-    '--set', 'orderEntry.ouch.port=0', '--set', `orderEntry.ouch.storePath=${path.join(dir, 'ouch')}`,
-    '--set', `orderEntry.ordersPerSecondPerAccount=${Math.max(RATE, 1000)}`,
-    '--set', 'orderEntry.abnormalRateFloor=1000000',
-    '--set', 'orderEntry.rejectBurst=1000000',
-    '--set', 'gateway.enabled=false',
-    '--set', 'storage.engine=off',
-    '--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${portA}`,
-    '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${portB}`,
-    '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
-    '--set', 'log.level=warn',
-  ], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-  const banner = await new Promise<RegExpExecArray>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`tickwire run did not print its FIX acceptor: ${out}`)), 60_000);
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /order entry: (http:\/\/[^ ]+) .*FIX 4\.4 on tcp [^:]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`tickwire run exited (${code}): ${out}`)));
-  });
-  child.stdout?.resume();
-  return { child, url: banner[1], fixPort: Number(banner[2]), token: fs.readFileSync(path.join(dir, 'admin.token'), 'utf8').trim() };
-}
-
-async function admin(ex: Exchange, route: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${ex.url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${ex.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${route}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const GROUPS = ['239.192.79.1', '239.192.79.2'] as const;
 
 /** Funded institutional accounts (cash, and shares of every symbol when `shares`), `concurrency` at a time. */
-async function accounts(ex: Exchange, prefix: string, n: number, shares: boolean): Promise<Array<{ name: string; apiKey: string }>> {
+async function accounts(ex: ExchangeChild, prefix: string, n: number, shares: boolean): Promise<Array<{ name: string; apiKey: string }>> {
   const out: Array<{ name: string; apiKey: string }> = new Array(n);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
       const name = `${prefix}${i}`;
-      const a = await admin(ex, '/admin/v1/accounts', { name, password: 'bench-password', kyc: 'approved', riskClass: 'institutional', cash: '1000000000', actor: 'bench' });
-      if (shares) for (const s of LISTED) await admin(ex, `/admin/v1/accounts/${a.id}/fund`, { symbol: s.ticker, shares: 10_000_000, actor: 'bench' });
+      const a = await adminPost(ex, '/admin/v1/accounts', { name, password: 'bench-password', kyc: 'approved', riskClass: 'institutional', cash: '1000000000', actor: 'bench' });
+      if (shares) for (const s of LISTED) await adminPost(ex, `/admin/v1/accounts/${a.id}/fund`, { symbol: s.ticker, shares: 10_000_000, actor: 'bench' });
       out[i] = { name, apiKey: String(a.apiKey) };
     }
   };
@@ -113,7 +57,7 @@ const px = (price4: number): string => (price4 / 10_000).toFixed(2);
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-fix-'));
-  const ex = await startExchange(dir);
+  const ex = await startExchangeChild(dir, GROUPS, Math.max(RATE, 1000));
   try {
     // ---- round trips: SESSIONS sessions, RATE orders/s open loop -------------------------
     const rtAccounts = await accounts(ex, 'bench-rt-', SESSIONS, true);

@@ -12,7 +12,7 @@
 // around each symbol's reference price, one in ten crossing (an immediate fill).
 // Prints orderRoundTripP50Ms/P99Ms, rawRoundTripP50Ms/P99Ms and p99OverRaw (floor <= 1.5).
 // The drift-free engine figure (engineOrdersPerSecRiskWalletOverOff) is bench:engine-risk's.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { listing } from '../config';
 import { Prng } from '../protocol';
 import { nextMessage } from './child-messages';
+import { adminPost, startExchangeChild } from './exchange-child';
 import { percentile } from './stats';
 
 const RATE = Number(process.env.TW_BENCH_OE_RATE ?? 5_000);
@@ -45,67 +46,19 @@ interface Sample {
   ms: number;
 }
 
-const root = path.resolve(__dirname, '..', '..');
-const tickwire = path.join(root, 'dist', 'bin', 'tickwire.js');
 
-function adminRequest(port: number, token: string, method: string, route: string, body: unknown): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: route, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(data) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${route}: ${res.statusCode} ${text}`));
-        else resolve(text === '' ? {} : (JSON.parse(text) as Record<string, unknown>));
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-/** `tickwire run --rate 0` in a temp dir; resolves once its client gateway answers, with funded accounts' keys. */
+/** `tickwire run --rate 0` in a temp dir, with funded accounts' keys. */
 async function startOurs(dir: string): Promise<{ child: ChildProcess; port: number; keys: string[] }> {
-  const child = spawn(process.execPath, [
-    tickwire, 'run', '--rate', '0',
-    '--set', `journal.path=${path.join(dir, '{date}.journal')}`,
-    '--set', `orderEntry.accountsPath=${path.join(dir, 'accounts.sqlite')}`,
-    '--set', `orderEntry.adminTokenFile=${path.join(dir, 'admin.token')}`,
-    '--set', 'orderEntry.port=0',
-    '--set', `orderEntry.ordersPerSecondPerAccount=${RATE}`,
-    '--set', `orderEntry.requestsPerSecondPerIp=${RATE * 4}`,
-    '--set', 'orderEntry.abnormalRateFloor=1000000',
-    '--set', 'gateway.enabled=false',
-    '--set', 'storage.engine=off',
-    '--set', 'publisher.lineA.group=239.192.78.1', '--set', 'publisher.lineA.port=37801', '--set', 'publisher.lineB.group=239.192.78.2', '--set', 'publisher.lineB.port=37802',
-    '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0',
-    '--set', 'log.level=warn',
-  ], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`tickwire run did not print its client gateway: ${out}`)), 30_000);
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const m = /order entry: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`tickwire run exited (${code}): ${out}`)));
-  });
-  const token = fs.readFileSync(path.join(dir, 'admin.token'), 'utf8').trim();
+  const ex = await startExchangeChild(dir, ['239.192.78.1', '239.192.78.2'], RATE);
   const keys: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
-    const created = await adminRequest(port, token, 'POST', '/admin/v1/accounts', { name: `bench${i}`, password: 'bench-password', kyc: 'approved', riskClass: 'institutional', cash: '1000000000' });
+    const created = await adminPost(ex, '/admin/v1/accounts', { name: `bench${i}`, password: 'bench-password', kyc: 'approved', riskClass: 'institutional', cash: '1000000000', actor: 'bench' });
     keys.push(String(created.apiKey));
-    const id = Number(created.id);
     for (let s = 0; s < SYMBOLS; s++) {
-      await adminRequest(port, token, 'POST', `/admin/v1/accounts/${id}/fund`, { symbol: LISTED[s].ticker, shares: 10_000_000 });
+      await adminPost(ex, `/admin/v1/accounts/${Number(created.id)}/fund`, { symbol: LISTED[s].ticker, shares: 10_000_000, actor: 'bench' });
     }
   }
-  return { child, port, keys };
+  return { child: ex.child, port: Number(new URL(ex.url).port), keys };
 }
 
 async function startRaw(dir: string): Promise<{ child: ChildProcess; port: number }> {
