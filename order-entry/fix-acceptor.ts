@@ -21,6 +21,7 @@ import type { EngineConfig, ListedSymbol, OrderEntryConfig } from '../config';
 import { CLIENT_ORDER_ID_MAX, nySessionDate, nySessionMidnightMs, type OrderEntryReport } from '../protocol';
 import type { Principal } from './auth';
 import { silentLogger, type AccountDirectory, type AccountView, type OrderEntryLogger } from './directories';
+import { listenTcp } from './listen-tcp';
 import { OrderEntryError, fromDirectoryError, type OrderEntryErrorCode, type OrderEntryErrorCounts } from './errors';
 import { FixCodec } from './fix-codec';
 import { FixCompIds } from './fix-comp-ids';
@@ -225,22 +226,8 @@ export class FixAcceptor implements FixSessionHost {
     this.fixCodec = new FixCodec(root);
     const server = net.createServer((socket) => this.accept(socket));
     server.maxConnections = this.limits.maxConnections;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: c.host, port: c.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      this.deps.gateway.errors.count('TW_ERR_OE_BIND');
-      throw new OrderEntryError('TW_ERR_OE_BIND', `the FIX acceptor cannot listen on ${c.host}:${c.port} (${(error as Error).message}); set orderEntry.fix.host/port (0: any free port)`);
-    }
-    server.on('error', (error) => this.log.error({ code: 'TW_ERR_OE_INTERNAL', err: error }, 'FIX listener error'));
+    this.boundPort = await listenTcp(server, c.host, c.port, 'the FIX acceptor', 'orderEntry.fix', this.deps.gateway.errors, this.log);
     this.server = server;
-    const a = server.address();
-    this.boundPort = a !== null && typeof a === 'object' ? a.port : c.port;
     this.tracker.live = true;
     this.log.info({ code: 'TW_OE_FIX_LISTENING', host: c.host, port: this.boundPort, senderCompId: c.senderCompId, store: this.directory }, `FIX 4.4 acceptor on ${c.host}:${this.boundPort}`);
     return { host: c.host, port: this.boundPort };

@@ -48,6 +48,7 @@ import {
 import type { Principal } from './auth';
 import { silentLogger, type AccountView, type Awaitable, type OrderEntryLogger } from './directories';
 import { OrderEntryError, type OrderEntryErrorCode } from './errors';
+import { listenTcp } from './listen-tcp';
 import type { OrderEntry } from './order-entry-server';
 import { ouchGatewayReason } from './ouch-reasons';
 import { GroupCommitter, OuchMessageStore } from './ouch-store';
@@ -278,21 +279,7 @@ export class OuchServer {
     const c = this.deps.config.orderEntry.ouch;
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: c.host, port: c.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      this.oe.errors.count('TW_ERR_OE_BIND');
-      throw new OrderEntryError('TW_ERR_OE_BIND', `cannot listen for OUCH on ${c.host}:${c.port} (${(error as Error).message}); set orderEntry.ouch.host/port (0: any free port)`);
-    }
-    server.on('error', (error) => this.log.error({ code: 'TW_ERR_OE_INTERNAL', err: error }, 'OUCH server error'));
-    const a = server.address();
-    this.addr = { host: c.host, port: a !== null && typeof a === 'object' ? a.port : c.port };
+    this.addr = { host: c.host, port: await listenTcp(server, c.host, c.port, 'OUCH', 'orderEntry.ouch', this.oe.errors, this.log) };
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(250, this.heartbeatMs >> 2)));
     this.timer.unref();
     this.refreshTimer = setInterval(() => this.refreshAccounts(), 1000);

@@ -94,20 +94,20 @@ export class ExchangeProcess {
   }
 
   /** SIGKILL: no end of day, no flush beyond what was acknowledged. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (child === null || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.signal('SIGKILL');
   }
 
   /** SIGTERM: ends the day cleanly. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (child === null || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   }
 
