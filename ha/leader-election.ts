@@ -1,7 +1,8 @@
 // Leader election and fencing through etcd (an existing Raft implementation; no consensus
 // of our own). The primary is the node holding a lease-backed key, created in a
 // transaction only if absent; the epoch is that key's create revision, so every takeover
-// has a higher one. The leader renews its lease every TTL/3 and fences itself (stops
+// has a higher one. The leader renews its lease every TTL/6 on a thread of its own
+// (lease-keeper.ts, so a busy engine loop cannot starve it) and fences itself (stops
 // acknowledging and publishing) once TTL/2 has passed since the last renewal it sent that
 // etcd answered: the lease cannot have expired elsewhere before then, so no two nodes ever
 // act as primary at once (with clocks that run at the same rate, not synchronised ones).
@@ -9,6 +10,7 @@
 // `mayCampaign()` says they hold every committed batch.
 import type { Etcd3, Lease } from 'etcd3';
 import { HaError, HaErrorCounts } from './errors';
+import { type KeeperMessage, LeaseKeeper, monotonicMs } from './lease-keeper';
 
 export interface LeaderInfo {
   node: string;
@@ -41,8 +43,6 @@ export interface LeaderElectionOptions {
   /** The leader seen in etcd changed (null: none). */
   onLeader?: (leader: LeaderInfo | null) => void;
   onProblem?: (code: HaError, detail: string) => void;
-  /** A monotonic clock in ms (a seam; default performance.now). */
-  nowMs?: () => number;
 }
 
 export class LeaderElection {
@@ -50,10 +50,9 @@ export class LeaderElection {
   private readonly client: Etcd3;
   private readonly key: string;
   private readonly ttlMs: number;
-  private readonly now: () => number;
   private lease: Lease | null = null;
+  private keeper: LeaseKeeper | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
-  private renewTimer: NodeJS.Timeout | null = null;
   private fenceTimer: NodeJS.Timeout | null = null;
   private polling = false;
   state: ElectionState = 'follower';
@@ -61,9 +60,8 @@ export class LeaderElection {
   epoch = 0;
   /** The leader last seen in etcd. */
   leader: LeaderInfo | null = null;
-  /** When the last renewal that etcd answered was sent (monotonic ms). */
-  lastRenewMs = 0;
-  renewals = 0;
+  /** When the campaign's grant was sent (monotonicMs); renewals then move lastRenewMs on. */
+  private grantedMs = 0;
   campaigns = 0;
   fenceReason = '';
 
@@ -73,12 +71,32 @@ export class LeaderElection {
     this.client = new Client({ hosts: options.endpoints, dialTimeout: 1000 });
     this.key = options.key ?? '/tickwire/leader';
     this.ttlMs = options.ttlSec * 1000;
-    this.now = options.nowMs ?? (() => performance.now());
+  }
+
+  /** When the last renewal that etcd answered was sent (monotonicMs, the keeper's clock). */
+  get lastRenewMs(): number {
+    return Math.max(this.keeper?.lastRenewMs ?? 0, this.grantedMs);
+  }
+
+  /** Renewals etcd answered while leader. */
+  get renewals(): number {
+    return this.keeper?.renewals ?? 0;
+  }
+
+  /** The renewal thread is up (it loads etcd3 and connects first): this node campaigns only once it is. */
+  get ready(): boolean {
+    return this.keeper?.ready === true;
+  }
+
+  /** Milliseconds since the last renewal etcd answered was sent. */
+  sinceRenewMs(): number {
+    return monotonicMs() - this.lastRenewMs;
   }
 
   /** Starts watching the key (and campaigning when it is free). */
   start(): void {
     if (this.pollTimer !== null) return;
+    this.keeper = new LeaseKeeper({ endpoints: this.options.endpoints, ttlMs: this.ttlMs, onMessage: this.onKeeper });
     this.pollTimer = setInterval(() => void this.poll(), this.options.pollMs ?? 100);
     void this.poll();
   }
@@ -90,8 +108,13 @@ export class LeaderElection {
    */
   leaseValid(): boolean {
     if (this.state !== 'leader') return false;
-    if (this.now() - this.lastRenewMs > this.ttlMs / 2) {
-      this.fence(`no lease renewal answered for ${Math.round(this.now() - this.lastRenewMs)} ms (limit ${this.ttlMs / 2} ms, TTL/2)`);
+    const since = this.sinceRenewMs();
+    if (since > this.ttlMs / 2) {
+      this.fence(`no lease renewal answered for ${Math.round(since)} ms (limit ${this.ttlMs / 2} ms, TTL/2)`);
+      return false;
+    }
+    if (this.keeper?.expired === true) {
+      this.fence('etcd says the lease has expired');
       return false;
     }
     return true;
@@ -102,6 +125,7 @@ export class LeaderElection {
     const wasLeader = this.state === 'leader';
     this.state = 'closed';
     this.stopTimers();
+    await this.stopKeeper();
     if (wasLeader && this.lease !== null) {
       await withDeadline(this.lease.revoke(), 1000).catch(() => undefined);
     }
@@ -110,10 +134,20 @@ export class LeaderElection {
   }
 
   private stopTimers(): void {
-    if (this.renewTimer !== null) clearTimeout(this.renewTimer);
     for (const t of [this.pollTimer, this.fenceTimer]) if (t !== null) clearInterval(t);
-    this.pollTimer = this.renewTimer = this.fenceTimer = null;
+    this.pollTimer = this.fenceTimer = null;
   }
+
+  private stopKeeper(): Promise<void> {
+    const keeper = this.keeper;
+    return keeper === null ? Promise.resolve() : keeper.stop().catch(() => undefined);
+  }
+
+  /** The fence timer's turn: the main thread is alive (the keeper's watchdog), and is the lease? */
+  private readonly tick = (): void => {
+    this.keeper?.heartbeat(monotonicMs());
+    this.leaseValid();
+  };
 
   private async poll(): Promise<void> {
     if (this.polling || this.state === 'closed' || this.state === 'fenced') return;
@@ -132,7 +166,7 @@ export class LeaderElection {
         this.leader = seen;
         this.options.onLeader?.(seen);
       }
-      if (seen === null && this.state === 'follower' && (this.options.mayCampaign?.() ?? true)) await this.campaign();
+      if (seen === null && this.state === 'follower' && this.keeper?.ready === true && (this.options.mayCampaign?.() ?? true)) await this.campaign();
     } catch (err) {
       this.problem(HaError.Etcd, `reading ${this.key}: ${(err as Error).message}`);
     } finally {
@@ -149,8 +183,8 @@ export class LeaderElection {
     this.campaigns++;
     const lease = this.client.lease(this.options.ttlSec, { autoKeepAlive: false });
     try {
-      const sent = this.now();
-      await withDeadline(lease.grant(), 1000);
+      const sent = monotonicMs();
+      const leaseId = await withDeadline(lease.grant(), 1000);
       const value = JSON.stringify({ node: this.options.node, replicationHost: this.options.replicationHost, replicationPort: this.options.replicationPort });
       const txn = await withDeadline(
         this.client.if(this.key, 'Create', '==', 0).then(lease.put(this.key).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
@@ -167,12 +201,12 @@ export class LeaderElection {
         return;
       }
       this.lease = lease;
-      this.lastRenewMs = sent;
+      this.grantedMs = sent;
       this.epoch = Number(txn.header.revision);
       this.leader = { node: this.options.node, replicationHost: this.options.replicationHost, replicationPort: this.options.replicationPort, epoch: this.epoch };
       this.state = 'leader';
-      this.scheduleRenew(this.ttlMs / 3);
-      this.fenceTimer = setInterval(() => void this.leaseValid(), Math.max(10, Math.min(50, this.ttlMs / 20)));
+      this.keeper?.adopt(leaseId, sent);
+      this.fenceTimer = setInterval(this.tick, Math.max(10, Math.min(50, this.ttlMs / 20)));
       this.options.onElected?.(this.epoch);
       this.options.onLeader?.(this.leader);
     } catch (err) {
@@ -182,37 +216,17 @@ export class LeaderElection {
     }
   }
 
-  private scheduleRenew(ms: number): void {
-    if (this.state !== 'leader') return;
-    this.renewTimer = setTimeout(() => void this.renew(), Math.max(10, ms));
-  }
-
-  /** Renews every TTL/3; a failed attempt (each allowed TTL/8) is retried after 20 ms, through another member if one is down. */
-  private async renew(): Promise<void> {
-    const lease = this.lease;
-    if (this.state !== 'leader' || lease === null) return;
-    const sent = this.now();
-    const allowMs = Math.max(50, this.ttlMs / 8);
-    try {
-      const res = await withDeadline(lease.keepaliveOnce({ deadline: Date.now() + allowMs }), allowMs);
-      if (Number(res.TTL) <= 0) {
-        this.fence('etcd says the lease has expired');
-        return;
-      }
-      if (sent > this.lastRenewMs) this.lastRenewMs = sent;
-      this.renewals++;
-      this.scheduleRenew(this.ttlMs / 3 - (this.now() - sent));
-    } catch (err) {
-      this.problem(HaError.Etcd, `renewing the lease: ${(err as Error).message}`);
-      this.scheduleRenew(20);
-    }
-  }
+  private readonly onKeeper = (m: KeeperMessage): void => {
+    if (m.kind === 'expired') this.fence('etcd says the lease has expired');
+    else if (m.kind === 'problem' && this.state === 'leader') this.problem(HaError.Etcd, m.detail);
+  };
 
   private fence(reason: string): void {
     if (this.state !== 'leader') return;
     this.state = 'fenced';
     this.fenceReason = reason;
     this.stopTimers();
+    void this.stopKeeper();
     this.problem(HaError.Fenced, reason);
     this.options.onFenced?.(reason);
   }
