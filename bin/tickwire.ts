@@ -6,6 +6,7 @@ import { registerExport } from './commands/export';
 import { registerKeys } from './commands/keys';
 import { registerFeed } from './commands/feed';
 import { registerGateway } from './commands/gateway';
+import { registerOrderGateway } from './commands/order-gateway';
 import { registerPublish } from './commands/publish';
 import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
@@ -26,6 +27,7 @@ registerExport(program);
 registerKeys(program);
 registerFeed(program);
 registerGateway(program);
+registerOrderGateway(program);
 registerAccounts(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -415,7 +415,7 @@ export const haSchema = z.strictObject({
       /** etcd client URLs. */
       endpoints: z.array(z.string().min(1)).min(1).default(['http://127.0.0.1:2379']),
       key: z.string().min(1).default('/tickwire/leader'),
-      /** Lease TTL in whole seconds: the leader renews every TTL/3 and fences itself after TTL/2 without an answer. */
+      /** Lease TTL in whole seconds: the leader renews every TTL/6 and fences itself after TTL/2 without an answer. */
       leaseTtlSec: z.number().int().min(1).max(60).default(2),
       /** How often a standby looks at the leader key, in ms. */
       pollMs: z.number().int().min(5).max(5000).default(50),
@@ -430,6 +430,18 @@ export const haSchema = z.strictObject({
       advertiseHost: z.string().default(''),
     })
     .default({ host: '127.0.0.1', port: 30010, advertiseHost: '' }),
+  /** The order link: stateless client gateways (`tickwire order-gateway`) forward orders to the primary here. */
+  orderLink: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Fixed: written in the leader key before the link listens. */
+      port: z.number().int().min(1).max(65535).default(30011),
+      /** The address gateways connect to (written in the leader key); '' means `host`. */
+      advertiseHost: z.string().default(''),
+      /** Reports each node keeps for a gateway's catch-up after a failover (rounded up to a power of two). */
+      recentReports: z.number().int().min(1024).max(1 << 22).default(1 << 16),
+    })
+    .default({ host: '127.0.0.1', port: 30011, advertiseHost: '', recentReports: 1 << 16 }),
 });
 
 export const configSchema = z.strictObject({

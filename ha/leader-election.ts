@@ -17,6 +17,9 @@ export interface LeaderInfo {
   /** Where its ReplicationServer listens. */
   replicationHost: string;
   replicationPort: number;
+  /** Where its order link listens for stateless client gateways ('' and 0: none). */
+  orderLinkHost: string;
+  orderLinkPort: number;
   /** The key's create revision. */
   epoch: number;
 }
@@ -31,6 +34,9 @@ export interface LeaderElectionOptions {
   node: string;
   replicationHost: string;
   replicationPort: number;
+  /** Where this node's order link will listen once it leads (runtime/order-link-server.ts); omitted: none. */
+  orderLinkHost?: string;
+  orderLinkPort?: number;
   /** Lease TTL in whole seconds (etcd's unit; it may round a very small TTL up). */
   ttlSec: number;
   /** How often followers look at the key, in ms (default 100). */
@@ -185,7 +191,8 @@ export class LeaderElection {
     try {
       const sent = monotonicMs();
       const leaseId = await withDeadline(lease.grant(), 1000);
-      const value = JSON.stringify({ node: this.options.node, replicationHost: this.options.replicationHost, replicationPort: this.options.replicationPort });
+      const o = this.options;
+      const value = JSON.stringify({ node: o.node, replicationHost: o.replicationHost, replicationPort: o.replicationPort, orderLinkHost: o.orderLinkHost ?? '', orderLinkPort: o.orderLinkPort ?? 0 });
       const txn = await withDeadline(
         this.client.if(this.key, 'Create', '==', 0).then(lease.put(this.key).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
         1000,
@@ -203,7 +210,7 @@ export class LeaderElection {
       this.lease = lease;
       this.grantedMs = sent;
       this.epoch = Number(txn.header.revision);
-      this.leader = { node: this.options.node, replicationHost: this.options.replicationHost, replicationPort: this.options.replicationPort, epoch: this.epoch };
+      this.leader = parseLeader(value, this.epoch);
       this.state = 'leader';
       this.keeper?.adopt(leaseId, sent);
       this.fenceTimer = setInterval(this.tick, Math.max(10, Math.min(50, this.ttlMs / 20)));
@@ -237,12 +244,20 @@ export class LeaderElection {
   }
 }
 
-function parseLeader(text: string, epoch: number): LeaderInfo {
+/** The leader key's value (JSON written by the campaign), with the key's create revision as epoch. */
+export function parseLeader(text: string, epoch: number): LeaderInfo {
   try {
     const v = JSON.parse(text) as Partial<LeaderInfo>;
-    return { node: String(v.node ?? ''), replicationHost: String(v.replicationHost ?? ''), replicationPort: Number(v.replicationPort ?? 0), epoch };
+    return {
+      node: String(v.node ?? ''),
+      replicationHost: String(v.replicationHost ?? ''),
+      replicationPort: Number(v.replicationPort ?? 0),
+      orderLinkHost: String(v.orderLinkHost ?? ''),
+      orderLinkPort: Number(v.orderLinkPort ?? 0),
+      epoch,
+    };
   } catch {
-    return { node: '', replicationHost: '', replicationPort: 0, epoch };
+    return { node: '', replicationHost: '', replicationPort: 0, orderLinkHost: '', orderLinkPort: 0, epoch };
   }
 }
 

@@ -21,4 +21,5 @@ export * from './prng';
 export * from './token-bucket';
 export * from './error-catalogue';
 export * from './order-entry';
+export * from './order-link';
 export * from './ouch42';

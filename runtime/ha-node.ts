@@ -10,6 +10,7 @@ import type { TickwireConfig } from '../config';
 import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicator, haErrorName } from '../ha';
 import type { InlineSim } from '../sim';
 import { startLiveFeed, type LiveFeed } from './live-feed';
+import { OrderLinkServer } from './order-link-server';
 import { SILENT_LOGGER, type Logger } from './logger';
 
 export type HaRole = 'standby' | 'primary' | 'fenced';
@@ -44,6 +45,9 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     throw new HaProblem(HaError.Config, 'ha.enabled needs a journal (journal.path is empty)');
   }
   const node = ha.node !== '' ? ha.node : `${os.hostname()}-${process.pid}`;
+  // Kept hot from now on: a client gateway that reconnects after a failover catches up from it.
+  live.keepRecentReports(ha.orderLink.recentReports);
+  let link: OrderLinkServer | null = null;
   const log = (code: HaError, detail: string): void => logger.warn({ code: haErrorName(code) }, detail);
   let role: HaRole = 'standby';
   let promotedAt = 0;
@@ -62,6 +66,8 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     const was = role;
     role = 'fenced';
     server?.fence();
+    // Client gateways move on to the next primary (this one acknowledges nothing more).
+    void link?.close();
     feed.service.lines.muted = true;
     replicator.stop();
     logger.error({ code: haErrorName(HaError.Fenced) }, `${node} fenced (was ${was}): ${reason}`);
@@ -73,6 +79,8 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     node,
     replicationHost: ha.replication.advertiseHost !== '' ? ha.replication.advertiseHost : ha.replication.host,
     replicationPort: ha.replication.port,
+    orderLinkHost: ha.orderLink.advertiseHost !== '' ? ha.orderLink.advertiseHost : ha.orderLink.host,
+    orderLinkPort: ha.orderLink.port,
     ttlSec: ha.etcd.leaseTtlSec,
     pollMs: ha.etcd.pollMs,
     mayCampaign: () => role === 'standby' && (replicator.inSync || (ha.role === 'auto' && !sawLeader)),
@@ -109,12 +117,20 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     }
     server = s;
     role = 'primary';
+    // The order link hears the reports of the first commands this node sequences.
+    const l = new OrderLinkServer({ live, host: ha.orderLink.host, port: ha.orderLink.port, node, epoch, logger });
     live.promote();
     feed.service.muted(() => undefined); // the last replayed packet goes out muted; then the lines are live
     // Receivers hear the new primary (and the next sequence) at once: its events go out only
     // once a standby commits them (the feed gate, sim/live-sim.ts).
     feed.service.heartbeatNow();
     promotedAt = performance.now();
+    try {
+      await l.start();
+      link = l;
+    } catch (err) {
+      logger.error({ code: 'TW_ERR_LINK_BIND' }, `the order link could not listen on ${ha.orderLink.host}:${ha.orderLink.port}: ${(err as Error).message}; change ha.orderLink.port (client gateways cannot reach this primary)`);
+    }
     logger.info({ epoch }, `${node} is the primary, epoch ${epoch}, continuing after inbound sequence ${journal.writtenThrough}`);
     for (const l of promotedListeners) l(epoch);
   };
@@ -133,6 +149,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
       committedSeq: journal.durableSeq,
       writtenSeq: journal.writtenThrough,
       replication: server?.figures() ?? replicator.figures(),
+      orderLink: link?.figures ?? null,
       feed: {
         gated: live.feedGated,
         nextSequence: feed.service.publisher.nextSequence,
@@ -148,6 +165,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
       replicator.stop();
       if (role !== 'primary') live.stop(false); // a standby or a fenced node journals nothing more
       await feed.endDay();
+      await link?.close();
       await server?.close();
       await election.close();
     },

@@ -15,3 +15,6 @@ export { RuntimeErrorCode } from './errors';
 export { startOrderEntryService, type OrderEntryService, type OrderEntryWiring } from './order-entry';
 export { closingBalances, previousJournal } from './wallet-carry';
 export { startHaNode, type HaNode, type HaRole } from './ha-node';
+export { startOrderGateway, type OrderGateway } from './order-gateway';
+export { RemoteTradingPort, type RemoteTradingFigures } from './remote-trading';
+export { OrderLinkServer, type OrderLinkFigures } from './order-link-server';

@@ -130,7 +130,7 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
  * A fresh session: every account's settings, then the previous session's closing balances as
  * deposits, all journaled in this session, so its journal alone rebuilds every balance.
  */
-async function openSession(config: TickwireConfig, server: OrderEntry, accounts: AccountStore, journalPath: string): Promise<string> {
+export async function openSession(config: TickwireConfig, server: OrderEntry, accounts: AccountStore, journalPath: string): Promise<string> {
   const classes = config.orderEntry.riskClasses;
   const list = accounts.list();
   if (list.length === 0) return '';

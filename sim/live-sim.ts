@@ -42,6 +42,7 @@ import { REJECT_CODES, RejectReason } from './errors';
 import { ExchangeCore } from './exchange-core';
 import { JOURNAL_RECORD_SIZE, type JournalRecovery, type JournalWriter } from './journal';
 import { OrderFlowGenerator } from './order-flow-generator';
+import { RecentReports } from './recent-reports';
 import { riskLimitsOf } from './risk-checks';
 import { journalPathFor } from './sim-runner';
 
@@ -109,6 +110,8 @@ export class LiveSim implements TradingPort {
   /** Durable reports made before any listener was set. */
   private undelivered: OrderEntryReport[] = [];
   private reportListener: ((reports: readonly OrderEntryReport[]) => void) | null = null;
+  /** The last reports made (an HA node's order link answers a gateway's catch-up from it); null unless `keepRecentReports`. */
+  recentReports: RecentReports | null = null;
   /** Client requests taken. */
   requestsSubmitted = 0;
   private stopped = false;
@@ -220,6 +223,8 @@ export class LiveSim implements TradingPort {
 
   private deliver(reports: OrderEntryReport[]): void {
     if (reports.length === 0) return;
+    const recent = this.recentReports;
+    if (recent !== null) for (let i = 0; i < reports.length; i++) recent.push(reports[i]);
     if (this.reportListener !== null) this.reportListener(reports);
     else for (const r of reports) this.undelivered.push(r);
   }
@@ -310,7 +315,8 @@ export class LiveSim implements TradingPort {
    * `promote()`.
    */
   startFollower(): JournalRecovery {
-    // Clients are the primary's: a standby makes no reports until it is promoted.
+    // Clients are the primary's: a standby delivers no reports until it is promoted (it may
+    // keep the last ones for the gateways that will reconnect to it: keepRecentReports).
     this.core.trading.orders.sink = null;
     const recovery = this.core.start();
     this.journal = this.core.journal;
@@ -369,6 +375,24 @@ export class LiveSim implements TradingPort {
     });
     this.releaseReports();
     this.resume();
+  }
+
+  /**
+   * Keeps the last `capacity` reports from now on (RecentReports): a standby's, made as it
+   * applies the primary's commands, and once it leads, every report it delivers. Reports
+   * of commands already in the journal are not held (a gateway that missed them has a gap).
+   */
+  keepRecentReports(capacity: number): void {
+    if (this.recentReports !== null) return;
+    const recent = new RecentReports(capacity, this.core.journal?.writtenThrough ?? 0);
+    this.recentReports = recent;
+    const orders = this.core.trading.orders;
+    if (orders.sink === null) orders.sink = (r) => recent.push(r);
+  }
+
+  /** Accounts whose settings the core holds (0 on a fresh session before any was journaled). */
+  get accountsKnown(): number {
+    return this.core.trading.wallet.all().length;
   }
 
   /** Starts generating orders at the configured pace. */

@@ -18,6 +18,8 @@ export interface ExchangeOptions {
   set?: string[];
   /** The market-data gateway on a free port (off by default). */
   gateway?: boolean;
+  /** 'order-gateway': a stateless client gateway in front of an HA primary (no exchange core; `rate` unused). */
+  command?: 'run' | 'order-gateway';
 }
 
 export interface Answer {
@@ -52,7 +54,7 @@ export class ExchangeProcess {
     const child = spawn(
       process.execPath,
       [
-        BIN, 'run', '--rate', String(o.rate),
+        BIN, ...(o.command === 'order-gateway' ? ['order-gateway'] : ['run', '--rate', String(o.rate)]),
         '--set', `journal.path=${path.join(o.dir, '{date}.journal')}`,
         '--set', `orderEntry.accountsPath=${path.join(o.dir, 'accounts.sqlite')}`,
         '--set', `orderEntry.adminTokenFile=${path.join(o.dir, 'admin.token')}`,
@@ -81,7 +83,7 @@ export class ExchangeProcess {
         this.url = m[1];
         break;
       }
-      if (child.exitCode !== null) throw new Error(`tickwire run exited (${child.exitCode}):\n${this.output}`);
+      if (child.exitCode !== null) throw new Error(`tickwire ${o.command ?? 'run'} exited (${child.exitCode}):\n${this.output}`);
       if (Date.now() > until) throw new Error(`tickwire run did not start its client gateway:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,0 +1,211 @@
+// Stateless client gateways under HA (issue 20), with real processes: two `tickwire run`
+// nodes with ha.enabled and a real etcd, and a `tickwire order-gateway` that finds the
+// primary through etcd. Brokers' REST clients trade through the gateway while the primary
+// is SIGKILLed: the gateway follows the new primary, answers what the old one committed
+// from the new one's catch-up and resends the rest. Afterwards a second, fresh gateway
+// rebuilds every order from the new primary alone: each order acknowledged before or after
+// the kill is there, once, with the same id and state as the first gateway saw it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EtcdCluster, HAVE_ETCD, NO_ETCD_MESSAGE } from './support/etcd';
+import { ExchangeProcess } from './support/exchange-process';
+import { freeTcpPort, freeUdpPort } from './support/ports';
+
+const BIN = path.join(__dirname, '..', 'dist', 'bin', 'tickwire.js');
+const maybe = HAVE_ETCD && fs.existsSync(BIN) ? describe : describe.skip;
+if (!HAVE_ETCD) console.warn(NO_ETCD_MESSAGE);
+
+jest.setTimeout(180_000);
+
+interface Node {
+  child: ChildProcess;
+  out: string;
+  figures: { role?: string; replication?: { inSync?: boolean } };
+}
+
+function startNode(name: string, dir: string, etcd: string[], ports: { replication: number; link: number }, feed: string[]): Node {
+  const args = [
+    BIN, 'run', '--rate', '300',
+    '--set', `journal.path=${path.join(dir, name, '{date}.journal')}`,
+    '--set', 'storage.engine=off', '--set', 'gateway.enabled=false', '--set', 'sim.symbols=10',
+    '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'log.level=warn',
+    '--set', 'ha.enabled=true', '--set', `ha.node=${name}`, '--set', `ha.etcd.endpoints=${JSON.stringify(etcd)}`,
+    '--set', 'ha.etcd.leaseTtlSec=1', '--set', 'ha.etcd.pollMs=20',
+    '--set', `ha.replication.port=${ports.replication}`, '--set', `ha.orderLink.port=${ports.link}`,
+    ...feed,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const node: Node = { child, out: '', figures: {} };
+  child.stdout?.on('data', (b: Buffer) => {
+    node.out += b.toString();
+    const lines = node.out.split('\n');
+    for (let i = lines.length - 2; i >= 0; i--) {
+      if (lines[i].startsWith('ha: {')) {
+        node.figures = JSON.parse(lines[i].slice(4));
+        break;
+      }
+    }
+    if (node.out.length > 200_000) node.out = node.out.slice(-100_000);
+  });
+  child.stderr?.on('data', (b: Buffer) => (node.out += b.toString()));
+  return node;
+}
+
+async function waitFor(what: string, check: () => boolean, ms = 20_000, out?: () => string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${out ? `: ${out().slice(-3000)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The gateway's last `link:` figures line. */
+function linkFigures(g: ExchangeProcess): Record<string, number | boolean | string> {
+  const lines = g.output.split('\n').filter((l) => l.startsWith('link: {'));
+  return lines.length === 0 ? {} : JSON.parse(lines[lines.length - 1].slice(6));
+}
+
+interface Order {
+  id: number;
+  clientOrderId: string;
+  status: string;
+  filledQuantity: number;
+  remainingQuantity: number;
+}
+
+const symbol = 'AAPL';
+const cents = (c: number): string => (c / 100).toFixed(2);
+
+maybe('stateless client gateways under HA', () => {
+  let cluster: EtcdCluster | null = null;
+  const children: ChildProcess[] = [];
+  const gateways: ExchangeProcess[] = [];
+  afterAll(async () => {
+    for (const g of gateways) await g.kill();
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await cluster?.close();
+  });
+
+  test('SIGKILL of the primary while brokers trade through a gateway: every acknowledged order survives once, in-flight ones are answered or resent', async () => {
+    cluster = await EtcdCluster.start(1);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-ha-oe-'));
+    const feed = [
+      '--set', 'publisher.lineA.group=239.192.94.1', '--set', `publisher.lineA.port=${await freeUdpPort()}`,
+      '--set', 'publisher.lineB.group=239.192.94.2', '--set', `publisher.lineB.port=${await freeUdpPort()}`,
+    ];
+    const etcd = [
+      `ha.etcd.endpoints=${JSON.stringify(cluster.endpoints)}`, 'ha.etcd.pollMs=20',
+    ];
+    const a = startNode('a', dir, cluster.endpoints, { replication: await freeTcpPort(), link: await freeTcpPort() }, feed);
+    children.push(a.child);
+    await waitFor('a primary', () => a.figures.role === 'primary', 20_000, () => a.out);
+    const b = startNode('b', dir, cluster.endpoints, { replication: await freeTcpPort(), link: await freeTcpPort() }, feed);
+    children.push(b.child);
+    await waitFor('b in sync', () => b.figures.replication?.inSync === true, 20_000, () => b.out);
+
+    const g = new ExchangeProcess({ dir: path.join(dir, 'g'), rate: 0, groups: ['239.192.94.1', '239.192.94.2'], command: 'order-gateway', set: etcd });
+    fs.mkdirSync(g.options.dir);
+    gateways.push(g);
+    await g.start();
+    await waitFor('the gateway linked to a', () => linkFigures(g).connected === true && linkFigures(g).primary === 'a', 20_000, () => `${g.output.slice(-1000)}\na: ${a.out.replace(/ha: {.*\n/g, '')}`);
+    const alice = await g.account('alice', '1000000');
+    const bob = await g.account('bob', '100000', { symbol, shares: 10_000 });
+
+    // Brokers place orders, four at a time, each retried with the same clientOrderId if the
+    // gateway times out (what a client does when an answer is unknown).
+    const acked = new Map<string, Order>();
+    let timeouts = 0;
+    const place = async (key: string, body: Record<string, unknown>): Promise<void> => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const res = await g.request('POST', '/v1/order', key, body);
+        if (res.status === 200 || res.status === 422) {
+          acked.set(String(body.clientOrderId), res.body as Order);
+          return;
+        }
+        if (res.status !== 504 && res.status !== 503) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
+        timeouts++;
+      }
+      throw new Error(`no answer for ${String(body.clientOrderId)}: ${g.output.slice(-2500)}\nb: ${b.out.slice(-1500)}`);
+    };
+    let killedAt = 0;
+    let c: Node | null = null;
+    const cPorts = { replication: await freeTcpPort(), link: await freeTcpPort() };
+    const total = 240;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < total) {
+        const i = next++;
+        if (i === 100) {
+          killedAt = performance.now();
+          a.child.kill('SIGKILL');
+          // b commits (so answers) only with a standby of its own: c joins from an empty journal.
+          c = startNode('c', dir, cluster?.endpoints ?? [], { replication: cPorts.replication, link: cPorts.link }, feed);
+          children.push(c.child);
+        }
+        const sell = i % 3 === 0;
+        await place(
+          sell ? bob.apiKey : alice.apiKey,
+          sell
+            ? { symbol, side: 'sell', orderType: 'limit', price: cents(19_230 + (i % 9)), quantity: 10, clientOrderId: `o${i}` }
+            : { symbol, side: 'buy', orderType: 'limit', price: cents(19_236 - (i % 9)), quantity: 10, clientOrderId: `o${i}` },
+        );
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const answeredMs = Math.round(performance.now() - killedAt);
+    expect(c).not.toBeNull();
+    expect(acked.size).toBe(total);
+    await waitFor('the gateway linked to b', () => linkFigures(g).primary === 'b' && linkFigures(g).connected === true, 10_000, () => g.output);
+    expect(b.figures.role).toBe('primary');
+    // Cancel a few resting orders through the new primary.
+    const open = [...acked.values()].filter((o) => o.status === 'new').slice(0, 5);
+    for (const o of open) {
+      const key = o.clientOrderId && Number(o.clientOrderId.slice(1)) % 3 === 0 ? bob.apiKey : alice.apiKey;
+      const res = await g.request('DELETE', `/v1/order/${o.id}`, key);
+      expect([200, 409]).toContain(res.status);
+    }
+
+    // A fresh gateway rebuilds every order from the new primary's catch-up alone.
+    const g2dir = path.join(dir, 'g2');
+    fs.mkdirSync(g2dir);
+    const g2 = new ExchangeProcess({ dir: g2dir, rate: 0, groups: ['239.192.94.1', '239.192.94.2'], command: 'order-gateway', set: [...etcd, `orderEntry.accountsPath=${path.join(g.options.dir, 'accounts.sqlite')}`] });
+    gateways.push(g2);
+    await g2.start();
+    await waitFor('g2 linked to b', () => linkFigures(g2).connected === true, 20_000, () => g2.output);
+    const list = async (gw: ExchangeProcess, key: string): Promise<Order[]> => {
+      const res = await gw.request('GET', '/v1/orders?status=all', key);
+      expect(res.status).toBe(200);
+      return (res.body.orders as Order[]).map((o) => ({ id: o.id, clientOrderId: o.clientOrderId, status: o.status, filledQuantity: o.filledQuantity, remainingQuantity: o.remainingQuantity }));
+    };
+    // Quiet for the last reports (house flow may still fill resting orders: compare both views at once).
+    await new Promise((r) => setTimeout(r, 500));
+    const [gAlice, g2Alice, gBob, g2Bob] = await Promise.all([list(g, alice.apiKey), list(g2, alice.apiKey), list(g, bob.apiKey), list(g2, bob.apiKey)]);
+    const onNewPrimary = new Map([...g2Alice, ...g2Bob].map((o) => [o.clientOrderId, o]));
+    let ackedOrdersLost = 0;
+    let idsChanged = 0;
+    for (const [token, o] of acked) {
+      if (o.status === 'rejected') continue;
+      const there = onNewPrimary.get(token);
+      if (there === undefined) ackedOrdersLost++;
+      else if (there.id !== o.id) idsChanged++;
+    }
+    const duplicates = [...g2Alice, ...g2Bob].length - onNewPrimary.size;
+    const figures = linkFigures(g);
+    console.log(JSON.stringify({
+      test: 'ha-order-entry', acked: acked.size, rejected: [...acked.values()].filter((o) => o.status === 'rejected').length,
+      ackedOrdersLost, idsChanged, duplicates, timeouts, answeredAllMsAfterKill: answeredMs,
+      answeredFromCatchUp: figures.answeredFromCatchUp, resent: figures.resent, gaps: figures.gaps, connects: figures.connects,
+    }));
+    expect(ackedOrdersLost).toBe(0);
+    expect(idsChanged).toBe(0);
+    expect(duplicates).toBe(0);
+    expect(figures.gaps).toBe(0);
+    expect(Number(figures.connects)).toBeGreaterThanOrEqual(2);
+    // Both gateways hold the same orders in the same states.
+    const byToken = (os: Order[]): Order[] => [...os].sort((x, y) => x.clientOrderId.localeCompare(y.clientOrderId));
+    expect(byToken(g2Alice)).toEqual(byToken(gAlice));
+    expect(byToken(g2Bob)).toEqual(byToken(gBob));
+  });
+});
