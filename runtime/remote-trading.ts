@@ -54,7 +54,11 @@ interface Pending {
   readonly req: OrderEntryRequest;
   /** The epoch of the primary it was sent to (0: not sent yet). */
   sentEpoch: number;
+  /** Sent again to a newer primary. */
+  resent: boolean;
 }
+
+const DUPLICATE = 'TW_REJECT_DUPLICATE_CLIENT_ORDER_ID';
 
 export class RemoteTradingPort implements TradingPort {
   readonly figures: RemoteTradingFigures = { connected: false, primary: '', epoch: 0, connects: 0, answeredFromCatchUp: 0, resent: 0, notResent: 0, gaps: 0, badFrames: 0, lastSeq: 0 };
@@ -70,11 +74,13 @@ export class RemoteTradingPort implements TradingPort {
   private catchUp: OrderEntryReport[] = [];
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Resent new orders and replaces by account:clientOrderId -> requestId, until the order's own report answers them. */
+  private readonly resentTokens = new Map<string, number>();
 
   constructor(private readonly options: RemoteTradingOptions) {}
 
   submit(request: OrderEntryRequest): void {
-    this.pending.set(request.requestId, { req: request, sentEpoch: 0 });
+    this.pending.set(request.requestId, { req: request, sentEpoch: 0, resent: false });
     if (this.live) this.sendRequest(this.pending.get(request.requestId) as Pending);
   }
 
@@ -111,7 +117,11 @@ export class RemoteTradingPort implements TradingPort {
   }
 
   private connect(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (this.closed || this.leader === null) return;
+    // One link at a time: requests sent on two would be answered on the one we stopped reading.
+    this.socket?.destroy();
     const leader = this.leader;
     const socket = net.connect({ host: leader.orderLinkHost, port: leader.orderLinkPort });
     this.socket = socket;
@@ -203,6 +213,9 @@ export class RemoteTradingPort implements TradingPort {
           continue;
         }
         this.figures.resent++;
+        p.resent = true;
+        const r = p.req;
+        if ((r.kind === 'new' || r.kind === 'replace') && r.clientOrderId !== '') this.resentTokens.set(`${r.account}:${r.clientOrderId}`, r.requestId);
       }
       this.sendRequest(p);
     }
@@ -211,11 +224,32 @@ export class RemoteTradingPort implements TradingPort {
 
   private deliver(reports: readonly OrderEntryReport[]): void {
     if (reports.length === 0) return;
-    for (const r of reports) {
+    let out: OrderEntryReport[] | null = null;
+    for (let i = 0; i < reports.length; i++) {
+      let r = reports[i];
       if (r.seq > this.figures.lastSeq) this.figures.lastSeq = r.seq;
+      if (r.kind === 'order' && this.resentTokens.size > 0) {
+        const token = `${r.account}:${r.clientOrderId}`;
+        const id = this.resentTokens.get(token);
+        if (id !== undefined && r.requestId === id && r.reject === DUPLICATE) {
+          // The primary already holds this order (committed after our catch-up, or its
+          // report still on the way): the order's own report answers, not this refusal.
+          out ??= reports.slice(0, i);
+          continue;
+        }
+        if (id !== undefined && (r.requestId === 0 || r.requestId === id)) {
+          this.resentTokens.delete(token);
+          if (r.requestId === 0 && this.pending.has(id)) r = { ...r, requestId: id };
+        }
+      }
       if (r.kind !== 'execution' && r.requestId !== 0) this.pending.delete(r.requestId);
+      if (out !== null) out.push(r);
+      else if (r !== reports[i]) {
+        out = reports.slice(0, i);
+        out.push(r);
+      }
     }
-    this.listener?.(reports);
+    this.listener?.(out ?? reports);
   }
 
   private sendRequest(p: Pending): void {

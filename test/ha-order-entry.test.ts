@@ -109,9 +109,11 @@ maybe('stateless client gateways under HA', () => {
     fs.mkdirSync(g.options.dir);
     gateways.push(g);
     await g.start();
-    await waitFor('the gateway linked to a', () => linkFigures(g).connected === true && linkFigures(g).primary === 'a', 20_000, () => `${g.output.slice(-1000)}\na: ${a.out.replace(/ha: {.*\n/g, '')}`);
-    const alice = await g.account('alice', '1000000');
-    const bob = await g.account('bob', '100000', { symbol, shares: 10_000 });
+    await waitFor('the gateway linked to a', () => linkFigures(g).connected === true && linkFigures(g).primary === 'a', 20_000, () => `${g.output.slice(-1000)}\na: ${a.out.replace(/ha: \{.*\n/g, '').slice(-2000)}`);
+    const quiet = (n: Node): string => n.out.replace(/ha: \{.*\n/g, '').slice(-2000);
+    const [alice, bob] = await Promise.all([g.account('alice', '1000000'), g.account('bob', '100000', { symbol, shares: 10_000 })]).catch((err: Error) => {
+      throw new Error(`${err.message}\na: ${quiet(a)}\nb: ${quiet(b)}`);
+    });
 
     // Brokers place orders, four at a time, each retried with the same clientOrderId if the
     // gateway times out (what a client does when an answer is unknown).
