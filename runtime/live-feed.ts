@@ -77,6 +77,9 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
   const stack = new DisposerStack();
   const started = await stack.unwindOnError(async () => {
     await service.open();
+    // A standby is muted from the start: its heartbeat timer runs while storage and the
+    // gateway start (DuckDB takes seconds to open), and must send nothing.
+    if (options.standby === true) service.lines.muted = true;
     // finish() on a day that did not start only closes the lines: no end of session goes out.
     stack.defer('feed lines', () => service.finish());
     const archiver = journalPath !== '' && config.publisher.rewinder.archive

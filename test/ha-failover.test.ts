@@ -10,6 +10,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { readJournal } from '../sim';
 import { EtcdCluster, HAVE_ETCD, NO_ETCD_MESSAGE } from './support/etcd';
 import { freeTcpPort, freeUdpPort } from './support/ports';
@@ -28,7 +29,10 @@ function startNode(name: string, dir: string, etcd: string[], replicationPort: n
   const args = [
     BIN, 'run', '--rate', '3000',
     '--set', `journal.path=${path.join(dir, name, '{date}.journal')}`,
-    '--set', 'storage.engine=off', '--set', 'gateway.enabled=false', '--set', 'orderEntry.enabled=false',
+    // Each node stores the feed it publishes (muted as a standby) in its own DuckDB file.
+    '--set', 'storage.engine=duckdb', '--set', `storage.path=${path.join(dir, name, 'tickwire.duckdb')}`,
+    '--set', `storage.export.outDir=${path.join(dir, name, 'export')}`,
+    '--set', 'gateway.enabled=false', '--set', 'orderEntry.enabled=false',
     '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'log.level=warn',
     '--set', 'ha.enabled=true', '--set', `ha.node=${name}`, '--set', `ha.etcd.endpoints=${JSON.stringify(etcd)}`,
     '--set', 'ha.etcd.leaseTtlSec=1', '--set', 'ha.etcd.pollMs=20', '--set', `ha.replication.port=${replicationPort}`,
@@ -179,6 +183,18 @@ maybe('failover with real processes', () => {
       expect(dualPublisherMs).toBe(0);
       expect(read.lastSeq).toBeGreaterThan(takenOver);
       expect(rtoMs).toBeLessThanOrEqual(3000);
+      // Storage on the new primary holds every sequence number it published exactly once, from 1.
+      const db = await DuckDBInstance.create(path.join(dir, 'b', 'tickwire.duckdb'), { access_mode: 'READ_ONLY' });
+      const conn = await db.connect();
+      const [row] = (await conn.runAndReadAll('SELECT count(*), count(DISTINCT sequence), min(sequence), max(sequence) FROM feed_messages')).getRows();
+      conn.closeSync();
+      db.closeSync();
+      const [rows, distinct, minSeq, maxSeq] = row.map(Number);
+      console.log(JSON.stringify({ newPrimaryStorage: { rows, distinct, minSeq, maxSeq, publishedThrough: Number(b.figures.feed?.nextSequence ?? 0) - 1 } }));
+      expect(minSeq).toBe(1);
+      expect(distinct).toBe(rows);
+      expect(maxSeq).toBe(rows);
+      expect(maxSeq).toBeGreaterThan(aLast.seq);
     } finally {
       sock.close();
     }
