@@ -12,6 +12,12 @@ export interface StandbyReady {
   type: 'ready';
 }
 
+/** This process's CPU so far (user + system, us): asked with 'cpu' at the bench's phase boundaries. */
+export interface StandbyCpu {
+  type: 'cpu';
+  cpuUs: number;
+}
+
 export interface StandbyReport {
   type: 'figures';
   standby: StandbyFigures;
@@ -66,9 +72,14 @@ const journal = new JournalWriter(file, { ...config.journal, flush: 'batch', fsy
 journal.markRecovered(0);
 const standby = new StandbyReplicator({ journal, nodeName: 'bench-standby', reconnectMs: 20, onBatch: withEngine ? apply : undefined });
 standby.follow(host, Number(portText));
-const send = (m: StandbyReady | StandbyReport): void => void process.send?.(m);
+const send = (m: StandbyReady | StandbyReport | StandbyCpu): void => void process.send?.(m);
 send({ type: 'ready' });
 process.on('message', (m: unknown) => {
+  if (m === 'cpu') {
+    const c = process.cpuUsage();
+    send({ type: 'cpu', cpuUs: c.user + c.system });
+    return;
+  }
   if (m !== 'stop') return;
   standby.stop();
   const cpu = process.cpuUsage();

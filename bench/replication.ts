@@ -27,7 +27,7 @@ import { ReplicationServer, type ReplicationFigures } from '../ha';
 import { EngineEventRing, EngineEventRingReader, EngineEventRingWriter } from '../protocol';
 import { COMMAND_SIZE, CommandBuffer, JOURNAL_HEADER_SIZE, JournalWriter, MatchingEngine, OrderFlowGenerator, Sequencer } from '../sim';
 import { nextMessage } from './child-messages';
-import type { StandbyReport } from './replication-standby';
+import type { StandbyCpu, StandbyReport } from './replication-standby';
 
 const CMD_SIZE = COMMAND_SIZE; // a module-local copy: CommonJS re-exports are getters
 
@@ -241,17 +241,26 @@ async function main(): Promise<void> {
     on.server = server;
     const port = await server.start();
     const standbyFile = path.join(dir, 'standby.journal');
-    child = fork(path.join(__dirname, 'replication-standby.js'), ['127.0.0.1', String(port), standbyFile, String(SYMBOLS), STANDBY_ENGINE ? '1' : '0'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await nextMessage(child, 'ready', 30_000, 'standby');
+    const standbyProcess = fork(path.join(__dirname, 'replication-standby.js'), ['127.0.0.1', String(port), standbyFile, String(SYMBOLS), STANDBY_ENGINE ? '1' : '0'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child = standbyProcess;
+    await nextMessage(standbyProcess, 'ready', 30_000, 'standby');
     const deadline = Date.now() + 10_000;
     while (server.figures().standbys === 0 && Date.now() < deadline) await sleep(5);
     if (server.figures().standbys === 0) throw new Error('the standby did not connect within 10 s');
 
+    const standbyCpu = async (): Promise<number> => {
+      const reply = nextMessage<StandbyCpu>(standbyProcess, 'cpu', 10_000, 'standby');
+      standbyProcess.send('cpu');
+      return (await reply).cpuUs;
+    };
     // Both sides walk the same flow: a slice's commands go to both, one after the other.
     let next = 0;
     for (const side of [on, off]) await throughputSlice(side, cmds, next, warm);
     for (const side of [on, off]) side.orders = side.ms = side.submitMs = side.cpuUs = side.cpuSystemUs = 0;
     next += warm;
+    const standbyCpu0 = await standbyCpu();
     const pairRatios: number[] = [];
     const onRates: number[] = [];
     const offRates: number[] = [];
@@ -264,14 +273,16 @@ async function main(): Promise<void> {
       offRates.push(rates.get(off) ?? 0);
       pairRatios.push((rates.get(on) ?? 0) / (rates.get(off) ?? 1));
     }
+    const standbyCpu1 = await standbyCpu();
     for (let p = 0; p < RTT_PAIRS; p++) {
       const order = p % 2 === 0 ? [on, off] : [off, on];
       for (const side of order) await roundTripSlice(side, cmds, next, rttSliceOrders);
       next += rttSliceOrders;
     }
+    const standbyCpu2 = await standbyCpu();
     const serverFigures: ReplicationFigures = server.figures();
-    const report = nextMessage<StandbyReport>(child, 'figures', 30_000, 'standby');
-    child.send('stop');
+    const report = nextMessage<StandbyReport>(standbyProcess, 'figures', 30_000, 'standby');
+    standbyProcess.send('stop');
     const standby = await report;
     await server.close();
     on.journal.close();
@@ -296,6 +307,9 @@ async function main(): Promise<void> {
         primaryCpuNsPerOrderOff: Math.round((off.cpuUs * 1000) / off.orders),
         primarySystemCpuNsPerOrderOn: Math.round((on.cpuSystemUs * 1000) / on.orders),
         primarySystemCpuNsPerOrderOff: Math.round((off.cpuSystemUs * 1000) / off.orders),
+        // The standby's CPU over the throughput phase per order (it idles through the off slices), and
+        // over the round-trip phase as a share of one CPU during the on slices.
+        standbyCpuNsPerOrder: Math.round(((standbyCpu1 - standbyCpu0) * 1000) / Math.max(1, on.orders)),
         ordersPerSecOnBySlice: onRates.map(Math.round),
         ordersPerSecOffBySlice: offRates.map(Math.round),
         roundTripRate: RATE,
@@ -312,13 +326,14 @@ async function main(): Promise<void> {
         roundTripP99OnOverOff: r3(q(on.roundTrip, 99) / Math.max(1, q(off.roundTrip, 99))),
         roundTripPrimaryCpuPctOn: Math.round((on.rttCpuUs / 10 / Math.max(1, on.rttMs)) * 10) / 10,
         roundTripPrimaryCpuPctOff: Math.round((off.rttCpuUs / 10 / Math.max(1, off.rttMs)) * 10) / 10,
+        roundTripStandbyCpuPct: Math.round(((standbyCpu2 - standbyCpu1) / 10 / Math.max(1, on.rttMs)) * 10) / 10,
         journalsEqual,
         commands: next,
         floors: { replicationOnOverOff: FLOOR },
         met: ratio >= FLOOR,
         primary: { journalSyncs: on.journal.syncs, journalWrites: on.journal.writes, replication: serverFigures },
         offJournalSyncs: off.journal.syncs,
-        standby: { ...standby.standby, applied: standby.applied, cpuNsPerOrder: Math.round((standby.cpuUs * 1000) / Math.max(1, standby.applied)) },
+        standby: { ...standby.standby, applied: standby.applied, lifeCpuMs: Math.round(standby.cpuUs / 1000) },
         pairs: PAIRS,
         sliceOrders: SLICE_ORDERS,
         batch: BATCH,
