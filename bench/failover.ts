@@ -23,15 +23,26 @@
 // conflictingSequences (MoldUDP64 sequence numbers heard with two contents, both lines),
 // dualPublisherMs (overlap of the spans in which two nodes sent packets), rtoMs (the fault to
 // the first packet from the new primary; null where nobody should take over), booksEqual
-// (null: not computed here). Then a summary line. Generated flow: `--rate`
+// (every feed handler's books equal the snapshot of the node that is primary after the
+// fault, compared at one sequence: below). Then a summary line. Generated flow: `--rate`
 // TW_BENCH_FO_RATE orders/s on the primary (no order-entry clients). Needs root, `ip` and
 // /usr/bin/etcd. Namespaces, bridges, processes and temp dirs are removed on exit, on
 // failure too.
+// booksEqual: TW_BENCH_FO_HANDLERS real FeedHandlers (feed-handler/) run in the bench's
+// process on the feed bridge from before the first data packet to the end: each joins both
+// lines (multicast; under unicast they are handed the captured datagrams) and rebuilds the
+// books from ITCH, filling gaps from the rewinder of the node that should be primary after
+// the fault (b for faults 1-2, a for 3-4: a handler has one rewinder address, so it is
+// pointed where the takeover's gap will be). After the fault and AFTER_S of trading, each
+// handler is checked with verifyAgainstSnapshot against that node's snapshot server
+// (SoupBinTCP): the snapshot's books rolled forward with the handler's own messages to the
+// handler's sequence, compared order by order, without pausing the flow.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FeedHandler, LINE_A, LINE_B, verifyAgainstSnapshot, type VerifyResult } from '../feed-handler';
 
 const BIN = path.join(__dirname, '..', 'bin', 'tickwire.js');
 const ETCD = process.env.TW_ETCD_BIN ?? '/usr/bin/etcd';
@@ -45,6 +56,7 @@ const DOWN_MS = Number(process.env.TW_BENCH_FO_DOWN_MS ?? 2000);
 const TRANSPORT = process.env.TW_BENCH_FO_TRANSPORT ?? 'multicast';
 const ETCD_VICTIM = process.env.TW_BENCH_FO_ETCD_VICTIM ?? 'follower';
 const KEEP = process.env.TW_BENCH_FO_KEEP === '1';
+const HANDLERS = Number(process.env.TW_BENCH_FO_HANDLERS ?? 2);
 
 const PFX = 'twfo';
 const CTL_BR = `${PFX}-ctl`;
@@ -59,6 +71,11 @@ const LINES = [
 const HOSTS = { etcd: 10, a: 11, b: 12, c: 13 } as const;
 type NodeName = 'a' | 'b' | 'c';
 const REPLICATION_PORT = 30010;
+// Each node serves its rewinder and snapshot on its feed address: the handlers reach them
+// across the feed bridge, which fault 2 leaves up.
+const REWINDER_PORT = 30003;
+const SNAPSHOT_PORT = 30004;
+const feedIp = (node: NodeName): string => `${FEED_NET}.${HOSTS[node]}`;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ns = (host: string): string => `${PFX}-${host}`;
@@ -208,20 +225,21 @@ interface TwNode {
 
 function startNode(name: NodeName, dir: string, etcd: string[], seed: number): TwNode {
   const ctlIp = `${CTL_NET}.${HOSTS[name]}`;
-  const feedIp = `${FEED_NET}.${HOSTS[name]}`;
+  const ownFeedIp = feedIp(name);
   const feed =
     TRANSPORT === 'unicast'
       ? ['--set', `publisher.unicastDestinations=${JSON.stringify([`${BENCH_FEED_IP}:${LINES[0].port}`])}`, '--set', `publisher.unicastSeed=${seed}`]
       : [
           '--set', `publisher.lineA.group=${LINES[0].group}`, '--set', `publisher.lineA.port=${LINES[0].port}`,
           '--set', `publisher.lineB.group=${LINES[1].group}`, '--set', `publisher.lineB.port=${LINES[1].port}`,
-          '--set', `publisher.interface=${feedIp}`,
+          '--set', `publisher.interface=${ownFeedIp}`,
         ];
   const args = [
     'netns', 'exec', ns(name), process.execPath, BIN, 'run', '--rate', String(RATE), '--seed', String(seed),
     '--set', `journal.path=${path.join(dir, name, '{date}.journal')}`,
     '--set', 'storage.engine=off', '--set', 'gateway.enabled=false', '--set', 'orderEntry.enabled=false',
-    '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'log.level=warn',
+    '--set', `publisher.rewinder.host=${ownFeedIp}`, '--set', `publisher.rewinder.port=${REWINDER_PORT}`,
+    '--set', `publisher.snapshot.host=${ownFeedIp}`, '--set', `publisher.snapshot.port=${SNAPSHOT_PORT}`, '--set', 'log.level=warn',
     '--set', 'ha.enabled=true', '--set', `ha.node=${name}`, '--set', `ha.etcd.endpoints=${JSON.stringify(etcd)}`,
     '--set', `ha.etcd.leaseTtlSec=${TTL_SEC}`, '--set', 'ha.etcd.pollMs=20',
     '--set', `ha.replication.host=${ctlIp}`, '--set', `ha.replication.advertiseHost=${ctlIp}`, '--set', `ha.replication.port=${REPLICATION_PORT}`,
@@ -291,6 +309,10 @@ class Capture {
   readonly messages = new Map<number, Buffer>();
   readonly conflicts = new Set<number>();
   repeatsSame = 0;
+  /** The MoldUDP64 session of the first packet heard ('' before). */
+  session = '';
+  /** Under unicast the feed handlers have no sockets of their own: each datagram is handed on. */
+  relay: ((line: string, m: Buffer) => void) | null = null;
   private readonly sockets: dgram.Socket[] = [];
 
   async open(): Promise<void> {
@@ -313,6 +335,8 @@ class Capture {
     // MoldUDP64: session(10) | sequence u64 | count u16, then u16-length message blocks.
     const seq = Number(m.readBigUInt64BE(10));
     const count = m.readUInt16BE(18);
+    if (this.session === '') this.session = m.toString('latin1', 0, 10).trimEnd();
+    this.relay?.(line, m);
     this.packets.push({ at: performance.now(), from, line, seq, count });
     if (count === 0 || count === 0xffff) return;
     let o = 20;
@@ -363,6 +387,63 @@ class Capture {
   }
 }
 
+// ---- feed handlers and booksEqual ------------------------------------------------------------
+async function startHandlers(run: Run): Promise<void> {
+  await waitFor('a first packet on the feed bridge', () => run.capture.session !== '', 15_000, tail(run.nodes.a));
+  const target = feedIp(run.booksFrom);
+  const multicast = TRANSPORT !== 'unicast';
+  for (let i = 0; i < HANDLERS; i++) {
+    const handler = new FeedHandler({
+      session: run.capture.session,
+      lineA: multicast ? { group: LINES[0].group, port: LINES[0].port } : null,
+      lineB: multicast ? { group: LINES[1].group, port: LINES[1].port } : null,
+      interface: BENCH_FEED_IP,
+      rewinder: { host: target, port: REWINDER_PORT },
+      snapshot: { host: target, port: SNAPSHOT_PORT },
+    });
+    await handler.start();
+    run.handlers.push(handler);
+  }
+  if (!multicast) run.capture.relay = (line, m) => {
+    for (const h of run.handlers) h.receive(line === 'A' ? LINE_A : LINE_B, m);
+  };
+}
+
+/**
+ * Every handler against a fresh snapshot of `run.booksFrom` (the primary after the fault), at
+ * the handler's own sequence (verifyAgainstSnapshot). Called under flow, before the nodes stop.
+ */
+async function checkBooks(run: Run): Promise<void> {
+  const endpoint = { host: feedIp(run.booksFrom), port: SNAPSHOT_PORT };
+  const results: VerifyResult[] = [];
+  for (const h of run.handlers) {
+    try {
+      results.push(await verifyAgainstSnapshot(h, endpoint, 10_000));
+    } catch (err) {
+      results.push({ sequence: 0, snapshotSequence: 0, equal: false, differences: [], skipped: `snapshot failed: ${(err as Error).message}` });
+    }
+  }
+  run.booksEqual = results.length > 0 && results.every((r) => r.equal && r.skipped === '');
+  run.handlerFigures = run.handlers.map((h, i) => {
+    const f = h.figures();
+    const r = results[i];
+    return {
+      equal: r.equal,
+      comparedAtSeq: r.sequence,
+      snapshotSeq: r.snapshotSequence,
+      ...(r.skipped !== '' ? { skipped: r.skipped } : {}),
+      ...(r.differences.length > 0 ? { differences: r.differences.slice(0, 3) } : {}),
+      state: f.state,
+      gaps: f.gaps,
+      recoveredByLines: f.recoveredByLines,
+      recoveredByRewind: f.recoveredByRewind,
+      recoveredBySnapshot: f.recoveredBySnapshot,
+      restingOrders: f.restingOrders,
+      faults: f.faults,
+    };
+  });
+}
+
 // ---- journals ------------------------------------------------------------------------------
 function journalRecords(dir: string, node: NodeName): Buffer {
   const d = path.join(dir, node);
@@ -392,6 +473,11 @@ interface Run {
   seed: number;
   /** performance.now() of the fault (0: not reached). */
   faultAt: number;
+  /** The node that is primary after the fault: the handlers' rewinder and the snapshot compared with. */
+  booksFrom: NodeName;
+  handlers: FeedHandler[];
+  booksEqual: boolean | null;
+  handlerFigures: Line[];
 }
 
 const tail = (n: TwNode | undefined): (() => string) => () => n?.out.slice(-3000) ?? '';
@@ -401,6 +487,8 @@ async function primaryAndStandby(run: Run): Promise<{ a: TwNode; b: TwNode }> {
   const a = startNode('a', run.dir, endpoints, run.seed);
   run.nodes.a = a;
   await waitFor('a primary', () => a.figures.role === 'primary', 30_000, tail(a));
+  // a commits (and so publishes data) only once b has joined: the handlers start before.
+  await startHandlers(run);
   const b = startNode('b', run.dir, endpoints, run.seed);
   run.nodes.b = b;
   await waitFor('b in sync', () => b.figures.replication?.inSync === true, 30_000, tail(b));
@@ -448,6 +536,7 @@ async function fault1(run: Run): Promise<Line> {
   run.faultAt = at;
   await kill(a);
   const t = await takeover(run, at, b);
+  await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
@@ -463,6 +552,7 @@ async function fault2(run: Run): Promise<Line> {
   const t = await takeover(run, at, b);
   await a.exited;
   const committed = a.maxCommitted; // everything a ever reported committed, before and after the cut
+  await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
@@ -501,6 +591,7 @@ async function fault3(run: Run): Promise<Line> {
   const end = performance.now();
   const finalCommitted = a.maxCommitted;
   const stillPrimary = a.figures.role === 'primary' && a.fencedAt === 0;
+  await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
@@ -536,6 +627,7 @@ async function fault4(run: Run): Promise<Line> {
   const committedAfter = a.maxCommitted;
   const renewalsAfter = Number(a.figures.election?.renewals ?? 0);
   const noFence = a.fencedAt === 0 && b.fencedAt === 0 && a.figures.role === 'primary' && b.figures.role === 'standby';
+  await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
@@ -576,7 +668,7 @@ async function runFault(index: number): Promise<Line> {
   for (const h of ['a', 'b', 'c']) sh(['ip', 'netns', 'exec', ns(h), 'ip', 'link', 'set', 'ctl0', 'up']);
   const capture = new Capture();
   await capture.open();
-  const run: Run = { dir, etcd: [], capture, nodes: {}, seed, faultAt: 0 };
+  const run: Run = { dir, etcd: [], capture, nodes: {}, seed, faultAt: 0, booksFrom: index <= 2 ? 'b' : 'a', handlers: [], booksEqual: null, handlerFigures: [] };
   try {
     run.etcd = await startEtcd(dir);
     const figures = await fn(run);
@@ -585,23 +677,33 @@ async function runFault(index: number): Promise<Line> {
       done: true,
       ackedOrdersLost: figures.ackedOrdersLost,
       conflictingSequences: capture.conflicts.size,
-      booksEqual: null,
+      booksEqual: run.booksEqual,
       dualPublisherMs: capture.dualPublisherMs(),
       rtoMs: figures.rtoMs,
       ...figures,
       messagesHeard: capture.messages.size,
       repeatsSame: capture.repeatsSame,
       packetsHeard: capture.packets.length,
+      booksFrom: run.booksFrom,
+      feedHandlers: run.handlerFigures,
     };
     // A node fenced before the fault was injected (missed renewals under load): the run does not show the fault.
     const early = Object.values(run.nodes).filter((n) => n !== undefined && n.fencedAt > 0 && n.fencedAt < run.faultAt);
     line.fencedBeforeFault = early.map((n) => `${n?.name}: ${n?.fencedReason.trim()} (${Math.round(run.faultAt - (n?.fencedAt ?? 0))} ms before)`);
-    line.ok = early.length === 0 && figures.ok === true && line.ackedOrdersLost === 0 && line.conflictingSequences === 0 && line.dualPublisherMs === 0 && capture.messages.size > 0;
+    line.ok =
+      early.length === 0 &&
+      figures.ok === true &&
+      line.ackedOrdersLost === 0 &&
+      line.conflictingSequences === 0 &&
+      line.dualPublisherMs === 0 &&
+      line.booksEqual === true &&
+      capture.messages.size > 0;
     return line;
   } catch (err) {
     return { ...base, done: false, reason: (err as Error).message.slice(0, 2000) };
   } finally {
     capture.close();
+    for (const h of run.handlers) await h.close();
     await endRun(run);
   }
 }
@@ -634,7 +736,8 @@ async function main(): Promise<void> {
       conflictingSequences: done.reduce((s, r) => s + Number(r.conflictingSequences ?? 0), 0),
       dualPublisherMsMax: Math.max(0, ...done.map((r) => Number(r.dualPublisherMs ?? 0))),
       rtoMsMax: rto.length > 0 ? Math.max(...rto) : null,
-      booksEqual: null,
+      // true only when every fault ran and compared equal; null when no fault got as far as comparing.
+      booksEqual: results.some((r) => typeof r.booksEqual === 'boolean') ? results.every((r) => r.booksEqual === true) : null,
       ordersPerSec: RATE,
       seed: SEED,
       transport: TRANSPORT,
