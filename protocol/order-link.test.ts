@@ -1,4 +1,4 @@
-import { encodeLinkFrame, LinkFrameDecoder, MAX_LINK_FRAME } from './order-link';
+import { checkLinkRequest, encodeLinkFrame, LinkFrameDecoder, MAX_LINK_FRAME } from './order-link';
 
 describe('order link frames', () => {
   test('frames split anywhere in the byte stream come out whole and in order', () => {
@@ -36,5 +36,25 @@ describe('order link frames', () => {
     const bad = new LinkFrameDecoder().push(Buffer.concat([encodeLinkFrame({ t: 'bal', id: 1, account: 1 }), len(0)]), (m) => got.push(m));
     expect(got).toHaveLength(1);
     expect(bad).not.toBe('');
+  });
+});
+
+describe('checkLinkRequest', () => {
+  test('takes each request kind whole and says what is wrong with a bad one', () => {
+    const ok = [
+      { kind: 'new', requestId: 1, account: 2, clientOrderId: 'a', locate: 1, side: 'B', orderType: 'L', price: 100, shares: 10 },
+      { kind: 'cancel', requestId: 1, account: 2, orderId: 5, shares: 0 },
+      { kind: 'replace', requestId: 1, account: 2, orderId: 5, clientOrderId: '', price: 100, shares: 10 },
+      { kind: 'deposit', requestId: 1, account: 2, locate: 0, amount: 1000 },
+      { kind: 'settings', requestId: 1, account: 2, riskClass: 0, allowShort: false, killSwitch: true },
+    ];
+    for (const r of ok) expect(checkLinkRequest(r)).toBe('');
+    expect(checkLinkRequest(null)).toMatch(/not an object/);
+    expect(checkLinkRequest({ kind: 'new', account: 2 })).toMatch(/requestId/);
+    expect(checkLinkRequest({ ...ok[0], side: 'X' })).toMatch(/side/);
+    expect(checkLinkRequest({ ...ok[0], price: -1 })).toMatch(/price/);
+    expect(checkLinkRequest({ ...ok[1], orderId: 'x' })).toMatch(/orderId/);
+    expect(checkLinkRequest({ ...ok[4], allowShort: 'yes' })).toMatch(/allowShort/);
+    expect(checkLinkRequest({ ...ok[0], kind: 'teleport' })).toMatch(/unknown kind "teleport"/);
   });
 });

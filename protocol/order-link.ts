@@ -60,3 +60,37 @@ export class LinkFrameDecoder {
     return '';
   }
 }
+
+const SIDES = new Set(['B', 'S']);
+const TYPES = new Set(['L', 'I', 'M']);
+const isInt = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+/**
+ * '' when `req` has the shape of an OrderEntryRequest (the primary applies it), else what is
+ * wrong: the link's far end is our own gateway, so a bad request means mismatched versions
+ * or a bug, and the connection is closed rather than anything guessed.
+ */
+export function checkLinkRequest(req: unknown): string {
+  if (typeof req !== 'object' || req === null) return 'a request that is not an object';
+  const r = req as Record<string, unknown>;
+  if (!isInt(r.requestId, 1, 0x7fffffff)) return 'a request without a requestId (1..2^31-1)';
+  if (!isInt(r.account, 0, 0xffffffff)) return 'a request without an account number';
+  switch (r.kind) {
+    case 'new':
+      if (typeof r.clientOrderId !== 'string' || !SIDES.has(r.side as string) || !TYPES.has(r.orderType as string)) return 'a new order without clientOrderId, side or orderType';
+      if (!isInt(r.locate, 0, 0xffff) || !isInt(r.price, 0, 0xffffffff) || !isInt(r.shares, 0, 0xffffffff)) return 'a new order with a bad locate, price or shares';
+      return '';
+    case 'cancel':
+      return isInt(r.orderId, 0, Number.MAX_SAFE_INTEGER) && isInt(r.shares, 0, 0xffffffff) ? '' : 'a cancel with a bad orderId or shares';
+    case 'replace':
+      if (typeof r.clientOrderId !== 'string') return 'a replace without clientOrderId';
+      return isInt(r.orderId, 0, Number.MAX_SAFE_INTEGER) && isInt(r.price, 0, 0xffffffff) && isInt(r.shares, 0, 0xffffffff) ? '' : 'a replace with a bad orderId, price or shares';
+    case 'deposit':
+    case 'withdraw':
+      return isInt(r.locate, 0, 0xffff) && isInt(r.amount, 0, Number.MAX_SAFE_INTEGER) ? '' : 'a transfer with a bad locate or amount';
+    case 'settings':
+      return isInt(r.riskClass, 0, 255) && typeof r.allowShort === 'boolean' && typeof r.killSwitch === 'boolean' ? '' : 'settings with a bad riskClass, allowShort or killSwitch';
+    default:
+      return `a request of unknown kind ${JSON.stringify(r.kind)}`;
+  }
+}

@@ -11,6 +11,7 @@ import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicato
 import type { InlineSim } from '../sim';
 import { startLiveFeed, type LiveFeed } from './live-feed';
 import { OrderLinkServer } from './order-link-server';
+import { RuntimeErrorCode } from './errors';
 import { SILENT_LOGGER, type Logger } from './logger';
 
 export type HaRole = 'standby' | 'primary' | 'fenced';
@@ -129,7 +130,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
       await l.start();
       link = l;
     } catch (err) {
-      logger.error({ code: 'TW_ERR_LINK_BIND' }, `the order link could not listen on ${ha.orderLink.host}:${ha.orderLink.port}: ${(err as Error).message}; change ha.orderLink.port (client gateways cannot reach this primary)`);
+      logger.error({ code: RuntimeErrorCode.LinkBind }, `the order link could not listen on ${ha.orderLink.host}:${ha.orderLink.port}: ${(err as Error).message}; change ha.orderLink.port (client gateways cannot reach this primary)`);
     }
     logger.info({ epoch }, `${node} is the primary, epoch ${epoch}, continuing after inbound sequence ${journal.writtenThrough}`);
     for (const l of promotedListeners) l(epoch);

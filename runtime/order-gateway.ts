@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import type { TickwireConfig } from '../config';
 import { haErrorName, LeaderWatch } from '../ha';
 import { nySessionDate } from '../protocol';
+import { RuntimeErrorCode } from './errors';
 import type { Logger } from './logger';
 import { openSession, startOrderEntryService, type OrderEntryService } from './order-entry';
 import { RemoteTradingPort } from './remote-trading';
@@ -32,7 +33,7 @@ export async function startOrderGateway(config: TickwireConfig, options: { logge
       .then((what) => {
         if (what !== '') logger.info({}, `order gateway: ${what} on the primary`);
       })
-      .catch((err: Error) => logger.warn({ code: 'TW_ERR_LINK_OPEN_SESSION' }, `opening the session on the primary: ${err.message}`))
+      .catch((err: Error) => logger.warn({ code: RuntimeErrorCode.LinkOpenSession }, `opening the session on the primary: ${err.message}`))
       .finally(() => {
         opening = false;
       });

@@ -7,6 +7,7 @@
 // report this node holds (RecentReports, kept hot while it was a standby) before `live`.
 import * as net from 'node:net';
 import {
+  checkLinkRequest,
   encodeLinkFrame,
   LinkFrameDecoder,
   type LinkDown,
@@ -15,6 +16,7 @@ import {
   type OrderEntryRequest,
 } from '../protocol';
 import type { LiveSim } from '../sim';
+import { RuntimeErrorCode } from './errors';
 import type { Logger } from './logger';
 
 /** Largest number of reports in one catch-up frame. */
@@ -35,7 +37,7 @@ export interface OrderLinkFigures {
   reportsSent: number;
   catchUpReports: number;
   catchUpGaps: number;
-  /** Frames refused (TW_ERR_LINK_BAD_FRAME): the connection was closed. */
+  /** Frames refused (TW_ERR_LINK_BAD_FRAME, TW_ERR_LINK_BAD_REQUEST): the connection was closed. */
   badFrames: number;
 }
 
@@ -64,7 +66,7 @@ export class OrderLinkServer {
       this.server.once('error', reject);
       this.server.listen({ host: this.options.host, port: this.options.port, exclusive: true }, () => {
         this.server.off('error', reject);
-        this.server.on('error', (err) => this.options.logger.error({ code: 'TW_ERR_LINK' }, `order link: ${err.message}`));
+        this.server.on('error', (err) => this.options.logger.error({ code: RuntimeErrorCode.Link }, `order link: ${err.message}`));
         resolve();
       });
     });
@@ -86,7 +88,7 @@ export class OrderLinkServer {
       const bad = decoder.push(chunk, (m) => this.onMessage(peer, m as LinkUp));
       if (bad !== '') {
         this.figures.badFrames++;
-        this.options.logger.warn({ code: 'TW_ERR_LINK_BAD_FRAME' }, `order link ${peer.name}: ${bad}; closing`);
+        this.options.logger.warn({ code: RuntimeErrorCode.LinkBadFrame }, `order link ${peer.name}: ${bad}; closing`);
         socket.destroy();
       }
     });
@@ -115,7 +117,14 @@ export class OrderLinkServer {
         return;
       }
       case 'req': {
-        if (!peer.live || typeof m.req !== 'object' || m.req === null) return;
+        if (!peer.live) return;
+        const bad = checkLinkRequest(m.req);
+        if (bad !== '') {
+          this.figures.badFrames++;
+          this.options.logger.warn({ code: RuntimeErrorCode.LinkBadRequest }, `order link ${peer.name}: ${bad}; closing`);
+          peer.socket.destroy();
+          return;
+        }
         const id = this.nextRequestId;
         this.nextRequestId = id >= 0x7fffffff ? 1 : id + 1;
         this.owners.set(id, { peer, requestId: m.req.requestId });

@@ -23,6 +23,7 @@ import {
   type OrderReport,
   type TradingPort,
 } from '../protocol';
+import { RuntimeErrorCode } from './errors';
 import type { Logger } from './logger';
 
 export interface RemoteTradingOptions {
@@ -138,7 +139,7 @@ export class RemoteTradingPort implements TradingPort {
       const bad = decoder.push(chunk, (m) => this.onMessage(m as LinkDown, leader));
       if (bad !== '') {
         this.figures.badFrames++;
-        this.options.logger.warn({ code: 'TW_ERR_LINK_BAD_FRAME' }, `order link to ${leader.node}: ${bad}; reconnecting`);
+        this.options.logger.warn({ code: RuntimeErrorCode.LinkBadFrame }, `order link to ${leader.node}: ${bad}; reconnecting`);
         socket.destroy();
       }
     });
@@ -180,7 +181,7 @@ export class RemoteTradingPort implements TradingPort {
     this.catchUp = [];
     if (gap) {
       this.figures.gaps++;
-      this.options.logger.warn({ code: 'TW_ERR_LINK_GAP' }, `order link: ${leader.node} no longer holds every report after ${this.figures.lastSeq}; requests in flight are sent again and may be refused as duplicates`);
+      this.options.logger.warn({ code: RuntimeErrorCode.LinkGap }, `order link: ${leader.node} no longer holds every report after ${this.figures.lastSeq}; requests in flight are sent again and may be refused as duplicates`);
     }
     // Which in-flight requests did the old primary commit? Match them to their reports.
     const byToken = new Map<string, number>();
