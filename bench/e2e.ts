@@ -230,6 +230,7 @@ async function main(): Promise<void> {
         clock.release();
         due -= n;
         orders += n;
+        core.journal?.write(); // journal before publish, as LiveSim does
         reader.drain(service);
       }
       core.journal?.endBatch();

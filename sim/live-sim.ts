@@ -456,7 +456,13 @@ export class LiveSim implements TradingPort {
           this.drainSoon = true;
           setImmediate(this.drainMore);
         }
-      } else this.events += this.reader.drain(handler);
+      } else {
+        // Journal before publish: a record still in this process's buffer when it is killed
+        // is lost, and its events must not have gone out on the lines under a sequence number
+        // the restart would give to other content. (Gated, the commit comes after the write.)
+        journal?.write();
+        this.events += this.reader.drain(handler);
+      }
     } else {
       this.core.writer.commit();
       this.events = this.core.engine.lastEventSeq;
