@@ -464,6 +464,8 @@ export class LiveSim implements TradingPort {
         this.events += this.reader.drain(handler);
       }
     } else {
+      // The consumer thread publishes what is committed to the ring: journal first here too.
+      this.journal?.write();
       this.core.writer.commit();
       this.events = this.core.engine.lastEventSeq;
     }
