@@ -109,4 +109,7 @@ server.listen(0, '127.0.0.1', () => {
   const a = server.address();
   process.send?.({ type: 'listening', port: typeof a === 'object' && a !== null ? a.port : 0 });
 });
+// Exit with a code, not by the signal, so `--cpu-prof` writes its profile.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));

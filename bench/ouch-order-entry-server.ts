@@ -54,9 +54,27 @@ async function main(): Promise<void> {
     logins.push({ loginId: a.loginId, password: 'pw-bench01' });
   }
   process.send?.({ type: 'listening', port, logins });
+  // The parent ends us with SIGTERM (or goes away): close the ports and stores and exit with a
+  // code, not by the signal, so `--cpu-prof` (inherited through fork) writes its profile.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(0), 2000).unref();
+    void ouch
+      .close()
+      .then(() => oe.close())
+      .finally(() => {
+        sim.stop(false);
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
 }
 
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => setTimeout(() => process.exit(0), 2000).unref());
 void main().catch((err: unknown) => {
   process.stderr.write(`ouch-order-entry-server failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
