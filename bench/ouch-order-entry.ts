@@ -12,6 +12,8 @@
 // the market (Accepted dead at once, so the book stays bounded). A round trip runs from the
 // instant the order was due (a late send counts against the server that made it late) to its
 // Accepted (or Rejected), and for an aggressive order to its first Executed.
+// An order counts for the side whose slice it was due in, however late its answer comes
+// (ouchUnanswered, rawUnanswered: measured orders still unanswered 10 s after the last send).
 // Prints ouchRoundTripP50Us/P99Us (Accepted), ouchExecutedP50Us/P99Us, the raw figures and
 // ouchP99OverRaw (floor <= 1.5).
 // The client corks each session per pacing tick (one socket write per session per ms, for
@@ -52,8 +54,11 @@ interface Target {
  */
 let startNs = 0;
 let answered = new Uint8Array(0);
+/** Which side's measured part order n was due in (1 ours, 2 raw, 0 none): it counts there, however late its answer. */
+let measuredBy = new Uint8Array(0);
+/** Measured orders not yet answered. */
+const waiting: Record<Name, number> = { ours: 0, raw: 0 };
 const samples: Record<Name, { accepted: number[]; executed: number[] }> = { ours: { accepted: [], executed: [] }, raw: { accepted: [], executed: [] } };
-let measuring: Name | null = null;
 let rejects = 0;
 
 /** The order number in a bench token ('N' or 'X' then base 36, space-padded to 14), or -1. */
@@ -92,7 +97,8 @@ function onMessage(target: Name, b: Uint8Array, o: number, n: number): void {
   const order = orderOf(b, o + 9);
   if (order < 0 || (answered[order] & bit) !== 0) return;
   answered[order] |= bit;
-  if (measuring === target) {
+  if (measuredBy[order] === (target === 'ours' ? 1 : 2)) {
+    if (bit === 1) waiting[target]--;
     const us = (nowNs() - (startNs + (order / RATE) * 1e9)) / 1000;
     if (bit === 1) samples[target].accepted.push(us);
     else samples[target].executed.push(us);
@@ -120,6 +126,7 @@ async function main(): Promise<void> {
 
   let n = 0;
   answered = new Uint8Array(Math.ceil(RATE * (SECONDS + 1)));
+  measuredBy = new Uint8Array(answered.length);
   startNs = nowNs();
   const totalNs = SECONDS * 1e9;
   const sliceNs = SLICE_S * 1e9;
@@ -131,14 +138,21 @@ async function main(): Promise<void> {
         resolve();
         return;
       }
-      const slice = Math.floor(t / sliceNs);
-      const target = slice % 2 === 0 ? ours : raw;
-      measuring = t - slice * sliceNs >= SLICE_WARMUP_MS * 1e6 ? target.name : null;
       const due = Math.floor((t / 1e9) * RATE);
       // One socket write per session per tick (cork), on both sides alike.
-      for (const c of target.clients) c.cork();
+      for (const c of ours.clients) c.cork();
+      for (const c of raw.clients) c.cork();
       for (; n < due; n++) {
+        // Each order goes to the side whose slice it was due in, measured when due past the
+        // slice's warm-up (a tick that ran late still sends it where it belongs).
+        const dueNs = (n / RATE) * 1e9;
+        const slice = Math.floor(dueNs / sliceNs);
+        const target = slice % 2 === 0 ? ours : raw;
         const c = target.clients[n % SESSIONS];
+        if (dueNs - slice * sliceNs >= SLICE_WARMUP_MS * 1e6 && n < measuredBy.length) {
+          measuredBy[n] = target.name === 'ours' ? 1 : 2;
+          waiting[target.name]++;
+        }
         const sym = LISTED[(Math.floor(n / 10) * 7 + SEED) % SYMBOLS];
         const ref = sym.referencePrice - (sym.referencePrice % 100);
         const kind = n % 10;
@@ -147,11 +161,13 @@ async function main(): Promise<void> {
         else if (kind === 1) c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref + 500, timeInForce: 0 });
         else c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref - 500, timeInForce: 0 });
       }
-      for (const c of target.clients) c.uncork();
+      for (const c of ours.clients) c.uncork();
+      for (const c of raw.clients) c.uncork();
     }, 1);
   });
-  measuring = null;
-  await new Promise((r) => setTimeout(r, 500));
+  // Let the measured orders be answered (a backlog drains), at most 10 s.
+  const drainUntil = nowNs() + 10e9;
+  while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   const round = (x: number): number => Math.round(x);
   const o = samples.ours;
   const r = samples.raw;
@@ -175,6 +191,8 @@ async function main(): Promise<void> {
       rawMeasured: r.accepted.length,
       ouchExecutedMeasured: o.executed.length,
       rejects,
+      ouchUnanswered: waiting.ours,
+      rawUnanswered: waiting.raw,
       ouchRoundTripP50Us: round(percentile(o.accepted, 50)),
       ouchRoundTripP99Us: round(p99),
       ouchExecutedP50Us: round(percentile(o.executed, 50)),
