@@ -168,6 +168,13 @@ async function main(): Promise<void> {
   // Let the measured orders be answered (a backlog drains), at most 10 s.
   const drainUntil = nowNs() + 10e9;
   while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+  type LoopFigures = { type: 'figures'; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
+  const figuresOf = (c: ChildProcess, who: Name): Promise<LoopFigures | null> => {
+    const got = nextMessage<LoopFigures>(c, 'figures', 5000, who).catch(() => null);
+    c.send({ type: 'figures' });
+    return got;
+  };
+  const [oursLoop, rawLoop] = await Promise.all([figuresOf(ours.child, 'ours'), figuresOf(raw.child, 'raw')]);
   const round = (x: number): number => Math.round(x);
   const o = samples.ours;
   const r = samples.raw;
@@ -201,6 +208,10 @@ async function main(): Promise<void> {
       rawRoundTripP99Us: round(rawP99),
       rawExecutedP99Us: round(percentile(r.executed, 99)),
       ouchP99OverRaw: Math.round((p99 / rawP99) * 1000) / 1000,
+      oursLoopDelayP99Us: oursLoop?.loopDelayP99Us ?? null,
+      oursLoopDelayMaxUs: oursLoop?.loopDelayMaxUs ?? null,
+      rawLoopDelayP99Us: rawLoop?.loopDelayP99Us ?? null,
+      rawLoopDelayMaxUs: rawLoop?.loopDelayMaxUs ?? null,
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
       seed: SEED,
       cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',
