@@ -33,7 +33,7 @@ import { connectFixClient, type FixTestClient, type Received } from '../test/sup
 import { adminPost, startExchangeChild, type ExchangeChild } from './exchange-child';
 import { percentile } from './stats';
 
-const RATE = Number(process.env.TW_BENCH_FIX_RATE ?? 5_000);
+const RATE = Number(process.env.TW_BENCH_FIX_RATE ?? 1_000);
 const SESSIONS = Number(process.env.TW_BENCH_FIX_SESSIONS ?? 4);
 const SECONDS = Number(process.env.TW_BENCH_FIX_SECONDS ?? 20);
 const WARMUP_S = Number(process.env.TW_BENCH_FIX_WARMUP_S ?? 2);
