@@ -170,7 +170,8 @@ async function main(): Promise<void> {
   while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
   type LoopFigures = { type: 'figures'; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
   const figuresOf = (c: ChildProcess, who: Name): Promise<LoopFigures | null> => {
-    const got = nextMessage<LoopFigures>(c, 'figures', 5000, who).catch(() => null);
+    // A backlogged child answers late: it reads the request only after the work queued before it.
+    const got = nextMessage<LoopFigures>(c, 'figures', 30_000, who).catch(() => null);
     c.send({ type: 'figures' });
     return got;
   };
