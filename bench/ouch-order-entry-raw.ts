@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { GroupCommitter, OUCH_RECORD_KEY, type CommitTarget } from '../order-entry/ouch-store';
 import {
   encodeOuchAccepted,
@@ -105,8 +106,17 @@ class RawSession extends SoupBinHandlerBase implements CommitTarget {
 
 let sessions = 0;
 const server = net.createServer((socket) => new RawSession(socket, sessions++));
+// The event loop's delay while it serves: a stall here is latency no order escapes.
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+process.on('message', (m: { type?: string }) => {
+  if (m.type === 'figures') process.send?.({ type: 'figures', loopDelayP50Us: Math.round(loop.percentile(50) / 1000), loopDelayP99Us: Math.round(loop.percentile(99) / 1000), loopDelayMaxUs: Math.round(loop.max / 1000) });
+});
 server.listen(0, '127.0.0.1', () => {
   const a = server.address();
   process.send?.({ type: 'listening', port: typeof a === 'object' && a !== null ? a.port : 0 });
 });
+// Exit with a code, not by the signal, so `--cpu-prof` writes its profile.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));

@@ -2,6 +2,7 @@
 // group-commit fsync), the client gateway and the OUCH server (stores fsynced), with
 // ACCOUNTS funded accounts whose OUCH credentials it sends to the parent.
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
 import { listing, loadConfig } from '../config';
 import { OrderEntry, OuchServer } from '../order-entry';
@@ -53,10 +54,34 @@ async function main(): Promise<void> {
     const a = (await res.json()) as { loginId: string };
     logins.push({ loginId: a.loginId, password: 'pw-bench01' });
   }
+  // The event loop's delay while it serves: a stall here is latency no order escapes.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  process.on('message', (m: { type?: string }) => {
+    if (m.type === 'figures') process.send?.({ type: 'figures', loopDelayP50Us: Math.round(loop.percentile(50) / 1000), loopDelayP99Us: Math.round(loop.percentile(99) / 1000), loopDelayMaxUs: Math.round(loop.max / 1000) });
+  });
   process.send?.({ type: 'listening', port, logins });
+  // The parent ends us with SIGTERM (or goes away): close the ports and stores and exit with a
+  // code, not by the signal, so `--cpu-prof` (inherited through fork) writes its profile.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(0), 2000).unref();
+    void ouch
+      .close()
+      .then(() => oe.close())
+      .finally(() => {
+        sim.stop(false);
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
 }
 
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => setTimeout(() => process.exit(0), 2000).unref());
 void main().catch((err: unknown) => {
   process.stderr.write(`ouch-order-entry-server failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

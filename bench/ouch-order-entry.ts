@@ -12,8 +12,14 @@
 // the market (Accepted dead at once, so the book stays bounded). A round trip runs from the
 // instant the order was due (a late send counts against the server that made it late) to its
 // Accepted (or Rejected), and for an aggressive order to its first Executed.
+// An order counts for the side whose slice it was due in, however late its answer comes
+// (ouchUnanswered, rawUnanswered: measured orders still unanswered 10 s after the last send).
 // Prints ouchRoundTripP50Us/P99Us (Accepted), ouchExecutedP50Us/P99Us, the raw figures and
 // ouchP99OverRaw (floor <= 1.5).
+// The client corks each session per pacing tick (one socket write per session per ms, for
+// both servers alike). Profiles: `node --cpu-prof --cpu-prof-dir=DIR
+// dist/bench/ouch-order-entry.js` writes one per process (the children inherit the flags
+// through fork, and exit cleanly on the SIGTERM that ends the run, so theirs are written).
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -41,12 +47,33 @@ interface Target {
   child: ChildProcess;
 }
 
-/** Due times (ns, hrtime) of orders not yet answered, by token; and of aggressive orders not yet executed. */
-const dueAccepted = new Map<string, number>();
-const dueExecuted = new Map<string, number>();
+/**
+ * Order n was due at startNs + n / RATE s; its token is 'N' or 'X' and n in base 36, so an
+ * answer names its order without a table of strings. One byte per order says what of it has
+ * been answered (bit 0 Accepted or Rejected, bit 1 Executed): only the first answer counts.
+ */
+let startNs = 0;
+let answered = new Uint8Array(0);
+/** Which side's measured part order n was due in (1 ours, 2 raw, 0 none): it counts there, however late its answer. */
+let measuredBy = new Uint8Array(0);
+/** Measured orders not yet answered. */
+const waiting: Record<Name, number> = { ours: 0, raw: 0 };
 const samples: Record<Name, { accepted: number[]; executed: number[] }> = { ours: { accepted: [], executed: [] }, raw: { accepted: [], executed: [] } };
-let measuring: Name | null = null;
 let rejects = 0;
+
+/** The order number in a bench token ('N' or 'X' then base 36, space-padded to 14), or -1. */
+function orderOf(b: Uint8Array, o: number): number {
+  let n = 0;
+  let i = o + 1;
+  const end = o + 14;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c >= 0x30 && c <= 0x39) n = n * 36 + (c - 0x30);
+    else if (c >= 0x61 && c <= 0x7a) n = n * 36 + (c - 0x61 + 10);
+    else break;
+  }
+  return i === o + 1 || n >= answered.length ? -1 : n;
+}
 
 function nowNs(): number {
   const [s, ns] = process.hrtime();
@@ -61,19 +88,20 @@ async function start(script: string, args: string[], who: Name): Promise<{ child
 
 function onMessage(target: Name, b: Uint8Array, o: number, n: number): void {
   const type = b[o];
+  let bit = 0;
   if ((type === OuchType.Accepted && n === OuchLength.Accepted) || (type === OuchType.Rejected && n === OuchLength.Rejected)) {
     if (type === OuchType.Rejected) rejects++;
-    const token = readAlpha(b, o + 9, 14);
-    const due = dueAccepted.get(token);
-    if (due === undefined) return;
-    dueAccepted.delete(token);
-    if (measuring === target) samples[target].accepted.push((nowNs() - due) / 1000);
-  } else if (type === OuchType.Executed && n === OuchLength.Executed && b[o + 31] === 0x52) {
-    const token = readAlpha(b, o + 9, 14);
-    const due = dueExecuted.get(token);
-    if (due === undefined) return;
-    dueExecuted.delete(token);
-    if (measuring === target) samples[target].executed.push((nowNs() - due) / 1000);
+    bit = 1;
+  } else if (type === OuchType.Executed && n === OuchLength.Executed && b[o + 31] === 0x52 && b[o + 9] === 0x58) bit = 2;
+  if (bit === 0) return;
+  const order = orderOf(b, o + 9);
+  if (order < 0 || (answered[order] & bit) !== 0) return;
+  answered[order] |= bit;
+  if (measuredBy[order] === (target === 'ours' ? 1 : 2)) {
+    if (bit === 1) waiting[target]--;
+    const us = (nowNs() - (startNs + (order / RATE) * 1e9)) / 1000;
+    if (bit === 1) samples[target].accepted.push(us);
+    else samples[target].executed.push(us);
   }
 }
 
@@ -97,7 +125,9 @@ async function main(): Promise<void> {
   const raw = await connect('raw', rawChild.child, rawChild.port, rawChild.logins);
 
   let n = 0;
-  const startNs = nowNs();
+  answered = new Uint8Array(Math.ceil(RATE * (SECONDS + 1)));
+  measuredBy = new Uint8Array(answered.length);
+  startNs = nowNs();
   const totalNs = SECONDS * 1e9;
   const sliceNs = SLICE_S * 1e9;
   await new Promise<void>((resolve) => {
@@ -108,39 +138,55 @@ async function main(): Promise<void> {
         resolve();
         return;
       }
-      const slice = Math.floor(t / sliceNs);
-      const target = slice % 2 === 0 ? ours : raw;
-      measuring = t - slice * sliceNs >= SLICE_WARMUP_MS * 1e6 ? target.name : null;
       const due = Math.floor((t / 1e9) * RATE);
+      // One socket write per session per tick (cork), on both sides alike.
+      for (const c of ours.clients) c.cork();
+      for (const c of raw.clients) c.cork();
       for (; n < due; n++) {
-        const dueNs = startNs + (n / RATE) * 1e9;
+        // Each order goes to the side whose slice it was due in, measured when due past the
+        // slice's warm-up (a tick that ran late still sends it where it belongs).
+        const dueNs = (n / RATE) * 1e9;
+        const slice = Math.floor(dueNs / sliceNs);
+        const target = slice % 2 === 0 ? ours : raw;
         const c = target.clients[n % SESSIONS];
+        if (dueNs - slice * sliceNs >= SLICE_WARMUP_MS * 1e6 && n < measuredBy.length) {
+          measuredBy[n] = target.name === 'ours' ? 1 : 2;
+          waiting[target.name]++;
+        }
         const sym = LISTED[(Math.floor(n / 10) * 7 + SEED) % SYMBOLS];
         const ref = sym.referencePrice - (sym.referencePrice % 100);
         const kind = n % 10;
         const token = `${kind === 1 ? 'X' : 'N'}${n.toString(36)}`;
-        dueAccepted.set(token, dueNs);
         if (kind === 0) c.enterOrder({ token, side: 'S', shares: 100, stock: sym.ticker, price: ref + 100, timeInForce: DAY });
-        else if (kind === 1) {
-          dueExecuted.set(token, dueNs);
-          c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref + 500, timeInForce: 0 });
-        } else c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref - 500, timeInForce: 0 });
+        else if (kind === 1) c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref + 500, timeInForce: 0 });
+        else c.enterOrder({ token, side: 'B', shares: 100, stock: sym.ticker, price: ref - 500, timeInForce: 0 });
       }
-      // Forget what will never be answered in a measured slice.
-      if (dueAccepted.size > 1_000_000) dueAccepted.clear();
-      if (dueExecuted.size > 200_000) dueExecuted.clear();
+      for (const c of ours.clients) c.uncork();
+      for (const c of raw.clients) c.uncork();
     }, 1);
   });
-  measuring = null;
-  await new Promise((r) => setTimeout(r, 500));
+  // Let the measured orders be answered (a backlog drains), at most 10 s.
+  const drainUntil = nowNs() + 10e9;
+  while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+  type LoopFigures = { type: 'figures'; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
+  const figuresOf = (c: ChildProcess, who: Name): Promise<LoopFigures | null> => {
+    // A backlogged child answers late: it reads the request only after the work queued before it.
+    const got = nextMessage<LoopFigures>(c, 'figures', 30_000, who).catch(() => null);
+    c.send({ type: 'figures' });
+    return got;
+  };
+  const [oursLoop, rawLoop] = await Promise.all([figuresOf(ours.child, 'ours'), figuresOf(raw.child, 'raw')]);
   const round = (x: number): number => Math.round(x);
   const o = samples.ours;
   const r = samples.raw;
   const p99 = percentile(o.accepted, 99);
   const rawP99 = percentile(r.accepted, 99);
   for (const c of [...ours.clients, ...raw.clients]) void c.close();
+  // The children exit cleanly on SIGTERM (so `--cpu-prof` writes their profiles): wait for them.
+  const exited = (c: ChildProcess): Promise<void> => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', () => r())));
   ours.child.kill('SIGTERM');
   raw.child.kill('SIGTERM');
+  await Promise.race([Promise.all([exited(ours.child), exited(raw.child)]), new Promise((r) => setTimeout(r, 10_000))]);
   process.stdout.write(
     `${JSON.stringify({
       bench: 'ouch-order-entry',
@@ -153,6 +199,8 @@ async function main(): Promise<void> {
       rawMeasured: r.accepted.length,
       ouchExecutedMeasured: o.executed.length,
       rejects,
+      ouchUnanswered: waiting.ours,
+      rawUnanswered: waiting.raw,
       ouchRoundTripP50Us: round(percentile(o.accepted, 50)),
       ouchRoundTripP99Us: round(p99),
       ouchExecutedP50Us: round(percentile(o.executed, 50)),
@@ -161,6 +209,10 @@ async function main(): Promise<void> {
       rawRoundTripP99Us: round(rawP99),
       rawExecutedP99Us: round(percentile(r.executed, 99)),
       ouchP99OverRaw: Math.round((p99 / rawP99) * 1000) / 1000,
+      oursLoopDelayP99Us: oursLoop?.loopDelayP99Us ?? null,
+      oursLoopDelayMaxUs: oursLoop?.loopDelayMaxUs ?? null,
+      rawLoopDelayP99Us: rawLoop?.loopDelayP99Us ?? null,
+      rawLoopDelayMaxUs: rawLoop?.loopDelayMaxUs ?? null,
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
       seed: SEED,
       cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',

@@ -57,6 +57,10 @@ export class OuchClient extends SoupBinHandlerBase {
   private readonly msg = new Uint8Array(OUCH_MAX_MESSAGE);
   private readonly keep: boolean;
   private readonly onSeq: OuchClientOptions['onSequenced'];
+  /** Frames encoded while corked, written at uncork as one buffer (grows, never shrinks). */
+  private batch = new Uint8Array(0);
+  private batchUsed = 0;
+  private corked = false;
   private login: { resolve: (l: OuchLogin) => void; reject: (e: Error) => void } | null = null;
   private waiters: Waiter[] = [];
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -132,12 +136,37 @@ export class OuchClient extends SoupBinHandlerBase {
   sendPayload(payload: Uint8Array): void {
     const b = new Uint8Array(3 + payload.length);
     encodeSoupUnsequencedData(b, 0, payload, 0, payload.length);
+    this.flushBatch();
     this.socket.write(b);
   }
 
   /** Raw bytes on the socket. */
   sendRaw(bytes: Uint8Array): void {
+    this.flushBatch();
     this.socket.write(bytes);
+  }
+
+  /**
+   * Holds the messages sent from now until uncork() and writes them then as one buffer: a
+   * program sending many orders in one turn (a pacing tick) pays one socket write for them,
+   * not one each (a write per order was ~39% of bench:ouch-order-entry's client).
+   */
+  cork(): void {
+    this.corked = true;
+  }
+
+  /** Writes what was held since cork() in one socket write. */
+  uncork(): void {
+    this.corked = false;
+    this.flushBatch();
+  }
+
+  /** What was held goes out before any other frame, so frames keep their order. */
+  private flushBatch(): void {
+    if (this.batchUsed === 0) return;
+    // A copy: the socket keeps the buffer until the kernel has it, and the batch is reused.
+    if (!this.socket.destroyed) this.socket.write(this.batch.slice(0, this.batchUsed));
+    this.batchUsed = 0;
   }
 
   logout(): void {
@@ -210,6 +239,16 @@ export class OuchClient extends SoupBinHandlerBase {
   }
 
   private sendMessage(length: number): void {
+    if (this.corked) {
+      const need = this.batchUsed + 3 + length;
+      if (need > this.batch.length) {
+        const next = new Uint8Array(Math.max(need, this.batch.length * 2, 16_384));
+        next.set(this.batch.subarray(0, this.batchUsed));
+        this.batch = next;
+      }
+      this.batchUsed = encodeSoupUnsequencedData(this.batch, this.batchUsed, this.msg, 0, length);
+      return;
+    }
     const end = encodeSoupUnsequencedData(this.out, 0, this.msg, 0, length);
     this.socket.write(this.out.slice(0, end));
   }
@@ -218,6 +257,7 @@ export class OuchClient extends SoupBinHandlerBase {
     if (this.socket.destroyed) return;
     const b = new Uint8Array(SoupFrameSize.Empty);
     encodeSoupEmpty(b, 0, type);
+    this.flushBatch();
     this.socket.write(b);
   }
 }

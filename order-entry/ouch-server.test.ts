@@ -9,6 +9,12 @@ import { encodeSoupEmpty, OuchPrice, SoupType } from '../protocol';
 import { DAY, OuchExchange as Exchange, ofType } from '../test/support/ouch-rig';
 import { OuchClient } from './ouch-client';
 
+function heartbeat(): Uint8Array {
+  const b = new Uint8Array(3);
+  encodeSoupEmpty(b, 0, SoupType.ClientHeartbeat);
+  return b;
+}
+
 describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
   let dir: string;
   let x: Exchange;
@@ -180,5 +186,21 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
     expect((await again.waitFor(ofType('C', 'S2'))).message).toMatchObject({ decrementShares: 7 });
     await again.close();
     await b.close();
+  });
+
+  test('orders of a corked client, held and written at once (a heartbeat between them), are each accepted, in order', async () => {
+    const t = await x.trader('ouch-cork', '100000');
+    const c = await x.client(t);
+    c.cork();
+    for (let i = 0; i < 20; i++) c.enterOrder({ token: `K${i}`, side: 'B', shares: 10, stock: 'AAPL', price: 1_890_000, timeInForce: DAY });
+    // A frame of another kind flushes what was held first, so frames keep their order.
+    c.sendRaw(heartbeat());
+    for (let i = 20; i < 30; i++) c.enterOrder({ token: `K${i}`, side: 'B', shares: 10, stock: 'AAPL', price: 1_890_000, timeInForce: DAY });
+    c.uncork();
+    await c.waitFor(ofType('A', 'K29'));
+    const tokens = c.messages.filter((m) => m.message.type === 'A').map((m) => (m.message.type === 'A' ? m.message.token : ''));
+    expect(tokens).toEqual(Array.from({ length: 30 }, (_, i) => `K${i}`));
+    expect(x.oe.errors.get('TW_ERR_OE_OUCH_BAD_FRAME')).toBe(0);
+    await c.close();
   });
 });

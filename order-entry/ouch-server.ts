@@ -236,6 +236,9 @@ export class OuchServer {
   private refreshTimer: NodeJS.Timeout | null = null;
   private addr: OuchServerAddress | null = null;
   private closing: Promise<void> | null = null;
+  /** Core timeouts since the last warning, and when it was logged (ms): at most one line a second. */
+  private timeoutsUnlogged = 0;
+  private timeoutLoggedMs = 0;
 
   constructor(deps: OuchServerDeps) {
     this.deps = deps;
@@ -588,23 +591,39 @@ export class OuchServer {
       body.timeInForce = m.timeInForce === OuchTimeInForce.ImmediateOrCancel ? 'ioc' : 'day';
     }
     stream.entering(token, extras);
-    const done = this.oe.desk.newOrder(p, body).then(
+    // The entry leaves `inflight` as the answer is handled (not in a `finally`: one promise
+    // and one closure fewer per order); nothing can look it up in between, both run in one turn.
+    const inflight = c.inflight;
+    const done: Promise<void> = this.oe.desk.newOrder(p, body).then(
       (outcome) => {
+        if (inflight.get(token) === done) inflight.delete(token);
         if (outcome.retry) this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       },
       (error) => {
+        if (inflight.get(token) === done) inflight.delete(token);
         stream.notEntered(token);
         const e = error instanceof OrderEntryError ? error : new OrderEntryError('TW_ERR_OE_INTERNAL', String(error));
         this.oe.errors.count(e.code);
         if (e.code === 'TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID') this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
-        else if (e.code === 'TW_ERR_OE_CORE_TIMEOUT') this.log.warn({ code: e.code, account: p.account.id, token }, 'OUCH Enter Order: no answer from the core yet');
+        else if (e.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout(p.account.id, token);
         else this.rejectLocal(c, stream, token, ouchGatewayReason(e.code));
       },
     );
-    c.inflight.set(token, done);
-    done.finally(() => {
-      if (c.inflight.get(token) === done) c.inflight.delete(token);
-    });
+    inflight.set(token, done);
+  }
+
+  /**
+   * An Enter Order the core has not answered in time: counted always (errors), logged at most
+   * once a second with how many came since; an overloaded core times out thousands a second,
+   * and a line for each (as before) made the overload worse.
+   */
+  private warnTimeout(account: number, token: string): void {
+    this.timeoutsUnlogged++;
+    const now = this.now();
+    if (now - this.timeoutLoggedMs < 1000) return;
+    this.log.warn({ code: 'TW_ERR_OE_CORE_TIMEOUT', account, token, timeouts: this.timeoutsUnlogged }, 'OUCH Enter Order: no answer from the core yet (timeouts: Enter Orders since the last such line)');
+    this.timeoutsUnlogged = 0;
+    this.timeoutLoggedMs = now;
   }
 
   private replaceOrder(c: OuchConnection, m: OuchInbound): void {

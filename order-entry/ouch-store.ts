@@ -182,12 +182,16 @@ export class OuchMessageStore implements CommitTarget {
     writeU16(b, o + 8, sub);
     writeU16(b, o + 10, length + 1);
     b[o + 12] = 0x53; // 'S' Sequenced Data
-    b.set(message.subarray(0, length), o + 13);
+    // Byte loops, not set(subarray(..)): no view object per message (at most 66 bytes).
+    for (let i = 0; i < length; i++) b[o + 13 + i] = message[i];
     p.used = o + OUCH_RECORD_KEY + 3 + length;
     const f = this.frames;
     f.reserve(3 + length);
-    f.buf.set(b.subarray(o + OUCH_RECORD_KEY, p.used), f.used);
-    f.used += 3 + length;
+    const fb = f.buf;
+    const from = o + OUCH_RECORD_KEY;
+    const n = 3 + length;
+    for (let i = 0; i < n; i++) fb[f.used + i] = b[from + i];
+    f.used += n;
     this.pushOffset(this.fileBytes + o);
     this.lastKey.seq = seq;
     this.lastKey.sub = sub;
