@@ -50,6 +50,25 @@ describe('OrderMirror', () => {
     expect(m.figures).toMatchObject({ accounts: 0, orders: 0, executions: 0 });
   });
 
+  test('past the bound the order that closed longest ago goes first; with thousands open, forgetting stays cheap', () => {
+    const m = new OrderMirror({ ordersPerAccount: 3, executionsPerAccount: 4 });
+    m.applyOrder(report({ orderId: 1, clientOrderId: 'a' }));
+    m.applyOrder(report({ orderId: 2, clientOrderId: 'b' }));
+    m.applyOrder(report({ orderId: 3, clientOrderId: 'c' }));
+    m.applyOrder(report({ orderId: 3, clientOrderId: 'c', status: 'cancelled', remainingShares: 0 }));
+    m.applyOrder(report({ orderId: 2, clientOrderId: 'b', status: 'filled', filledShares: 100, remainingShares: 0 }));
+    m.applyOrder(report({ orderId: 4, clientOrderId: 'd' }));
+    expect(m.orders(7, 'all').map((o) => o.orderId)).toEqual([1, 2, 4]); // 3 closed before 2
+    expect(m.byClientOrderId(7, 'c')).toBeNull();
+    // 20,000 open orders past a bound of 10,000, then closed ones: each new order forgets one at once.
+    const big = new OrderMirror({ ordersPerAccount: 10_000, executionsPerAccount: 4 });
+    for (let i = 1; i <= 20_000; i++) big.applyOrder(report({ orderId: i, clientOrderId: `o${i}` }));
+    expect(big.figures.ordersForgotten).toBe(0);
+    for (let i = 20_001; i <= 30_000; i++) big.applyOrder(report({ orderId: i, clientOrderId: `o${i}`, status: 'filled', filledShares: 100, remainingShares: 0 }));
+    expect(big.figures.ordersForgotten).toBe(10_000);
+    expect(big.orders(7, 'open')).toHaveLength(20_000);
+  });
+
   test('past the bound the oldest closed orders are forgotten, open ones kept', () => {
     const m = new OrderMirror({ ordersPerAccount: 3, executionsPerAccount: 4 });
     m.applyOrder(report({ orderId: 1, clientOrderId: 'open-1' }));

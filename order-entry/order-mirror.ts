@@ -57,6 +57,13 @@ class AccountRecord {
   readonly orders = new Map<number, MirroredOrder>();
   readonly byClientOrderId = new Map<string, MirroredOrder>();
   executions: MirroredExecution[] = [];
+  /**
+   * Ids of orders as they closed, oldest first, from `closedHead` on: the next one to forget
+   * is found at once. (A scan of `orders` for the oldest closed one walked past every open
+   * order on each new order once the bound was reached: 15% of an OUCH server at 43,000/s.)
+   */
+  closedIds: number[] = [];
+  closedHead = 0;
 }
 
 export function isOpen(status: OrderStatus): boolean {
@@ -87,6 +94,7 @@ export class OrderMirror {
       a.orders.set(r.orderId, o);
       this.figures.orders++;
       if (r.clientOrderId !== '' && !a.byClientOrderId.has(r.clientOrderId)) a.byClientOrderId.set(r.clientOrderId, o);
+      if (!isOpen(o.status)) a.closedIds.push(o.orderId);
       if (a.orders.size > this.bounds.ordersPerAccount) this.forgetOldestClosed(a);
       return o;
     }
@@ -97,6 +105,7 @@ export class OrderMirror {
     o.filledShares = r.filledShares;
     o.remainingShares = r.remainingShares;
     o.filledNotional = r.filledNotional;
+    if (isOpen(o.status) && !isOpen(r.status)) a.closedIds.push(o.orderId);
     o.status = r.status;
     o.updateNs = r.updateNs;
     // A replace's own client order id is not indexed: this gateway sends no replaces (FIX and OUCH will).
@@ -159,14 +168,21 @@ export class OrderMirror {
     return a;
   }
 
+  /** Forgets the order that closed longest ago (none while every remembered order is open). */
   private forgetOldestClosed(a: AccountRecord): void {
-    for (const o of a.orders.values()) {
-      if (isOpen(o.status)) continue;
+    const ids = a.closedIds;
+    while (a.closedHead < ids.length) {
+      const o = a.orders.get(ids[a.closedHead++]);
+      if (o === undefined || isOpen(o.status)) continue;
       a.orders.delete(o.orderId);
       if (a.byClientOrderId.get(o.clientOrderId) === o) a.byClientOrderId.delete(o.clientOrderId);
       this.figures.orders--;
       this.figures.ordersForgotten++;
-      return;
+      break;
+    }
+    if (a.closedHead > 1024 && a.closedHead * 2 > ids.length) {
+      a.closedIds = ids.slice(a.closedHead);
+      a.closedHead = 0;
     }
   }
 }

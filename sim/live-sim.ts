@@ -105,6 +105,8 @@ export class LiveSim implements TradingPort {
   private rateWindow: number[] = [];
   /** Client requests waiting for the next batch. */
   private requests: OrderEntryRequest[] = [];
+  /** The first request in `requests` not yet written. */
+  private requestsHead = 0;
   /** Reports waiting for their command to be durable, in sequence order. */
   private waiting: OrderEntryReport[] = [];
   /** Durable reports made before any listener was set. */
@@ -247,8 +249,8 @@ export class LiveSim implements TradingPort {
     const cmds = this.cmds;
     const orders = this.core.trading.orders;
     let k = 0;
-    let taken = 0;
     const reqs = this.requests;
+    let taken = this.requestsHead;
     while (taken < reqs.length && k + 2 <= cmds.capacity) {
       const r = reqs[taken++];
       const base = (i: number): number => i * COMMAND_SIZE;
@@ -281,7 +283,16 @@ export class LiveSim implements TradingPort {
       orders.requestIds.set(firstSeq + k, r.requestId);
       k++;
     }
-    this.requests = taken === reqs.length ? [] : reqs.slice(taken);
+    // A head index, not a slice of the rest: a backlog of requests is taken in batches of
+    // half the command buffer, and copying what remains each time was quadratic (14% of an
+    // OUCH server that fell behind at 43,000 orders/s).
+    if (taken === reqs.length) {
+      reqs.length = 0;
+      this.requestsHead = 0;
+    } else if (taken > 4096 && taken * 2 > reqs.length) {
+      this.requests = reqs.slice(taken);
+      this.requestsHead = 0;
+    } else this.requestsHead = taken;
     return k;
   }
 
@@ -422,10 +433,10 @@ export class LiveSim implements TradingPort {
       this.heldBackTicks++;
       if (this.due > this.cmds.capacity) this.due = this.cmds.capacity;
     }
-    while (!heldBack && (this.requests.length > 0 || this.due >= 1)) {
+    while (!heldBack && (this.requests.length > this.requestsHead || this.due >= 1)) {
       const firstSeq = sequencer.nextSeq;
       // Client requests first, then the house's generated orders.
-      const k = this.requests.length > 0 ? this.writeRequests(firstSeq) : 0;
+      const k = this.requests.length > this.requestsHead ? this.writeRequests(firstSeq) : 0;
       let n = Math.min(Math.floor(this.due), this.cmds.capacity - k);
       if (limit > 0) n = Math.min(n, limit - this.orders);
       if (n < 0) n = 0;
@@ -435,7 +446,7 @@ export class LiveSim implements TradingPort {
       this.due -= n;
       this.orders += n;
       this.drainEvents();
-      if (n === 0 && this.requests.length === 0) break;
+      if (n === 0 && this.requests.length === this.requestsHead) break;
     }
     if (limit > 0 && this.orders >= limit) this.due = 0;
     // Under the 'interval' policy, records buffered in a quiet spell still go out on time.
