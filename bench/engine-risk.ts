@@ -4,13 +4,15 @@
 // house's (account 0: no risk, no wallet, straight to the book) and handed to 100 funded
 // client accounts (ClientFlow: every order risk-checked, reserved, settled, its cancels
 // and replaces by order id through the order manager). Both carry the same prefix of
-// account settings and deposits, so sequence numbers (order refs) are the same. The two
-// run in alternating slices, one process, and the ratio is the median of each adjacent
-// pair's: drift on a shared machine cancels out.
+// account settings and deposits, so sequence numbers (order refs) are the same. Orders
+// that trade with each other in the house's run go to different accounts, so no client
+// order stops at its own (self-match prevention) and both runs make the same trades: the
+// same book work, checked (`sameTrades`). The two run in alternating slices, one process,
+// and the ratio is the median of each adjacent pair's: drift on a shared machine cancels out.
 // The last line printed is one JSON object of figures.
 import * as os from 'node:os';
 import { loadConfig } from '../config';
-import { EngineEventRing, EngineEventRingReader, EngineEventRingWriter } from '../protocol';
+import { EngineEventRing, EngineEventRingReader, EngineEventRingWriter, type EngineEventHandler, type EngineEventView, EngineEventType } from '../protocol';
 import {
   ClientFlow,
   COMMAND_SIZE,
@@ -33,10 +35,14 @@ const P = 10_000;
 
 const config = loadConfig({ flags: { 'sim.seed': SEED, 'sim.symbols': SYMBOLS, 'sim.ordersPerSec': 0 } });
 
-function freshCore(): { trading: TradingCore; release: () => void } {
+/** A trading core whose events are dropped as they come (or handed to `handler`). */
+function freshCore(handler: EngineEventHandler | null = null): { trading: TradingCore; release: () => void } {
   const ring = EngineEventRing.create(1 << 12);
   const reader = new EngineEventRingReader(ring);
-  const release = (): void => reader.advance(reader.available());
+  const release = (): void => {
+    if (handler === null) reader.advance(reader.available());
+    else reader.drain(handler);
+  };
   const writer = new EngineEventRingWriter(ring, { onRingFull: release });
   const engine = new MatchingEngine(
     {
@@ -77,12 +83,31 @@ function prefix(cmds: CommandBuffer): number {
   return n;
 }
 
+/** Every execution's (resting ref, incoming ref). */
+class TradeLog implements EngineEventHandler {
+  refs = new Float64Array(1 << 16);
+  count = 0;
+
+  onEngineEvent(view: EngineEventView, base: number): void {
+    if (view.type(base) !== EngineEventType.OrderExecuted) return;
+    if (this.count * 2 === this.refs.length) {
+      const refs = new Float64Array(this.refs.length * 2);
+      refs.set(this.refs);
+      this.refs = refs;
+    }
+    this.refs[this.count * 2] = view.orderRef(base);
+    this.refs[this.count * 2 + 1] = view.ref2(base);
+    this.count++;
+  }
+}
+
 /** The house's flow (generated against a shadow core) and the same flow handed to client accounts. */
 function workloads(): { house: CommandBuffer; clients: CommandBuffer; first: number; count: number } {
   const total = 2 + SYMBOLS + 1 + ACCOUNTS * (2 + SYMBOLS) + ORDERS;
   const house = new CommandBuffer(total);
   const first = prefix(house);
-  const { trading, release } = freshCore();
+  const trades = new TradeLog();
+  const { trading, release } = freshCore(trades);
   for (let i = 0; i < first; i++) trading.apply(house, i * CMD_SIZE);
   const generator = OrderFlowGenerator.fromConfig(config, trading.engine);
   for (let n = first; n < total; ) {
@@ -99,6 +124,7 @@ function workloads(): { house: CommandBuffer; clients: CommandBuffer; first: num
   const clients = new CommandBuffer(total);
   clients.u8.set(house.u8);
   const flow = new ClientFlow(SEED, ACCOUNTS);
+  flow.avoidSelfMatches(clients, first, total, trades.refs, trades.count);
   for (let i = first; i < total; i++) flow.assign(clients, i * CMD_SIZE, i + 1);
   return { house, clients, first, count: total };
 }
@@ -134,6 +160,7 @@ function main(): void {
   const clientRates: number[] = [];
   const ratios: number[] = [];
   let last: TradingCore | null = null;
+  let lastHouse: TradingCore | null = null;
   for (let r = 0; r < RUNS; r++) {
     // Alternate which goes first, so neither always follows the other.
     const pair = r % 2 === 0 ? [false, true] : [true, false];
@@ -142,6 +169,7 @@ function main(): void {
       const { seconds, trading } = run(client ? clients : house, first, count);
       rate[client ? 'client' : 'house'] = orders / seconds;
       if (client) last = trading;
+      else lastHouse = trading;
     }
     houseRates.push(rate.house);
     clientRates.push(rate.client);
@@ -149,6 +177,7 @@ function main(): void {
     process.stderr.write(`run ${r + 1}/${RUNS}: house ${Math.round(rate.house).toLocaleString('en-US')}/s, clients ${Math.round(rate.client).toLocaleString('en-US')}/s\n`);
   }
   const t = last as TradingCore;
+  const h = lastHouse as TradingCore;
   let rejects = 0;
   for (let i = 11; i < t.engine.rejects.length; i++) rejects += t.engine.rejects[i];
   const figures = {
@@ -164,6 +193,8 @@ function main(): void {
     riskRejects: rejects,
     clientOrdersOpenAtEnd: t.orders.openOrders,
     executions: t.engine.executions,
+    // Same book work: the same executions, shares and events in both runs.
+    sameTrades: t.engine.executions === h.engine.executions && t.engine.sharesExecuted === h.engine.sharesExecuted && t.engine.events === h.engine.events,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     node: process.version,
   };

@@ -775,6 +775,30 @@ export class MatchingEngine {
     return this.of64[slot * 4 + O_REF];
   }
 
+  // Slot accessors for the order manager (valid while the order rests): it reads what the
+  // book already holds (open shares, price, side, owner) from the lines a cancel touches
+  // anyway, instead of keeping copies in a record of its own.
+
+  /** Open shares of the resting order in `slot`. */
+  sharesAt(slot: number): number {
+    return this.of64[slot * 4 + O_SHARES];
+  }
+
+  /** The owner's account (u32) of the resting order in `slot`. */
+  ownerAt(slot: number): number {
+    return this.oi32[slot * 8 + O_OWNER] >>> 0;
+  }
+
+  /** Price (its level's) of the resting order in `slot`. */
+  priceAt(slot: number): number {
+    return this.li32[this.oi32[slot * 8 + O_LEVEL] * 8 + L_PRICE];
+  }
+
+  /** Book side (locate * 2, + 1 for the ask side) of the resting order in `slot`. */
+  bookSideAt(slot: number): number {
+    return this.li32[this.oi32[slot * 8 + O_LEVEL] * 8 + L_BOOK_SIDE];
+  }
+
   order(ref: number): OrderView | null {
     const order = this.findOrder(ref);
     if (order === NONE) return null;

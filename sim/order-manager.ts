@@ -56,7 +56,7 @@ const F_RESERVE = 3;
 const F_CREATION_NS = 4;
 const F_UPDATE_NS = 5;
 const W_REMAINING = 12; // u32: open shares
-const W_WALLET = 13; // i32: the owner's wallet slot; 0 (the house's) marks a free record
+const W_WALLET = 13; // i32: the owner's wallet slot
 const W_PRICE = 14; // i32: the limit (0 for a market order)
 const H_LOCATE = 30;
 const B_TYPE = 62; // 'L' | 'I' | 'M'
@@ -68,6 +68,17 @@ const FLAG_REPLACED = 2;
 const FLAG_TOKEN = 4;
 /** The record of the order being entered (a new order, before the engine rests it). */
 const INCOMING = 0;
+
+// Tags: one int32 per record (`tags[rec]`), what a cancel needs besides what the book holds
+// (shares, price, side): 16 tags share a cache line where a record has one to itself, so
+// a cancel reads no record. 0 marks a free record; a client order's is never 0 (its
+// wallet slot is at least 1).
+/** A sell whose shares are reserved (not short): F_RESERVE is 1. */
+const TAG_SHARES_RESERVED = 1;
+/** Its ref is no longer its order id (FLAG_REPLACED). */
+const TAG_REPLACED = 2;
+/** The wallet slot is the tag >>> TAG_WALLET_SHIFT. */
+const TAG_WALLET_SHIFT = 2;
 
 export type ReportSink = (report: OrderEntryReport) => void;
 
@@ -87,6 +98,8 @@ export class OrderManager implements ExecutionListener {
   private i32 = new Int32Array(0);
   private u16 = new Uint16Array(0);
   private u8 = new Uint8Array(0);
+  /** Per record (see TAG_*): 0 when free. */
+  private tags = new Int32Array(0);
   /** Client order ids by record, read only where FLAG_TOKEN says so (stale entries are never cleared). */
   private tokens: string[] = [];
   /** Order id -> record, for orders whose ref a replace changed. */
@@ -215,6 +228,7 @@ export class OrderManager implements ExecutionListener {
       flags |= FLAG_TOKEN;
     }
     this.u8[rec * 64 + B_FLAGS] = flags;
+    this.tags[rec] = (ws << TAG_WALLET_SHIFT) | (reservedShares !== 0 ? TAG_SHARES_RESERVED : 0);
 
     const engine = this.engine;
     this.incomingRec = rec;
@@ -232,7 +246,7 @@ export class OrderManager implements ExecutionListener {
     if (reason !== OK) {
       this.release(rec, shares);
       if (this.sink !== null) this.reportOrder(rec, requestId, seq, 'rejected', REJECT_CODES[reason]);
-      this.i32[w + W_WALLET] = 0;
+      this.tags[rec] = 0;
       return reason;
     }
     const left = this.u32[w + W_REMAINING];
@@ -255,24 +269,42 @@ export class OrderManager implements ExecutionListener {
     const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
     const id = cmds.orderRef(base);
     const rec = this.lookup(id);
-    if (rec < 0 || this.wallet.accountOf(this.i32[rec * 16 + W_WALLET]) !== account) {
+    const engine = this.engine;
+    if (rec < 0 || engine.ownerAt(rec - 1) !== account) {
       return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
     }
-    const ref = this.engine.refAt(rec - 1);
-    const cancel = cmds.shares(base);
-    const current = this.u32[rec * 16 + W_REMAINING];
-    const reason = ref === id ? this.engine.apply(cmds, base) : this.engine.apply(this.withRef(cmds, base, ref), 0);
+    // What the release needs comes from the book (the lines its cancel touches anyway) and
+    // the tag: a resting buy reserved its price per share, a sell its shares (or nothing
+    // short), so the record itself is written only when the order stays open or a report
+    // reads it.
+    const slot = rec - 1;
+    const ref = engine.refAt(slot);
+    const current = engine.sharesAt(slot);
+    const bookSide = engine.bookSideAt(slot);
+    const price = engine.priceAt(slot);
+    const reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
     if (reason !== OK) {
       if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
       return reason;
     }
-    this.f64[rec * 8 + F_UPDATE_NS] = cmds.timestampNs(base);
+    const cancel = cmds.shares(base);
+    const tag = this.tags[rec];
     if (cancel > 0 && cancel < current) {
-      this.release(rec, cancel);
+      this.releaseOpen(tag, bookSide, price, cancel);
       this.u32[rec * 16 + W_REMAINING] = current - cancel;
+      this.f64[rec * 8 + F_UPDATE_NS] = cmds.timestampNs(base);
       if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), '');
-    } else {
+    } else if (this.sink !== null) {
+      this.f64[rec * 8 + F_UPDATE_NS] = cmds.timestampNs(base);
       this.finish(rec, requestId, seq, OK, true, ref);
+    } else {
+      // finish() without a report: the record is left as it was (a free tag marks it).
+      this.releaseOpen(tag, bookSide, price, current);
+      const ws = tag >>> TAG_WALLET_SHIFT;
+      this.risk.openOrders[ws]--;
+      this.openOrders--;
+      if ((tag & TAG_REPLACED) !== 0) this.byOrderId.delete(id);
+      this.tags[rec] = 0;
     }
     return OK;
   }
@@ -285,7 +317,7 @@ export class OrderManager implements ExecutionListener {
     const id = cmds.orderRef(base);
     const rec = this.lookup(id);
     const wallet = this.wallet;
-    if (rec < 0 || wallet.accountOf(this.i32[rec * 16 + W_WALLET]) !== account) {
+    if (rec < 0 || this.engine.ownerAt(rec - 1) !== account) {
       return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
     }
     const f = rec * 8;
@@ -359,6 +391,7 @@ export class OrderManager implements ExecutionListener {
     if (left > 0 && !engine.incomingSelfMatch) {
       const rested = this.moveTo(rec, engine.restedSlot + 1);
       this.u8[rested * 64 + B_FLAGS] |= FLAG_REPLACED;
+      this.tags[rested] |= TAG_REPLACED;
       this.byOrderId.set(f64[rested * 8 + F_ORDER_ID], rested);
       if (this.sink !== null) this.reportOrder(rested, requestId, seq, this.statusOf(rested), '');
     } else {
@@ -440,7 +473,7 @@ export class OrderManager implements ExecutionListener {
   /** The kill switch: every open order of the account deleted, oldest first, in this command's group. */
   private killAll(ws: number, ts: number, seq: number): void {
     const recs: number[] = [];
-    for (let r = 1; r < this.capacity; r++) if (this.i32[r * 16 + W_WALLET] === ws) recs.push(r);
+    for (let r = 1; r < this.capacity; r++) if (this.tags[r] !== 0 && this.tags[r] >>> TAG_WALLET_SHIFT === ws) recs.push(r);
     recs.sort((a, b) => this.f64[a * 8 + F_ORDER_ID] - this.f64[b * 8 + F_ORDER_ID]);
     for (const r of recs) {
       const ref = this.engine.refAt(r - 1);
@@ -470,7 +503,7 @@ export class OrderManager implements ExecutionListener {
     // restingSide: 0 the resting order is a bid (the incoming one sells), 1 an ask.
     if (restingAccount !== 0) {
       const rec = restingSlot + 1;
-      if (rec < this.capacity && this.i32[rec * 16 + W_WALLET] !== 0) this.fill(rec, price, shares, matchNumber * 2, true, timestampNs, inboundSeq, restingRef);
+      if (rec < this.capacity && this.tags[rec] !== 0) this.fill(rec, price, shares, matchNumber * 2, true, timestampNs, inboundSeq, restingRef);
       if (incomingAccount === 0) {
         if (restingSide === 0) this.wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
         else this.wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
@@ -535,6 +568,13 @@ export class OrderManager implements ExecutionListener {
     else if (reserve !== 0) this.wallet.reserveShares(ws, this.u16[rec * 32 + H_LOCATE], -shares);
   }
 
+  /** Releases the reservation of `shares` open shares of a resting order (its tag, and its book side and price from the engine). */
+  private releaseOpen(tag: number, bookSide: number, price: number, shares: number): void {
+    const ws = tag >>> TAG_WALLET_SHIFT;
+    if ((bookSide & 1) === 0) this.wallet.reserveCash(ws, -shares * price);
+    else if ((tag & TAG_SHARES_RESERVED) !== 0) this.wallet.reserveShares(ws, bookSide >> 1, -shares);
+  }
+
   /**
    * The order is done: what is left open is cancelled (released), it leaves the tables and
    * its owner is told (filled, or cancelled with `why` when not OK or shares were left).
@@ -554,7 +594,7 @@ export class OrderManager implements ExecutionListener {
       const status: OrderStatus = left > 0 || why !== OK ? 'cancelled' : 'filled';
       this.reportOrder(rec, requestId, seq, status, why === OK ? '' : REJECT_CODES[why], left, ref);
     }
-    this.i32[w + W_WALLET] = 0;
+    this.tags[rec] = 0;
   }
 
   /** Moves the record `from` to `to` (the engine slot the order now rests in, + 1); returns `to`. */
@@ -570,7 +610,8 @@ export class OrderManager implements ExecutionListener {
     const b = to * 8;
     for (let i = 0; i < 8; i++) f64[b + i] = f64[a + i];
     if ((this.u8[from * 64 + B_FLAGS] & FLAG_TOKEN) !== 0) this.tokens[to] = this.tokens[from];
-    this.i32[from * 16 + W_WALLET] = 0;
+    this.tags[to] = this.tags[from];
+    this.tags[from] = 0;
     return to;
   }
 
@@ -585,10 +626,14 @@ export class OrderManager implements ExecutionListener {
   /** The record of an open client order by its order id, or -1. */
   private lookup(orderId: number): number {
     // An order that was never replaced rests under its order id.
+    // A client order resting under this ref and never replaced has it as its order id.
     const slot = this.engine.slotOf(orderId);
     if (slot >= 0) {
       const rec = slot + 1;
-      if (rec < this.capacity && this.i32[rec * 16 + W_WALLET] !== 0 && this.f64[rec * 8 + F_ORDER_ID] === orderId) return rec;
+      if (rec < this.capacity) {
+        const tag = this.tags[rec];
+        if (tag !== 0 && (tag & TAG_REPLACED) === 0) return rec;
+      }
     }
     return this.byOrderId.size === 0 ? -1 : this.byOrderId.get(orderId);
   }
@@ -602,6 +647,9 @@ export class OrderManager implements ExecutionListener {
     this.u32 = new Uint32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.u16 = new Uint16Array(buffer);
+    const tags = new Int32Array(cap);
+    tags.set(this.tags);
+    this.tags = tags;
     for (let i = this.capacity; i < cap; i++) this.tokens.push('');
     this.capacity = cap;
   }
@@ -726,7 +774,7 @@ export class OrderManager implements ExecutionListener {
   openOrderList(): Array<{ orderId: number; ref: number; account: number; locate: number; side: 'B' | 'S'; price: number; remaining: number; filled: number; reserve: number }> {
     const out = [];
     for (let r = 1; r < this.capacity; r++) {
-      if (this.i32[r * 16 + W_WALLET] === 0) continue;
+      if (this.tags[r] === 0) continue;
       out.push({
         orderId: this.f64[r * 8 + F_ORDER_ID],
         ref: this.engine.refAt(r - 1),
