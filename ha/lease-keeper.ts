@@ -5,7 +5,7 @@
 // memory, when the last renewal that etcd answered was sent; the main thread's fencing
 // check (`LeaderElection.leaseValid`) reads it synchronously. Safety does not depend on
 // which thread renews: a renewal sent at t keeps the lease alive on etcd until t + TTL, and
-// the main thread acknowledges only before t + TTL/2.
+// the main thread acknowledges only before t + TTL/2. Attempts overlap, each allowed TTL/2.
 //
 // Liveness: a main thread that is wedged must not hold leadership through a healthy worker.
 // The main thread stamps a heartbeat (its fence timer, every few tens of ms); the worker
@@ -118,11 +118,24 @@ function runKeeper(data: KeeperData): void {
   const { Etcd3: Client } = require('etcd3') as typeof import('etcd3');
   const client: Etcd3 = new Client({ hosts: data.endpoints, dialTimeout: 1000 });
   const every = data.ttlMs / 6;
-  // Each attempt may take TTL/8; two or three fit before the main thread's TTL/2 limit.
-  const allowMs = Math.max(50, data.ttlMs / 8);
+  // An answer sent more than TTL/2 ago cannot keep the main thread acknowledging, so an
+  // attempt waits up to that long; attempts overlap (one every TTL/6, up to MAX_IN_FLIGHT),
+  // because under load a slow answer is still an answer: abandoning attempts after a short
+  // deadline and retrying fenced healthy primaries on a machine at load 13.
+  const allowMs = data.ttlMs / 2;
+  const MAX_IN_FLIGHT = 4;
+  let inFlight = 0;
   let saidStalled = false;
+  let lastProblemMs = 0;
   let leaseId = '';
   const post = (m: KeeperMessage): void => parentPort?.postMessage(m);
+  const problem = (detail: string): void => {
+    // At most one a second: a down endpoint would otherwise report every attempt.
+    const now = monotonicMs();
+    if (now - lastProblemMs < 1000) return;
+    lastProblemMs = now;
+    post({ kind: 'problem', detail });
+  };
 
   const once = (): Promise<number> =>
     new Promise<number>((resolve, reject) => {
@@ -147,16 +160,10 @@ function runKeeper(data: KeeperData): void {
         });
     });
 
-  const renew = async (): Promise<void> => {
-    if (shared[STOPPED] === 1 || shared[EXPIRED] === 1) return;
+  const attempt = async (): Promise<void> => {
+    if (shared[STOPPED] === 1 || shared[EXPIRED] === 1 || inFlight >= MAX_IN_FLIGHT) return;
     const sent = monotonicMs();
-    if (sent - shared[HEARTBEAT] > data.ttlMs) {
-      if (!saidStalled) post({ kind: 'problem', detail: `the main thread has not run for ${Math.round(sent - shared[HEARTBEAT])} ms (over the ${data.ttlMs} ms TTL): the lease is left to lapse` });
-      saidStalled = true;
-      setTimeout(renew, every);
-      return;
-    }
-    saidStalled = false;
+    inFlight++;
     try {
       const ttl = await once();
       if (shared[STOPPED] === 1) return;
@@ -167,17 +174,32 @@ function runKeeper(data: KeeperData): void {
       }
       if (sent > shared[LAST_RENEW]) shared[LAST_RENEW] = sent;
       shared[RENEWALS]++;
-      setTimeout(renew, Math.max(5, every - (monotonicMs() - sent)));
     } catch (err) {
       if (shared[STOPPED] === 1) return;
-      post({ kind: 'problem', detail: `renewing the lease: ${(err as Error).message}` });
-      setTimeout(renew, 20);
+      problem(`renewing the lease: ${(err as Error).message}`);
+      // A quick failure (an endpoint refusing) is tried again soon, through the next member.
+      if (monotonicMs() - sent < every / 2) setTimeout(() => void attempt(), 20);
+    } finally {
+      inFlight--;
     }
+  };
+
+  const tick = (): void => {
+    if (shared[STOPPED] === 1 || shared[EXPIRED] === 1) return;
+    setTimeout(tick, every);
+    const now = monotonicMs();
+    if (now - shared[HEARTBEAT] > data.ttlMs) {
+      if (!saidStalled) post({ kind: 'problem', detail: `the main thread has not run for ${Math.round(now - shared[HEARTBEAT])} ms (over the ${data.ttlMs} ms TTL): the lease is left to lapse` });
+      saidStalled = true;
+      return;
+    }
+    saidStalled = false;
+    void attempt();
   };
   parentPort?.on('message', (m: AdoptMessage) => {
     if (leaseId !== '') return;
     leaseId = m.leaseId;
-    void renew();
+    tick();
   });
   // Connect now, while a follower: the first renewal then costs one round trip. Loading
   // etcd3 alone takes most of a second, so the main thread campaigns only after 'ready'.

@@ -35,7 +35,10 @@ function startNode(name: string, dir: string, etcd: string[], replicationPort: n
     '--set', 'gateway.enabled=false', '--set', 'orderEntry.enabled=false',
     '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'log.level=warn',
     '--set', 'ha.enabled=true', '--set', `ha.node=${name}`, '--set', `ha.etcd.endpoints=${JSON.stringify(etcd)}`,
-    '--set', 'ha.etcd.leaseTtlSec=1', '--set', 'ha.etcd.pollMs=20', '--set', `ha.replication.port=${replicationPort}`,
+    // TTL 2 s (fenced after 1 s without a renewal answered): with 1 s, a primary on this
+    // 2-vCPU machine at load 13 fenced before the kill even with renewals on their own thread
+    // (etcd itself answered late); rtoMs with 1 s was 1,024-1,351 ms when it held.
+    '--set', 'ha.etcd.leaseTtlSec=2', '--set', 'ha.etcd.pollMs=20', '--set', `ha.replication.port=${replicationPort}`,
     ...feed,
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
