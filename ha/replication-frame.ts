@@ -101,24 +101,22 @@ export class FrameDecoder {
   failed = false;
   frames = 0;
 
+  /**
+   * `onParsed`, if given, is called at the end of every `push` once its whole frames have
+   * been handed over, while their payloads are still valid: a receiver may keep the views
+   * until then (the standby gathers a chunk's batches into one journal write).
+   */
   constructor(
     private readonly onFrame: (frame: Frame) => void,
     private readonly onError: (code: HaError, detail: string) => void,
+    private readonly onParsed?: () => void,
   ) {}
 
   push(chunk: Buffer): void {
     if (this.failed) return;
-    let used = 0;
-    if (this.end > this.start) {
-      // A frame split across chunks: complete it in our buffer, then read the rest in place.
-      used = this.fillHeld(chunk);
-      if (!this.heldReady()) return;
-      this.start = this.parse(this.buf, this.view, this.start, this.end);
-      if (this.failed) return;
-      this.start = this.end = 0;
-    }
-    const at = this.parse(chunk, new DataView(chunk.buffer, chunk.byteOffset, chunk.length), used, chunk.length);
-    if (this.failed || at === chunk.length) return;
+    const at = this.parseChunk(chunk);
+    this.onParsed?.();
+    if (at < 0 || this.failed) return;
     // Keep the partial frame at the chunk's end, with room for all of it once its length is known.
     this.ensure(chunk.length - at);
     chunk.copy(this.buf, this.end, at);
@@ -127,6 +125,24 @@ export class FrameDecoder {
       const frameBytes = FRAME_HEADER_SIZE + this.view.getUint32(this.start, true);
       if (frameBytes <= FRAME_HEADER_SIZE + MAX_BODY_BYTES) this.ensure(frameBytes - (this.end - this.start));
     }
+  }
+
+  /**
+   * Parses what is held and then `chunk`; returns where in `chunk` an incomplete frame starts
+   * (to be kept), or -1 when nothing of it is left to keep.
+   */
+  private parseChunk(chunk: Buffer): number {
+    let used = 0;
+    if (this.end > this.start) {
+      // A frame split across chunks: complete it in our buffer, then read the rest in place.
+      used = this.fillHeld(chunk);
+      if (!this.heldReady()) return -1;
+      this.start = this.parse(this.buf, this.view, this.start, this.end);
+      if (this.failed) return -1;
+      this.start = this.end = 0;
+    }
+    const at = this.parse(chunk, new DataView(chunk.buffer, chunk.byteOffset, chunk.length), used, chunk.length);
+    return this.failed || at === chunk.length ? -1 : at;
   }
 
   /** Copies from `chunk` what the held partial frame still lacks (no more); returns the bytes taken. */

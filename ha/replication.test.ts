@@ -249,6 +249,45 @@ describe('replicated journal', () => {
     expect(fs.readFileSync(b.journal.path).subarray(16).equals(records)).toBe(true);
   });
 
+  test('a standby writes the batches of one read together, and stops at a damaged one (earlier ones kept, later ones ignored)', async () => {
+    const dir = tmpDir();
+    const src = openJournal(path.join(dir, 'src.journal'));
+    for (let i = 0; i < 6; i++) appendBatch(src, 3);
+    src.close();
+    const all = fs.readFileSync(src.path).subarray(16);
+    const batch = (k: number, bytes = all): Buffer => encodeFrame(FrameKind.Batch, 3, 1, 1 + 3 * k, bytes.subarray(3 * k * RECORD_SIZE, 3 * (k + 1) * RECORD_SIZE));
+    const damaged = Buffer.from(all);
+    damaged[3 * 4 * RECORD_SIZE + 30] ^= 1; // in batch 4 (records 13-15)
+    // First connection: batches 0-3 and a damaged 4, then 5, in one write. Second: 4 and 5 again, good.
+    const reads = [Buffer.concat([batch(0), batch(1), batch(2), batch(3), batch(4, damaged), batch(5)]), Buffer.concat([batch(4), batch(5)])];
+    const fake = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => {
+        const r = reads.shift();
+        if (r !== undefined) s.write(r);
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise((r) => fake.close(() => r(undefined))));
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', (fake.address() as net.AddressInfo).port);
+    await waitFor('the first four batches', () => b.standby.errors.of(HaError.BadRecord) === 1);
+    expect(b.journal.writtenThrough).toBe(12);
+    await waitFor('all six', () => b.journal.writtenThrough === 18);
+    expect(b.standby.errors.of(HaError.BadRecord)).toBe(1);
+    expect(b.standby.errors.of(HaError.SeqGap)).toBe(0); // batch 5 of the first read was not looked at
+    expect(fs.readFileSync(b.journal.path).subarray(16).equals(all)).toBe(true);
+    const f = b.standby.figures();
+    expect(f.batches).toBe(6);
+    expect(f.writes).toBeLessThan(f.batches); // a read's batches share a write
+    let next = 1;
+    for (let i = 0; i < b.batches.length; i += 2) {
+      expect(b.batches[i]).toBe(next);
+      next += b.batches[i + 1];
+    }
+    expect(next).toBe(19);
+  });
+
   test('a standby whose last record differs from the primary is refused (TW_ERR_HA_DIVERGED)', async () => {
     const dir = tmpDir();
     const p = await primary(dir);
