@@ -327,6 +327,10 @@ async function main(): Promise<void> {
         submitShareOff: r3(off.submitMs / off.ms),
         primaryCpuNsPerOrderOn: Math.round((on.cpuUs * 1000) / on.orders),
         primaryCpuNsPerOrderOff: Math.round((off.cpuUs * 1000) / off.orders),
+        // The primary's own cost, apart from the standby's share of this machine: off CPU per order
+        // over on. With the standby on its own host (and keeping up) this, not the throughput ratio,
+        // would bound on over off; the standby's own ns per order is beside it.
+        primaryCpuOffOverOn: r3(off.cpuUs / off.orders / (on.cpuUs / on.orders)),
         primarySystemCpuNsPerOrderOn: Math.round((on.cpuSystemUs * 1000) / on.orders),
         primarySystemCpuNsPerOrderOff: Math.round((off.cpuSystemUs * 1000) / off.orders),
         // The standby's CPU over the throughput phase per order (it idles through the off slices), and
