@@ -47,18 +47,22 @@ const engine = new MatchingEngine(
   new EngineEventRingWriter(ring, { onRingFull: release }),
 );
 
+// Module-local copies: CommonJS re-exports are getters, and this loop runs per record.
+const CMD_SIZE = COMMAND_SIZE;
+const CMD_WORDS = COMMAND_SIZE >> 2;
+const RECORD_BYTES = JOURNAL_RECORD_SIZE;
 const cmds = new CommandBuffer(256);
 let applied = 0;
 function apply(records: Uint8Array, count: number): void {
   const dst = cmds.i32;
-  const aligned = records.byteOffset % 4 === 0 ? records : records.slice(0, count * JOURNAL_RECORD_SIZE);
-  const src = new Int32Array(aligned.buffer, aligned.byteOffset, (count * JOURNAL_RECORD_SIZE) >> 2);
+  const aligned = records.byteOffset % 4 === 0 ? records : records.slice(0, count * RECORD_BYTES);
+  const src = new Int32Array(aligned.buffer, aligned.byteOffset, (count * RECORD_BYTES) >> 2);
   let k = 0;
   for (let i = 0; i < count; i++) {
-    const w = (i * JOURNAL_RECORD_SIZE) >> 2;
-    const d = (k * COMMAND_SIZE) >> 2;
-    for (let j = 0; j < COMMAND_SIZE >> 2; j++) dst[d + j] = src[w + 2 + j];
-    engine.apply(cmds, k * COMMAND_SIZE);
+    const w = (i * RECORD_BYTES) >> 2;
+    const d = (k * CMD_SIZE) >> 2;
+    for (let j = 0; j < CMD_WORDS; j++) dst[d + j] = src[w + 2 + j];
+    engine.apply(cmds, k * CMD_SIZE);
     if (++k === cmds.capacity || i === count - 1) {
       engine.publish();
       release();

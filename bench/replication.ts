@@ -145,9 +145,23 @@ class Side {
     this.pending.push({ seq, at, count, measured });
   }
 
+  /** Resolves once `seq` is committed; fails after 60 s, saying where the commit stopped (a stuck run must not hold the bench lock). */
   untilCommitted(seq: number): Promise<void> {
     if (this.journal.durableSeq >= seq) return Promise.resolve();
-    return new Promise((resolve) => (this.waiter = { seq, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        const replication = this.server === null ? null : JSON.stringify(this.server.figures());
+        reject(new Error(`${this.name}: sequence ${seq} not committed within 60 s: durable ${this.journal.durableSeq}, locally ${this.journal.locallyDurableSeq}, replication ${replication}`));
+      }, 60_000);
+      this.waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
   }
 
   private committed(seq: number): void {
@@ -245,6 +259,13 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child = standbyProcess;
+    // The standby dying mid-run would leave the primary waiting for acknowledgements for ever.
+    let stopping = false;
+    standbyProcess.on('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`bench:replication: the standby exited (code ${code}, signal ${signal}) before the end of the run`);
+      process.exit(1);
+    });
     await nextMessage(standbyProcess, 'ready', 30_000, 'standby');
     const deadline = Date.now() + 10_000;
     while (server.figures().standbys === 0 && Date.now() < deadline) await sleep(5);
@@ -282,6 +303,7 @@ async function main(): Promise<void> {
     const standbyCpu2 = await standbyCpu();
     const serverFigures: ReplicationFigures = server.figures();
     const report = nextMessage<StandbyReport>(standbyProcess, 'figures', 30_000, 'standby');
+    stopping = true;
     standbyProcess.send('stop');
     const standby = await report;
     await server.close();
@@ -305,6 +327,10 @@ async function main(): Promise<void> {
         submitShareOff: r3(off.submitMs / off.ms),
         primaryCpuNsPerOrderOn: Math.round((on.cpuUs * 1000) / on.orders),
         primaryCpuNsPerOrderOff: Math.round((off.cpuUs * 1000) / off.orders),
+        // The primary's own cost, apart from the standby's share of this machine: off CPU per order
+        // over on. With the standby on its own host (and keeping up) this, not the throughput ratio,
+        // would bound on over off; the standby's own ns per order is beside it.
+        primaryCpuOffOverOn: r3(off.cpuUs / off.orders / (on.cpuUs / on.orders)),
         primarySystemCpuNsPerOrderOn: Math.round((on.cpuSystemUs * 1000) / on.orders),
         primarySystemCpuNsPerOrderOff: Math.round((off.cpuSystemUs * 1000) / off.orders),
         // The standby's CPU over the throughput phase per order (it idles through the off slices), and

@@ -14,8 +14,27 @@
 //   'K' ack     standby -> primary: seq = the last sequence number durable on the standby.
 //   'X' refuse  either way: seq = the refuser's last sequence, count = the TW_ERR_HA_ code,
 //               payload = the message (UTF-8); the connection closes after it.
-import { crc32 } from '../protocol';
+import * as zlib from 'node:zlib';
+import { crc32, crc32View } from '../protocol';
 import { HaError } from './errors';
+
+// Module-local copies: a CommonJS `export *` re-export is a getter, paid on every call (bench:facts).
+const jsCrc32 = crc32;
+const recordCrc = crc32View;
+
+// zlib.crc32 (Node >= 22.2 and 20.15) is the journal's CRC-32 (IEEE, reflected), in C: over a
+// 14 KB frame 4.9 us against 15-20 us for protocol's JS slicing-by-8 (bench/README.md). Its
+// call and the view it needs cost more than the JS loop on short frames (acks, hellos).
+// (Here, not in protocol/crc32.ts: the browser bundle compiles that file.)
+const nativeCrc32: ((data: Uint8Array, value?: number) => number) | null = typeof zlib.crc32 === 'function' ? zlib.crc32 : null;
+/** Below this many bytes `frameCrc` stays in JS. */
+export const CRC32_NATIVE_MIN_BYTES = 512;
+
+/** CRC-32 of `bytes[start, end)`: zlib's where this Node has it and the range is long, else protocol's. */
+export function frameCrc(bytes: Uint8Array, start: number, end: number): number {
+  if (nativeCrc32 === null || end - start < CRC32_NATIVE_MIN_BYTES) return jsCrc32(bytes, start, end);
+  return nativeCrc32(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)) >>> 0;
+}
 
 export const FRAME_HEADER_SIZE = 8;
 export const BODY_HEADER_SIZE = 24;
@@ -37,19 +56,29 @@ export interface Frame {
   payload: Uint8Array;
 }
 
-/** Encodes one frame; `payload` bytes (optional) are copied after the body header. */
+/** Encodes one frame into a new Buffer; `payload` bytes (optional) are copied after the body header. */
 export function encodeFrame(kind: FrameKind, count: number, epoch: number, seq: number, payload?: Uint8Array, payloadBytes = payload?.length ?? 0): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + BODY_HEADER_SIZE + payloadBytes);
+  encodeFrameInto(out, 0, kind, count, epoch, seq, payload, payloadBytes);
+  return out;
+}
+
+/**
+ * Encodes one frame at `out[at]` (a reused buffer: the primary's frame pool) and returns its
+ * length in bytes. `out` must have room for FRAME_HEADER_SIZE + BODY_HEADER_SIZE + payloadBytes.
+ */
+export function encodeFrameInto(out: Uint8Array, at: number, kind: FrameKind, count: number, epoch: number, seq: number, payload?: Uint8Array, payloadBytes = payload?.length ?? 0): number {
   const bodyBytes = BODY_HEADER_SIZE + payloadBytes;
-  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + bodyBytes);
-  const v = new DataView(out.buffer, out.byteOffset, out.length);
+  const v = new DataView(out.buffer, out.byteOffset + at, FRAME_HEADER_SIZE + bodyBytes);
   v.setUint32(0, bodyBytes, true);
   v.setUint32(8, kind, true); // kind in the low byte, then 3 zero bytes
   v.setUint32(12, count >>> 0, true);
   v.setFloat64(16, epoch, true);
   v.setFloat64(24, seq, true);
-  if (payload !== undefined && payloadBytes > 0) out.set(payload.subarray(0, payloadBytes), FRAME_HEADER_SIZE + BODY_HEADER_SIZE);
-  v.setUint32(4, crc32(out, FRAME_HEADER_SIZE, out.length), true);
-  return out;
+  const bodyAt = at + FRAME_HEADER_SIZE;
+  if (payload !== undefined && payloadBytes > 0) out.set(payload.subarray(0, payloadBytes), bodyAt + BODY_HEADER_SIZE);
+  v.setUint32(4, frameCrc(out, bodyAt, bodyAt + bodyBytes), true);
+  return FRAME_HEADER_SIZE + bodyBytes;
 }
 
 export function encodeText(kind: FrameKind, code: number, epoch: number, seq: number, text: string): Buffer {
@@ -59,54 +88,133 @@ export function encodeText(kind: FrameKind, code: number, epoch: number, seq: nu
 /**
  * Splits a TCP byte stream into frames, checking length, CRC and layout. A bad frame calls
  * `onError` once with its TW_ERR_HA_ code and stops the decoder (the caller closes the
- * connection: after a bad length nothing later can be trusted).
+ * connection: after a bad length nothing later can be trusted). Frames that arrive whole in
+ * a chunk are read where they lie (a 14 KB batch is not copied); only a frame split across
+ * chunks is gathered in the decoder's own buffer.
  */
 export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(64 * 1024);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   private start = 0;
   private end = 0;
   private readonly frame: Frame = { kind: 0, count: 0, epoch: 0, seq: 0, payload: new Uint8Array(0) };
   failed = false;
   frames = 0;
 
+  /**
+   * `onParsed`, if given, is called at the end of every `push` once its whole frames have
+   * been handed over, while their payloads are still valid: a receiver may keep the views
+   * until then (the standby gathers a chunk's batches into one journal write).
+   */
   constructor(
     private readonly onFrame: (frame: Frame) => void,
     private readonly onError: (code: HaError, detail: string) => void,
+    private readonly onParsed?: () => void,
   ) {}
 
   push(chunk: Buffer): void {
     if (this.failed) return;
-    this.ensure(chunk.length);
-    chunk.copy(this.buf, this.end);
-    this.end += chunk.length;
-    while (!this.failed && this.end - this.start >= FRAME_HEADER_SIZE) {
-      const b = this.buf;
-      const at = this.start;
-      const bodyBytes = b.readUInt32LE(at);
-      if (bodyBytes > MAX_BODY_BYTES) return this.fail(HaError.FrameTooLarge, `body length ${bodyBytes} bytes, the limit is ${MAX_BODY_BYTES}`);
-      if (bodyBytes < BODY_HEADER_SIZE) return this.fail(HaError.BadFrame, `body length ${bodyBytes} bytes, at least ${BODY_HEADER_SIZE}`);
-      if (this.end - at < FRAME_HEADER_SIZE + bodyBytes) {
-        this.ensure(FRAME_HEADER_SIZE + bodyBytes - (this.end - at));
-        return;
+    const at = this.parseChunk(chunk);
+    this.onParsed?.();
+    if (at < 0 || this.failed) return;
+    // Keep the partial frame at the chunk's end, with room for all of it once its length is known.
+    this.ensure(chunk.length - at);
+    chunk.copy(this.buf, this.end, at);
+    this.end += chunk.length - at;
+    if (this.end - this.start >= FRAME_HEADER_SIZE) {
+      const frameBytes = FRAME_HEADER_SIZE + this.view.getUint32(this.start, true);
+      if (frameBytes <= FRAME_HEADER_SIZE + MAX_BODY_BYTES) this.ensure(frameBytes - (this.end - this.start));
+    }
+  }
+
+  /**
+   * Parses what is held and then `chunk`; returns where in `chunk` an incomplete frame starts
+   * (to be kept), or -1 when nothing of it is left to keep.
+   */
+  private parseChunk(chunk: Buffer): number {
+    let used = 0;
+    if (this.end > this.start) {
+      // A frame split across chunks: complete it in our buffer, then read the rest in place.
+      used = this.fillHeld(chunk);
+      if (!this.heldReady()) return -1;
+      this.start = this.parse(this.buf, this.view, this.start, this.end);
+      if (this.failed) return -1;
+      this.start = this.end = 0;
+    }
+    const at = this.parse(chunk, new DataView(chunk.buffer, chunk.byteOffset, chunk.length), used, chunk.length);
+    return this.failed || at === chunk.length ? -1 : at;
+  }
+
+  /** Copies from `chunk` what the held partial frame still lacks (no more); returns the bytes taken. */
+  private fillHeld(chunk: Buffer): number {
+    let used = 0;
+    if (this.end - this.start < FRAME_HEADER_SIZE) {
+      used = Math.min(FRAME_HEADER_SIZE - (this.end - this.start), chunk.length);
+      this.ensure(used);
+      chunk.copy(this.buf, this.end, 0, used);
+      this.end += used;
+      if (this.end - this.start < FRAME_HEADER_SIZE) return used;
+    }
+    const bodyBytes = this.view.getUint32(this.start, true);
+    if (bodyBytes > MAX_BODY_BYTES || bodyBytes < BODY_HEADER_SIZE) return used; // parse() refuses it
+    const n = Math.min(FRAME_HEADER_SIZE + bodyBytes - (this.end - this.start), chunk.length - used);
+    this.ensure(n);
+    chunk.copy(this.buf, this.end, used, used + n);
+    this.end += n;
+    return used + n;
+  }
+
+  /** The held frame is whole, or its length is already known to be bad: parse() can decide. */
+  private heldReady(): boolean {
+    const held = this.end - this.start;
+    if (held < FRAME_HEADER_SIZE) return false;
+    const bodyBytes = this.view.getUint32(this.start, true);
+    return bodyBytes > MAX_BODY_BYTES || bodyBytes < BODY_HEADER_SIZE || held >= FRAME_HEADER_SIZE + bodyBytes;
+  }
+
+  /**
+   * Hands every whole frame in `b[at, end)` to `onFrame`; returns where the first incomplete
+   * one starts (`end` if none). `v` views the same bytes as `b`, from b's offset 0.
+   */
+  private parse(b: Buffer, v: DataView, at: number, end: number): number {
+    while (!this.failed && end - at >= FRAME_HEADER_SIZE) {
+      const bodyBytes = v.getUint32(at, true);
+      if (bodyBytes > MAX_BODY_BYTES) {
+        this.fail(HaError.FrameTooLarge, `body length ${bodyBytes} bytes, the limit is ${MAX_BODY_BYTES}`);
+        return at;
       }
+      if (bodyBytes < BODY_HEADER_SIZE) {
+        this.fail(HaError.BadFrame, `body length ${bodyBytes} bytes, at least ${BODY_HEADER_SIZE}`);
+        return at;
+      }
+      if (end - at < FRAME_HEADER_SIZE + bodyBytes) return at;
       const bodyAt = at + FRAME_HEADER_SIZE;
-      const stored = b.readUInt32LE(at + 4);
-      const computed = crc32(b, bodyAt, bodyAt + bodyBytes);
-      if (stored !== computed) return this.fail(HaError.BadCrc, `stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}, frame ${this.frames + 1}`);
+      const stored = v.getUint32(at + 4, true);
+      const computed = frameCrc(b, bodyAt, bodyAt + bodyBytes);
+      if (stored !== computed) {
+        this.fail(HaError.BadCrc, `stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}, frame ${this.frames + 1}`);
+        return at;
+      }
       const f = this.frame;
       f.kind = b[bodyAt];
-      if (b[bodyAt + 1] !== 0 || b[bodyAt + 2] !== 0 || b[bodyAt + 3] !== 0) return this.fail(HaError.BadFrame, 'reserved bytes 1-3 of the body are not zero');
-      f.count = b.readUInt32LE(bodyAt + 4);
-      f.epoch = b.readDoubleLE(bodyAt + 8);
-      f.seq = b.readDoubleLE(bodyAt + 16);
+      if (b[bodyAt + 1] !== 0 || b[bodyAt + 2] !== 0 || b[bodyAt + 3] !== 0) {
+        this.fail(HaError.BadFrame, 'reserved bytes 1-3 of the body are not zero');
+        return at;
+      }
+      f.count = v.getUint32(bodyAt + 4, true);
+      f.epoch = v.getFloat64(bodyAt + 8, true);
+      f.seq = v.getFloat64(bodyAt + 16, true);
       f.payload = b.subarray(bodyAt + BODY_HEADER_SIZE, bodyAt + bodyBytes);
       const problem = checkLayout(f);
-      if (problem !== '') return this.fail(HaError.BadFrame, problem);
-      this.start = bodyAt + bodyBytes;
+      if (problem !== '') {
+        this.fail(HaError.BadFrame, problem);
+        return at;
+      }
+      at = bodyAt + bodyBytes;
       this.frames++;
       this.onFrame(f);
     }
-    if (this.start === this.end) this.start = this.end = 0;
+    return at;
   }
 
   private fail(code: HaError, detail: string): void {
@@ -124,6 +232,7 @@ export class FrameDecoder {
       const bigger = Buffer.alloc(Math.max(this.buf.length * 2, live + more));
       this.buf.copy(bigger, 0, this.start, this.end);
       this.buf = bigger;
+      this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
     }
     this.start = 0;
     this.end = live;
@@ -154,6 +263,10 @@ function checkLayout(f: Frame): string {
 /**
  * Checks a batch's records: each length 48, each CRC-32 intact, sequence numbers
  * `firstSeq`, `firstSeq` + 1, ... in order. Returns '' or what is wrong and where.
+ * Not redundant with the frame's CRC: that one is computed by the primary over the bytes it
+ * sends, so it only proves the link. A record damaged before (in the primary's memory after
+ * its journal stamped the CRC, or read back damaged from its journal file for a catch-up)
+ * arrives under a good frame CRC and only its own CRC shows it.
  */
 export function checkRecords(records: Uint8Array, count: number, firstSeq: number): string {
   const v = new DataView(records.buffer, records.byteOffset, records.byteLength);
@@ -162,7 +275,7 @@ export function checkRecords(records: Uint8Array, count: number, firstSeq: numbe
     const length = v.getUint32(at, true);
     if (length !== RECORD_SIZE - 8) return `record ${i} (sequence ${firstSeq + i}): length ${length}, expected ${RECORD_SIZE - 8}`;
     const stored = v.getUint32(at + 4, true);
-    const computed = crc32(records, at + 8, at + RECORD_SIZE);
+    const computed = recordCrc(v, at + 8, at + RECORD_SIZE);
     if (stored !== computed) return `record ${i} (sequence ${firstSeq + i}): CRC-32 stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}`;
     const seq = v.getFloat64(at + 8 + 16, true);
     if (seq !== firstSeq + i) return `record ${i}: sequence ${seq}, expected ${firstSeq + i}`;

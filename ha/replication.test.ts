@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CommandBuffer, CommandType, COMMAND_SIZE, JournalWriter, readJournal } from '../sim';
 import { HaError } from './errors';
-import { encodeFrame, FrameKind, RECORD_SIZE } from './replication-frame';
+import { CRC32_NATIVE_MIN_BYTES, encodeFrame, type Frame, FrameDecoder, frameCrc, FrameKind, RECORD_SIZE } from './replication-frame';
+import { crc32 } from '../protocol';
 import { ReplicationServer } from './replication-server';
 import { StandbyReplicator } from './standby-replicator';
 
@@ -248,6 +249,45 @@ describe('replicated journal', () => {
     expect(fs.readFileSync(b.journal.path).subarray(16).equals(records)).toBe(true);
   });
 
+  test('a standby writes the batches of one read together, and stops at a damaged one (earlier ones kept, later ones ignored)', async () => {
+    const dir = tmpDir();
+    const src = openJournal(path.join(dir, 'src.journal'));
+    for (let i = 0; i < 6; i++) appendBatch(src, 3);
+    src.close();
+    const all = fs.readFileSync(src.path).subarray(16);
+    const batch = (k: number, bytes = all): Buffer => encodeFrame(FrameKind.Batch, 3, 1, 1 + 3 * k, bytes.subarray(3 * k * RECORD_SIZE, 3 * (k + 1) * RECORD_SIZE));
+    const damaged = Buffer.from(all);
+    damaged[3 * 4 * RECORD_SIZE + 30] ^= 1; // in batch 4 (records 13-15)
+    // First connection: batches 0-3 and a damaged 4, then 5, in one write. Second: 4 and 5 again, good.
+    const reads = [Buffer.concat([batch(0), batch(1), batch(2), batch(3), batch(4, damaged), batch(5)]), Buffer.concat([batch(4), batch(5)])];
+    const fake = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => {
+        const r = reads.shift();
+        if (r !== undefined) s.write(r);
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise((r) => fake.close(() => r(undefined))));
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', (fake.address() as net.AddressInfo).port);
+    await waitFor('the first four batches', () => b.standby.errors.of(HaError.BadRecord) === 1);
+    expect(b.journal.writtenThrough).toBe(12);
+    await waitFor('all six', () => b.journal.writtenThrough === 18);
+    expect(b.standby.errors.of(HaError.BadRecord)).toBe(1);
+    expect(b.standby.errors.of(HaError.SeqGap)).toBe(0); // batch 5 of the first read was not looked at
+    expect(fs.readFileSync(b.journal.path).subarray(16).equals(all)).toBe(true);
+    const f = b.standby.figures();
+    expect(f.batches).toBe(6);
+    expect(f.writes).toBeLessThan(f.batches); // a read's batches share a write
+    let next = 1;
+    for (let i = 0; i < b.batches.length; i += 2) {
+      expect(b.batches[i]).toBe(next);
+      next += b.batches[i + 1];
+    }
+    expect(next).toBe(19);
+  });
+
   test('a standby whose last record differs from the primary is refused (TW_ERR_HA_DIVERGED)', async () => {
     const dir = tmpDir();
     const p = await primary(dir);
@@ -263,5 +303,81 @@ describe('replicated journal', () => {
     b.standby.follow('127.0.0.1', p.port);
     await waitFor('refusal', () => p.server.errors.of(HaError.Diverged) > 0);
     expect(p.journal.durableSeq).toBe(0);
+  });
+});
+
+describe('frame decoder', () => {
+  test('yields the same frames however the stream is cut, and refuses a bad CRC after a split', () => {
+    const seed = 20261207;
+    let state = seed;
+    const rand = (n: number): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state % n;
+    };
+    const sent: Buffer[] = [];
+    const expected: string[] = [];
+    const describe = (kind: number, count: number, epoch: number, seq: number, payload: Uint8Array): string =>
+      `${kind}/${count}/${epoch}/${seq}/${Buffer.from(payload).toString('hex')}`;
+    for (let i = 0; i < 300; i++) {
+      const pick = rand(4);
+      let frame: Buffer;
+      if (pick === 0) {
+        const name = Buffer.from('node-'.repeat(1 + rand(5)).slice(0, 1 + rand(20))); // odd lengths: later frames lose alignment
+        frame = encodeFrame(FrameKind.Hello, rand(1000), 2, i, name);
+        expected.push(describe(FrameKind.Hello, frame.readUInt32LE(12), 2, i, name));
+      } else if (pick === 1) {
+        frame = encodeFrame(FrameKind.Ack, 0, 2, i);
+        expected.push(describe(FrameKind.Ack, 0, 2, i, new Uint8Array(0)));
+      } else {
+        const count = 1 + rand(pick === 2 ? 4 : 1500);
+        const records = Buffer.alloc(count * RECORD_SIZE);
+        for (let b = 0; b < records.length; b++) records[b] = rand(256);
+        frame = encodeFrame(FrameKind.Batch, count, 2, 1 + i, records);
+        expected.push(describe(FrameKind.Batch, count, 2, 1 + i, records));
+      }
+      sent.push(frame);
+    }
+    const stream = Buffer.concat(sent);
+    for (const maxChunk of [1, 7, 100, 9000, 70_000, stream.length]) {
+      const got: string[] = [];
+      const errors: string[] = [];
+      const d = new FrameDecoder(
+        (f: Frame) => got.push(describe(f.kind, f.count, f.epoch, f.seq, f.payload)),
+        (code, detail) => errors.push(`${code} ${detail}`),
+      );
+      for (let at = 0; at < stream.length; ) {
+        const n = Math.min(stream.length - at, 1 + rand(maxChunk));
+        d.push(stream.subarray(at, at + n));
+        at += n;
+      }
+      expect(errors).toEqual([]);
+      expect(got.length).toBe(expected.length);
+      expect(got).toEqual(expected);
+    }
+    // A damaged byte inside the 5th frame, fed in pieces that split it: refused with BadCrc, nothing after it.
+    const damaged = Buffer.from(stream);
+    const fifth = sent.slice(0, 4).reduce((n, f) => n + f.length, 0);
+    damaged[fifth + sent[4].length - 1] ^= 0x10;
+    const codes: HaError[] = [];
+    let frames = 0;
+    const d = new FrameDecoder(
+      () => frames++,
+      (code) => codes.push(code),
+    );
+    for (let at = 0; at < damaged.length; at += 1000) d.push(damaged.subarray(at, at + 1000));
+    expect(frames).toBe(4);
+    expect(codes).toEqual([HaError.BadCrc]);
+  });
+});
+
+describe('frame CRC', () => {
+  test('zlib and the JS CRC-32 agree at every length around the switch, at odd offsets', () => {
+    const bytes = new Uint8Array(16 * 1024);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24;
+    const view = Buffer.from(bytes.buffer, 3, bytes.length - 3); // a Buffer view at an odd byte offset
+    for (const len of [0, 1, 47, 48, CRC32_NATIVE_MIN_BYTES - 1, CRC32_NATIVE_MIN_BYTES, CRC32_NATIVE_MIN_BYTES + 1, 1000, 14_368, view.length - 5]) {
+      const end = Math.min(view.length, 5 + len);
+      expect(frameCrc(view, 5, end)).toBe(crc32(view, 5, end));
+    }
   });
 });

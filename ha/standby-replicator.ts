@@ -11,6 +11,9 @@ import type { JournalWriter } from '../sim';
 import { HaError, HaErrorCounts, haErrorName } from './errors';
 import { checkRecords, encodeFrame, encodeText, type Frame, FrameDecoder, FrameKind, RECORD_SIZE } from './replication-frame';
 
+/** A staged run of batches is written once it would pass this (a catch-up frame alone may be larger). */
+const STAGE_MAX_BYTES = 1 << 20;
+
 export interface StandbyReplicatorOptions {
   /** This node's journal, opened for append at its recovered end, with no replica attached. */
   journal: JournalWriter;
@@ -34,6 +37,8 @@ export interface StandbyFigures {
   durableSeq: number;
   batches: number;
   records: number;
+  /** Journal writes of replicated records (a read's batches are written together). */
+  writes: number;
   acksSent: number;
   connects: number;
   refused: Record<string, number>;
@@ -58,6 +63,24 @@ export class StandbyReplicator {
   records = 0;
   acksSent = 0;
   connects = 0;
+  /** Journal writes (appendRecords): fewer than batches when a read brought several. */
+  writes = 0;
+  /**
+   * Batches accepted from the current read, not yet written: a standby that is behind reads
+   * 64 KB at a time, 4-5 batches of 256 records, and one write for all of them costs a
+   * quarter of the syscalls. The first is kept as the view the decoder gave (valid until
+   * `onParsed`); once a second comes, both are copied into `stage`. Written, applied and
+   * emptied at the end of every read, before anything else can run: outside `push`, nothing
+   * is staged.
+   */
+  private stageView: Uint8Array | null = null;
+  private stage: Buffer = Buffer.alloc(0);
+  private stagedBytes = 0;
+  private stagedCount = 0;
+  private stagedBatches = 0;
+  private stagedFirst = 0;
+  private stagedLast = 0;
+  private stagedSocket: net.Socket | null = null;
 
   constructor(private readonly options: StandbyReplicatorOptions) {
     this.journal = options.journal;
@@ -101,6 +124,7 @@ export class StandbyReplicator {
       durableSeq: this.journal.durableSeq,
       batches: this.batches,
       records: this.records,
+      writes: this.writes,
       acksSent: this.acksSent,
       connects: this.connects,
       refused: this.errors.toJSON(),
@@ -117,6 +141,7 @@ export class StandbyReplicator {
     const decoder = new FrameDecoder(
       (frame) => this.onFrame(socket, frame),
       (code, detail) => this.refuse(socket, code, `from the primary ${target.host}:${target.port}: ${detail}`),
+      () => this.flush(),
     );
     socket.on('connect', () => {
       this.connects++;
@@ -138,7 +163,9 @@ export class StandbyReplicator {
   }
 
   private onFrame(socket: net.Socket, frame: Frame): void {
-    if (socket !== this.socket) return;
+    // After a refusal (end() sent) the rest of the read is not looked at.
+    if (socket !== this.socket || socket.writableEnded || socket.destroyed) return;
+    if (frame.kind !== FrameKind.Batch) this.flush(); // what follows reads the journal's state
     switch (frame.kind) {
       case FrameKind.Batch:
         return this.onBatch(socket, frame);
@@ -160,7 +187,7 @@ export class StandbyReplicator {
       return this.refuse(socket, HaError.StaleEpoch, `a batch from epoch ${frame.epoch}, the leader's is ${this.epoch}`);
     }
     this.epoch = frame.epoch;
-    const held = this.journal.writtenThrough;
+    const held = this.stagedCount > 0 ? this.stagedLast : this.journal.writtenThrough;
     const first = frame.seq;
     const last = first + frame.count - 1;
     if (first > held + 1) return this.refuse(socket, HaError.SeqGap, `a batch from sequence ${first}, this standby holds through ${held}`);
@@ -173,16 +200,58 @@ export class StandbyReplicator {
     const records = frame.payload.subarray(skip * RECORD_SIZE);
     const bad = checkRecords(records, count, held + 1);
     if (bad !== '') return this.refuse(socket, HaError.BadRecord, bad);
+    this.stageBatch(socket, records, count, held + 1, last);
+  }
+
+  /** Adds checked records to the read's staged run (see `stageView`). */
+  private stageBatch(socket: net.Socket, records: Uint8Array, count: number, first: number, last: number): void {
+    const bytes = count * RECORD_SIZE;
+    if (this.stagedCount > 0 && this.stagedBytes + bytes > STAGE_MAX_BYTES) this.flush();
+    if (this.stagedCount === 0) {
+      this.stageView = records;
+      this.stagedFirst = first;
+      this.stagedSocket = socket;
+    } else {
+      if (this.stageView !== null) {
+        this.ensureStage(Math.max(this.stagedBytes + bytes, STAGE_MAX_BYTES));
+        this.stage.set(this.stageView.subarray(0, this.stagedBytes), 0);
+        this.stageView = null;
+      }
+      this.ensureStage(this.stagedBytes + bytes);
+      this.stage.set(records.subarray(0, bytes), this.stagedBytes);
+    }
+    this.stagedBytes += bytes;
+    this.stagedCount += count;
+    this.stagedBatches++;
+    this.stagedLast = last;
+  }
+
+  private ensureStage(bytes: number): void {
+    if (this.stage.length >= bytes) return;
+    const bigger = Buffer.allocUnsafe(Math.max(bytes, this.stage.length * 2));
+    bigger.set(this.stage.subarray(0, this.stagedBytes), 0);
+    this.stage = bigger;
+  }
+
+  /** Writes the staged run to the journal (one write), then hands it to the engine; empties the stage. */
+  private flush(): void {
+    if (this.stagedCount === 0) return;
+    const records = this.stageView ?? this.stage.subarray(0, this.stagedBytes);
+    const { stagedCount: count, stagedFirst: first, stagedLast: last, stagedBatches: batches, stagedSocket: socket } = this;
+    this.stageView = null;
+    this.stagedBytes = this.stagedCount = this.stagedBatches = 0;
+    this.stagedSocket = null;
     try {
       this.journal.appendRecords(records, 0, count, last);
     } catch (err) {
       this.problem(HaError.Io, (err as Error).message);
-      socket.destroy();
+      socket?.destroy();
       return;
     }
-    this.batches++;
+    this.writes++;
+    this.batches += batches;
     this.records += count;
-    this.options.onBatch?.(records, count, held + 1);
+    this.options.onBatch?.(records, count, first);
   }
 
   private ack(seq: number): void {

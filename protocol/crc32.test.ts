@@ -1,4 +1,4 @@
-import { crc32, crc32Ascii } from './crc32';
+import { crc32, crc32Ascii, crc32View } from './crc32';
 
 describe('crc32', () => {
   test('matches the IEEE check value for "123456789"', () => {
@@ -43,5 +43,17 @@ describe('crc32 slicing-by-8', () => {
     for (let start = 0; start < 9; start++) {
       for (let len = 0; len < 90; len++) expect(crc32(bytes, start, start + len)).toBe(bytewise(bytes, start, start + len));
     }
+  });
+});
+
+describe('crc32View', () => {
+  test('equals crc32 at every length and alignment, and chains', () => {
+    const bytes = new Uint8Array(300);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) & 0xff;
+    const view = new DataView(bytes.buffer);
+    for (let start = 0; start < 9; start++) {
+      for (let len = 0; len < 90; len++) expect(crc32View(view, start, start + len)).toBe(crc32(bytes, start, start + len));
+    }
+    expect(crc32View(view, 100, 300, crc32View(view, 0, 100))).toBe(crc32(bytes));
   });
 });
