@@ -183,9 +183,16 @@ maybe('stateless client gateways under HA', () => {
       expect(res.status).toBe(200);
       return (res.body.orders as Order[]).map((o) => ({ id: o.id, clientOrderId: o.clientOrderId, status: o.status, filledQuantity: o.filledQuantity, remainingQuantity: o.remainingQuantity }));
     };
-    // Quiet for the last reports (house flow may still fill resting orders: compare both views at once).
-    await new Promise((r) => setTimeout(r, 500));
-    const [gAlice, g2Alice, gBob, g2Bob] = await Promise.all([list(g, alice.apiKey), list(g2, alice.apiKey), list(g, bob.apiKey), list(g2, bob.apiKey)]);
+    // The house flow goes on filling resting orders, so the two gateways' views may differ for
+    // a moment (one has heard a fill the other has not yet): read both until they agree.
+    const byToken = (os: Order[]): Order[] => [...os].sort((x, y) => x.clientOrderId.localeCompare(y.clientOrderId));
+    let views: Order[][] = [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      views = await Promise.all([list(g, alice.apiKey), list(g2, alice.apiKey), list(g, bob.apiKey), list(g2, bob.apiKey)]);
+      if (JSON.stringify(byToken(views[0])) === JSON.stringify(byToken(views[1])) && JSON.stringify(byToken(views[2])) === JSON.stringify(byToken(views[3]))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const [gAlice, g2Alice, gBob, g2Bob] = views;
     const onNewPrimary = new Map([...g2Alice, ...g2Bob].map((o) => [o.clientOrderId, o]));
     let ackedOrdersLost = 0;
     let idsChanged = 0;
@@ -208,7 +215,6 @@ maybe('stateless client gateways under HA', () => {
     expect(figures.gaps).toBe(0);
     expect(Number(figures.connects)).toBeGreaterThanOrEqual(2);
     // Both gateways hold the same orders in the same states.
-    const byToken = (os: Order[]): Order[] => [...os].sort((x, y) => x.clientOrderId.localeCompare(y.clientOrderId));
     expect(byToken(g2Alice)).toEqual(byToken(gAlice));
     expect(byToken(g2Bob)).toEqual(byToken(gBob));
   });
