@@ -173,6 +173,8 @@ export interface AckedOrder {
   /** performance.now() of the first attempt and of the answer. */
   sentAt: number;
   at: number;
+  /** Requests it took (more than 1: asked again after a 503, 504 or a dropped connection). */
+  attempts: number;
 }
 
 export interface ClientOptions {
@@ -248,8 +250,10 @@ export class OrderClients {
     const first = performance.now();
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    let attempts = 0;
     try {
       while (performance.now() - first < this.o.giveUpMs && !this.abandoned) {
+        attempts++;
         let status = 0;
         let answer: Answer | null = null;
         try {
@@ -269,6 +273,7 @@ export class OrderClients {
             reason: String(b.reason ?? b.code ?? ''),
             sentAt: first,
             at,
+            attempts,
           });
           return;
         }
@@ -312,6 +317,7 @@ export class OrderClients {
       clientOrdersPerSec: this.o.ordersPerSec,
       placed: this.placed,
       acked: this.acked.size,
+      retriedOrders: all.filter((a) => a.attempts > 1).length,
       rejected: rejected.length,
       rejectReasons: reasons,
       unanswered: this.unanswered,

@@ -18,14 +18,25 @@
 //     b restarts from its journal, catches up, and a commits again.
 //  4. etcd-member-kill: SIGKILL one of the 3 etcd members (TW_BENCH_FO_ETCD_VICTIM: follower
 //     or leader of etcd's Raft); a stays primary, commits on, nobody fences or fails over.
-// Per fault one JSON line: ackedOrdersLost (records the old primary reported committed,
-// `committedSeq` in its `ha:` figures, missing or different in the surviving nodes' journals),
-// conflictingSequences (MoldUDP64 sequence numbers heard with two contents, both lines),
+// Order-entry clients (bench/failover-clients.ts): one `tickwire order-gateway` in the bench's
+// (root) namespace finds the primary through etcd and reaches every node's order link
+// (ha.orderLink on its control address) across the control bridge; REST brokers
+// (TW_BENCH_FO_CLIENT_ACCOUNTS accounts, half buying, half selling AAPL, created through
+// its admin routes) place TW_BENCH_FO_CLIENT_RATE orders/s through it from before the fault
+// to AFTER_S after, each retried with the same clientOrderId on 503/504 or a dropped
+// connection until answered (TW_BENCH_FO_CLIENT_GIVE_UP_MS). 0 turns them off.
+// Per fault one JSON line: ackedOrdersLost (orders a client holds an answer for, HTTP 200 or
+// 422, missing from the surviving primary: a fresh gateway started after the fault rebuilds
+// the orders from that primary's catch-up alone and each is looked up by clientOrderId, with
+// its order id compared: idsChanged), committedRecordsLost (journal records the old primary
+// reported committed, `committedSeq` in its `ha:` figures, missing or different in the
+// surviving nodes' journals), the clients' gateway's link figures (answeredFromCatchUp,
+// resent, gaps), conflictingSequences (MoldUDP64 sequence numbers heard with two contents, both lines),
 // dualPublisherMs (overlap of the spans in which two nodes sent packets), rtoMs (the fault to
 // the first packet from the new primary; null where nobody should take over), booksEqual
 // (every feed handler's books equal the snapshot of the node that is primary after the
 // fault, compared at one sequence: below). Then a summary line. Generated flow: `--rate`
-// TW_BENCH_FO_RATE orders/s on the primary (no order-entry clients). Needs root, `ip` and
+// TW_BENCH_FO_RATE orders/s on the primary, beside the clients'. Needs root, `ip` and
 // /usr/bin/etcd. Namespaces, bridges, processes and temp dirs are removed on exit, on
 // failure too.
 // booksEqual: TW_BENCH_FO_HANDLERS real FeedHandlers (feed-handler/) run in the bench's
@@ -802,7 +813,8 @@ async function main(): Promise<void> {
   setupNet();
   console.log(
     `bench:failover: ${RATE.toLocaleString('en-US')} orders/s generated on the primary, seeds ${FAULTS.map((f) => SEED + f).join(',')} (TW_SEED ${SEED} + fault), ` +
-      `transport ${TRANSPORT}, lease TTL ${TTL_SEC} s, 3 etcd members; faults ${FAULTS.join(',')}`,
+      `transport ${TRANSPORT}, lease TTL ${TTL_SEC} s, 3 etcd members; faults ${FAULTS.join(',')}; ` +
+      (CLIENT_RATE > 0 ? `REST clients ${CLIENT_RATE} orders/s over ${CLIENT_ACCOUNTS} accounts through one order gateway` : 'no order-entry clients'),
   );
   const results: Line[] = [];
   for (const f of FAULTS) {
