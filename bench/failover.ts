@@ -18,14 +18,25 @@
 //     b restarts from its journal, catches up, and a commits again.
 //  4. etcd-member-kill: SIGKILL one of the 3 etcd members (TW_BENCH_FO_ETCD_VICTIM: follower
 //     or leader of etcd's Raft); a stays primary, commits on, nobody fences or fails over.
-// Per fault one JSON line: ackedOrdersLost (records the old primary reported committed,
-// `committedSeq` in its `ha:` figures, missing or different in the surviving nodes' journals),
-// conflictingSequences (MoldUDP64 sequence numbers heard with two contents, both lines),
+// Order-entry clients (bench/failover-clients.ts): one `tickwire order-gateway` in the bench's
+// (root) namespace finds the primary through etcd and reaches every node's order link
+// (ha.orderLink on its control address) across the control bridge; REST brokers
+// (TW_BENCH_FO_CLIENT_ACCOUNTS accounts, half buying, half selling AAPL, created through
+// its admin routes) place TW_BENCH_FO_CLIENT_RATE orders/s through it from before the fault
+// to AFTER_S after, each retried with the same clientOrderId on 503/504 or a dropped
+// connection until answered (TW_BENCH_FO_CLIENT_GIVE_UP_MS). 0 turns them off.
+// Per fault one JSON line: ackedOrdersLost (orders a client holds an answer for, HTTP 200 or
+// 422, missing from the surviving primary: a fresh gateway started after the fault rebuilds
+// the orders from that primary's catch-up alone and each is looked up by clientOrderId, with
+// its order id compared: idsChanged), committedRecordsLost (journal records the old primary
+// reported committed, `committedSeq` in its `ha:` figures, missing or different in the
+// surviving nodes' journals), the clients' gateway's link figures (answeredFromCatchUp,
+// resent, gaps), conflictingSequences (MoldUDP64 sequence numbers heard with two contents, both lines),
 // dualPublisherMs (overlap of the spans in which two nodes sent packets), rtoMs (the fault to
 // the first packet from the new primary; null where nobody should take over), booksEqual
 // (every feed handler's books equal the snapshot of the node that is primary after the
 // fault, compared at one sequence: below). Then a summary line. Generated flow: `--rate`
-// TW_BENCH_FO_RATE orders/s on the primary (no order-entry clients). Needs root, `ip` and
+// TW_BENCH_FO_RATE orders/s on the primary, beside the clients'. Needs root, `ip` and
 // /usr/bin/etcd. Namespaces, bridges, processes and temp dirs are removed on exit, on
 // failure too.
 // booksEqual: TW_BENCH_FO_HANDLERS real FeedHandlers (feed-handler/) run in the bench's
@@ -43,10 +54,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FeedHandler, LINE_A, LINE_B, verifyAgainstSnapshot, type VerifyResult } from '../feed-handler';
+import { type BrokerAccount, GatewayProcess, OrderClients, verifyAcked } from './failover-clients';
 
 const BIN = path.join(__dirname, '..', 'bin', 'tickwire.js');
 const ETCD = process.env.TW_ETCD_BIN ?? '/usr/bin/etcd';
-const RATE = Number(process.env.TW_BENCH_FO_RATE ?? 3000);
+// 10,000 ran every fault clean twice on the 2-vCPU VM; 43,000 (the issue's rate) once in two runs (bench/README.md).
+const RATE = Number(process.env.TW_BENCH_FO_RATE ?? 10_000);
 const SEED = Number(process.env.TW_SEED ?? 20261220);
 const FAULTS = (process.env.TW_BENCH_FO_FAULTS ?? '1,2,3,4').split(',').map(Number);
 const TTL_SEC = Number(process.env.TW_BENCH_FO_TTL_SEC ?? 2);
@@ -57,6 +70,11 @@ const TRANSPORT = process.env.TW_BENCH_FO_TRANSPORT ?? 'multicast';
 const ETCD_VICTIM = process.env.TW_BENCH_FO_ETCD_VICTIM ?? 'follower';
 const KEEP = process.env.TW_BENCH_FO_KEEP === '1';
 const HANDLERS = Number(process.env.TW_BENCH_FO_HANDLERS ?? 2);
+// Order-entry clients: REST orders a second through one `tickwire order-gateway` (0: none),
+// spread over this many broker accounts (half buy, half sell).
+const CLIENT_RATE = Number(process.env.TW_BENCH_FO_CLIENT_RATE ?? 200);
+const CLIENT_ACCOUNTS = Number(process.env.TW_BENCH_FO_CLIENT_ACCOUNTS ?? 8);
+const CLIENT_GIVE_UP_MS = Number(process.env.TW_BENCH_FO_CLIENT_GIVE_UP_MS ?? 60_000);
 
 const PFX = 'twfo';
 const CTL_BR = `${PFX}-ctl`;
@@ -71,6 +89,7 @@ const LINES = [
 const HOSTS = { etcd: 10, a: 11, b: 12, c: 13 } as const;
 type NodeName = 'a' | 'b' | 'c';
 const REPLICATION_PORT = 30010;
+const ORDER_LINK_PORT = 30011;
 // Each node serves its rewinder and snapshot on its feed address: the handlers reach them
 // across the feed bridge, which fault 2 leaves up.
 const REWINDER_PORT = 30003;
@@ -223,6 +242,9 @@ interface TwNode {
   exited: Promise<void>;
 }
 
+/** The MoldUDP64 session every node publishes (fixed, so the handlers can join before the first packet). */
+const sessionOf = (seed: number): string => `TWFO${seed % 1_000_000}`;
+
 function startNode(name: NodeName, dir: string, etcd: string[], seed: number): TwNode {
   const ctlIp = `${CTL_NET}.${HOSTS[name]}`;
   const ownFeedIp = feedIp(name);
@@ -241,8 +263,13 @@ function startNode(name: NodeName, dir: string, etcd: string[], seed: number): T
     '--set', `publisher.rewinder.host=${ownFeedIp}`, '--set', `publisher.rewinder.port=${REWINDER_PORT}`,
     '--set', `publisher.snapshot.host=${ownFeedIp}`, '--set', `publisher.snapshot.port=${SNAPSHOT_PORT}`, '--set', 'log.level=warn',
     '--set', 'ha.enabled=true', '--set', `ha.node=${name}`, '--set', `ha.etcd.endpoints=${JSON.stringify(etcd)}`,
-    '--set', `ha.etcd.leaseTtlSec=${TTL_SEC}`, '--set', 'ha.etcd.pollMs=20',
+    '--set', `ha.etcd.leaseTtlSec=${TTL_SEC}`, '--set', 'ha.etcd.pollMs=20', '--set', `publisher.session=${sessionOf(seed)}`,
+    // a is the first primary; b and c campaign only once level with a primary (a takeover).
+    '--set', `ha.role=${name === 'a' ? 'auto' : 'standby'}`,
     '--set', `ha.replication.host=${ctlIp}`, '--set', `ha.replication.advertiseHost=${ctlIp}`, '--set', `ha.replication.port=${REPLICATION_PORT}`,
+    // The order link on the control address: the gateway (root namespace) reaches it over the
+    // control bridge, so fault 2's cut takes it away with the replication link.
+    '--set', `ha.orderLink.host=${ctlIp}`, '--set', `ha.orderLink.advertiseHost=${ctlIp}`, '--set', `ha.orderLink.port=${ORDER_LINK_PORT}`,
     ...feed,
   ];
   // `ip netns exec` execs the command: the child's pid is the node's own.
@@ -389,12 +416,11 @@ class Capture {
 
 // ---- feed handlers and booksEqual ------------------------------------------------------------
 async function startHandlers(run: Run): Promise<void> {
-  await waitFor('a first packet on the feed bridge', () => run.capture.session !== '', 15_000, tail(run.nodes.a));
   const target = feedIp(run.booksFrom);
   const multicast = TRANSPORT !== 'unicast';
   for (let i = 0; i < HANDLERS; i++) {
     const handler = new FeedHandler({
-      session: run.capture.session,
+      session: sessionOf(run.seed),
       lineA: multicast ? { group: LINES[0].group, port: LINES[0].port } : null,
       lineB: multicast ? { group: LINES[1].group, port: LINES[1].port } : null,
       interface: BENCH_FEED_IP,
@@ -417,11 +443,17 @@ async function checkBooks(run: Run): Promise<void> {
   const endpoint = { host: feedIp(run.booksFrom), port: SNAPSHOT_PORT };
   const results: VerifyResult[] = [];
   for (const h of run.handlers) {
-    try {
-      results.push(await verifyAgainstSnapshot(h, endpoint, 10_000));
-    } catch (err) {
-      results.push({ sequence: 0, snapshotSequence: 0, equal: false, differences: [], skipped: `snapshot failed: ${(err as Error).message}` });
+    // A handler that reloaded its books from a snapshot while one was read cannot be compared
+    // with it (skipped): read another, up to 3 tries.
+    let r: VerifyResult | null = null;
+    for (let attempt = 0; attempt < 3 && (r === null || (r.skipped !== '' && !r.skipped.startsWith('snapshot failed'))); attempt++) {
+      try {
+        r = await verifyAgainstSnapshot(h, endpoint, 10_000);
+      } catch (err) {
+        r = { sequence: 0, snapshotSequence: 0, equal: false, differences: [], skipped: `snapshot failed: ${(err as Error).message}` };
+      }
     }
+    if (r !== null) results.push(r);
   }
   run.booksEqual = results.length > 0 && results.every((r) => r.equal && r.skipped === '');
   run.handlerFigures = run.handlers.map((h, i) => {
@@ -478,23 +510,84 @@ interface Run {
   handlers: FeedHandler[];
   booksEqual: boolean | null;
   handlerFigures: Line[];
+  /** The clients' gateway, then the fresh one that checks the orders against the new primary. */
+  gateways: GatewayProcess[];
+  accounts: BrokerAccount[];
+  clients: OrderClients | null;
 }
 
 const tail = (n: TwNode | undefined): (() => string) => () => n?.out.slice(-3000) ?? '';
 
 async function primaryAndStandby(run: Run): Promise<{ a: TwNode; b: TwNode }> {
   const endpoints = run.etcd.map((m) => m.client);
-  const a = startNode('a', run.dir, endpoints, run.seed);
-  run.nodes.a = a;
-  await waitFor('a primary', () => a.figures.role === 'primary', 30_000, tail(a));
-  // a commits (and so publishes data) only once b has joined: the handlers start before.
+  // The handlers join before any packet; b waits for a leader before a starts, so b follows a
+  // as soon as it is elected. (With b started after a, a generated alone, committing
+  // nothing, for the seconds b took to start: at 43,000 orders/s that backlog, sent to b and
+  // drained at once, held a's main thread past the lease TTL and a fenced before the fault.)
   await startHandlers(run);
   const b = startNode('b', run.dir, endpoints, run.seed);
   run.nodes.b = b;
+  await waitFor('b started', () => b.figures.role === 'standby', 30_000, tail(b));
+  const a = startNode('a', run.dir, endpoints, run.seed);
+  run.nodes.a = a;
+  await waitFor('a primary', () => a.figures.role === 'primary', 30_000, tail(a));
   await waitFor('b in sync', () => b.figures.replication?.inSync === true, 30_000, tail(b));
   await waitFor('commits under flow', () => (a.figures.committedSeq ?? 0) > 1000, 30_000, tail(a));
+  await startClients(run, a);
   await sleep(WARM_S * 1000);
   return { a, b };
+}
+
+function startGateway(run: Run, name: string, accountsPath?: string): GatewayProcess {
+  const g = new GatewayProcess({ name, dir: path.join(run.dir, name), etcd: run.etcd.map((m) => m.client), accountsPath });
+  children.add(g.child);
+  g.child.once('exit', () => children.delete(g.child));
+  run.gateways.push(g);
+  return g;
+}
+
+/** The clients' gateway, linked to the primary `a`; broker accounts (journaled through it); the clients start placing. */
+async function startClients(run: Run, a: TwNode): Promise<void> {
+  if (CLIENT_RATE <= 0) return;
+  const g = startGateway(run, 'g1');
+  await g.started();
+  await waitFor('the gateway linked to a', () => g.figures?.connected === true && g.figures.primary === 'a', 20_000, () => `${g.output.slice(-1500)}\na: ${a.out.slice(-1500)}`);
+  for (let i = 0; i < CLIENT_ACCOUNTS; i++) {
+    run.accounts.push(await g.account(`broker${i}`, '100000000', i % 2 === 0 ? undefined : { symbol: 'AAPL', shares: 10_000_000 }));
+  }
+  run.clients = new OrderClients({ gateway: g, accounts: run.accounts, ordersPerSec: CLIENT_RATE, prefix: `f${run.seed}-`, giveUpMs: CLIENT_GIVE_UP_MS });
+  run.clients.start();
+}
+
+/**
+ * The clients stop and every request is answered (or given up); then a fresh gateway rebuilds
+ * the orders from `primary`'s catch-up alone and every acknowledged order is looked up there
+ * (verifyAcked), not in the first gateway's memory. With the first gateway's link figures.
+ */
+async function checkClients(run: Run, primary: TwNode): Promise<Line> {
+  const clients = run.clients;
+  const g1 = run.gateways[0];
+  if (clients === null || g1 === undefined) return { ackedOrdersLost: null };
+  const stopAt = performance.now();
+  await clients.stop();
+  const settleMs = Math.round(performance.now() - stopAt);
+  // The `link:` line comes every second: the figures after the last answer.
+  await sleep(1100);
+  const link = g1.figures;
+  const g2 = startGateway(run, 'g2', path.join(g1.options.dir, 'accounts.sqlite'));
+  await g2.started();
+  await waitFor(`the fresh gateway linked to ${primary.name}`, () => g2.figures?.connected === true && g2.figures.primary === primary.name, 20_000, () => g2.output.slice(-2000));
+  const verified = await verifyAcked(g2, run.accounts, clients.acked);
+  return {
+    ...verified,
+    clients: {
+      ...clients.figures(run.faultAt),
+      ackGapAroundFaultMs: run.faultAt > 0 ? clients.longestAckGapMs(run.faultAt - 1000, stopAt) : null,
+      settleMs,
+    },
+    gatewayLink: link === null ? null : { connects: link.connects, answeredFromCatchUp: link.answeredFromCatchUp, resent: link.resent, notResent: link.notResent, gaps: link.gaps, primary: link.primary },
+    verifyingGatewayGaps: g2.figures?.gaps ?? null,
+  };
 }
 
 /** After a takeover by b: c joins b from an empty journal so b commits (and publishes data); trading goes on AFTER_S. */
@@ -524,6 +617,16 @@ async function takeover(run: Run, faultAt: number, b: TwNode): Promise<Line> {
 }
 
 async function endRun(run: Run): Promise<void> {
+  run.clients?.abandon();
+  for (const g of run.gateways) {
+    g.close();
+    if (g.child.exitCode === null && g.child.signalCode === null) {
+      const done = new Promise((r) => g.child.once('exit', r));
+      g.child.kill('SIGKILL');
+      await done;
+    }
+  }
+  await run.clients?.stop();
   for (const n of Object.values(run.nodes)) await kill(n ?? null);
   for (const m of run.etcd) await kill(m);
   await sleep(50);
@@ -536,11 +639,12 @@ async function fault1(run: Run): Promise<Line> {
   run.faultAt = at;
   await kill(a);
   const t = await takeover(run, at, b);
+  const clients = await checkClients(run, b);
   await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
-  return { committedBeforeFault: committed, ackedOrdersLost: lost(aJ, bJ, committed), ...t, ok: (t.rtoMs as number) <= 3000 };
+  return { committedBeforeFault: committed, committedRecordsLost: lost(aJ, bJ, committed), ...clients, ...t, ok: (t.rtoMs as number) <= 3000 };
 }
 
 async function fault2(run: Run): Promise<Line> {
@@ -552,6 +656,7 @@ async function fault2(run: Run): Promise<Line> {
   const t = await takeover(run, at, b);
   await a.exited;
   const committed = a.maxCommitted; // everything a ever reported committed, before and after the cut
+  const clients = await checkClients(run, b);
   await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
@@ -560,7 +665,8 @@ async function fault2(run: Run): Promise<Line> {
   const bPromotedAfterCutMs = b.primaryAt > 0 ? Math.round(b.primaryAt - at) : null;
   return {
     committedBeforeFault: committed,
-    ackedOrdersLost: lost(aJ, bJ, committed),
+    committedRecordsLost: lost(aJ, bJ, committed),
+    ...clients,
     aFencedAfterCutMs: fencedAfterCutMs,
     aFenceReason: a.fencedReason,
     aExitCode: a.exitCode,
@@ -591,14 +697,16 @@ async function fault3(run: Run): Promise<Line> {
   const end = performance.now();
   const finalCommitted = a.maxCommitted;
   const stillPrimary = a.figures.role === 'primary' && a.fencedAt === 0;
+  const clients = await checkClients(run, a);
   await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
   const bJ = journalRecords(run.dir, 'b');
   return {
     committedBeforeFault: committed,
-    ackedOrdersLost: lost(aJ, bJ, committed),
-    committedLostAtEnd: lost(aJ, bJ, finalCommitted),
+    committedRecordsLost: lost(aJ, bJ, committed),
+    committedRecordsLostAtEnd: lost(aJ, bJ, finalCommitted),
+    ...clients,
     rtoMs: null,
     downMs: DOWN_MS,
     committedWhileDown: committedWhileDown - committed,
@@ -627,6 +735,7 @@ async function fault4(run: Run): Promise<Line> {
   const committedAfter = a.maxCommitted;
   const renewalsAfter = Number(a.figures.election?.renewals ?? 0);
   const noFence = a.fencedAt === 0 && b.fencedAt === 0 && a.figures.role === 'primary' && b.figures.role === 'standby';
+  const clients = await checkClients(run, a);
   await checkBooks(run);
   await endRun(run);
   const aJ = journalRecords(run.dir, 'a');
@@ -635,7 +744,8 @@ async function fault4(run: Run): Promise<Line> {
     etcdKilled: run.etcd[victim].name,
     etcdKilledWas: victim === leader ? 'leader' : 'follower',
     committedBeforeFault: committed,
-    ackedOrdersLost: lost(aJ, bJ, committedAfter),
+    committedRecordsLost: lost(aJ, bJ, committedAfter),
+    ...clients,
     rtoMs: null,
     committedAfterFault: committedAfter - committed,
     renewalsAfterFault: renewalsAfter - renewals,
@@ -668,7 +778,7 @@ async function runFault(index: number): Promise<Line> {
   for (const h of ['a', 'b', 'c']) sh(['ip', 'netns', 'exec', ns(h), 'ip', 'link', 'set', 'ctl0', 'up']);
   const capture = new Capture();
   await capture.open();
-  const run: Run = { dir, etcd: [], capture, nodes: {}, seed, faultAt: 0, booksFrom: index <= 2 ? 'b' : 'a', handlers: [], booksEqual: null, handlerFigures: [] };
+  const run: Run = { dir, etcd: [], capture, nodes: {}, seed, faultAt: 0, booksFrom: index <= 2 ? 'b' : 'a', handlers: [], booksEqual: null, handlerFigures: [], gateways: [], accounts: [], clients: null };
   try {
     run.etcd = await startEtcd(dir);
     const figures = await fn(run);
@@ -676,6 +786,7 @@ async function runFault(index: number): Promise<Line> {
       ...base,
       done: true,
       ackedOrdersLost: figures.ackedOrdersLost,
+      committedRecordsLost: figures.committedRecordsLost,
       conflictingSequences: capture.conflicts.size,
       booksEqual: run.booksEqual,
       dualPublisherMs: capture.dualPublisherMs(),
@@ -693,7 +804,9 @@ async function runFault(index: number): Promise<Line> {
     line.ok =
       early.length === 0 &&
       figures.ok === true &&
-      line.ackedOrdersLost === 0 &&
+      (line.ackedOrdersLost === 0 || (CLIENT_RATE <= 0 && line.ackedOrdersLost === null)) &&
+      line.committedRecordsLost === 0 &&
+      (CLIENT_RATE <= 0 || (line.idsChanged === 0 && line.duplicateClientOrderIds === 0 && line.rejectedButLive === 0 && (line.clients as { unanswered?: number }).unanswered === 0)) &&
       line.conflictingSequences === 0 &&
       line.dualPublisherMs === 0 &&
       line.booksEqual === true &&
@@ -715,7 +828,8 @@ async function main(): Promise<void> {
   setupNet();
   console.log(
     `bench:failover: ${RATE.toLocaleString('en-US')} orders/s generated on the primary, seeds ${FAULTS.map((f) => SEED + f).join(',')} (TW_SEED ${SEED} + fault), ` +
-      `transport ${TRANSPORT}, lease TTL ${TTL_SEC} s, 3 etcd members; faults ${FAULTS.join(',')}`,
+      `transport ${TRANSPORT}, lease TTL ${TTL_SEC} s, 3 etcd members; faults ${FAULTS.join(',')}; ` +
+      (CLIENT_RATE > 0 ? `REST clients ${CLIENT_RATE} orders/s over ${CLIENT_ACCOUNTS} accounts through one order gateway` : 'no order-entry clients'),
   );
   const results: Line[] = [];
   for (const f of FAULTS) {
@@ -733,6 +847,8 @@ async function main(): Promise<void> {
       ok: done.filter((r) => r.ok === true).length,
       notDone: results.filter((r) => r.done !== true).map((r) => r.fault),
       ackedOrdersLost: done.reduce((s, r) => s + Number(r.ackedOrdersLost ?? 0), 0),
+      committedRecordsLost: done.reduce((s, r) => s + Number(r.committedRecordsLost ?? 0), 0),
+      clientOrdersPerSec: CLIENT_RATE,
       conflictingSequences: done.reduce((s, r) => s + Number(r.conflictingSequences ?? 0), 0),
       dualPublisherMsMax: Math.max(0, ...done.map((r) => Number(r.dualPublisherMs ?? 0))),
       rtoMsMax: rto.length > 0 ? Math.max(...rto) : null,
