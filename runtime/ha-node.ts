@@ -156,6 +156,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
         nextSequence: feed.service.publisher.nextSequence,
         heldEvents: live.reader.available(),
         heldBackTicks: live.heldBackTicks,
+        ordersSkipped: live.ordersSkipped,
         gateOverruns: live.feedGateOverruns,
       },
       election: { state: election.state, renewals: election.renewals, refused: election.errors.toJSON() },

@@ -94,6 +94,8 @@ export class LiveSim implements TradingPort {
   private endedDay = false;
   /** Batches not submitted because the ring was over half full of uncommitted events (the standby is behind). */
   heldBackTicks = 0;
+  /** House orders not generated because the loop fell more than 100 ms behind the rate. */
+  ordersSkipped = 0;
   /**
    * Events handed to the publisher before their command was committed, because one batch
    * filled the ring with uncommitted events and the engine cannot wait in its own thread
@@ -425,6 +427,15 @@ export class LiveSim implements TradingPort {
     const rate = this.config.sim.ordersPerSec * this.generator.intensity(this.clock.nowNs());
     this.due += ((now - this.lastTickMs) / 1000) * rate;
     this.lastTickMs = now;
+    // After a stall (a GC, a starved core, a standby's catch-up) the house's missed orders are
+    // not made up at once: a backlog of seconds generated in one turn stalled the loop again
+    // (55,000-59,000 orders/s right after a stall at 43,000), long enough for an HA primary's
+    // lease watchdog to give up. At most 100 ms of the rate per tick; the rest is skipped.
+    const cap = Math.max(this.cmds.capacity, rate / 10);
+    if (this.due > cap) {
+      this.ordersSkipped += Math.floor(this.due - cap);
+      this.due = cap;
+    }
     const sequencer = this.core.sequencer as NonNullable<ExchangeCore['sequencer']>;
     const limit = this.config.sim.orders;
     // Gated: uncommitted events wait in the ring; a batch must not fill it (see the top).
