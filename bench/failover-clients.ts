@@ -10,22 +10,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import type { RemoteTradingFigures } from '../runtime';
 
 const BIN = path.join(__dirname, '..', 'bin', 'tickwire.js');
 
-/** The gateway's `link:` figures line (runtime/remote-trading.ts RemoteTradingFigures). */
-export interface LinkFigures {
-  connected: boolean;
-  primary: string;
-  epoch: number;
-  connects: number;
-  answeredFromCatchUp: number;
-  resent: number;
-  notResent: number;
-  gaps: number;
-  badFrames: number;
-  lastSeq: number;
-}
+/** The gateway's `link:` figures line. */
+export type LinkFigures = RemoteTradingFigures;
 
 export interface GatewayOptions {
   /** Its name on the primary's order link (ha.node). */

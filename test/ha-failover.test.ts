@@ -5,7 +5,7 @@
 // Line A is captured throughout: no sequence number may carry two contents across the old
 // and the new primary (conflictingSequences), and the two may never publish at the same
 // time (dualPublisherMs).
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,21 +13,15 @@ import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readJournal } from '../sim';
 import { EtcdCluster, HAVE_ETCD, NO_ETCD_MESSAGE } from './support/etcd';
+import { type HaNodeProcess, startHaNodeProcess, TICKWIRE_BIN, waitFor } from './support/ha-node-process';
 import { freeTcpPort, freeUdpPort } from './support/ports';
 
-const BIN = path.join(__dirname, '..', 'dist', 'bin', 'tickwire.js');
-const maybe = HAVE_ETCD && fs.existsSync(BIN) ? describe : describe.skip;
+const maybe = HAVE_ETCD && fs.existsSync(TICKWIRE_BIN) ? describe : describe.skip;
 if (!HAVE_ETCD) console.warn(NO_ETCD_MESSAGE);
 
-interface Node {
-  child: ChildProcess;
-  out: string;
-  figures: { role?: string; committedSeq?: number; writtenSeq?: number; replication?: { inSync?: boolean }; feed?: Record<string, unknown> };
-}
-
-function startNode(name: string, dir: string, etcd: string[], replicationPort: number, feed: string[]): Node {
-  const args = [
-    BIN, 'run', '--rate', '3000',
+function startNode(name: string, dir: string, etcd: string[], replicationPort: number, feed: string[]): HaNodeProcess {
+  return startHaNodeProcess([
+    '--rate', '3000',
     '--set', `journal.path=${path.join(dir, name, '{date}.journal')}`,
     // Each node stores the feed it publishes (muted as a standby) in its own DuckDB file.
     '--set', 'storage.engine=duckdb', '--set', `storage.path=${path.join(dir, name, 'tickwire.duckdb')}`,
@@ -40,30 +34,7 @@ function startNode(name: string, dir: string, etcd: string[], replicationPort: n
     // (etcd itself answered late); rtoMs with 1 s was 1,024-1,351 ms when it held.
     '--set', 'ha.etcd.leaseTtlSec=2', '--set', 'ha.etcd.pollMs=20', '--set', `ha.replication.port=${replicationPort}`,
     ...feed,
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const node: Node = { child, out: '', figures: {} };
-  child.stdout?.on('data', (b: Buffer) => {
-    node.out += b.toString();
-    const lines = node.out.split('\n');
-    for (let i = lines.length - 2; i >= 0; i--) {
-      if (lines[i].startsWith('ha: {')) {
-        node.figures = JSON.parse(lines[i].slice(4));
-        break;
-      }
-    }
-    if (node.out.length > 200_000) node.out = node.out.slice(-100_000);
-  });
-  child.stderr?.on('data', (b: Buffer) => (node.out += b.toString()));
-  return node;
-}
-
-async function waitFor(what: string, check: () => boolean, ms = 20_000, node?: Node): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${node ? `: ${node.out.slice(-3000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  ]);
 }
 
 function records(file: string): Buffer {
@@ -117,11 +88,11 @@ maybe('failover with real processes', () => {
     try {
       const a = startNode('a', dir, cluster.endpoints, await freeTcpPort(), feed);
       children.push(a.child);
-      await waitFor('a primary', () => a.figures.role === 'primary', 20_000, a);
+      await waitFor('a primary', () => a.figures.role === 'primary', 20_000, () => a.out);
       const b = startNode('b', dir, cluster.endpoints, await freeTcpPort(), feed);
       children.push(b.child);
-      await waitFor('b in sync', () => b.figures.replication?.inSync === true, 20_000, a);
-      await waitFor('commits under flow', () => (a.figures.committedSeq ?? 0) > 2000, 20_000, a);
+      await waitFor('b in sync', () => b.figures.replication?.inSync === true, 20_000, () => a.out);
+      await waitFor('commits under flow', () => (a.figures.committedSeq ?? 0) > 2000, 20_000, () => a.out);
       expect(b.figures.role).toBe('standby');
       const packetsBefore = packets.length;
       expect(packetsBefore).toBeGreaterThan(0);
@@ -134,19 +105,19 @@ maybe('failover with real processes', () => {
       const aPorts = new Set(packets.map((p) => p.port));
       const fromA = packets.filter((p) => aPorts.has(p.port) && p.count > 0);
       const aLast = fromA[fromA.length - 1];
-      await waitFor('b primary', () => b.figures.role === 'primary', 10_000, b);
-      await waitFor('a packet from b', () => packets.some((p) => !aPorts.has(p.port)), 10_000, b);
+      await waitFor('b primary', () => b.figures.role === 'primary', 10_000, () => b.out);
+      await waitFor('a packet from b', () => packets.some((p) => !aPorts.has(p.port)), 10_000, () => b.out);
       const firstFromB = packets.find((p) => !aPorts.has(p.port) && p.count > 0) ?? packets.find((p) => !aPorts.has(p.port));
       const rtoMs = Math.round((firstFromB?.at ?? 0) - killedAt);
       // b trades on: its journal grows past what it replicated.
       const takenOver = b.figures.writtenSeq ?? 0;
-      await waitFor('b trading', () => (b.figures.writtenSeq ?? 0) > takenOver + 500, 10_000, b);
+      await waitFor('b trading', () => (b.figures.writtenSeq ?? 0) > takenOver + 500, 10_000, () => b.out);
       // b commits (and so publishes) new events only with a standby: c joins from an empty journal.
       const c = startNode('c', dir, cluster.endpoints, await freeTcpPort(), feed);
       children.push(c.child);
-      await waitFor('c in sync', () => c.figures.replication?.inSync === true, 20_000, c);
+      await waitFor('c in sync', () => c.figures.replication?.inSync === true, 20_000, () => c.out);
       const isB = (p: { port: number; count: number }): boolean => !aPorts.has(p.port) && p.count > 0 && p.count < 0xffff;
-      await waitFor('b publishing', () => packets.filter(isB).length > 20, 10_000, b);
+      await waitFor('b publishing', () => packets.filter(isB).length > 20, 10_000, () => b.out);
       const firstDataFromB = packets.find(isB);
       const firstDataFromBMs = Math.round((firstDataFromB?.at ?? 0) - killedAt);
       // The day ends on b (its closing events committed by c and published), then c stops.

@@ -5,29 +5,23 @@
 // from the new one's catch-up and resends the rest. Afterwards a second, fresh gateway
 // rebuilds every order from the new primary alone: each order acknowledged before or after
 // the kill is there, once, with the same id and state as the first gateway saw it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EtcdCluster, HAVE_ETCD, NO_ETCD_MESSAGE } from './support/etcd';
 import { ExchangeProcess } from './support/exchange-process';
+import { type HaNodeProcess, startHaNodeProcess, TICKWIRE_BIN, waitFor } from './support/ha-node-process';
 import { freeTcpPort, freeUdpPort } from './support/ports';
 
-const BIN = path.join(__dirname, '..', 'dist', 'bin', 'tickwire.js');
-const maybe = HAVE_ETCD && fs.existsSync(BIN) ? describe : describe.skip;
+const maybe = HAVE_ETCD && fs.existsSync(TICKWIRE_BIN) ? describe : describe.skip;
 if (!HAVE_ETCD) console.warn(NO_ETCD_MESSAGE);
 
 jest.setTimeout(180_000);
 
-interface Node {
-  child: ChildProcess;
-  out: string;
-  figures: { role?: string; replication?: { inSync?: boolean } };
-}
-
-function startNode(name: string, dir: string, etcd: string[], ports: { replication: number; link: number }, feed: string[]): Node {
-  const args = [
-    BIN, 'run', '--rate', '300',
+function startNode(name: string, dir: string, etcd: string[], ports: { replication: number; link: number }, feed: string[]): HaNodeProcess {
+  return startHaNodeProcess([
+    '--rate', '300',
     '--set', `journal.path=${path.join(dir, name, '{date}.journal')}`,
     '--set', 'storage.engine=off', '--set', 'gateway.enabled=false', '--set', 'sim.symbols=10',
     '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'log.level=warn',
@@ -37,30 +31,7 @@ function startNode(name: string, dir: string, etcd: string[], ports: { replicati
     '--set', 'ha.etcd.leaseTtlSec=2', '--set', 'ha.etcd.pollMs=20',
     '--set', `ha.replication.port=${ports.replication}`, '--set', `ha.orderLink.port=${ports.link}`,
     ...feed,
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const node: Node = { child, out: '', figures: {} };
-  child.stdout?.on('data', (b: Buffer) => {
-    node.out += b.toString();
-    const lines = node.out.split('\n');
-    for (let i = lines.length - 2; i >= 0; i--) {
-      if (lines[i].startsWith('ha: {')) {
-        node.figures = JSON.parse(lines[i].slice(4));
-        break;
-      }
-    }
-    if (node.out.length > 200_000) node.out = node.out.slice(-100_000);
-  });
-  child.stderr?.on('data', (b: Buffer) => (node.out += b.toString()));
-  return node;
-}
-
-async function waitFor(what: string, check: () => boolean, ms = 20_000, out?: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${out ? `: ${out().slice(-3000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  ]);
 }
 
 /** The gateway's last `link:` figures line. */
@@ -112,7 +83,7 @@ maybe('stateless client gateways under HA', () => {
     gateways.push(g);
     await g.start();
     await waitFor('the gateway linked to a', () => linkFigures(g).connected === true && linkFigures(g).primary === 'a', 20_000, () => `${g.output.slice(-1000)}\na: ${a.out.replace(/ha: \{.*\n/g, '').slice(-2000)}`);
-    const quiet = (n: Node): string => n.out.replace(/ha: \{.*\n/g, '').slice(-2000);
+    const quiet = (n: HaNodeProcess): string => n.out.replace(/ha: \{.*\n/g, '').slice(-2000);
     const [alice, bob] = await Promise.all([g.account('alice', '1000000'), g.account('bob', '100000', { symbol, shares: 10_000 })]).catch((err: Error) => {
       throw new Error(`${err.message}\na: ${quiet(a)}\nb: ${quiet(b)}`);
     });
@@ -134,7 +105,7 @@ maybe('stateless client gateways under HA', () => {
       throw new Error(`no answer for ${String(body.clientOrderId)}: ${g.output.slice(-2500)}\nb: ${b.out.slice(-1500)}`);
     };
     let killedAt = 0;
-    let c: Node | null = null;
+    let c: HaNodeProcess | null = null;
     const cPorts = { replication: await freeTcpPort(), link: await freeTcpPort() };
     const total = 240;
     let next = 0;
