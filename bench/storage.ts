@@ -61,6 +61,15 @@ const TURN_EVENTS = 8192;
 const BACKGROUND = process.env.TW_BENCH_BACKGROUND === '1';
 /** Events per chunk when the writer load is paused and running by turns. */
 const LOAD_CHUNK_EVENTS = 32768;
+/**
+ * TW_BENCH_STORAGE_ONLY=drift-free runs only the two drift-free parts (the measure of record)
+ * and prints their line: a quick loop while working on the tap or the writer.
+ */
+const ONLY_DRIFT_FREE = process.env.TW_BENCH_STORAGE_ONLY === 'drift-free' || process.env.TW_BENCH_STORAGE_ONLY === 'tap';
+/** TW_BENCH_STORAGE_ONLY=tap: the interleaved tap part alone. */
+const ONLY_TAP = process.env.TW_BENCH_STORAGE_ONLY === 'tap';
+/** Passes of the interleaved tap part (TW_BENCH_TAP_PASSES, default 3; the median is taken). */
+const TAP_PASSES = Number(process.env.TW_BENCH_TAP_PASSES ?? 3);
 const DATE = '2024-03-08';
 const SESSION = { session: 'TW20240308', sessionDate: DATE, midnightMs: nyMidnightUtcMs(2024, 3, 8) };
 const NO_PACKETS: PacketSink = { sendPacket: () => {} };
@@ -422,6 +431,29 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-storage-'));
   try {
     const { view, count } = recordDay(EVENTS);
+    if (ONLY_DRIFT_FREE) {
+      const interleaved: number[] = [];
+      for (let r = 0; r < TAP_PASSES; r++) interleaved.push(tapInterleaved(view, count));
+      collect();
+      const writerLoad = ONLY_TAP ? { ratio: Number.NaN, pairs: 0 } : await writerInterference(view, count, dir);
+      const line = {
+        bench: 'storage',
+        only: 'drift-free',
+        events: count,
+        tapOnlyOffRatioInterleaved: ratio(median(interleaved)),
+        writerLoadPausedOverRunning: ratio(writerLoad.ratio),
+        writerLoadPairs: writerLoad.pairs,
+        storageOnOffRatioDriftFree: ratio(median(interleaved) * writerLoad.ratio),
+        floors: { storageOnOffRatioDriftFree: 0.9 },
+        tapInterleavedPasses: interleaved.map(ratio),
+        loadAverage1m: Math.round(os.loadavg()[0] * 100) / 100,
+        seed: SEED,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+      };
+      process.stdout.write(JSON.stringify(line) + '\n');
+      return;
+    }
     const ing = await ingest(view, count, dir);
     const off: number[] = [];
     const on: number[] = [];
@@ -455,7 +487,7 @@ async function main(): Promise<void> {
     }
     collect();
     const interleaved: number[] = [];
-    for (let r = 0; r < 3; r++) interleaved.push(tapInterleaved(view, count));
+    for (let r = 0; r < TAP_PASSES; r++) interleaved.push(tapInterleaved(view, count));
     collect();
     const writerLoad = await writerInterference(view, count, dir);
     const exp = await exportBench(dir);
