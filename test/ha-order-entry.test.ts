@@ -9,8 +9,10 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { OuchClient, type ReceivedOuch } from '../order-entry';
 import { EtcdCluster, HAVE_ETCD, NO_ETCD_MESSAGE } from './support/etcd';
 import { ExchangeProcess } from './support/exchange-process';
+import { connectFixClient, type FixTestClient, type Received } from './support/fix-client';
 import { type HaNodeProcess, startHaNodeProcess, TICKWIRE_BIN, waitFor } from './support/ha-node-process';
 import { freeTcpPort, freeUdpPort } from './support/ports';
 
@@ -49,19 +51,27 @@ interface Order {
 }
 
 const symbol = 'AAPL';
+/** OUCH: a day order; prices in 1/10,000 of a dollar. */
+const OUCH_DAY = 99_999;
+/** How long a FIX or OUCH client waits for the answer to one order (it spans the failover). */
+const ANSWER_MS = 90_000;
 const cents = (c: number): string => (c / 100).toFixed(2);
 
 maybe('stateless client gateways under HA', () => {
   let cluster: EtcdCluster | null = null;
   const children: ChildProcess[] = [];
   const gateways: ExchangeProcess[] = [];
+  let ouch: OuchClient | null = null;
+  let fix: FixTestClient | null = null;
   afterAll(async () => {
+    await ouch?.close().catch(() => undefined);
+    fix?.requestStop('test over');
     for (const g of gateways) await g.kill();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await cluster?.close();
   });
 
-  test('SIGKILL of the primary while brokers trade through a gateway: every acknowledged order survives once, in-flight ones are answered or resent', async () => {
+  test('SIGKILL of the primary while brokers trade through a gateway over REST, OUCH and FIX: every acknowledged order survives once, in-flight ones are answered or resent', async () => {
     cluster = await EtcdCluster.start(1);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-ha-oe-'));
     const feed = [
@@ -88,6 +98,45 @@ maybe('stateless client gateways under HA', () => {
       throw new Error(`${err.message}\na: ${quiet(a)}\nb: ${quiet(b)}`);
     });
 
+    // An OUCH session (alice's) and a FIX session (bob's) on the same gateway: each sends one
+    // order at a time, from before the kill until the REST brokers are done, and waits for its
+    // answer, which for an order in flight at the kill comes from the new primary (the
+    // gateway resends it). Their sessions to the gateway stay up throughout.
+    ouch = await OuchClient.connect({ host: '127.0.0.1', port: g.ouchPort, heartbeatMs: 500 });
+    await ouch.logIn(alice.loginId, alice.password, 1);
+    fix = await connectFixClient({ port: g.fixPort, senderCompId: 'BOBFIX', user: 'bob', password: bob.password, heartBtIntS: 30 });
+    let restDone = false;
+    let killedAt = 0;
+    const ouchAnswers = new Map<string, string>();
+    const fixAnswers = new Map<string, string>();
+    // Orders each session sent before the kill and answered after it (in flight across the failover), and sent after it.
+    const spans = { ouchAcross: 0, ouchAfter: 0, fixAcross: 0, fixAfter: 0 };
+    const ouchLoop = async (o: OuchClient): Promise<void> => {
+      for (let i = 0; !restDone || i < 10; i++) {
+        const token = `Q${i}`;
+        const sentBeforeKill = killedAt === 0;
+        o.enterOrder({ token, side: 'B', shares: 10, stock: symbol, price: 1_923_600 - (i % 9) * 100, timeInForce: OUCH_DAY });
+        const m = await o.waitFor((r: ReceivedOuch) => (r.message.type === 'A' || r.message.type === 'J') && 'token' in r.message && r.message.token === token, ANSWER_MS);
+        ouchAnswers.set(token, m.message.type);
+        if (!sentBeforeKill) spans.ouchAfter++;
+        else if (killedAt !== 0) spans.ouchAcross++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const fixLoop = async (f: FixTestClient): Promise<void> => {
+      for (let i = 0; !restDone || i < 10; i++) {
+        const id = `F${i}`;
+        const sentBeforeKill = killedAt === 0;
+        f.sendMsg('D', { ClOrdID: id, Instrument: { Symbol: symbol }, Side: '2', TransactTime: new Date(), OrderQtyData: { OrderQty: 10 }, OrdType: '2', Price: cents(19_230 + (i % 9)), TimeInForce: '0' });
+        const m = await f.waitFor((r: Received) => r.msgType === '8' && r.get(11) === id, ANSWER_MS);
+        fixAnswers.set(id, m.get(150) ?? '');
+        if (!sentBeforeKill) spans.fixAfter++;
+        else if (killedAt !== 0) spans.fixAcross++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const sessions = Promise.all([ouchLoop(ouch), fixLoop(fix)]);
+
     // Brokers place orders, four at a time, each retried with the same clientOrderId if the
     // gateway times out (what a client does when an answer is unknown).
     const acked = new Map<string, Order>();
@@ -104,7 +153,6 @@ maybe('stateless client gateways under HA', () => {
       }
       throw new Error(`no answer for ${String(body.clientOrderId)}: ${g.output.slice(-2500)}\nb: ${b.out.slice(-1500)}`);
     };
-    let killedAt = 0;
     let c: HaNodeProcess | null = null;
     const cPorts = { replication: await freeTcpPort(), link: await freeTcpPort() };
     const total = 240;
@@ -130,6 +178,8 @@ maybe('stateless client gateways under HA', () => {
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
     const answeredMs = Math.round(performance.now() - killedAt);
+    restDone = true;
+    await sessions;
     expect(c).not.toBeNull();
     expect(acked.size).toBe(total);
     await waitFor('the gateway linked to b', () => linkFigures(g).primary === 'b' && linkFigures(g).connected === true, 10_000, () => g.output);
@@ -173,14 +223,30 @@ maybe('stateless client gateways under HA', () => {
       if (there === undefined) ackedOrdersLost++;
       else if (there.id !== o.id) idsChanged++;
     }
+    // OUCH: every Accepted token is there; FIX: every order told New (150=0) or Trade (F).
+    let ouchAcceptedLost = 0;
+    for (const [token, type] of ouchAnswers) if (type === 'A' && !onNewPrimary.has(token)) ouchAcceptedLost++;
+    let fixAckedLost = 0;
+    for (const [id, execType] of fixAnswers) if ((execType === '0' || execType === 'F') && !onNewPrimary.has(id)) fixAckedLost++;
     const duplicates = [...g2Alice, ...g2Bob].length - onNewPrimary.size;
     const figures = linkFigures(g);
     console.log(JSON.stringify({
       test: 'ha-order-entry', acked: acked.size, rejected: [...acked.values()].filter((o) => o.status === 'rejected').length,
       ackedOrdersLost, idsChanged, duplicates, timeouts, answeredAllMsAfterKill: answeredMs,
+      ouchOrders: ouchAnswers.size, ouchAccepted: [...ouchAnswers.values()].filter((t) => t === 'A').length, ouchAcceptedLost,
+      ...spans,
+      fixOrders: fixAnswers.size, fixAcked: [...fixAnswers.values()].filter((t) => t === '0' || t === 'F').length, fixAckedLost,
       answeredFromCatchUp: figures.answeredFromCatchUp, resent: figures.resent, gaps: figures.gaps, connects: figures.connects,
     }));
     expect(ackedOrdersLost).toBe(0);
+    expect(ouchAcceptedLost).toBe(0);
+    expect(fixAckedLost).toBe(0);
+    // Both sessions went on trading after the failover.
+    expect(spans.ouchAfter).toBeGreaterThan(0);
+    expect(spans.fixAfter).toBeGreaterThan(0);
+    // Both sessions traded: most of their orders were accepted, not refused.
+    expect([...ouchAnswers.values()].filter((t) => t === 'A').length).toBeGreaterThanOrEqual(10);
+    expect([...fixAnswers.values()].filter((t) => t === '0' || t === 'F').length).toBeGreaterThanOrEqual(10);
     expect(idsChanged).toBe(0);
     expect(duplicates).toBe(0);
     expect(figures.gaps).toBe(0);
