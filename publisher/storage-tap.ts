@@ -203,7 +203,8 @@ export class StorageTap implements MarketDataListener {
     // Most groups end with a part-filled block pending and nothing due: note the boundary and
     // return. The rest lives in boundaryWork, so that what the publisher inlines per group is
     // this short test, not the snapshot, gap and commit code (the publisher's per-event
-    // function is large, and V8 inlines only so much into it).
+    // function is large, and V8 inlines only so much into it). bench:storage's interleaved
+    // tap figure stayed within its noise (0.93-0.96) with and without this split.
     const pending = this.pendingCount;
     if (
       pending > 0 &&
