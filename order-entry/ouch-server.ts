@@ -26,7 +26,6 @@ import {
   encodeSoupEmpty,
   encodeSoupLoginAccepted,
   encodeSoupLoginRejected,
-  formatPrice4,
   nsSinceMidnight,
   nySessionDate,
   nySessionMidnightMs,
@@ -44,12 +43,14 @@ import {
   SoupRejectReason,
   SoupType,
   type OrderEntryReport,
+  type OrderReport,
 } from '../protocol';
 import type { Principal } from './auth';
 import { silentLogger, type AccountView, type Awaitable, type OrderEntryLogger } from './directories';
 import { OrderEntryError, type OrderEntryErrorCode } from './errors';
 import { listenTcp } from './listen-tcp';
 import type { OrderEntry } from './order-entry-server';
+import { OuchEntry, type OuchEntryOwner } from './ouch-entry';
 import { ouchGatewayReason } from './ouch-reasons';
 import { GroupCommitter, OuchMessageStore } from './ouch-store';
 import { isOuchToken, OuchStream, type OuchOrderExtras } from './ouch-stream';
@@ -134,7 +135,7 @@ class OuchConnection extends SoupBinHandlerBase {
   sentUpTo = 0;
   badFrames = 0;
   /** Enter Orders on their way to the core, by token (a cancel or replace of one waits for it). */
-  readonly inflight = new Map<string, Promise<void>>();
+  readonly inflight = new Map<string, OuchEntry>();
 
   constructor(
     readonly server: OuchServer,
@@ -195,7 +196,7 @@ export interface OuchServerAddress {
   port: number;
 }
 
-export class OuchServer {
+export class OuchServer implements OuchEntryOwner {
   readonly figures: OuchServerFigures = {
     connections: 0,
     logins: 0,
@@ -223,6 +224,7 @@ export class OuchServer {
   private readonly sessions = new Map<number, OuchConnection>();
   private readonly connections = new Set<OuchConnection>();
   private readonly tickers: string[] = [];
+  /** Locate by ticker. */
   private readonly byTicker = new Map<string, number>();
   private readonly msg = new OuchInbound();
   private readonly heartbeatFrame = new Uint8Array(SoupFrameSize.Empty);
@@ -449,7 +451,7 @@ export class OuchServer {
     const stream = c.stream as OuchStream;
     const account = (c.principal as Principal).account.id;
     // Orders still on their way are cancelled once they are in.
-    await Promise.all([...c.inflight.values()]);
+    await Promise.all([...c.inflight.values()].map((e) => e.settled()));
     const orders = stream.liveOrders();
     this.figures.cancelOnDisconnect += orders.length;
     await Promise.all(
@@ -573,6 +575,7 @@ export class OuchServer {
     const problem = this.orderFieldProblem(m, true);
     if (problem !== 0) return this.rejectField(c, token, problem, 'Enter Order');
     if (m.stock === '' || !this.byTicker.has(m.stock)) return this.rejectField(c, token, OuchRejectReason.InvalidStock, 'Stock');
+    const locate = this.byTicker.get(m.stock) as number;
     const market = m.price === OuchPrice.Market || m.price === OuchPrice.MarketCross;
     const extras: OuchOrderExtras = {
       side,
@@ -585,31 +588,47 @@ export class OuchServer {
       minimumQuantity: m.minimumQuantity,
       crossType: m.crossType,
     };
-    const body: Record<string, unknown> = { symbol: m.stock, side: side === BUY ? 'buy' : 'sell', orderType: market ? 'market' : 'limit', quantity: m.shares, clientOrderId: token };
-    if (!market) {
-      body.price = formatPrice4(m.price);
-      body.timeInForce = m.timeInForce === OuchTimeInForce.ImmediateOrCancel ? 'ioc' : 'day';
-    }
+    // The desk's typed entry: the REST checks and codes, no body, no promise (ouch-entry.ts).
+    const e = new OuchEntry(this, c, extras);
+    e.principal = p;
+    e.clientOrderId = token;
+    e.locate = locate;
+    e.side = side === BUY ? 'B' : 'S';
+    e.orderType = market ? 'M' : m.timeInForce === OuchTimeInForce.ImmediateOrCancel ? 'I' : 'L';
+    e.price = market ? 0 : m.price;
+    e.shares = m.shares;
     stream.entering(token, extras);
-    // The entry leaves `inflight` as the answer is handled (not in a `finally`: one promise
-    // and one closure fewer per order); nothing can look it up in between, both run in one turn.
-    const inflight = c.inflight;
-    const done: Promise<void> = this.oe.desk.newOrder(p, body).then(
-      (outcome) => {
-        if (inflight.get(token) === done) inflight.delete(token);
-        if (outcome.retry) this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
-      },
-      (error) => {
-        if (inflight.get(token) === done) inflight.delete(token);
-        stream.notEntered(token);
-        const e = error instanceof OrderEntryError ? error : new OrderEntryError('TW_ERR_OE_INTERNAL', String(error));
-        this.oe.errors.count(e.code);
-        if (e.code === 'TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID') this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
-        else if (e.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout(p.account.id, token);
-        else this.rejectLocal(c, stream, token, ouchGatewayReason(e.code));
-      },
-    );
-    inflight.set(token, done);
+    c.inflight.set(token, e);
+    let submitted: boolean;
+    try {
+      submitted = this.oe.desk.enter(e);
+    } catch (error) {
+      this.entryAnswered(e, null, error instanceof OrderEntryError ? error : new OrderEntryError('TW_ERR_OE_INTERNAL', String(error)));
+      return;
+    }
+    if (!submitted) {
+      // A retry of an order the desk already has (a REST order with this id): nothing new.
+      this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
+      if (c.inflight.get(token) === e) c.inflight.delete(token);
+      e.finish();
+    }
+  }
+
+  /** @internal An Enter Order is answered: by the core (`order`), or refused on the way (`error`). */
+  entryAnswered(e: OuchEntry, _order: OrderReport | null, error: OrderEntryError | null): void {
+    const c = e.connection as OuchConnection;
+    const token = e.clientOrderId;
+    if (c.inflight.get(token) === e) c.inflight.delete(token);
+    if (error !== null) {
+      const stream = c.stream as OuchStream;
+      stream.notEntered(token);
+      this.oe.errors.count(error.code);
+      if (error.code === 'TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID') this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
+      else if (error.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout((e.principal as Principal).account.id, token);
+      else this.rejectLocal(c, stream, token, ouchGatewayReason(error.code));
+    }
+    // The core's answer itself reaches the stream through the router's listener (onReport).
+    e.finish();
   }
 
   /**
@@ -636,8 +655,11 @@ export class OuchServer {
     const fields = { timeInForce: m.timeInForce, display: m.display, intermarketSweep: m.intermarketSweep, minimumQuantity: m.minimumQuantity };
     const problem = this.orderFieldProblem(m, false);
     const wait = c.inflight.get(existing);
-    const run = (): Promise<void> => this.replace(c, existing, replacement, shares, price, fields, problem);
-    (wait === undefined ? run() : wait.then(run)).catch((error) => this.internal(c, error));
+    const run = (): void => {
+      this.replace(c, existing, replacement, shares, price, fields, problem).catch((error) => this.internal(c, error));
+    };
+    if (wait === undefined) run();
+    else wait.after(run);
   }
 
   private async replace(
@@ -689,8 +711,11 @@ export class OuchServer {
   private cancelOrder(c: OuchConnection, token: string, intended: number): void {
     this.figures.cancelOrders++;
     const wait = c.inflight.get(token);
-    const run = (): Promise<void> => this.cancel(c, token, intended);
-    (wait === undefined ? run() : wait.then(run)).catch((error) => this.internal(c, error));
+    const run = (): void => {
+      this.cancel(c, token, intended).catch((error) => this.internal(c, error));
+    };
+    if (wait === undefined) run();
+    else wait.after(run);
   }
 
   private async cancel(c: OuchConnection, token: string, intended: number): Promise<void> {
