@@ -68,6 +68,21 @@ export interface OuchAccountDirectory {
   get(id: number): Awaitable<OuchAccountView | undefined>;
 }
 
+/**
+ * The exchange core in this process (sim/'s LiveSim): reports as soon as their command is
+ * written to the journal, and the journal's durable sequence. With it, the OUCH stores write
+ * and sync their messages while the journal syncs (one sync's wait instead of two in a row),
+ * and release each message once both are durable.
+ */
+export interface WrittenReportSource {
+  onReportsWritten(listener: (reports: readonly OrderEntryReport[], from: number, to: number) => void): void;
+  /** The last inbound sequence number durable in the journal. */
+  readonly durableSeq: number;
+  onDurableSeq(listener: (seq: number) => void): void;
+  /** The journal's last sequence number when it was recovered (null before start, or without a journal). */
+  readonly recoveredSeq: number | null;
+}
+
 export interface OuchServerDeps {
   /** orderEntry.ouch (host, port, storePath) and the engine's tick and largest order. */
   config: { orderEntry: Pick<OrderEntryConfig, 'ouch'>; engine: Pick<EngineConfig, 'tickSize' | 'maxOrderShares'> };
@@ -83,6 +98,13 @@ export interface OuchServerDeps {
   sessionDate?: string;
   /** fdatasync each batch of stored messages before sending it (default true). */
   fsync?: boolean;
+  /**
+   * The core in this process, to overlap the stores' syncs with the journal's (see
+   * WrittenReportSource); default: the gateway's TradingPort when it is one (LiveSim).
+   * Without it the streams hear the router's reports, which are durable already, and the
+   * stores sync after the journal.
+   */
+  written?: WrittenReportSource;
   /** A server heartbeat after this long without sending (SoupBinTCP: 1 s). */
   heartbeatMs?: number;
   /** A client silent this long is disconnected (SoupBinTCP: 15 s). */
@@ -241,6 +263,11 @@ export class OuchServer implements OuchEntryOwner {
   /** Core timeouts since the last warning, and when it was logged (ms): at most one line a second. */
   private timeoutsUnlogged = 0;
   private timeoutLoggedMs = 0;
+  /** The overlapped path's source. */
+  private readonly written: WrittenReportSource | null;
+  /** The stores were cut to the journal's recovered sequence (once, when it is known). */
+  private cut = false;
+  private readonly gate: () => number;
 
   constructor(deps: OuchServerDeps) {
     this.deps = deps;
@@ -262,6 +289,9 @@ export class OuchServer implements OuchEntryOwner {
       this.tickers[s.locate] = s.ticker;
       this.byTicker.set(s.ticker, s.locate);
     }
+    this.written = deps.written ?? writtenSourceOf(this.oe.trading);
+    const written = this.written;
+    this.gate = written === null ? () => Number.MAX_SAFE_INTEGER : () => written.durableSeq;
     // Streams that exist today (a restart), before the journal's replay reaches the listener.
     if (fs.existsSync(this.storeDir)) {
       for (const name of fs.readdirSync(this.storeDir)) {
@@ -269,7 +299,13 @@ export class OuchServer implements OuchEntryOwner {
         if (m !== null) this.openStream(Number(m[1]));
       }
     }
-    this.oe.router.addListener((r) => this.onReport(r));
+    if (written === null) {
+      this.oe.router.addListener((r) => this.onReport(r));
+    } else {
+      this.cutToJournal();
+      written.onReportsWritten((reports, from, to) => this.onWritten(reports, from, to));
+      written.onDurableSeq(() => this.releaseHeld());
+    }
   }
 
   /** Where it listens (after start). */
@@ -281,6 +317,7 @@ export class OuchServer implements OuchEntryOwner {
   /** Listens on orderEntry.ouch.host:port (0: any free port). Throws TW_ERR_OE_BIND. */
   async start(): Promise<OuchServerAddress> {
     if (this.addr !== null) return this.addr;
+    this.cutToJournal();
     const c = this.deps.config.orderEntry.ouch;
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
@@ -376,14 +413,14 @@ export class OuchServer implements OuchEntryOwner {
     encodeSoupLoginAccepted(accepted, 0, this.sessionName, next);
     this.send(c, accepted);
     c.sentUpTo = next - 1;
-    if (next <= store.durableCount) {
+    if (next <= store.releasedCount) {
       try {
         this.send(c, store.readFrames(next));
       } catch (error) {
         this.log.error({ code: 'TW_ERR_OE_OUCH_STORE_FAILED', err: error, account: account.id }, 'OUCH store could not be read');
         return this.drop(c, 'TW_ERR_OE_OUCH_STORE_FAILED', 'the message store could not be read');
       }
-      c.sentUpTo = store.durableCount;
+      c.sentUpTo = store.releasedCount;
     }
     this.log.info({ account: account.id, next, stored: store.count }, 'OUCH login');
   }
@@ -504,6 +541,34 @@ export class OuchServer implements OuchEntryOwner {
     if (s !== undefined) s.onReport(r);
   }
 
+  /** The overlapped path: reports whose command is written to the journal, not yet durable. */
+  private onWritten(reports: readonly OrderEntryReport[], from: number, to: number): void {
+    if (!this.cut) this.cutToJournal();
+    for (let i = from; i < to; i++) this.onReport(reports[i]);
+  }
+
+  /**
+   * After a crash of the machine, a store may hold messages of commands the journal lost
+   * (both were syncing at once; those messages were never sent): cut them off once the
+   * journal's recovered sequence is known, before anything new is stored.
+   */
+  private cutToJournal(): void {
+    const written = this.written;
+    if (this.cut || written === null) return;
+    const seq = written.recoveredSeq;
+    if (seq === null) return;
+    this.cut = true;
+    for (const s of this.streams.values()) {
+      const n = s.store.cutAfter(seq);
+      if (n > 0) this.log.warn({ code: 'TW_ERR_OE_OUCH_STORE_FAILED', account: s.account, dropped: n, journalSeq: seq }, 'OUCH store: messages of commands the journal does not hold were dropped (never sent)');
+    }
+  }
+
+  /** The journal's commit moved: stores holding durable messages behind it release them. */
+  private releaseHeld(): void {
+    for (const s of this.streams.values()) if (s.store.held) s.store.release();
+  }
+
   private openStream(account: number): OuchStream {
     const file = path.join(this.storeDir, `account-${account}.ouch`);
     const store = new OuchMessageStore(
@@ -511,6 +576,7 @@ export class OuchServer implements OuchEntryOwner {
       this.committer,
       (frames, first, n) => this.onDurable(account, frames, first, n),
       (error) => this.onStoreError(account, error),
+      this.gate,
     );
     const stream = new OuchStream(account, store, (locate) => this.tickers[locate] ?? '');
     this.streams.set(account, stream);
@@ -523,7 +589,7 @@ export class OuchServer implements OuchEntryOwner {
     return s;
   }
 
-  /** Stored messages `first .. first + n - 1` are durable: to the account's client, what it has not had. */
+  /** Stored messages `first .. first + n - 1` are released: to the account's client, what it has not had. */
   private onDurable(account: number, frames: Buffer, first: number, n: number): void {
     const c = this.sessions.get(account);
     if (c === undefined || c.state !== State.LoggedIn) return;
@@ -787,6 +853,12 @@ export class OuchServer implements OuchEntryOwner {
     this.figures.localRejects++;
     stream.rejectLocally(this.timestampNs(), token, reason);
   }
+}
+
+/** The core's port when it is a WrittenReportSource too (sim/'s LiveSim in this process), else null. */
+function writtenSourceOf(port: object): WrittenReportSource | null {
+  const p = port as Partial<WrittenReportSource>;
+  return typeof p.onReportsWritten === 'function' && typeof p.onDurableSeq === 'function' ? (port as WrittenReportSource) : null;
 }
 
 /** The traffic watch's key of an OUCH login: apart from session ids (positive) and API key ids (negated). */
