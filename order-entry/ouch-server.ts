@@ -353,6 +353,11 @@ export class OuchServer implements OuchEntryOwner {
     return this.closing;
   }
 
+  /** True when the stores sync while the journal syncs (a WrittenReportSource: the core is in this process). */
+  get syncsOverlapped(): boolean {
+    return this.written !== null;
+  }
+
   /** The account's stream, if it has one today. */
   streamOf(account: number): OuchStream | undefined {
     return this.streams.get(account);
