@@ -173,6 +173,20 @@ export class OrderDesk implements DeskOrderSettler {
     return true;
   }
 
+  /** A protocol session's order in flight under this client order id, or null (none, or a REST order). */
+  inFlightOrder(account: number, clientOrderId: string): DeskOrder | null {
+    const f = this.flying(account, clientOrderId);
+    return f === undefined || !('waiters' in f) ? null : f;
+  }
+
+  /** The account's protocol session orders in flight. */
+  inFlightOrders(account: number): DeskOrder[] {
+    const out: DeskOrder[] = [];
+    const m = this.inFlight.get(account);
+    if (m !== undefined) for (const f of m.values()) if ('waiters' in f) out.push(f);
+    return out;
+  }
+
   /** @internal The router answered a DeskOrder: the order's report (or none: an account-level refusal). */
   settleOrder(o: DeskOrder, order: OrderReport | null, accountReject: string): void {
     const p = o.principal as Principal;

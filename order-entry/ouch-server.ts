@@ -156,8 +156,6 @@ class OuchConnection extends SoupBinHandlerBase {
   /** Messages up to this number have been sent (or were not asked for). */
   sentUpTo = 0;
   badFrames = 0;
-  /** Enter Orders on their way to the core, by token (a cancel or replace of one waits for it). */
-  readonly inflight = new Map<string, OuchEntry>();
 
   constructor(
     readonly server: OuchServer,
@@ -493,7 +491,7 @@ export class OuchServer implements OuchEntryOwner {
     const stream = c.stream as OuchStream;
     const account = (c.principal as Principal).account.id;
     // Orders still on their way are cancelled once they are in.
-    await Promise.all([...c.inflight.values()].map((e) => e.settled()));
+    await Promise.all(this.entriesOf(c).map((e) => e.settled()));
     const orders = stream.liveOrders();
     this.figures.cancelOnDisconnect += orders.length;
     await Promise.all(
@@ -583,7 +581,15 @@ export class OuchServer implements OuchEntryOwner {
       (error) => this.onStoreError(account, error),
       this.gate,
     );
-    const stream = new OuchStream(account, store, (locate) => this.tickers[locate] ?? '');
+    const stream = new OuchStream(
+      account,
+      store,
+      (locate) => this.tickers[locate] ?? '',
+      (token) => {
+        const o = this.oe.desk.inFlightOrder(account, token);
+        return o instanceof OuchEntry ? o.extras : undefined;
+      },
+    );
     this.streams.set(account, stream);
     return stream;
   }
@@ -637,7 +643,7 @@ export class OuchServer implements OuchEntryOwner {
     const p = c.principal as Principal;
     const token = m.token;
     if (!isOuchToken(token)) return this.rejectField(c, token, OuchRejectReason.Other, 'Order Token');
-    if (stream.tokenInUse(token) || c.inflight.has(token) || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
+    if (stream.tokenInUse(token) || this.oe.desk.inFlightOrder(p.account.id, token) !== null || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
@@ -668,8 +674,6 @@ export class OuchServer implements OuchEntryOwner {
     e.orderType = market ? 'M' : m.timeInForce === OuchTimeInForce.ImmediateOrCancel ? 'I' : 'L';
     e.price = market ? 0 : m.price;
     e.shares = m.shares;
-    stream.entering(token, extras);
-    c.inflight.set(token, e);
     let submitted: boolean;
     try {
       submitted = this.oe.desk.enter(e);
@@ -680,7 +684,6 @@ export class OuchServer implements OuchEntryOwner {
     if (!submitted) {
       // A retry of an order the desk already has (a REST order with this id): nothing new.
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
-      if (c.inflight.get(token) === e) c.inflight.delete(token);
       e.finish();
     }
   }
@@ -689,10 +692,8 @@ export class OuchServer implements OuchEntryOwner {
   entryAnswered(e: OuchEntry, _order: OrderReport | null, error: OrderEntryError | null): void {
     const c = e.connection as OuchConnection;
     const token = e.clientOrderId;
-    if (c.inflight.get(token) === e) c.inflight.delete(token);
     if (error !== null) {
       const stream = c.stream as OuchStream;
-      stream.notEntered(token);
       this.oe.errors.count(error.code);
       if (error.code === 'TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID') this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       else if (error.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout((e.principal as Principal).account.id, token);
@@ -700,6 +701,23 @@ export class OuchServer implements OuchEntryOwner {
     }
     // The core's answer itself reaches the stream through the router's listener (onReport).
     e.finish();
+  }
+
+  /** The connection's Enter Order in flight under `token` (the order desk holds it until answered), or null. */
+  private entryOf(c: OuchConnection, token: string): OuchEntry | null {
+    const p = c.principal;
+    if (p === null) return null;
+    const o = this.oe.desk.inFlightOrder(p.account.id, token);
+    return o instanceof OuchEntry && o.connection === c ? o : null;
+  }
+
+  /** The connection's Enter Orders in flight. */
+  private entriesOf(c: OuchConnection): OuchEntry[] {
+    const p = c.principal;
+    if (p === null) return [];
+    const out: OuchEntry[] = [];
+    for (const o of this.oe.desk.inFlightOrders(p.account.id)) if (o instanceof OuchEntry && o.connection === c) out.push(o);
+    return out;
   }
 
   /**
@@ -725,11 +743,11 @@ export class OuchServer implements OuchEntryOwner {
     const price = m.price;
     const fields = { timeInForce: m.timeInForce, display: m.display, intermarketSweep: m.intermarketSweep, minimumQuantity: m.minimumQuantity };
     const problem = this.orderFieldProblem(m, false);
-    const wait = c.inflight.get(existing);
+    const wait = this.entryOf(c, existing);
     const run = (): void => {
       this.replace(c, existing, replacement, shares, price, fields, problem).catch((error) => this.internal(c, error));
     };
-    if (wait === undefined) run();
+    if (wait === null) run();
     else wait.after(run);
   }
 
@@ -752,7 +770,7 @@ export class OuchServer implements OuchEntryOwner {
       return;
     }
     if (!isOuchToken(replacement)) return this.rejectField(c, replacement, OuchRejectReason.Other, 'Replacement Order Token');
-    if (replacement !== existing && (stream.tokenInUse(replacement) || c.inflight.has(replacement) || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
+    if (replacement !== existing && (stream.tokenInUse(replacement) || this.oe.desk.inFlightOrder(account, replacement) !== null || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
@@ -781,11 +799,11 @@ export class OuchServer implements OuchEntryOwner {
 
   private cancelOrder(c: OuchConnection, token: string, intended: number): void {
     this.figures.cancelOrders++;
-    const wait = c.inflight.get(token);
+    const wait = this.entryOf(c, token);
     const run = (): void => {
       this.cancel(c, token, intended).catch((error) => this.internal(c, error));
     };
-    if (wait === undefined) run();
+    if (wait === null) run();
     else wait.after(run);
   }
 

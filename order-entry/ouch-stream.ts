@@ -79,7 +79,7 @@ export class OuchStream {
   private readonly byToken = new Map<string, number>();
   /** Fills held until their order's report. */
   private readonly held = new Map<number, ExecutionReport[]>();
-  /** Enter Orders sent to the core and not yet answered: their extras by token. */
+  /** Replaces sent to the core and not yet answered: the replacement's extras by token. */
   private readonly entered = new Map<string, OuchOrderExtras>();
   /** Extras of stored Accepted and Replaced messages, by token (after a restart). */
   private readonly recoveredExtras = new Map<string, OuchOrderExtras>();
@@ -114,6 +114,8 @@ export class OuchStream {
     readonly store: OuchMessageStore,
     /** Ticker of a locate. */
     private readonly ticker: (locate: number) => string,
+    /** The extras of an Enter Order in flight (the order desk holds it until answered), by token. */
+    private readonly inflightExtras: (token: string) => OuchOrderExtras | undefined = () => undefined,
   ) {
     for (const m of store.recovered) this.learn(m);
     store.recovered.length = 0;
@@ -129,7 +131,7 @@ export class OuchStream {
     return this.orders.get(orderId)?.remaining ?? 0;
   }
 
-  /** True when the token names a live order or an Enter Order on its way. */
+  /** True when the token names a live order or a replacement on its way (an Enter Order on its way: the desk's in-flight orders). */
   tokenInUse(token: string): boolean {
     return this.byToken.has(token) || this.entered.has(token);
   }
@@ -141,16 +143,6 @@ export class OuchStream {
 
   extrasOf(orderId: number): OuchOrderExtras | undefined {
     return this.orders.get(orderId)?.extras;
-  }
-
-  /** An Enter Order is going to the core: what to echo when it is accepted. */
-  entering(token: string, extras: OuchOrderExtras): void {
-    this.entered.set(token, extras);
-  }
-
-  /** The Enter Order never reached the core (refused by the gateway). */
-  notEntered(token: string): void {
-    this.entered.delete(token);
   }
 
   /** A replace is going to the core. */
@@ -206,8 +198,7 @@ export class OuchStream {
     // Only the command that made the order (its id is that command's sequence number) brings it in.
     const token = r.clientOrderId;
     if (r.orderId !== r.seq || !isOuchToken(token)) return;
-    const extras = this.entered.get(token) ?? this.recoveredExtras.get(token) ?? defaultExtras(r.side, r.price, r.orderType === 'L' ? OuchTimeInForce.SystemHours : OuchTimeInForce.ImmediateOrCancel);
-    this.entered.delete(token);
+    const extras = this.inflightExtras(token) ?? this.recoveredExtras.get(token) ?? defaultExtras(r.side, r.price, r.orderType === 'L' ? OuchTimeInForce.SystemHours : OuchTimeInForce.ImmediateOrCancel);
     if (r.status === 'rejected') {
       this.append(r.seq, encodeOuchRejected(this.scratch, 0, r.updateNs, token, ouchRejectReason(r.reject)));
       return;
