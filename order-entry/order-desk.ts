@@ -143,8 +143,10 @@ export class OrderDesk implements DeskOrderSettler {
    * no promise: `o` hears the answer (DeskOrder.accepted / refused). Returns true when
    * submitted, false for a retry of the same order (same client order id and fields) already
    * in flight or known; throws OrderEntryError when refused here (nothing submitted).
+   * `duplicatesChecked`: the caller has already found the id neither in flight
+   * (`inFlightOrder`) nor in the mirror (OUCH ignores a duplicate token before this).
    */
-  enter(o: DeskOrder): boolean {
+  enter(o: DeskOrder, duplicatesChecked = false): boolean {
     const p = o.principal as Principal;
     this.assertMayTrade(p);
     const account = p.account.id;
@@ -154,16 +156,18 @@ export class OrderDesk implements DeskOrderSettler {
       throw problem;
     }
     const token = o.clientOrderId;
-    const flying = this.flying(account, token);
-    const known = flying === undefined ? this.d.mirror.byClientOrderId(account, token) : null;
-    if (flying !== undefined || known !== null) {
-      const first = flying !== undefined ? flying.fingerprint() : orderFingerprint({ ...(known as MirroredOrder), price: (known as MirroredOrder).firstPrice, shares: (known as MirroredOrder).firstShares });
-      if (first !== o.fingerprint()) {
-        this.rejectedSoon(p);
-        throw new OrderEntryError('TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID', `clientOrderId ${JSON.stringify(token)} was already used for a different order`, { field: 'clientOrderId' });
+    if (!duplicatesChecked) {
+      const flying = this.flying(account, token);
+      const known = flying === undefined ? this.d.mirror.byClientOrderId(account, token) : null;
+      if (flying !== undefined || known !== null) {
+        const first = flying !== undefined ? flying.fingerprint() : orderFingerprint({ ...(known as MirroredOrder), price: (known as MirroredOrder).firstPrice, shares: (known as MirroredOrder).firstShares });
+        if (first !== o.fingerprint()) {
+          this.rejectedSoon(p);
+          throw new OrderEntryError('TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID', `clientOrderId ${JSON.stringify(token)} was already used for a different order`, { field: 'clientOrderId' });
+        }
+        this.figures.retries++;
+        return false;
       }
-      this.figures.retries++;
-      return false;
     }
     this.admitNow(p);
     this.figures.orders++;

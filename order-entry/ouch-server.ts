@@ -676,7 +676,7 @@ export class OuchServer implements OuchEntryOwner {
     e.shares = m.shares;
     let submitted: boolean;
     try {
-      submitted = this.oe.desk.enter(e);
+      submitted = this.oe.desk.enter(e, true);
     } catch (error) {
       this.entryAnswered(e, null, error instanceof OrderEntryError ? error : new OrderEntryError('TW_ERR_OE_INTERNAL', String(error)));
       return;

@@ -20,8 +20,11 @@ export type OutgoingRequest = Unnumbered<OrderEntryRequest>;
  */
 export abstract class PendingRequest {
   /** Set by the router when the request is submitted. */
+  requestId = 0;
   account = 0;
   deadlineMs = 0;
+  /** In the batch being delivered (answered at its end). */
+  batched = false;
   /** One report answering the request (order or account report), in sequence order. */
   abstract report(r: OrderReport | AccountReport): void;
   /** Every report of the batch has been given: the request is answered. */
@@ -78,7 +81,8 @@ export class ReportRouter {
   private readonly listeners: Array<(report: OrderEntryReport) => void> = [];
   private closed = false;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private readonly settled = new Set<number>();
+  /** Requests answered by the batch being delivered. */
+  private readonly settled: PendingRequest[] = [];
 
   constructor(
     private readonly port: TradingPort,
@@ -129,6 +133,7 @@ export class ReportRouter {
     const requestId = this.nextRequestId;
     this.nextRequestId = requestId === MAX_REQUEST_ID ? 1 : requestId + 1;
     (req as { requestId: number }).requestId = requestId;
+    pending.requestId = requestId;
     pending.account = req.account;
     pending.deadlineMs = this.now() + this.timeoutMs;
     this.pending.set(requestId, pending);
@@ -168,16 +173,20 @@ export class ReportRouter {
         continue;
       }
       p.report(r);
-      settled.add(r.requestId);
+      if (!p.batched) {
+        p.batched = true;
+        settled.push(p);
+      }
     }
-    for (const id of settled) {
-      const p = this.pending.get(id);
-      if (p === undefined) continue;
-      this.pending.delete(id);
+    for (let i = 0; i < settled.length; i++) {
+      const p = settled[i];
+      p.batched = false;
+      if (this.pending.get(p.requestId) !== p) continue;
+      this.pending.delete(p.requestId);
       this.figures.answered++;
       p.answered();
     }
-    settled.clear();
+    settled.length = 0;
   }
 
   private sweep(): void {
