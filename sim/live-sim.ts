@@ -217,9 +217,14 @@ export class LiveSim implements TradingPort {
     this.durableListeners.push(listener);
   }
 
-  /** The journal's last sequence number when it was recovered (null before start, or without a journal). */
+  /**
+   * The journal's last sequence number when it was recovered: null before start, without a
+   * journal, or when it was empty (a new session's journal: what a protocol store holds from
+   * before belongs to an earlier session of the day, not to a crash of this one).
+   */
   get recoveredSeq(): number | null {
-    return this.core.journal === null || this.core.recovery === null ? null : this.core.recovery.lastSeq;
+    const r = this.core.recovery;
+    return this.core.journal === null || r === null || r.records === 0 ? null : r.lastSeq;
   }
 
   balances(account: number): Promise<BalanceView> {
