@@ -548,6 +548,9 @@ export class OuchServer implements OuchEntryOwner {
   private onWritten(reports: readonly OrderEntryReport[], from: number, to: number): void {
     if (!this.cut) this.cutToJournal();
     for (let i = from; i < to; i++) this.onReport(reports[i]);
+    // The core's batch is in: its messages are written and synced now, while the journal
+    // syncs, not a turn of the loop later (a setImmediate from inside one runs in the next).
+    this.committer.flushNow();
   }
 
   /**

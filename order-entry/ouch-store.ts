@@ -57,6 +57,16 @@ export class GroupCommitter {
     }
   }
 
+  /**
+   * Writes and starts syncing what is marked now, unless a sync is in flight (then it goes
+   * after it, as ever): for a caller that knows the turn's appends are done (the OUCH server
+   * after a batch of the core's reports), so the batch does not wait a turn of the loop.
+   */
+  flushNow(): void {
+    if (this.syncing || this.dirty.size === 0) return;
+    this.flush();
+  }
+
   /** True while nothing waits to be written or synced. */
   get idle(): boolean {
     return this.dirty.size === 0 && !this.syncing && !this.scheduled;
