@@ -177,6 +177,11 @@ export class OrderDesk implements DeskOrderSettler {
     return true;
   }
 
+  /** True while an order under this client order id is in flight (any protocol's). */
+  hasInFlight(account: number, clientOrderId: string): boolean {
+    return this.flying(account, clientOrderId) !== undefined;
+  }
+
   /** A protocol session's order in flight under this client order id, or null (none, or a REST order). */
   inFlightOrder(account: number, clientOrderId: string): DeskOrder | null {
     const f = this.flying(account, clientOrderId);

@@ -646,7 +646,7 @@ export class OuchServer implements OuchEntryOwner {
     const p = c.principal as Principal;
     const token = m.token;
     if (!isOuchToken(token)) return this.rejectField(c, token, OuchRejectReason.Other, 'Order Token');
-    if (stream.tokenInUse(token) || this.oe.desk.inFlightOrder(p.account.id, token) !== null || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
+    if (stream.tokenInUse(token) || this.oe.desk.hasInFlight(p.account.id, token) || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
@@ -702,7 +702,7 @@ export class OuchServer implements OuchEntryOwner {
       else if (error.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout((e.principal as Principal).account.id, token);
       else this.rejectLocal(c, stream, token, ouchGatewayReason(error.code));
     }
-    // The core's answer itself reaches the stream through the router's listener (onReport).
+    // The core's answer itself reaches the stream as a report (onReport).
     e.finish();
   }
 
@@ -773,7 +773,7 @@ export class OuchServer implements OuchEntryOwner {
       return;
     }
     if (!isOuchToken(replacement)) return this.rejectField(c, replacement, OuchRejectReason.Other, 'Replacement Order Token');
-    if (replacement !== existing && (stream.tokenInUse(replacement) || this.oe.desk.inFlightOrder(account, replacement) !== null || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
+    if (replacement !== existing && (stream.tokenInUse(replacement) || this.oe.desk.hasInFlight(account, replacement) || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
