@@ -1,7 +1,8 @@
 // One Enter Order on its way from an OUCH session to the exchange core: the order desk's
 // typed order (DeskOrder: the router's pending request too), what the stream echoes in
-// Accepted (extras), and the Replace and Cancel Orders of its token that arrived while it was
-// in flight (they run once it is answered). One object per order, no promise or closure.
+// Accepted (OuchOrderExtras), and the Replace and Cancel Orders of its token that arrived
+// while it was in flight (they run once it is answered). One object per order, no promise
+// or closure.
 import type { OrderReport } from '../protocol';
 import { DeskOrder } from './desk-order';
 import type { OrderEntryError } from './errors';
@@ -13,7 +14,17 @@ export interface OuchEntryOwner {
   entryAnswered(entry: OuchEntry, order: OrderReport | null, error: OrderEntryError | null): void;
 }
 
-export class OuchEntry extends DeskOrder {
+export class OuchEntry extends DeskOrder implements OuchOrderExtras {
+  buySell = 0;
+  /** As the client sent it (OuchPrice.Market for a market order); `price` is the core's. */
+  ouchPrice = 0;
+  timeInForce = 0;
+  firm = '';
+  display = 0;
+  capacity = 0;
+  intermarketSweep = 0;
+  minimumQuantity = 0;
+  crossType = 0;
   /** Work queued behind this entry (a Replace or Cancel of its token), run once it is answered. */
   private queued: Array<() => void> | null = null;
   private done = false;
@@ -22,7 +33,6 @@ export class OuchEntry extends DeskOrder {
     readonly owner: OuchEntryOwner,
     /** The session's connection (the owner's own type). */
     readonly connection: object,
-    readonly extras: OuchOrderExtras,
   ) {
     super();
   }

@@ -53,7 +53,7 @@ import type { OrderEntry } from './order-entry-server';
 import { OuchEntry, type OuchEntryOwner } from './ouch-entry';
 import { ouchGatewayReason } from './ouch-reasons';
 import { GroupCommitter, OuchMessageStore } from './ouch-store';
-import { isOuchToken, OuchStream, type OuchOrderExtras } from './ouch-stream';
+import { extrasWith, isOuchToken, OuchStream, type OuchOrderExtras } from './ouch-stream';
 
 /** An account as the OUCH server sees it: accounts/'s Account has these fields. */
 export type OuchAccountView = AccountView & {
@@ -590,7 +590,7 @@ export class OuchServer implements OuchEntryOwner {
       (locate) => this.tickers[locate] ?? '',
       (token) => {
         const o = this.oe.desk.inFlightOrder(account, token);
-        return o instanceof OuchEntry ? o.extras : undefined;
+        return o instanceof OuchEntry ? o : undefined;
       },
     );
     this.streams.set(account, stream);
@@ -657,19 +657,18 @@ export class OuchServer implements OuchEntryOwner {
     if (m.stock === '' || !this.byTicker.has(m.stock)) return this.rejectField(c, token, OuchRejectReason.InvalidStock, 'Stock');
     const locate = this.byTicker.get(m.stock) as number;
     const market = m.price === OuchPrice.Market || m.price === OuchPrice.MarketCross;
-    const extras: OuchOrderExtras = {
-      side,
-      price: m.price,
-      timeInForce: m.timeInForce,
-      firm: m.firm,
-      display: m.display,
-      capacity: m.capacity,
-      intermarketSweep: m.intermarketSweep,
-      minimumQuantity: m.minimumQuantity,
-      crossType: m.crossType,
-    };
-    // The desk's typed entry: the REST checks and codes, no body, no promise (ouch-entry.ts).
-    const e = new OuchEntry(this, c, extras);
+    // The desk's typed entry: the REST checks and codes, no body, no promise (ouch-entry.ts);
+    // the same object keeps what Accepted echoes.
+    const e = new OuchEntry(this, c);
+    e.buySell = side;
+    e.ouchPrice = m.price;
+    e.timeInForce = m.timeInForce;
+    e.firm = m.firm;
+    e.display = m.display;
+    e.capacity = m.capacity;
+    e.intermarketSweep = m.intermarketSweep;
+    e.minimumQuantity = m.minimumQuantity;
+    e.crossType = m.crossType;
     e.principal = p;
     e.clientOrderId = token;
     e.locate = locate;
@@ -780,7 +779,7 @@ export class OuchServer implements OuchEntryOwner {
     if (problem !== 0) return this.rejectField(c, replacement, problem, 'Replace Order');
     const e = this.deps.config.engine;
     if (price === OuchPrice.Market || price === OuchPrice.MarketCross || price % e.tickSize !== 0) return this.rejectField(c, replacement, OuchRejectReason.InvalidPrice, 'Price');
-    const extras: OuchOrderExtras = { ...(stream.extrasOf(orderId) as OuchOrderExtras), price, ...fields };
+    const extras: OuchOrderExtras = { ...extrasWith(stream.extrasOf(orderId) as OuchOrderExtras, price), ...fields };
     try {
       this.oe.desk.assertMayTrade(p);
       await this.oe.desk.admit(p);
