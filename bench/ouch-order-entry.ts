@@ -38,6 +38,14 @@ const SECONDS = Number(process.env.TW_BENCH_OUCH_SECONDS ?? 40);
 const SLICE_S = Number(process.env.TW_BENCH_OUCH_SLICE_S ?? 2);
 const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_OUCH_SLICE_WARMUP_MS ?? 250);
 const SEED = Number(process.env.TW_SEED ?? 1);
+/**
+ * V8's young generation for both children, MB per semi-space (0: V8's default). Ours keeps a
+ * second of orders alive (the mirror's 10,000 per account, the core's tokens): with V8's
+ * default (tens of MB) each scavenge copies all of them at once, 40-130 ms a pause on this VM;
+ * a small young generation copies the same objects in many short pauses. Both children run
+ * with the same setting.
+ */
+const SEMI_SPACE_MB = Number(process.env.TW_BENCH_OUCH_SEMI_SPACE_MB ?? 0);
 const SYMBOLS = 20;
 const LISTED = listing(SYMBOLS);
 const DAY = 99_999;
@@ -85,7 +93,8 @@ function nowNs(): number {
 }
 
 async function start(script: string, args: string[], who: Name): Promise<{ child: ChildProcess; port: number; logins: Array<{ loginId: string; password: string }> }> {
-  const child = fork(path.join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = SEMI_SPACE_MB > 0 ? [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`] : process.execArgv;
+  const child = fork(path.join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const m = await nextMessage<{ type: 'listening'; port: number; logins?: Array<{ loginId: string; password: string }> }>(child, 'listening', 60_000, who);
   return { child, port: m.port, logins: m.logins ?? Array.from({ length: SESSIONS }, () => ({ loginId: 'RAW000', password: 'raw' })) };
 }
@@ -221,6 +230,7 @@ async function main(): Promise<void> {
       rawLoopDelayP99Us: rawLoop?.loopDelayP99Us ?? null,
       rawLoopDelayMaxUs: rawLoop?.loopDelayMaxUs ?? null,
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
+      semiSpaceMb: SEMI_SPACE_MB,
       seed: SEED,
       cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',
       node: process.version,
