@@ -6,12 +6,15 @@
 // (ouch-store.ts) before it is sent, so a client that logs in again at sequence number N gets
 // everything from N, across reconnects and restarts.
 //
-// Orders take the REST path: the same OrderDesk (who may trade, validation, duplicate
-// tokens, the per-account order rate, the abnormal-traffic watch), the same ReportRouter
-// into the exchange core's TradingPort (risk checks, wallet, matching), the same account
-// database. The streams hear every report through ReportRouter.addListener, registered in
-// the constructor: create the server right after the OrderEntry, before the journal's replay,
-// then start() it.
+// Orders take the REST path's checks: the same OrderDesk (who may trade, validation,
+// duplicate tokens, the per-account order rate, the abnormal-traffic watch), an Enter Order
+// through its typed entry (OrderDesk.enter: no JSON body, no promise; ouch-entry.ts), the
+// same ReportRouter into the exchange core's TradingPort (risk checks, wallet, matching), the
+// same account database. The streams hear every report, registered in the constructor:
+// through LiveSim.onReportsWritten when the core is in this process (the stores then sync
+// while the journal syncs; a message leaves once both are durable), else through
+// ReportRouter.addListener. Create the server right after the OrderEntry, before the
+// journal's replay, then start() it.
 //
 // Bad input never throws out of here: a SoupBinTCP frame the decoder refuses, an unknown
 // OUCH type or a wrong length is counted (TW_ERR_OE_OUCH_*), and past `maxBadFrames` in a
