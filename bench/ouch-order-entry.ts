@@ -15,7 +15,9 @@
 // An order counts for the side whose slice it was due in, however late its answer comes
 // (ouchUnanswered, rawUnanswered: measured orders still unanswered 10 s after the last send).
 // Prints ouchRoundTripP50Us/P99Us (Accepted), ouchExecutedP50Us/P99Us, the raw figures and
-// ouchP99OverRaw (floor <= 1.5).
+// ouchP99OverRaw (floor <= 1.5); oursCpuUsPerOrder and rawCpuUsPerOrder: each child's CPU
+// time (user + system, from its start of service to the end) over the orders sent to it, the
+// work per order whatever the machine's noise did to the latencies.
 // The client corks each session per pacing tick (one socket write per session per ms, for
 // both servers alike). Profiles: `node --cpu-prof --cpu-prof-dir=DIR
 // dist/bench/ouch-order-entry.js` writes one per process (the children inherit the flags
@@ -36,6 +38,14 @@ const SECONDS = Number(process.env.TW_BENCH_OUCH_SECONDS ?? 40);
 const SLICE_S = Number(process.env.TW_BENCH_OUCH_SLICE_S ?? 2);
 const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_OUCH_SLICE_WARMUP_MS ?? 250);
 const SEED = Number(process.env.TW_SEED ?? 1);
+/**
+ * V8's young generation for both children, MB per semi-space (0: V8's default). Ours keeps a
+ * second of orders alive (the mirror's 10,000 per account, the core's tokens): with V8's
+ * default (tens of MB) each scavenge copies all of them at once, 40-130 ms a pause on this VM;
+ * a small young generation copies the same objects in many short pauses. Both children run
+ * with the same setting.
+ */
+const SEMI_SPACE_MB = Number(process.env.TW_BENCH_OUCH_SEMI_SPACE_MB ?? 0);
 const SYMBOLS = 20;
 const LISTED = listing(SYMBOLS);
 const DAY = 99_999;
@@ -58,6 +68,8 @@ let answered = new Uint8Array(0);
 let measuredBy = new Uint8Array(0);
 /** Measured orders not yet answered. */
 const waiting: Record<Name, number> = { ours: 0, raw: 0 };
+/** Orders sent to each side (measured or not): its CPU time per order is over these. */
+const sent: Record<Name, number> = { ours: 0, raw: 0 };
 const samples: Record<Name, { accepted: number[]; executed: number[] }> = { ours: { accepted: [], executed: [] }, raw: { accepted: [], executed: [] } };
 let rejects = 0;
 
@@ -81,7 +93,8 @@ function nowNs(): number {
 }
 
 async function start(script: string, args: string[], who: Name): Promise<{ child: ChildProcess; port: number; logins: Array<{ loginId: string; password: string }> }> {
-  const child = fork(path.join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = SEMI_SPACE_MB > 0 ? [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MB}`] : process.execArgv;
+  const child = fork(path.join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const m = await nextMessage<{ type: 'listening'; port: number; logins?: Array<{ loginId: string; password: string }> }>(child, 'listening', 60_000, who);
   return { child, port: m.port, logins: m.logins ?? Array.from({ length: SESSIONS }, () => ({ loginId: 'RAW000', password: 'raw' })) };
 }
@@ -149,6 +162,7 @@ async function main(): Promise<void> {
         const slice = Math.floor(dueNs / sliceNs);
         const target = slice % 2 === 0 ? ours : raw;
         const c = target.clients[n % SESSIONS];
+        sent[target.name]++;
         if (dueNs - slice * sliceNs >= SLICE_WARMUP_MS * 1e6 && n < measuredBy.length) {
           measuredBy[n] = target.name === 'ours' ? 1 : 2;
           waiting[target.name]++;
@@ -168,7 +182,7 @@ async function main(): Promise<void> {
   // Let the measured orders be answered (a backlog drains), at most 10 s.
   const drainUntil = nowNs() + 10e9;
   while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-  type LoopFigures = { type: 'figures'; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
+  type LoopFigures = { type: 'figures'; cpuMs: number; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
   const figuresOf = (c: ChildProcess, who: Name): Promise<LoopFigures | null> => {
     // A backlogged child answers late: it reads the request only after the work queued before it.
     const got = nextMessage<LoopFigures>(c, 'figures', 30_000, who).catch(() => null);
@@ -209,11 +223,14 @@ async function main(): Promise<void> {
       rawRoundTripP99Us: round(rawP99),
       rawExecutedP99Us: round(percentile(r.executed, 99)),
       ouchP99OverRaw: Math.round((p99 / rawP99) * 1000) / 1000,
+      oursCpuUsPerOrder: oursLoop === null ? null : Math.round(((oursLoop.cpuMs * 1000) / sent.ours) * 10) / 10,
+      rawCpuUsPerOrder: rawLoop === null ? null : Math.round(((rawLoop.cpuMs * 1000) / sent.raw) * 10) / 10,
       oursLoopDelayP99Us: oursLoop?.loopDelayP99Us ?? null,
       oursLoopDelayMaxUs: oursLoop?.loopDelayMaxUs ?? null,
       rawLoopDelayP99Us: rawLoop?.loopDelayP99Us ?? null,
       rawLoopDelayMaxUs: rawLoop?.loopDelayMaxUs ?? null,
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
+      semiSpaceMb: SEMI_SPACE_MB,
       seed: SEED,
       cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',
       node: process.version,

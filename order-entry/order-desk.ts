@@ -3,15 +3,18 @@
 // watch (and the suspension it leads to), submission through the report router, and the
 // answer from the mirror once the core's report is durable.
 import { randomBytes } from 'node:crypto';
-import type { OrderEntryReport } from '../protocol';
+import { CLIENT_ORDER_ID_MAX, type OrderEntryReport, type OrderReport } from '../protocol';
 import type { Authenticator, Principal } from './auth';
+import type { DeskOrder, DeskOrderSettler } from './desk-order';
 import type { AccountDirectory, OrderEntryLogger, SessionDirectory, TrafficWatch } from './directories';
 import { OrderEntryError, fromDirectoryError, trafficReason, type OrderEntryErrorCounts } from './errors';
 import { isOpen, mirroredFromReport, type MirroredOrder, type OrderMirror } from './order-mirror';
 import type { AccountOrderRate } from './order-rate';
 import { orderFingerprint, parseNewOrder, type OrderRules } from './order-request';
+import { MAX_PRICE4 } from './prices';
 import type { PrivateStream } from './private-stream';
 import type { ReportRouter } from './report-router';
+import { CLIENT_ORDER_ID } from './schemas';
 
 export interface OrderDeskDeps {
   router: ReportRouter;
@@ -43,14 +46,26 @@ export interface NewOrderOutcome {
   retry: boolean;
 }
 
-export class OrderDesk {
+/** An order submitted and not yet answered: a REST order's, or a protocol session's DeskOrder. */
+interface InFlightOrder {
+  fingerprint(): string;
+  /** Resolves with the order once answered (a retry meanwhile waits for it). */
+  answer(): Promise<MirroredOrder>;
+}
+
+export class OrderDesk implements DeskOrderSettler {
   readonly figures: OrderDeskFigures = { orders: 0, cancels: 0, retries: 0, suspensions: 0, rejects: new Map() };
-  /** Orders submitted and not yet answered, by account and clientOrderId (a retry meanwhile waits for the same answer). */
-  private readonly inFlight = new Map<string, { fingerprint: string; answer: Promise<MirroredOrder> }>();
+  /** Orders submitted and not yet answered, by account, then clientOrderId (a retry meanwhile waits for the same answer). */
+  private readonly inFlight = new Map<number, Map<string, InFlightOrder | DeskOrder>>();
   /** Traffic keys tied to their account in the traffic watch. */
   private readonly attached = new Set<number>();
 
-  constructor(private readonly d: OrderDeskDeps) {}
+  /** Listed locates (a typed order names its symbol by locate). */
+  private readonly locates: ReadonlySet<number>;
+
+  constructor(private readonly d: OrderDeskDeps) {
+    this.locates = new Set([...d.rules.symbols.values()].map((s) => s.locate));
+  }
 
   /** Refuses a caller who may not trade now: session suspended, account suspended, KYC not approved. */
   assertMayTrade(p: Principal): void {
@@ -89,37 +104,122 @@ export class OrderDesk {
     }
     const fingerprint = orderFingerprint(fields);
     if (fields.clientOrderId !== null) {
-      const key = `${account}:${fields.clientOrderId}`;
-      const flying = this.inFlight.get(key);
+      const flying = this.flying(account, fields.clientOrderId);
       const known = flying === undefined ? this.d.mirror.byClientOrderId(account, fields.clientOrderId) : null;
-      const firstFingerprint = flying?.fingerprint ?? (known === null ? null : orderFingerprint({ ...known, price: known.firstPrice, shares: known.firstShares }));
+      const firstFingerprint = flying?.fingerprint() ?? (known === null ? null : orderFingerprint({ ...known, price: known.firstPrice, shares: known.firstShares }));
       if (firstFingerprint !== null) {
         if (firstFingerprint !== fingerprint) {
           await this.rejected(p);
           throw new OrderEntryError('TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID', `clientOrderId ${JSON.stringify(fields.clientOrderId)} was already used for a different order; a retry must repeat the same body`, { field: 'clientOrderId' });
         }
         this.figures.retries++;
-        return { order: flying !== undefined ? await flying.answer : (known as MirroredOrder), retry: true };
+        return { order: flying !== undefined ? await answerOf(flying) : (known as MirroredOrder), retry: true };
       }
     }
     await this.admit(p);
     const clientOrderId = fields.clientOrderId ?? `oe-${randomBytes(9).toString('base64url')}`;
-    const key = `${account}:${clientOrderId}`;
     this.figures.orders++;
     const answer = this.d.router
       .request({ kind: 'new', account, clientOrderId, locate: fields.locate, side: fields.side, orderType: fields.orderType, price: fields.price, shares: fields.shares })
       .then((reports) => this.answeredOrder(account, reports));
-    this.inFlight.set(key, { fingerprint, answer });
+    const entry: InFlightOrder = { fingerprint: () => fingerprint, answer: () => answer };
+    this.flyingOf(account).set(clientOrderId, entry);
     try {
       const order = await answer;
       if (order.status === 'rejected') {
-        this.figures.rejects.set(order.reject, (this.figures.rejects.get(order.reject) ?? 0) + 1);
+        this.countReject(order.reject);
         await this.rejected(p);
       }
       return { order, retry: false };
     } finally {
-      this.inFlight.delete(key);
+      this.landed(account, clientOrderId, entry);
     }
+  }
+
+  /**
+   * A protocol session's new order (OUCH), already in the core's terms: the REST checks
+   * (who may trade, symbol, shares, price and tick, client order id, duplicates, the order
+   * rate, the traffic watch) with their codes and counters, without a body to parse, and
+   * no promise: `o` hears the answer (DeskOrder.accepted / refused). Returns true when
+   * submitted, false for a retry of the same order (same client order id and fields) already
+   * in flight or known; throws OrderEntryError when refused here (nothing submitted).
+   * `duplicatesChecked`: the caller has already found the id neither in flight
+   * (`inFlightOrder`) nor in the mirror (OUCH ignores a duplicate token before this).
+   */
+  enter(o: DeskOrder, duplicatesChecked = false): boolean {
+    const p = o.principal as Principal;
+    this.assertMayTrade(p);
+    const account = p.account.id;
+    const problem = this.typedProblem(o);
+    if (problem !== null) {
+      this.rejectedSoon(p);
+      throw problem;
+    }
+    const token = o.clientOrderId;
+    if (!duplicatesChecked) {
+      const flying = this.flying(account, token);
+      const known = flying === undefined ? this.d.mirror.byClientOrderId(account, token) : null;
+      if (flying !== undefined || known !== null) {
+        const first = flying !== undefined ? flying.fingerprint() : orderFingerprint({ ...(known as MirroredOrder), price: (known as MirroredOrder).firstPrice, shares: (known as MirroredOrder).firstShares });
+        if (first !== o.fingerprint()) {
+          this.rejectedSoon(p);
+          throw new OrderEntryError('TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID', `clientOrderId ${JSON.stringify(token)} was already used for a different order`, { field: 'clientOrderId' });
+        }
+        this.figures.retries++;
+        return false;
+      }
+    }
+    this.admitNow(p);
+    this.figures.orders++;
+    o.settler = this;
+    this.flyingOf(account).set(token, o);
+    this.d.router.submit({ kind: 'new', requestId: 0, account, clientOrderId: token, locate: o.locate, side: o.side, orderType: o.orderType, price: o.price, shares: o.shares }, o);
+    return true;
+  }
+
+  /** True while an order under this client order id is in flight (any protocol's). */
+  hasInFlight(account: number, clientOrderId: string): boolean {
+    return this.flying(account, clientOrderId) !== undefined;
+  }
+
+  /** A protocol session's order in flight under this client order id, or null (none, or a REST order). */
+  inFlightOrder(account: number, clientOrderId: string): DeskOrder | null {
+    const f = this.flying(account, clientOrderId);
+    return f === undefined || !('waiters' in f) ? null : f;
+  }
+
+  /** The account's protocol session orders in flight. */
+  inFlightOrders(account: number): DeskOrder[] {
+    const out: DeskOrder[] = [];
+    const m = this.inFlight.get(account);
+    if (m !== undefined) for (const f of m.values()) if ('waiters' in f) out.push(f);
+    return out;
+  }
+
+  /** @internal The router answered a DeskOrder: the order's report (or none: an account-level refusal). */
+  settleOrder(o: DeskOrder, order: OrderReport | null, accountReject: string): void {
+    const p = o.principal as Principal;
+    const account = p.account.id;
+    this.landed(account, o.clientOrderId, o);
+    if (order === null) {
+      const error = new OrderEntryError('TW_ERR_OE_ACCOUNT_REJECTED', `the exchange refused the order${accountReject === '' ? '' : `: ${accountReject}`}`, { reason: accountReject || undefined });
+      this.wake(o, null, error);
+      o.refused(error);
+      return;
+    }
+    if (order.status === 'rejected') {
+      this.countReject(order.reject);
+      this.rejectedSoon(p);
+    }
+    if (o.waiters !== null) this.wake(o, (order.orderId === 0 ? null : this.d.mirror.order(account, order.orderId)) ?? mirroredFromReport(order), null);
+    o.accepted(order);
+  }
+
+  /** @internal A DeskOrder's request failed (timeout, shutdown, the core refusing it). */
+  failOrder(o: DeskOrder, error: OrderEntryError): void {
+    this.landed((o.principal as Principal).account.id, o.clientOrderId, o);
+    this.wake(o, null, error);
+    o.refused(error);
   }
 
   async cancel(p: Principal, orderId: number): Promise<MirroredOrder> {
@@ -219,6 +319,84 @@ export class OrderDesk {
     return reason;
   }
 
+  /** The first problem of a typed order, as parseNewOrder would find it in a body; null when fine. */
+  private typedProblem(o: DeskOrder): OrderEntryError | null {
+    const rules = this.d.rules;
+    if (!this.locates.has(o.locate)) return new OrderEntryError('TW_ERR_OE_UNKNOWN_SYMBOL', `unknown symbol (locate ${o.locate})`, { field: 'symbol' });
+    if (!Number.isInteger(o.shares) || o.shares < 1 || o.shares > rules.maxShares) {
+      return new OrderEntryError('TW_ERR_OE_BAD_QUANTITY', `quantity must be a whole number of shares from 1 to ${rules.maxShares}, got ${o.shares}`, { field: 'quantity' });
+    }
+    if (o.orderType === 'M') {
+      if (o.price !== 0) return new OrderEntryError('TW_ERR_OE_BAD_PRICE', 'a market order has no price', { field: 'price' });
+    } else {
+      if (!Number.isInteger(o.price) || o.price <= 0 || o.price > MAX_PRICE4) return new OrderEntryError('TW_ERR_OE_BAD_PRICE', `price must be above 0 and at most 429496.7295, got ${o.price} (Price(4))`, { field: 'price' });
+      if (o.price % rules.tickSize !== 0) return new OrderEntryError('TW_ERR_OE_OFF_TICK', `price ${o.price / 10_000} is not on the tick of ${rules.tickSize / 10_000} (engine.tickSize)`, { field: 'price' });
+    }
+    const id = o.clientOrderId;
+    if (id.length < 1 || id.length > CLIENT_ORDER_ID_MAX || !CLIENT_ORDER_ID.test(id)) {
+      return new OrderEntryError('TW_ERR_OE_BAD_CLIENT_ORDER_ID', `clientOrderId must be 1..${CLIENT_ORDER_ID_MAX} printable ASCII characters without spaces`, { field: 'clientOrderId' });
+    }
+    return null;
+  }
+
+  private countReject(reject: string): void {
+    this.figures.rejects.set(reject, (this.figures.rejects.get(reject) ?? 0) + 1);
+  }
+
+  private flying(account: number, clientOrderId: string): InFlightOrder | DeskOrder | undefined {
+    return this.inFlight.get(account)?.get(clientOrderId);
+  }
+
+  private flyingOf(account: number): Map<string, InFlightOrder | DeskOrder> {
+    let m = this.inFlight.get(account);
+    if (m === undefined) {
+      m = new Map();
+      this.inFlight.set(account, m);
+    }
+    return m;
+  }
+
+  private landed(account: number, clientOrderId: string, entry: InFlightOrder | DeskOrder): void {
+    const m = this.inFlight.get(account);
+    if (m !== undefined && m.get(clientOrderId) === entry) m.delete(clientOrderId);
+  }
+
+  /** Answers the REST retries that waited for a DeskOrder. */
+  private wake(o: DeskOrder, order: MirroredOrder | null, error: OrderEntryError | null): void {
+    const w = o.waiters;
+    if (w === null) return;
+    o.waiters = null;
+    for (const x of w) {
+      if (order !== null) x.resolve(order);
+      else x.reject(error as OrderEntryError);
+    }
+  }
+
+  /** `rejected` without waiting: the suspension it may lead to is written in the background. */
+  private rejectedSoon(p: Principal): void {
+    const v = this.d.traffic.onReject(this.traffic(p), this.d.now());
+    if (v !== 0) this.suspendSoon(p, v);
+  }
+
+  private suspendSoon(p: Principal, verdict: number): void {
+    this.suspend(p, verdict).catch((error: unknown) => this.d.log.error({ code: 'TW_ERR_OE_ABNORMAL_TRAFFIC', err: error, account: p.account.id }, 'the suspension could not be written'));
+  }
+
+  /** `admit` without a promise: throws at once; a suspension is written in the background. */
+  private admitNow(p: Principal): void {
+    const account = p.account.id;
+    if (!this.d.orderRate.take(account)) {
+      this.rejectedSoon(p);
+      const retryAfterS = this.d.orderRate.retryAfterS(account);
+      throw new OrderEntryError('TW_ERR_OE_RATE_LIMITED', `at most ${this.d.orderRate.ratePerSec} orders per second per account (a burst of twice that); retry after ${retryAfterS} s`, { retryAfterS });
+    }
+    const v = this.d.traffic.onOrder(this.traffic(p), this.d.now());
+    if (v !== 0) {
+      this.suspendSoon(p, v);
+      throw new OrderEntryError(p.session === null ? 'TW_ERR_OE_ACCOUNT_SUSPENDED' : 'TW_ERR_OE_SESSION_SUSPENDED', `suspended for abnormal traffic (${trafficReason(v)}); only an admin lifts it`);
+    }
+  }
+
   private answeredOrder(account: number, reports: OrderEntryReport[]): MirroredOrder {
     for (let i = reports.length - 1; i >= 0; i--) {
       const r = reports[i];
@@ -228,4 +406,13 @@ export class OrderDesk {
     const reject = reports.find((r) => r.kind === 'account')?.reject ?? '';
     throw new OrderEntryError('TW_ERR_OE_ACCOUNT_REJECTED', `the exchange refused the order${reject === '' ? '' : `: ${reject}`}`, { reason: reject || undefined });
   }
+}
+
+/** The answer of an order in flight (a DeskOrder's on demand). */
+function answerOf(f: InFlightOrder | DeskOrder): Promise<MirroredOrder> {
+  if (!('waiters' in f)) return f.answer();
+  return new Promise<MirroredOrder>((resolve, reject) => {
+    if (f.waiters === null) f.waiters = [];
+    f.waiters.push({ resolve, reject });
+  });
 }

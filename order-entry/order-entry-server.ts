@@ -99,6 +99,8 @@ export class OrderEntry {
   readonly mirror: OrderMirror;
   readonly router: ReportRouter;
   readonly desk: OrderDesk;
+  /** The exchange core's port this gateway submits to. */
+  readonly trading: TradingPort;
   readonly stream: PrivateStream;
   readonly limits: OrderEntryLimits;
   private readonly deps: OrderEntryDeps;
@@ -124,6 +126,7 @@ export class OrderEntry {
     this.now = deps.now ?? Date.now;
     this.mirror = new OrderMirror(this.limits.mirror);
     // First, before anything awaits: replayed reports arrive through this listener.
+    this.trading = deps.trading;
     this.router = new ReportRouter(deps.trading, this.mirror, this.limits.answerTimeoutMs, this.now);
     const formatter = new OrderFormatter(deps.symbols, deps.sessionDate ?? nySessionDate(this.now()));
     this.stream = new PrivateStream({ formatter, errors: this.errors, log: this.log, hardBufferedBytes: this.limits.hardBufferedBytes, pingIntervalMs: this.limits.pingIntervalMs });

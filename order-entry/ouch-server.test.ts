@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeSoupEmpty, OuchPrice, SoupType } from '../protocol';
+import { encodeOuchSystemEvent, encodeSoupEmpty, OuchEventCode, OuchPrice, SoupType, writeU16, writeU32 } from '../protocol';
 import { DAY, OuchExchange as Exchange, ofType } from '../test/support/ouch-rig';
 import { OuchClient } from './ouch-client';
 
@@ -43,6 +43,8 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
       await c.closed;
     }
     expect(x.oe.errors.get('TW_ERR_OE_OUCH_LOGIN_REJECTED')).toBe(3);
+    // The core is in this process: the stores sync while the journal syncs.
+    expect(x.ouch.syncsOverlapped).toBe(true);
     const c = await OuchClient.connect({ host: '127.0.0.1', port: x.ouch.address.port });
     await expect(c.logIn(t.loginId, t.password, 1, 'NOTTODAY')).rejects.toMatchObject({ reason: 'S' });
     const ok = await x.client(t);
@@ -140,6 +142,33 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
     s3.enterOrder({ token: 'S4', side: 'S', shares: 5, stock: 'AAPL', price: 1_920_000, timeInForce: DAY });
     expect((await s3.waitFor(ofType('A', 'S4'))).sequence).toBe(whole + 1);
     await s3.close();
+  });
+
+  test('after a crash of the machine, stored messages of commands the journal lost are cut at the restart, and the stream goes on', async () => {
+    const seller = await x.trader('ouch-cut-seller', '1000', 100);
+    const s = await x.client(seller);
+    s.enterOrder({ token: 'C1', side: 'S', shares: 10, stock: 'AAPL', price: 1_910_000, timeInForce: DAY });
+    const accepted = await s.waitFor(ofType('A', 'C1'));
+    await s.close();
+    await x.stop();
+    // What a machine crash can leave with both syncs in flight: a record whose command (far
+    // past the journal's end) the journal never made durable, and so was never sent.
+    const file = path.join(dir, 'ouch', x.ouch.sessionDate, `account-${seller.id}.ouch`);
+    const ghost = Buffer.alloc(10 + 3 + 64);
+    const n = encodeOuchSystemEvent(ghost, 13, 1, OuchEventCode.EndOfDay);
+    writeU32(ghost, 0, 0);
+    writeU32(ghost, 4, 1_000_000_000);
+    writeU16(ghost, 8, 0);
+    writeU16(ghost, 10, n + 1);
+    ghost[12] = 0x53;
+    fs.appendFileSync(file, ghost.subarray(0, 13 + n));
+    await x.open();
+    expect(x.ouch.streamOf(seller.id)?.store.count).toBe(accepted.sequence);
+    const again = await x.client(seller, 1);
+    again.enterOrder({ token: 'C2', side: 'S', shares: 10, stock: 'AAPL', price: 1_920_000, timeInForce: DAY });
+    expect((await again.waitFor(ofType('A', 'C2'))).sequence).toBe(accepted.sequence + 1);
+    expect(again.messages.filter((m) => m.message.type === 'S')).toHaveLength(1);
+    await again.close();
   });
 
   test('garbage is disconnected and counted; a market order is IOC; cancel-on-disconnect cancels what is open', async () => {

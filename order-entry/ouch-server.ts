@@ -6,12 +6,15 @@
 // (ouch-store.ts) before it is sent, so a client that logs in again at sequence number N gets
 // everything from N, across reconnects and restarts.
 //
-// Orders take the REST path: the same OrderDesk (who may trade, validation, duplicate
-// tokens, the per-account order rate, the abnormal-traffic watch), the same ReportRouter
-// into the exchange core's TradingPort (risk checks, wallet, matching), the same account
-// database. The streams hear every report through ReportRouter.addListener, registered in
-// the constructor: create the server right after the OrderEntry, before the journal's replay,
-// then start() it.
+// Orders take the REST path's checks: the same OrderDesk (who may trade, validation,
+// duplicate tokens, the per-account order rate, the abnormal-traffic watch), an Enter Order
+// through its typed entry (OrderDesk.enter: no JSON body, no promise; ouch-entry.ts), the
+// same ReportRouter into the exchange core's TradingPort (risk checks, wallet, matching), the
+// same account database. The streams hear every report, registered in the constructor:
+// through LiveSim.onReportsWritten when the core is in this process (the stores then sync
+// while the journal syncs; a message leaves once both are durable), else through
+// ReportRouter.addListener. Create the server right after the OrderEntry, before the
+// journal's replay, then start() it.
 //
 // Bad input never throws out of here: a SoupBinTCP frame the decoder refuses, an unknown
 // OUCH type or a wrong length is counted (TW_ERR_OE_OUCH_*), and past `maxBadFrames` in a
@@ -26,7 +29,6 @@ import {
   encodeSoupEmpty,
   encodeSoupLoginAccepted,
   encodeSoupLoginRejected,
-  formatPrice4,
   nsSinceMidnight,
   nySessionDate,
   nySessionMidnightMs,
@@ -44,15 +46,17 @@ import {
   SoupRejectReason,
   SoupType,
   type OrderEntryReport,
+  type OrderReport,
 } from '../protocol';
 import type { Principal } from './auth';
 import { silentLogger, type AccountView, type Awaitable, type OrderEntryLogger } from './directories';
 import { OrderEntryError, type OrderEntryErrorCode } from './errors';
 import { listenTcp } from './listen-tcp';
 import type { OrderEntry } from './order-entry-server';
+import { OuchEntry, type OuchEntryOwner } from './ouch-entry';
 import { ouchGatewayReason } from './ouch-reasons';
 import { GroupCommitter, OuchMessageStore } from './ouch-store';
-import { isOuchToken, OuchStream, type OuchOrderExtras } from './ouch-stream';
+import { extrasWith, isOuchToken, OuchStream, type OuchOrderExtras } from './ouch-stream';
 
 /** An account as the OUCH server sees it: accounts/'s Account has these fields. */
 export type OuchAccountView = AccountView & {
@@ -65,6 +69,21 @@ export interface OuchAccountDirectory {
   /** SoupBinTCP login: the 6-character login id and a password of at most 10 (both space-padded). Throws TW_ERR_AUTH_BAD_CREDENTIALS. */
   authenticateBinary(username: string, password: string): Awaitable<OuchAccountView>;
   get(id: number): Awaitable<OuchAccountView | undefined>;
+}
+
+/**
+ * The exchange core in this process (sim/'s LiveSim): reports as soon as their command is
+ * written to the journal, and the journal's durable sequence. With it, the OUCH stores write
+ * and sync their messages while the journal syncs (one sync's wait instead of two in a row),
+ * and release each message once both are durable.
+ */
+export interface WrittenReportSource {
+  onReportsWritten(listener: (reports: readonly OrderEntryReport[], from: number, to: number) => void): void;
+  /** The last inbound sequence number durable in the journal. */
+  readonly durableSeq: number;
+  onDurableSeq(listener: (seq: number) => void): void;
+  /** The journal's last sequence number when it was recovered (null before start, or without a journal). */
+  readonly recoveredSeq: number | null;
 }
 
 export interface OuchServerDeps {
@@ -82,6 +101,13 @@ export interface OuchServerDeps {
   sessionDate?: string;
   /** fdatasync each batch of stored messages before sending it (default true). */
   fsync?: boolean;
+  /**
+   * The core in this process, to overlap the stores' syncs with the journal's (see
+   * WrittenReportSource); default: the gateway's TradingPort when it is one (LiveSim).
+   * Without it the streams hear the router's reports, which are durable already, and the
+   * stores sync after the journal.
+   */
+  written?: WrittenReportSource;
   /** A server heartbeat after this long without sending (SoupBinTCP: 1 s). */
   heartbeatMs?: number;
   /** A client silent this long is disconnected (SoupBinTCP: 15 s). */
@@ -133,8 +159,6 @@ class OuchConnection extends SoupBinHandlerBase {
   /** Messages up to this number have been sent (or were not asked for). */
   sentUpTo = 0;
   badFrames = 0;
-  /** Enter Orders on their way to the core, by token (a cancel or replace of one waits for it). */
-  readonly inflight = new Map<string, Promise<void>>();
 
   constructor(
     readonly server: OuchServer,
@@ -195,7 +219,7 @@ export interface OuchServerAddress {
   port: number;
 }
 
-export class OuchServer {
+export class OuchServer implements OuchEntryOwner {
   readonly figures: OuchServerFigures = {
     connections: 0,
     logins: 0,
@@ -223,6 +247,7 @@ export class OuchServer {
   private readonly sessions = new Map<number, OuchConnection>();
   private readonly connections = new Set<OuchConnection>();
   private readonly tickers: string[] = [];
+  /** Locate by ticker. */
   private readonly byTicker = new Map<string, number>();
   private readonly msg = new OuchInbound();
   private readonly heartbeatFrame = new Uint8Array(SoupFrameSize.Empty);
@@ -239,6 +264,11 @@ export class OuchServer {
   /** Core timeouts since the last warning, and when it was logged (ms): at most one line a second. */
   private timeoutsUnlogged = 0;
   private timeoutLoggedMs = 0;
+  /** The overlapped path's source. */
+  private readonly written: WrittenReportSource | null;
+  /** The stores were cut to the journal's recovered sequence (once, when it is known). */
+  private cut = false;
+  private readonly gate: () => number;
 
   constructor(deps: OuchServerDeps) {
     this.deps = deps;
@@ -260,6 +290,9 @@ export class OuchServer {
       this.tickers[s.locate] = s.ticker;
       this.byTicker.set(s.ticker, s.locate);
     }
+    this.written = deps.written ?? writtenSourceOf(this.oe.trading);
+    const written = this.written;
+    this.gate = written === null ? () => Number.MAX_SAFE_INTEGER : () => written.durableSeq;
     // Streams that exist today (a restart), before the journal's replay reaches the listener.
     if (fs.existsSync(this.storeDir)) {
       for (const name of fs.readdirSync(this.storeDir)) {
@@ -267,7 +300,13 @@ export class OuchServer {
         if (m !== null) this.openStream(Number(m[1]));
       }
     }
-    this.oe.router.addListener((r) => this.onReport(r));
+    if (written === null) {
+      this.oe.router.addListener((r) => this.onReport(r));
+    } else {
+      this.cutToJournal();
+      written.onReportsWritten((reports, from, to) => this.onWritten(reports, from, to));
+      written.onDurableSeq(() => this.releaseHeld());
+    }
   }
 
   /** Where it listens (after start). */
@@ -279,6 +318,7 @@ export class OuchServer {
   /** Listens on orderEntry.ouch.host:port (0: any free port). Throws TW_ERR_OE_BIND. */
   async start(): Promise<OuchServerAddress> {
     if (this.addr !== null) return this.addr;
+    this.cutToJournal();
     const c = this.deps.config.orderEntry.ouch;
     const server = net.createServer((socket) => this.onConnection(socket));
     this.server = server;
@@ -312,6 +352,11 @@ export class OuchServer {
       })();
     }
     return this.closing;
+  }
+
+  /** True when the stores sync while the journal syncs (a WrittenReportSource: the core is in this process). */
+  get syncsOverlapped(): boolean {
+    return this.written !== null;
   }
 
   /** The account's stream, if it has one today. */
@@ -374,14 +419,14 @@ export class OuchServer {
     encodeSoupLoginAccepted(accepted, 0, this.sessionName, next);
     this.send(c, accepted);
     c.sentUpTo = next - 1;
-    if (next <= store.durableCount) {
+    if (next <= store.releasedCount) {
       try {
         this.send(c, store.readFrames(next));
       } catch (error) {
         this.log.error({ code: 'TW_ERR_OE_OUCH_STORE_FAILED', err: error, account: account.id }, 'OUCH store could not be read');
         return this.drop(c, 'TW_ERR_OE_OUCH_STORE_FAILED', 'the message store could not be read');
       }
-      c.sentUpTo = store.durableCount;
+      c.sentUpTo = store.releasedCount;
     }
     this.log.info({ account: account.id, next, stored: store.count }, 'OUCH login');
   }
@@ -449,7 +494,7 @@ export class OuchServer {
     const stream = c.stream as OuchStream;
     const account = (c.principal as Principal).account.id;
     // Orders still on their way are cancelled once they are in.
-    await Promise.all([...c.inflight.values()]);
+    await Promise.all(this.entriesOf(c).map((e) => e.settled()));
     const orders = stream.liveOrders();
     this.figures.cancelOnDisconnect += orders.length;
     await Promise.all(
@@ -502,6 +547,37 @@ export class OuchServer {
     if (s !== undefined) s.onReport(r);
   }
 
+  /** The overlapped path: reports whose command is written to the journal, not yet durable. */
+  private onWritten(reports: readonly OrderEntryReport[], from: number, to: number): void {
+    if (!this.cut) this.cutToJournal();
+    for (let i = from; i < to; i++) this.onReport(reports[i]);
+    // The core's batch is in: its messages are written and synced now, while the journal
+    // syncs, not a turn of the loop later (a setImmediate from inside one runs in the next).
+    this.committer.flushNow();
+  }
+
+  /**
+   * After a crash of the machine, a store may hold messages of commands the journal lost
+   * (both were syncing at once; those messages were never sent): cut them off once the
+   * journal's recovered sequence is known, before anything new is stored.
+   */
+  private cutToJournal(): void {
+    const written = this.written;
+    if (this.cut || written === null) return;
+    const seq = written.recoveredSeq;
+    if (seq === null) return;
+    this.cut = true;
+    for (const s of this.streams.values()) {
+      const n = s.store.cutAfter(seq);
+      if (n > 0) this.log.warn({ code: 'TW_ERR_OE_OUCH_STORE_FAILED', account: s.account, dropped: n, journalSeq: seq }, 'OUCH store: messages of commands the journal does not hold were dropped (never sent)');
+    }
+  }
+
+  /** The journal's commit moved: stores holding durable messages behind it release them. */
+  private releaseHeld(): void {
+    for (const s of this.streams.values()) if (s.store.held) s.store.release();
+  }
+
   private openStream(account: number): OuchStream {
     const file = path.join(this.storeDir, `account-${account}.ouch`);
     const store = new OuchMessageStore(
@@ -509,8 +585,17 @@ export class OuchServer {
       this.committer,
       (frames, first, n) => this.onDurable(account, frames, first, n),
       (error) => this.onStoreError(account, error),
+      this.gate,
     );
-    const stream = new OuchStream(account, store, (locate) => this.tickers[locate] ?? '');
+    const stream = new OuchStream(
+      account,
+      store,
+      (locate) => this.tickers[locate] ?? '',
+      (token) => {
+        const o = this.oe.desk.inFlightOrder(account, token);
+        return o instanceof OuchEntry ? o : undefined;
+      },
+    );
     this.streams.set(account, stream);
     return stream;
   }
@@ -521,7 +606,7 @@ export class OuchServer {
     return s;
   }
 
-  /** Stored messages `first .. first + n - 1` are durable: to the account's client, what it has not had. */
+  /** Stored messages `first .. first + n - 1` are released: to the account's client, what it has not had. */
   private onDurable(account: number, frames: Buffer, first: number, n: number): void {
     const c = this.sessions.get(account);
     if (c === undefined || c.state !== State.LoggedIn) return;
@@ -564,7 +649,7 @@ export class OuchServer {
     const p = c.principal as Principal;
     const token = m.token;
     if (!isOuchToken(token)) return this.rejectField(c, token, OuchRejectReason.Other, 'Order Token');
-    if (stream.tokenInUse(token) || c.inflight.has(token) || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
+    if (stream.tokenInUse(token) || this.oe.desk.hasInFlight(p.account.id, token) || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
@@ -573,43 +658,71 @@ export class OuchServer {
     const problem = this.orderFieldProblem(m, true);
     if (problem !== 0) return this.rejectField(c, token, problem, 'Enter Order');
     if (m.stock === '' || !this.byTicker.has(m.stock)) return this.rejectField(c, token, OuchRejectReason.InvalidStock, 'Stock');
+    const locate = this.byTicker.get(m.stock) as number;
     const market = m.price === OuchPrice.Market || m.price === OuchPrice.MarketCross;
-    const extras: OuchOrderExtras = {
-      side,
-      price: m.price,
-      timeInForce: m.timeInForce,
-      firm: m.firm,
-      display: m.display,
-      capacity: m.capacity,
-      intermarketSweep: m.intermarketSweep,
-      minimumQuantity: m.minimumQuantity,
-      crossType: m.crossType,
-    };
-    const body: Record<string, unknown> = { symbol: m.stock, side: side === BUY ? 'buy' : 'sell', orderType: market ? 'market' : 'limit', quantity: m.shares, clientOrderId: token };
-    if (!market) {
-      body.price = formatPrice4(m.price);
-      body.timeInForce = m.timeInForce === OuchTimeInForce.ImmediateOrCancel ? 'ioc' : 'day';
+    // The desk's typed entry: the REST checks and codes, no body, no promise (ouch-entry.ts);
+    // the same object keeps what Accepted echoes.
+    const e = new OuchEntry(this, c);
+    e.buySell = side;
+    e.ouchPrice = m.price;
+    e.timeInForce = m.timeInForce;
+    e.firm = m.firm;
+    e.display = m.display;
+    e.capacity = m.capacity;
+    e.intermarketSweep = m.intermarketSweep;
+    e.minimumQuantity = m.minimumQuantity;
+    e.crossType = m.crossType;
+    e.principal = p;
+    e.clientOrderId = token;
+    e.locate = locate;
+    e.side = side === BUY ? 'B' : 'S';
+    e.orderType = market ? 'M' : m.timeInForce === OuchTimeInForce.ImmediateOrCancel ? 'I' : 'L';
+    e.price = market ? 0 : m.price;
+    e.shares = m.shares;
+    let submitted: boolean;
+    try {
+      submitted = this.oe.desk.enter(e, true);
+    } catch (error) {
+      this.entryAnswered(e, null, error instanceof OrderEntryError ? error : new OrderEntryError('TW_ERR_OE_INTERNAL', String(error)));
+      return;
     }
-    stream.entering(token, extras);
-    // The entry leaves `inflight` as the answer is handled (not in a `finally`: one promise
-    // and one closure fewer per order); nothing can look it up in between, both run in one turn.
-    const inflight = c.inflight;
-    const done: Promise<void> = this.oe.desk.newOrder(p, body).then(
-      (outcome) => {
-        if (inflight.get(token) === done) inflight.delete(token);
-        if (outcome.retry) this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
-      },
-      (error) => {
-        if (inflight.get(token) === done) inflight.delete(token);
-        stream.notEntered(token);
-        const e = error instanceof OrderEntryError ? error : new OrderEntryError('TW_ERR_OE_INTERNAL', String(error));
-        this.oe.errors.count(e.code);
-        if (e.code === 'TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID') this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
-        else if (e.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout(p.account.id, token);
-        else this.rejectLocal(c, stream, token, ouchGatewayReason(e.code));
-      },
-    );
-    inflight.set(token, done);
+    if (!submitted) {
+      // A retry of an order the desk already has (a REST order with this id): nothing new.
+      this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
+      e.finish();
+    }
+  }
+
+  /** @internal An Enter Order is answered: by the core (`order`), or refused on the way (`error`). */
+  entryAnswered(e: OuchEntry, _order: OrderReport | null, error: OrderEntryError | null): void {
+    const c = e.connection as OuchConnection;
+    const token = e.clientOrderId;
+    if (error !== null) {
+      const stream = c.stream as OuchStream;
+      this.oe.errors.count(error.code);
+      if (error.code === 'TW_ERR_OE_DUPLICATE_CLIENT_ORDER_ID') this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
+      else if (error.code === 'TW_ERR_OE_CORE_TIMEOUT') this.warnTimeout((e.principal as Principal).account.id, token);
+      else this.rejectLocal(c, stream, token, ouchGatewayReason(error.code));
+    }
+    // The core's answer itself reaches the stream as a report (onReport).
+    e.finish();
+  }
+
+  /** The connection's Enter Order in flight under `token` (the order desk holds it until answered), or null. */
+  private entryOf(c: OuchConnection, token: string): OuchEntry | null {
+    const p = c.principal;
+    if (p === null) return null;
+    const o = this.oe.desk.inFlightOrder(p.account.id, token);
+    return o instanceof OuchEntry && o.connection === c ? o : null;
+  }
+
+  /** The connection's Enter Orders in flight. */
+  private entriesOf(c: OuchConnection): OuchEntry[] {
+    const p = c.principal;
+    if (p === null) return [];
+    const out: OuchEntry[] = [];
+    for (const o of this.oe.desk.inFlightOrders(p.account.id)) if (o instanceof OuchEntry && o.connection === c) out.push(o);
+    return out;
   }
 
   /**
@@ -635,9 +748,12 @@ export class OuchServer {
     const price = m.price;
     const fields = { timeInForce: m.timeInForce, display: m.display, intermarketSweep: m.intermarketSweep, minimumQuantity: m.minimumQuantity };
     const problem = this.orderFieldProblem(m, false);
-    const wait = c.inflight.get(existing);
-    const run = (): Promise<void> => this.replace(c, existing, replacement, shares, price, fields, problem);
-    (wait === undefined ? run() : wait.then(run)).catch((error) => this.internal(c, error));
+    const wait = this.entryOf(c, existing);
+    const run = (): void => {
+      this.replace(c, existing, replacement, shares, price, fields, problem).catch((error) => this.internal(c, error));
+    };
+    if (wait === null) run();
+    else wait.after(run);
   }
 
   private async replace(
@@ -659,14 +775,14 @@ export class OuchServer {
       return;
     }
     if (!isOuchToken(replacement)) return this.rejectField(c, replacement, OuchRejectReason.Other, 'Replacement Order Token');
-    if (replacement !== existing && (stream.tokenInUse(replacement) || c.inflight.has(replacement) || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
+    if (replacement !== existing && (stream.tokenInUse(replacement) || this.oe.desk.hasInFlight(account, replacement) || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
     if (problem !== 0) return this.rejectField(c, replacement, problem, 'Replace Order');
     const e = this.deps.config.engine;
     if (price === OuchPrice.Market || price === OuchPrice.MarketCross || price % e.tickSize !== 0) return this.rejectField(c, replacement, OuchRejectReason.InvalidPrice, 'Price');
-    const extras: OuchOrderExtras = { ...(stream.extrasOf(orderId) as OuchOrderExtras), price, ...fields };
+    const extras: OuchOrderExtras = { ...extrasWith(stream.extrasOf(orderId) as OuchOrderExtras, price), ...fields };
     try {
       this.oe.desk.assertMayTrade(p);
       await this.oe.desk.admit(p);
@@ -688,9 +804,12 @@ export class OuchServer {
 
   private cancelOrder(c: OuchConnection, token: string, intended: number): void {
     this.figures.cancelOrders++;
-    const wait = c.inflight.get(token);
-    const run = (): Promise<void> => this.cancel(c, token, intended);
-    (wait === undefined ? run() : wait.then(run)).catch((error) => this.internal(c, error));
+    const wait = this.entryOf(c, token);
+    const run = (): void => {
+      this.cancel(c, token, intended).catch((error) => this.internal(c, error));
+    };
+    if (wait === null) run();
+    else wait.after(run);
   }
 
   private async cancel(c: OuchConnection, token: string, intended: number): Promise<void> {
@@ -762,6 +881,12 @@ export class OuchServer {
     this.figures.localRejects++;
     stream.rejectLocally(this.timestampNs(), token, reason);
   }
+}
+
+/** The core's port when it is a WrittenReportSource too (sim/'s LiveSim in this process), else null. */
+function writtenSourceOf(port: object): WrittenReportSource | null {
+  const p = port as Partial<WrittenReportSource>;
+  return typeof p.onReportsWritten === 'function' && typeof p.onDurableSeq === 'function' ? (port as WrittenReportSource) : null;
 }
 
 /** The traffic watch's key of an OUCH login: apart from session ids (positive) and API key ids (negated). */

@@ -9,6 +9,13 @@
 // Writes go through one GroupCommitter per server: what the sessions append during a turn
 // of the event loop is written at once, one fdatasync is in flight at a time, and when it
 // returns the frames it covered are sent (a client never sees a message a crash could lose).
+//
+// Send gate: when the stream hears reports as soon as their command is written to the
+// journal (before the journal's fdatasync returns: LiveSim.onReportsWritten), the two syncs
+// run at once, and a message is released to the client only when it is durable here and its
+// command is durable in the journal (`gateSeq`). Messages are released in order. A crash of
+// the machine can then leave records here whose command the journal lost (never sent):
+// `cutAfter` drops them when the journal's recovered sequence is known.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readU16, readU32, writeU16, writeU32 } from '../protocol';
@@ -48,6 +55,16 @@ export class GroupCommitter {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  /**
+   * Writes and starts syncing what is marked now, unless a sync is in flight (then it goes
+   * after it, as ever): for a caller that knows the turn's appends are done (the OUCH server
+   * after a batch of the core's reports), so the batch does not wait a turn of the loop.
+   */
+  flushNow(): void {
+    if (this.syncing || this.dirty.size === 0) return;
+    this.flush();
   }
 
   /** True while nothing waits to be written or synced. */
@@ -121,8 +138,10 @@ export class OuchMessageStore implements CommitTarget {
   readonly fd: number;
   /** Messages stored (written or waiting to be). */
   count = 0;
-  /** Messages durable (synced) and so sendable. */
+  /** Messages durable (synced). */
   durableCount = 0;
+  /** Messages released to the sender (durable here and, behind the gate, in the journal). */
+  releasedCount = 0;
   /** The key of the last record in the file when it was opened (replay skips up to it). */
   readonly openedKey: StoreKey;
   /** The key of the last record appended. */
@@ -131,22 +150,29 @@ export class OuchMessageStore implements CommitTarget {
   readonly recovered: Buffer[] = [];
   /** File offset of each message's record, by message number - 1. */
   private offsets = new Float64Array(1024);
+  /** The command sequence number of each message's key, by message number - 1. */
+  private seqs = new Float64Array(1024);
   private fileBytes = 0;
-  private durableBytes = 0;
   private readonly pending = new Bytes();
+  /** Wire frames of the messages not yet released (releasedCount + 1 .. count), in order. */
   private readonly frames = new Bytes();
-  /** Frames of the batch being synced, and how many messages it holds. */
-  private inflight: Buffer | null = null;
+  /** A batch is being written and synced, and how many messages it holds. */
+  private inflight = false;
   private inflightCount = 0;
   private closed = false;
+  /** Messages up to a command sequence number above this wait (the journal's durable sequence). */
+  private readonly gateSeq: () => number;
 
   constructor(
     readonly file: string,
     private readonly committer: GroupCommitter,
-    /** Called with the wire frames of messages that became durable, in order. */
+    /** Called with the wire frames of messages released (durable, and behind the gate), in order. */
     private readonly onFrames: (frames: Buffer, firstNumber: number, count: number) => void,
     private readonly onError: (error: Error) => void,
+    /** The send gate (default: none); call `release()` when it moves. */
+    gateSeq?: () => number,
   ) {
+    this.gateSeq = gateSeq ?? (() => Number.MAX_SAFE_INTEGER);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     this.fd = fs.openSync(file, 'a+');
     const data = fs.readFileSync(file);
@@ -158,14 +184,14 @@ export class OuchMessageStore implements CommitTarget {
       if (frameLength < 2 || end > data.length) break;
       key.seq = readU32(data, o) * 4294967296 + readU32(data, o + 4);
       key.sub = readU16(data, o + 8);
-      this.pushOffset(o);
+      this.pushOffset(o, key.seq);
       this.recovered.push(data.subarray(o + OUCH_RECORD_KEY + 3, end));
       o = end;
     }
     if (o < data.length) fs.ftruncateSync(this.fd, o); // a torn last record
     this.fileBytes = o;
-    this.durableBytes = o;
     this.durableCount = this.count;
+    this.releasedCount = this.count;
     this.openedKey = { ...key };
     this.lastKey = key;
   }
@@ -192,7 +218,7 @@ export class OuchMessageStore implements CommitTarget {
     const n = 3 + length;
     for (let i = 0; i < n; i++) fb[f.used + i] = b[from + i];
     f.used += n;
-    this.pushOffset(this.fileBytes + o);
+    this.pushOffset(this.fileBytes + o, seq);
     this.lastKey.seq = seq;
     this.lastKey.sub = sub;
     this.committer.mark(this);
@@ -201,7 +227,7 @@ export class OuchMessageStore implements CommitTarget {
 
   takeBatch(): Uint8Array | null {
     const p = this.pending;
-    if (p.used === 0 || this.inflight !== null) {
+    if (p.used === 0 || this.inflight) {
       // One batch in flight per store: the next waits for it (the committer marks us again).
       if (p.used !== 0) setImmediate(() => this.committer.mark(this));
       return null;
@@ -209,41 +235,94 @@ export class OuchMessageStore implements CommitTarget {
     const bytes = p.buf.subarray(0, p.used);
     this.fileBytes += p.used;
     p.used = 0;
-    this.inflight = Buffer.from(this.frames.buf.subarray(0, this.frames.used));
+    this.inflight = true;
     this.inflightCount = this.count - this.durableCount;
-    this.frames.used = 0;
     return bytes;
   }
 
   onDurable(): void {
-    const frames = this.inflight;
-    if (frames === null) return;
-    const first = this.durableCount + 1;
-    const n = this.inflightCount;
-    this.inflight = null;
-    this.durableCount += n;
-    this.durableBytes = this.durableCount === this.count ? this.fileBytes : this.offsetOf(this.durableCount + 1);
-    this.onFrames(frames, first, n);
+    if (!this.inflight) return;
+    this.inflight = false;
+    this.durableCount += this.inflightCount;
+    this.release();
   }
 
   onCommitError(error: Error): void {
-    this.inflight = null;
+    this.inflight = false;
     this.onError(error);
   }
 
+  /** True when durable messages wait for the gate. */
+  get held(): boolean {
+    return this.durableCount > this.releasedCount;
+  }
+
+  /** Releases, in order, the durable messages whose command the gate passes. */
+  release(): void {
+    const gate = this.gateSeq();
+    const from = this.releasedCount;
+    let to = from;
+    while (to < this.durableCount && this.seqs[to] <= gate) to++;
+    if (to === from) return;
+    const f = this.frames;
+    const fb = f.buf;
+    let bytes = 0;
+    for (let k = from; k < to; k++) bytes += 2 + readU16(fb, bytes);
+    // A copy: the socket keeps it while `frames` is reused.
+    const out = Buffer.allocUnsafe(bytes);
+    fb.copy(out, 0, 0, bytes);
+    if (bytes < f.used) fb.copyWithin(0, bytes, f.used);
+    f.used -= bytes;
+    this.releasedCount = to;
+    this.onFrames(out, from + 1, to - from);
+  }
+
   /**
-   * The wire frames of durable messages from number `from` (1-based) to the last durable one,
+   * Drops the records of commands after `seq` (the journal's recovered sequence): messages
+   * made from reports the journal lost in a crash of the machine, never released. Call
+   * before anything is appended after opening. Returns how many were dropped.
+   */
+  cutAfter(seq: number): number {
+    let keep = this.count;
+    while (keep > 0 && this.seqs[keep - 1] > seq) keep--;
+    const dropped = this.count - keep;
+    if (dropped === 0 || this.pending.used !== 0 || this.inflight || this.durableCount !== this.count) return 0;
+    const end = this.offsetOf(keep + 1);
+    fs.ftruncateSync(this.fd, end);
+    this.fileBytes = end;
+    this.count = keep;
+    this.durableCount = keep;
+    this.releasedCount = keep;
+    this.frames.used = 0;
+    this.recovered.length = Math.min(this.recovered.length, keep);
+    const key = { seq: 0, sub: 0 };
+    if (keep > 0) {
+      const head = Buffer.allocUnsafe(OUCH_RECORD_KEY);
+      fs.readSync(this.fd, head, 0, OUCH_RECORD_KEY, this.offsetOf(keep));
+      key.seq = readU32(head, 0) * 4294967296 + readU32(head, 4);
+      key.sub = readU16(head, 8);
+    }
+    this.openedKey.seq = key.seq;
+    this.openedKey.sub = key.sub;
+    this.lastKey.seq = key.seq;
+    this.lastKey.sub = key.sub;
+    return dropped;
+  }
+
+  /**
+   * The wire frames of released messages from number `from` (1-based) to the last released one,
    * read back from the file. An empty buffer when there are none.
    */
   readFrames(from: number): Buffer {
-    if (from > this.durableCount) return Buffer.alloc(0);
+    if (from > this.releasedCount) return Buffer.alloc(0);
     const start = this.offsetOf(from);
-    const size = this.durableBytes - start;
+    const end = this.releasedCount === this.count ? this.fileBytes : this.offsetOf(this.releasedCount + 1);
+    const size = end - start;
     const raw = Buffer.allocUnsafe(size);
     let got = 0;
     while (got < size) {
       const n = fs.readSync(this.fd, raw, got, size - got, start + got);
-      if (n === 0) throw new Error(`${this.file} ends at ${start + got}, before ${this.durableBytes}`);
+      if (n === 0) throw new Error(`${this.file} ends at ${start + got}, before ${end}`);
       got += n;
     }
     // Strip each record's key.
@@ -273,12 +352,16 @@ export class OuchMessageStore implements CommitTarget {
     return this.offsets[number - 1];
   }
 
-  private pushOffset(offset: number): void {
+  private pushOffset(offset: number, seq: number): void {
     if (this.count === this.offsets.length) {
       const next = new Float64Array(this.offsets.length * 2);
       next.set(this.offsets);
       this.offsets = next;
+      const seqs = new Float64Array(this.seqs.length * 2);
+      seqs.set(this.seqs);
+      this.seqs = seqs;
     }
+    this.seqs[this.count] = seq;
     this.offsets[this.count++] = offset;
   }
 }

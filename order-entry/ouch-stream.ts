@@ -35,10 +35,10 @@ import type { OuchMessageStore } from './ouch-store';
 
 /** What an order's Enter Order said that the core does not keep (echoed in Accepted and Replaced). */
 export interface OuchOrderExtras {
-  /** Character codes as the client sent them. */
-  side: number;
-  /** As the client sent it (OuchPrice.Market for a market order). */
-  price: number;
+  /** Buy/Sell Indicator: character codes as the client sent them. */
+  buySell: number;
+  /** Price as the client sent it (OuchPrice.Market for a market order). */
+  ouchPrice: number;
   timeInForce: number;
   firm: string;
   display: number;
@@ -79,7 +79,7 @@ export class OuchStream {
   private readonly byToken = new Map<string, number>();
   /** Fills held until their order's report. */
   private readonly held = new Map<number, ExecutionReport[]>();
-  /** Enter Orders sent to the core and not yet answered: their extras by token. */
+  /** Replaces sent to the core and not yet answered: the replacement's extras by token. */
   private readonly entered = new Map<string, OuchOrderExtras>();
   /** Extras of stored Accepted and Replaced messages, by token (after a restart). */
   private readonly recoveredExtras = new Map<string, OuchOrderExtras>();
@@ -114,6 +114,8 @@ export class OuchStream {
     readonly store: OuchMessageStore,
     /** Ticker of a locate. */
     private readonly ticker: (locate: number) => string,
+    /** The extras of an Enter Order in flight (the order desk holds it until answered), by token. */
+    private readonly inflightExtras: (token: string) => OuchOrderExtras | undefined = () => undefined,
   ) {
     for (const m of store.recovered) this.learn(m);
     store.recovered.length = 0;
@@ -129,7 +131,7 @@ export class OuchStream {
     return this.orders.get(orderId)?.remaining ?? 0;
   }
 
-  /** True when the token names a live order or an Enter Order on its way. */
+  /** True when the token names a live order or a replacement on its way (an Enter Order on its way: the desk's in-flight orders). */
   tokenInUse(token: string): boolean {
     return this.byToken.has(token) || this.entered.has(token);
   }
@@ -141,16 +143,6 @@ export class OuchStream {
 
   extrasOf(orderId: number): OuchOrderExtras | undefined {
     return this.orders.get(orderId)?.extras;
-  }
-
-  /** An Enter Order is going to the core: what to echo when it is accepted. */
-  entering(token: string, extras: OuchOrderExtras): void {
-    this.entered.set(token, extras);
-  }
-
-  /** The Enter Order never reached the core (refused by the gateway). */
-  notEntered(token: string): void {
-    this.entered.delete(token);
   }
 
   /** A replace is going to the core. */
@@ -206,8 +198,7 @@ export class OuchStream {
     // Only the command that made the order (its id is that command's sequence number) brings it in.
     const token = r.clientOrderId;
     if (r.orderId !== r.seq || !isOuchToken(token)) return;
-    const extras = this.entered.get(token) ?? this.recoveredExtras.get(token) ?? defaultExtras(r.side, r.price, r.orderType === 'L' ? OuchTimeInForce.SystemHours : OuchTimeInForce.ImmediateOrCancel);
-    this.entered.delete(token);
+    const extras = this.inflightExtras(token) ?? this.recoveredExtras.get(token) ?? defaultExtras(r.side, r.price, r.orderType === 'L' ? OuchTimeInForce.SystemHours : OuchTimeInForce.ImmediateOrCancel);
     if (r.status === 'rejected') {
       this.append(r.seq, encodeOuchRejected(this.scratch, 0, r.updateNs, token, ouchRejectReason(r.reject)));
       return;
@@ -222,7 +213,8 @@ export class OuchStream {
       if (left > 0) this.append(r.seq, encodeOuchCanceled(this.scratch, 0, r.updateNs, token, left, this.cancelReason(r)));
     }
     if (live) {
-      this.orders.set(r.orderId, { orderId: r.orderId, token, price: r.price, remaining: r.remainingShares, extras });
+      // A copy: the Enter Order's object (its session, its desk) is not kept for the order's life.
+      this.orders.set(r.orderId, { orderId: r.orderId, token, price: r.price, remaining: r.remainingShares, extras: extrasWith(extras, extras.ouchPrice) });
       this.byToken.set(token, r.orderId);
     }
   }
@@ -247,7 +239,7 @@ export class OuchStream {
       this.replacing.delete(r.orderId);
       const previous = st.token;
       const token = tokenChanged ? r.clientOrderId : st.token;
-      const extras = this.entered.get(token) ?? this.recoveredExtras.get(token) ?? { ...st.extras, price: r.price };
+      const extras = this.entered.get(token) ?? this.recoveredExtras.get(token) ?? extrasWith(st.extras, r.price);
       if (replacement !== undefined) this.entered.delete(replacement);
       this.byToken.delete(previous);
       st.token = token;
@@ -301,10 +293,10 @@ export class OuchStream {
   private fillView(token: string, r: OrderReport, x: OuchOrderExtras, shares: number, state: number): void {
     const v = this.view;
     v.token = token;
-    v.side = x.side;
+    v.side = x.buySell;
     v.shares = shares;
     v.stock = this.ticker(r.locate);
-    v.price = r.orderType === 'M' ? x.price : r.price;
+    v.price = r.orderType === 'M' ? x.ouchPrice : r.price;
     v.timeInForce = x.timeInForce;
     v.firm = x.firm;
     v.display = x.display;
@@ -347,8 +339,8 @@ export class OuchStream {
 
 function extrasOf(m: Buffer): OuchOrderExtras {
   return {
-    side: m[23],
-    price: readU32(m, 36),
+    buySell: m[23],
+    ouchPrice: readU32(m, 36),
     timeInForce: readU32(m, 40),
     firm: readAlpha(m, 44, 4),
     display: m[48],
@@ -359,11 +351,26 @@ function extrasOf(m: Buffer): OuchOrderExtras {
   };
 }
 
+/** The extras (a plain copy) with another price. */
+export function extrasWith(x: OuchOrderExtras, ouchPrice: number): OuchOrderExtras {
+  return {
+    buySell: x.buySell,
+    ouchPrice,
+    timeInForce: x.timeInForce,
+    firm: x.firm,
+    display: x.display,
+    capacity: x.capacity,
+    intermarketSweep: x.intermarketSweep,
+    minimumQuantity: x.minimumQuantity,
+    crossType: x.crossType,
+  };
+}
+
 /** What an order not entered over OUCH (or whose Enter Order is forgotten) shows. */
 export function defaultExtras(side: 'B' | 'S', price: number, timeInForce: number): OuchOrderExtras {
   return {
-    side: side.charCodeAt(0),
-    price: price === 0 ? OuchPrice.Market : price,
+    buySell: side.charCodeAt(0),
+    ouchPrice: price === 0 ? OuchPrice.Market : price,
     timeInForce,
     firm: '',
     display: 0x59, // 'Y'

@@ -5,7 +5,7 @@
 // (an aggressive order's immediate fills included). Requests carry a requestId from this
 // process; one unanswered after `timeoutMs` fails with TW_ERR_OE_CORE_TIMEOUT (the command
 // may still happen: the client retries with the same clientOrderId).
-import type { ExecutionReport, OrderEntryReport, OrderEntryRequest, TradingPort } from '../protocol';
+import type { AccountReport, ExecutionReport, OrderEntryReport, OrderEntryRequest, OrderReport, TradingPort } from '../protocol';
 import { OrderEntryError } from './errors';
 import type { MirroredOrder, OrderMirror } from './order-mirror';
 
@@ -13,12 +13,44 @@ type Unnumbered<T> = T extends OrderEntryRequest ? Omit<T, 'requestId'> : never;
 /** A request before the router numbers it. */
 export type OutgoingRequest = Unnumbered<OrderEntryRequest>;
 
-interface Pending {
-  readonly account: number;
-  readonly deadlineMs: number;
-  readonly reports: OrderEntryReport[];
-  resolve(reports: OrderEntryReport[]): void;
-  reject(error: OrderEntryError): void;
+/**
+ * Who hears a request's answer: a promise's resolvers (request()) or, on a protocol
+ * session's hot path, an object of its own (submit()), with no promise or closure per
+ * request. All of a command's reports are durable together and arrive in one batch.
+ */
+export abstract class PendingRequest {
+  /** Set by the router when the request is submitted. */
+  requestId = 0;
+  account = 0;
+  deadlineMs = 0;
+  /** In the batch being delivered (answered at its end). */
+  batched = false;
+  /** One report answering the request (order or account report), in sequence order. */
+  abstract report(r: OrderReport | AccountReport): void;
+  /** Every report of the batch has been given: the request is answered. */
+  abstract answered(): void;
+  /** No answer (timeout, the gateway closing, the core refusing the request). */
+  abstract failed(error: OrderEntryError): void;
+}
+
+/** request()'s pending: collects the reports, then resolves with them. */
+class PromisedRequest extends PendingRequest {
+  readonly reports: OrderEntryReport[] = [];
+  constructor(
+    private readonly resolve: (reports: OrderEntryReport[]) => void,
+    private readonly reject: (error: OrderEntryError) => void,
+  ) {
+    super();
+  }
+  report(r: OrderReport | AccountReport): void {
+    this.reports.push(r);
+  }
+  answered(): void {
+    this.resolve(this.reports);
+  }
+  failed(error: OrderEntryError): void {
+    this.reject(error);
+  }
 }
 
 /** Where each mirrored change goes as it happens (the private websocket). */
@@ -42,14 +74,15 @@ const MAX_REQUEST_ID = 0x7fffffff;
 export class ReportRouter {
   readonly figures: ReportRouterFigures = { submitted: 0, reports: 0, answered: 0, timeouts: 0, unmatched: 0 };
   /** In submission order, which is deadline order (one timeout for all). */
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, PendingRequest>();
   private nextRequestId = 1;
   private sink: ReportSink | null = null;
   /** Protocol sessions (FIX, OUCH) that hear every report, after the mirror took it. */
   private readonly listeners: Array<(report: OrderEntryReport) => void> = [];
   private closed = false;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private readonly settled = new Set<number>();
+  /** Requests answered by the batch being delivered. */
+  private readonly settled: PendingRequest[] = [];
 
   constructor(
     private readonly port: TradingPort,
@@ -82,27 +115,44 @@ export class ReportRouter {
 
   /** Submits a request; resolves with the reports that answer it. */
   request(req: OutgoingRequest): Promise<OrderEntryReport[]> {
-    if (this.closed) return Promise.reject(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
+    return new Promise<OrderEntryReport[]>((resolve, reject) => {
+      this.submit({ ...req, requestId: 0 } as OrderEntryRequest, new PromisedRequest(resolve, reject));
+    });
+  }
+
+  /**
+   * Submits `req` (its requestId is set here) and tells `pending` the answer: the hot path
+   * of protocol sessions, one request object and one pending object per order. `failed` may
+   * be called before this returns (the gateway closing, the core refusing the request).
+   */
+  submit(req: OrderEntryRequest, pending: PendingRequest): void {
+    if (this.closed) {
+      pending.failed(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
+      return;
+    }
     const requestId = this.nextRequestId;
     this.nextRequestId = requestId === MAX_REQUEST_ID ? 1 : requestId + 1;
-    return new Promise<OrderEntryReport[]>((resolve, reject) => {
-      this.pending.set(requestId, { account: req.account, deadlineMs: this.now() + this.timeoutMs, reports: [], resolve, reject });
-      try {
-        this.port.submit({ ...req, requestId } as OrderEntryRequest);
-        this.figures.submitted++;
-      } catch (error) {
-        this.pending.delete(requestId);
-        reject(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', `the exchange core did not take the request: ${(error as Error).message}`));
-      }
-    });
+    (req as { requestId: number }).requestId = requestId;
+    pending.requestId = requestId;
+    pending.account = req.account;
+    pending.deadlineMs = this.now() + this.timeoutMs;
+    this.pending.set(requestId, pending);
+    try {
+      this.port.submit(req);
+      this.figures.submitted++;
+    } catch (error) {
+      this.pending.delete(requestId);
+      pending.failed(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', `the exchange core did not take the request: ${(error as Error).message}`));
+    }
   }
 
   /** Fails every waiting request; later reports still reach the mirror. */
   close(): void {
     this.closed = true;
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    for (const p of this.pending.values()) p.reject(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
+    const waiting = [...this.pending.values()];
     this.pending.clear();
+    for (const p of waiting) p.failed(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
   }
 
   private deliver(reports: readonly OrderEntryReport[]): void {
@@ -122,17 +172,21 @@ export class ReportRouter {
         this.figures.unmatched++;
         continue;
       }
-      p.reports.push(r);
-      settled.add(r.requestId);
+      p.report(r);
+      if (!p.batched) {
+        p.batched = true;
+        settled.push(p);
+      }
     }
-    for (const id of settled) {
-      const p = this.pending.get(id);
-      if (p === undefined) continue;
-      this.pending.delete(id);
+    for (let i = 0; i < settled.length; i++) {
+      const p = settled[i];
+      p.batched = false;
+      if (this.pending.get(p.requestId) !== p) continue;
+      this.pending.delete(p.requestId);
       this.figures.answered++;
-      p.resolve(p.reports);
+      p.answered();
     }
-    settled.clear();
+    settled.length = 0;
   }
 
   private sweep(): void {
@@ -141,7 +195,7 @@ export class ReportRouter {
       if (p.deadlineMs > now) break;
       this.pending.delete(id);
       this.figures.timeouts++;
-      p.reject(new OrderEntryError('TW_ERR_OE_CORE_TIMEOUT', `no answer from the exchange core in ${this.timeoutMs} ms; the request may still happen: retry with the same clientOrderId, or GET /v1/orders`));
+      p.failed(new OrderEntryError('TW_ERR_OE_CORE_TIMEOUT', `no answer from the exchange core in ${this.timeoutMs} ms; the request may still happen: retry with the same clientOrderId, or GET /v1/orders`));
     }
   }
 }

@@ -12,6 +12,7 @@ import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStor
 import { listing, type TickwireConfig } from '../config';
 import { FixAcceptor, OrderEntry, OuchServer, type OrderEntryLogger } from '../order-entry';
 import type { TradingPort } from '../protocol';
+import { InlineSim, LiveSim } from '../sim';
 import type { Logger } from './logger';
 import { closingBalances, previousJournal } from './wallet-carry';
 
@@ -88,7 +89,10 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
     corsOrigins,
   });
   // In the same turn as the gateway: the protocol sessions hear the replayed reports too.
-  const ouch = oe.ouch.enabled ? new OuchServer({ config, orderEntry: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
+  // The core in this process: the OUCH stores sync while the journal syncs (WrittenReportSource).
+  const trading = wiring.trading;
+  const written = trading instanceof InlineSim ? trading.sim : trading instanceof LiveSim ? trading : undefined;
+  const ouch = oe.ouch.enabled ? new OuchServer({ config, orderEntry: server, accounts, symbols, logger, sessionDate: wiring.sessionDate, written }) : null;
   const fix = oe.fix.enabled ? new FixAcceptor({ config: oe.fix, engine: config.engine, gateway: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
   let closing: Promise<void> | null = null;
   const close = (endOfDay = false): Promise<void> => {

@@ -114,6 +114,11 @@ export class LiveSim implements TradingPort {
   /** Durable reports made before any listener was set. */
   private undelivered: OrderEntryReport[] = [];
   private reportListener: ((reports: readonly OrderEntryReport[]) => void) | null = null;
+  /** Hears reports once their command is written to the journal, before it is durable (onReportsWritten). */
+  private writtenListener: ((reports: readonly OrderEntryReport[], from: number, to: number) => void) | null = null;
+  /** Reports in `waiting` before this index have gone to the written listener. */
+  private writtenHead = 0;
+  private readonly durableListeners: Array<(seq: number) => void> = [];
   /** The last reports made (an HA node's order link answers a gateway's catch-up from it); null unless `keepRecentReports`. */
   recentReports: RecentReports | null = null;
   /** Client requests taken. */
@@ -186,6 +191,42 @@ export class LiveSim implements TradingPort {
     }
   }
 
+  /**
+   * Hears every report as soon as its command is written to the journal, before its
+   * fdatasync returns (the reports of `onReports` wait for that): a protocol session can then
+   * store and sync its own messages while the journal syncs, and send them once both are
+   * durable (`durableSeq`). Reports made before a listener is set and still held for the
+   * first `onReports` listener (a restart's replay) are handed at once. The listener must not
+   * keep `reports` (it is reused): it reads `reports[from..to)`.
+   */
+  onReportsWritten(listener: (reports: readonly OrderEntryReport[], from: number, to: number) => void): void {
+    this.writtenListener = listener;
+    if (this.undelivered.length > 0) listener(this.undelivered, 0, this.undelivered.length);
+    this.writtenHead = 0;
+    this.releaseWritten();
+  }
+
+  /** The last inbound sequence number durable in the journal (every one without a journal). */
+  get durableSeq(): number {
+    const journal = this.journal;
+    return journal === null ? Number.MAX_SAFE_INTEGER : journal.durableSeq;
+  }
+
+  /** Calls `listener(durableSeq)` whenever the journal's commit moves (after the reports it releases). */
+  onDurableSeq(listener: (seq: number) => void): void {
+    this.durableListeners.push(listener);
+  }
+
+  /**
+   * The journal's last sequence number when it was recovered: null before start, without a
+   * journal, or when it was empty (a new session's journal: what a protocol store holds from
+   * before belongs to an earlier session of the day, not to a crash of this one).
+   */
+  get recoveredSeq(): number | null {
+    const r = this.core.recovery;
+    return this.core.journal === null || r === null || r.records === 0 ? null : r.lastSeq;
+  }
+
   balances(account: number): Promise<BalanceView> {
     return Promise.resolve(this.core.trading.wallet.view(account));
   }
@@ -198,11 +239,11 @@ export class LiveSim implements TradingPort {
   private refuseNow(request: OrderEntryRequest, reason: RejectReason): void {
     const code = REJECT_CODES[reason];
     if (request.kind !== 'new' && request.kind !== 'cancel' && request.kind !== 'replace') {
-      this.deliver([{ kind: 'account', requestId: request.requestId, account: request.account, reject: code, seq: 0 }]);
+      this.deliverNow([{ kind: 'account', requestId: request.requestId, account: request.account, reject: code, seq: 0 }]);
       return;
     }
     const isNew = request.kind === 'new';
-    this.deliver([{
+    this.deliverNow([{
       kind: 'order',
       requestId: request.requestId,
       account: request.account,
@@ -225,6 +266,27 @@ export class LiveSim implements TradingPort {
     }]);
   }
 
+  /** A refusal that never reaches the journal: to the written listener, then delivered. */
+  private deliverNow(reports: OrderEntryReport[]): void {
+    if (this.writtenListener !== null) this.writtenListener(reports, 0, reports.length);
+    this.deliver(reports);
+  }
+
+  /** Hands the reports whose commands are written to the journal to the written listener. */
+  private releaseWritten(): void {
+    const listener = this.writtenListener;
+    if (listener === null) return;
+    const w = this.waiting;
+    const journal = this.journal;
+    const through = journal === null ? Number.MAX_SAFE_INTEGER : journal.writtenThrough;
+    const from = this.writtenHead;
+    let n = from;
+    while (n < w.length && w[n].seq <= through) n++;
+    if (n === from) return;
+    this.writtenHead = n;
+    listener(w, from, n);
+  }
+
   private deliver(reports: OrderEntryReport[]): void {
     if (reports.length === 0) return;
     const recent = this.recentReports;
@@ -236,12 +298,15 @@ export class LiveSim implements TradingPort {
   /** Hands over the reports whose commands are durable (all of them without a journal). */
   private releaseReports(): void {
     if (this.waiting.length === 0) return;
+    // Durable implies written: the written listener hears a report first.
+    this.releaseWritten();
     const journal = this.journal;
     const durable = journal === null ? Infinity : journal.durableSeq;
     const w = this.waiting;
     let n = 0;
     while (n < w.length && w[n].seq <= durable) n++;
     if (n === 0) return;
+    this.writtenHead = this.writtenHead > n ? this.writtenHead - n : 0;
     this.deliver(n === w.length ? w : w.slice(0, n));
     this.waiting = n === w.length ? [] : w.slice(n);
   }
@@ -342,6 +407,11 @@ export class LiveSim implements TradingPort {
   private readonly onCommitted = (): void => {
     this.releaseReports();
     if (this.feedGated) this.drainEvents();
+    const ls = this.durableListeners;
+    if (ls.length > 0) {
+      const seq = this.durableSeq;
+      for (let i = 0; i < ls.length; i++) ls[i](seq);
+    }
   };
 
   private drainSoon = false;
@@ -462,6 +532,7 @@ export class LiveSim implements TradingPort {
     if (limit > 0 && this.orders >= limit) this.due = 0;
     // Under the 'interval' policy, records buffered in a quiet spell still go out on time.
     this.core.journal?.endBatch();
+    this.releaseWritten();
     this.releaseReports();
   }
 
