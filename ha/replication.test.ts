@@ -237,15 +237,18 @@ describe('replicated journal', () => {
     frames.push(encodeFrame(FrameKind.Batch, 2, 1, 1, damaged));
     frames.push(encodeFrame(FrameKind.Batch, 2, 1, 5, records)); // a gap: the standby holds nothing
     const badCrc = encodeFrame(FrameKind.Batch, 2, 1, 1, records);
-    badCrc[40] ^= 1;
+    badCrc[20] ^= 1; // the epoch: a batch's frame CRC covers its body header
     frames.push(badCrc);
+    const linkDamaged = encodeFrame(FrameKind.Batch, 2, 1, 1, records);
+    linkDamaged[40] ^= 1; // a record's byte, damaged on the link: its own CRC shows it
+    frames.push(linkDamaged);
     frames.push(encodeFrame(FrameKind.Batch, 3, 1, 1, records)); // count and size disagree
     frames.push(encodeFrame(FrameKind.Batch, 2, 1, 1, records)); // finally a good one
     const b = standby(path.join(dir, 'standby.journal'));
     b.standby.follow('127.0.0.1', port);
     await waitFor('the good batch', () => b.journal.writtenThrough === 2);
     const e = b.standby.errors;
-    expect([e.of(HaError.BadRecord), e.of(HaError.SeqGap), e.of(HaError.BadCrc), e.of(HaError.BadFrame)]).toEqual([1, 1, 1, 1]);
+    expect([e.of(HaError.BadRecord), e.of(HaError.SeqGap), e.of(HaError.BadCrc), e.of(HaError.BadFrame)]).toEqual([2, 1, 1, 1]);
     expect(fs.readFileSync(b.journal.path).subarray(16).equals(records)).toBe(true);
   });
 
