@@ -68,7 +68,7 @@ export function encodeFrame(kind: FrameKind, count: number, epoch: number, seq: 
 }
 
 /**
- * Encodes one frame at `out[at]` (a reused buffer: the primary's frame pool) and returns its
+ * Encodes one frame at `out[at]` (a reused buffer) and returns its
  * length in bytes. `out` must have room for FRAME_HEADER_SIZE + BODY_HEADER_SIZE + payloadBytes.
  */
 export function encodeFrameInto(out: Uint8Array, at: number, kind: FrameKind, count: number, epoch: number, seq: number, payload?: Uint8Array, payloadBytes = payload?.length ?? 0): number {
