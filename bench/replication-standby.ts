@@ -16,6 +16,8 @@ export interface StandbyReady {
 export interface StandbyCpu {
   type: 'cpu';
   cpuUs: number;
+  /** Of it, in the kernel (socket reads, journal writes, fdatasync). */
+  systemUs: number;
 }
 
 export interface StandbyReport {
@@ -81,7 +83,7 @@ send({ type: 'ready' });
 process.on('message', (m: unknown) => {
   if (m === 'cpu') {
     const c = process.cpuUsage();
-    send({ type: 'cpu', cpuUs: c.user + c.system });
+    send({ type: 'cpu', cpuUs: c.user + c.system, systemUs: c.system });
     return;
   }
   if (m !== 'stop') return;

@@ -271,10 +271,13 @@ async function main(): Promise<void> {
     while (server.figures().standbys === 0 && Date.now() < deadline) await sleep(5);
     if (server.figures().standbys === 0) throw new Error('the standby did not connect within 10 s');
 
+    let standbySystemUs = 0;
     const standbyCpu = async (): Promise<number> => {
       const reply = nextMessage<StandbyCpu>(standbyProcess, 'cpu', 10_000, 'standby');
       standbyProcess.send('cpu');
-      return (await reply).cpuUs;
+      const cpu = await reply;
+      standbySystemUs = cpu.systemUs;
+      return cpu.cpuUs;
     };
     // Both sides walk the same flow: a slice's commands go to both, one after the other.
     let next = 0;
@@ -282,6 +285,7 @@ async function main(): Promise<void> {
     for (const side of [on, off]) side.orders = side.ms = side.submitMs = side.cpuUs = side.cpuSystemUs = 0;
     next += warm;
     const standbyCpu0 = await standbyCpu();
+    const standbySystemAt0 = standbySystemUs;
     const pairRatios: number[] = [];
     const onRates: number[] = [];
     const offRates: number[] = [];
@@ -295,6 +299,7 @@ async function main(): Promise<void> {
       pairRatios.push((rates.get(on) ?? 0) / (rates.get(off) ?? 1));
     }
     const standbyCpu1 = await standbyCpu();
+    const standbySystem1 = standbySystemUs;
     for (let p = 0; p < RTT_PAIRS; p++) {
       const order = p % 2 === 0 ? [on, off] : [off, on];
       for (const side of order) await roundTripSlice(side, cmds, next, rttSliceOrders);
@@ -336,6 +341,7 @@ async function main(): Promise<void> {
         // The standby's CPU over the throughput phase per order (it idles through the off slices), and
         // over the round-trip phase as a share of one CPU during the on slices.
         standbyCpuNsPerOrder: Math.round(((standbyCpu1 - standbyCpu0) * 1000) / Math.max(1, on.orders)),
+        standbySystemCpuNsPerOrder: Math.round(((standbySystem1 - standbySystemAt0) * 1000) / Math.max(1, on.orders)),
         ordersPerSecOnBySlice: onRates.map(Math.round),
         ordersPerSecOffBySlice: offRates.map(Math.round),
         roundTripRate: RATE,

@@ -1,7 +1,11 @@
 // The replication wire format, primary <-> standby over TCP. Little-endian, like the journal.
 //
-//   u32 body length | u32 CRC-32 of the body | body
+//   u32 body length | u32 CRC-32 of the body (a batch: of its 24-byte body header) | body
 //   body: u8 kind | 3 zero bytes | u32 count | f64 epoch | f64 seq | payload
+//
+// A batch's records carry their own CRC-32s (stamped by the primary's journal), and the
+// standby checks every one (checkRecords): a CRC over the whole body would check the same
+// bytes twice and cost the primary a pass over every record it sends.
 //
 //   'B' batch   primary -> standby: epoch = the leader's, seq = the first record's inbound
 //               sequence, count records of 56 bytes exactly as in the journal file
@@ -64,7 +68,7 @@ export function encodeFrame(kind: FrameKind, count: number, epoch: number, seq: 
 }
 
 /**
- * Encodes one frame at `out[at]` (a reused buffer: the primary's frame pool) and returns its
+ * Encodes one frame at `out[at]` (a reused buffer) and returns its
  * length in bytes. `out` must have room for FRAME_HEADER_SIZE + BODY_HEADER_SIZE + payloadBytes.
  */
 export function encodeFrameInto(out: Uint8Array, at: number, kind: FrameKind, count: number, epoch: number, seq: number, payload?: Uint8Array, payloadBytes = payload?.length ?? 0): number {
@@ -77,8 +81,30 @@ export function encodeFrameInto(out: Uint8Array, at: number, kind: FrameKind, co
   v.setFloat64(24, seq, true);
   const bodyAt = at + FRAME_HEADER_SIZE;
   if (payload !== undefined && payloadBytes > 0) out.set(payload.subarray(0, payloadBytes), bodyAt + BODY_HEADER_SIZE);
-  v.setUint32(4, frameCrc(out, bodyAt, bodyAt + bodyBytes), true);
+  v.setUint32(4, frameCrc(out, bodyAt, bodyAt + crcBytes(kind, bodyBytes)), true);
   return FRAME_HEADER_SIZE + bodyBytes;
+}
+
+/**
+ * Writes the frame and body headers of a batch whose `count` records already lie at
+ * `out[at + FRAME_HEADER_SIZE + BODY_HEADER_SIZE]` (the primary gathers them there); returns
+ * the frame's length in bytes. No pass over the records: the CRC covers the body header.
+ */
+export function encodeBatchHeaderInto(out: Uint8Array, at: number, count: number, epoch: number, seq: number): number {
+  const bodyBytes = BODY_HEADER_SIZE + count * RECORD_SIZE;
+  const v = new DataView(out.buffer, out.byteOffset + at, FRAME_HEADER_SIZE + BODY_HEADER_SIZE);
+  v.setUint32(0, bodyBytes, true);
+  v.setUint32(8, FrameKind.Batch, true);
+  v.setUint32(12, count >>> 0, true);
+  v.setFloat64(16, epoch, true);
+  v.setFloat64(24, seq, true);
+  v.setUint32(4, jsCrc32(out, at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + BODY_HEADER_SIZE), true);
+  return FRAME_HEADER_SIZE + bodyBytes;
+}
+
+/** How many bytes of a body its frame CRC covers: a batch's header only (its records have their own). */
+function crcBytes(kind: number, bodyBytes: number): number {
+  return kind === FrameKind.Batch ? BODY_HEADER_SIZE : bodyBytes;
 }
 
 export function encodeText(kind: FrameKind, code: number, epoch: number, seq: number, text: string): Buffer {
@@ -190,7 +216,7 @@ export class FrameDecoder {
       if (end - at < FRAME_HEADER_SIZE + bodyBytes) return at;
       const bodyAt = at + FRAME_HEADER_SIZE;
       const stored = v.getUint32(at + 4, true);
-      const computed = frameCrc(b, bodyAt, bodyAt + bodyBytes);
+      const computed = frameCrc(b, bodyAt, bodyAt + crcBytes(b[bodyAt], bodyBytes));
       if (stored !== computed) {
         this.fail(HaError.BadCrc, `stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}, frame ${this.frames + 1}`);
         return at;
@@ -263,10 +289,10 @@ function checkLayout(f: Frame): string {
 /**
  * Checks a batch's records: each length 48, each CRC-32 intact, sequence numbers
  * `firstSeq`, `firstSeq` + 1, ... in order. Returns '' or what is wrong and where.
- * Not redundant with the frame's CRC: that one is computed by the primary over the bytes it
- * sends, so it only proves the link. A record damaged before (in the primary's memory after
- * its journal stamped the CRC, or read back damaged from its journal file for a catch-up)
- * arrives under a good frame CRC and only its own CRC shows it.
+ * The only check of the records' bytes (a batch's frame CRC covers its header): it shows
+ * damage on the link, and damage before it (in the primary's memory after its journal
+ * stamped the CRC, or read back from its journal file for a catch-up), which a CRC the
+ * primary computed over the bytes it sends would not.
  */
 export function checkRecords(records: Uint8Array, count: number, firstSeq: number): string {
   const v = new DataView(records.buffer, records.byteOffset, records.byteLength);

@@ -98,6 +98,27 @@ describe('replicated journal', () => {
     expect(next - 1).toBe(p.journal.writtenThrough);
   });
 
+  test("writes made while the standby's group commit is in flight go in one frame at its acknowledgement; its engine hears every record", async () => {
+    const dir = tmpDir();
+    const p = await primary(dir);
+    const b = standby(path.join(dir, 'standby.journal'));
+    b.standby.follow('127.0.0.1', p.port);
+    await waitFor('the standby', () => p.server.figures().standbys === 1);
+    appendBatch(p.journal, 3);
+    await waitFor('commit', () => p.journal.durableSeq === 3);
+    const frames = p.server.figures().framesSent;
+    // One turn: the first write goes at once (the standby is idle), the other 19 wait for its ack.
+    for (let i = 0; i < 20; i++) appendBatch(p.journal, 1 + (i % 5));
+    expect(p.server.figures().framesSent).toBe(frames + 1);
+    await waitFor('commit of the gathered writes', () => p.journal.durableSeq === p.journal.writtenThrough);
+    expect(p.server.figures().framesSent).toBe(frames + 2);
+    expect(fs.readFileSync(b.journal.path).equals(fs.readFileSync(p.journal.path))).toBe(true);
+    b.standby.stop();
+    const f = b.standby.figures();
+    expect([f.appliedSeq, f.applyBacklog]).toEqual([p.journal.writtenThrough, 0]);
+    expect(b.batches.filter((_, i) => i % 2 === 1).reduce((x, y) => x + y, 0)).toBe(p.journal.writtenThrough);
+  });
+
   test('acknowledgements wait for the slower of the two: a standby that stops acknowledging stops the commit', async () => {
     const dir = tmpDir();
     const p = await primary(dir);
@@ -237,15 +258,18 @@ describe('replicated journal', () => {
     frames.push(encodeFrame(FrameKind.Batch, 2, 1, 1, damaged));
     frames.push(encodeFrame(FrameKind.Batch, 2, 1, 5, records)); // a gap: the standby holds nothing
     const badCrc = encodeFrame(FrameKind.Batch, 2, 1, 1, records);
-    badCrc[40] ^= 1;
+    badCrc[20] ^= 1; // the epoch: a batch's frame CRC covers its body header
     frames.push(badCrc);
+    const linkDamaged = encodeFrame(FrameKind.Batch, 2, 1, 1, records);
+    linkDamaged[40] ^= 1; // a record's byte, damaged on the link: its own CRC shows it
+    frames.push(linkDamaged);
     frames.push(encodeFrame(FrameKind.Batch, 3, 1, 1, records)); // count and size disagree
     frames.push(encodeFrame(FrameKind.Batch, 2, 1, 1, records)); // finally a good one
     const b = standby(path.join(dir, 'standby.journal'));
     b.standby.follow('127.0.0.1', port);
     await waitFor('the good batch', () => b.journal.writtenThrough === 2);
     const e = b.standby.errors;
-    expect([e.of(HaError.BadRecord), e.of(HaError.SeqGap), e.of(HaError.BadCrc), e.of(HaError.BadFrame)]).toEqual([1, 1, 1, 1]);
+    expect([e.of(HaError.BadRecord), e.of(HaError.SeqGap), e.of(HaError.BadCrc), e.of(HaError.BadFrame)]).toEqual([2, 1, 1, 1]);
     expect(fs.readFileSync(b.journal.path).subarray(16).equals(records)).toBe(true);
   });
 
