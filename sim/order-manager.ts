@@ -513,7 +513,7 @@ export class OrderManager implements ExecutionListener {
     restingRef: number,
     restingSlot: number,
     restingAccount: number,
-    incomingRef: number,
+    _incomingRef: number,
     incomingAccount: number,
     matchNumber: number,
     timestampNs: number,
@@ -530,7 +530,7 @@ export class OrderManager implements ExecutionListener {
       }
     }
     if (incomingAccount !== 0) {
-      if (this.inActive) this.fillIncoming(locate, price, shares, matchNumber * 2 + 1, timestampNs, inboundSeq, incomingRef);
+      if (this.inActive) this.fillIncoming(locate, price, shares, matchNumber * 2 + 1, timestampNs, inboundSeq);
       if (restingAccount === 0) {
         if (restingSide === 0) wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
         else wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
@@ -559,7 +559,7 @@ export class OrderManager implements ExecutionListener {
   }
 
   /** A fill of the order being entered (liquidity 'R'). */
-  private fillIncoming(locate: number, price: number, shares: number, executionId: number, ts: number, seq: number, ref: number): void {
+  private fillIncoming(locate: number, price: number, shares: number, executionId: number, ts: number, seq: number): void {
     const ws = this.inWs;
     if (this.inBuy) this.wallet.settleBuy(ws, locate, shares, price, this.inReserve);
     else this.wallet.settleSell(ws, locate, shares, price, shares * this.inReserve);
