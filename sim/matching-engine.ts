@@ -434,6 +434,27 @@ export class MatchingEngine {
     const ref = cmds.orderRef(base);
     const order = this.findOrder(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
+    return this.cancelOrder(order, ref, cmds, base);
+  }
+
+  /**
+   * A cancel command for the resting order in `slot` under `ref`, found by the caller (the
+   * order manager, which names orders by order id): as `apply` of it, without a second ref
+   * lookup or a copy of the command with the ref in it.
+   */
+  cancelAt(slot: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
+    this.commands++;
+    this.lastInboundSeq = cmds.inboundSeq(base);
+    const reason = this.cancelOrder(slot, ref, cmds, base);
+    if (reason !== OK) {
+      this.rejects[reason]++;
+      return reason;
+    }
+    if (this.writer.pending() > 0) this.writer.markGroupEnd();
+    return OK;
+  }
+
+  private cancelOrder(order: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
     const locate = cmds.locate(base);
     const level = this.oi32[order * 8 + O_LEVEL];
     const bookSide = this.li32[level * 8 + L_BOOK_SIDE];

@@ -291,7 +291,7 @@ export class OrderManager implements ExecutionListener {
     const current = engine.sharesAt(slot);
     const bookSide = engine.bookSideAt(slot);
     const price = engine.priceAt(slot);
-    const reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
+    const reason = engine.cancelAt(slot, ref, cmds, base);
     if (reason !== OK) {
       if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), REJECT_CODES[reason], ref, bookSide >> 1, (bookSide & 1) === 0, price, current, 0);
       return reason;
