@@ -65,7 +65,9 @@ const NONE = -1;
 const RECORD_BYTES = 32;
 // Field offsets within a record, in the units of the view that holds them.
 const O_REF = 0; // f64
-const O_SHARES = 1; // f64
+const O_SHARES = 2; // u32
+/** i32: the order manager's word for a client order (its tag: wallet slot and flags), 0 for the house's. */
+const O_TAG = 3;
 const O_OWNER = 4; // i32: the account (u32 bits); the price is the level's
 const O_PREV = 5;
 const O_NEXT = 6;
@@ -145,10 +147,13 @@ export class MatchingEngine {
   private readonly ev32: Uint32Array;
   private readonly ev64: Float64Array;
 
-  // Order records, 32 bytes: f64 [o*4] ref, [o*4+1] shares; i32 [o*8+4] price,
-  // [o*8+5] prev, [o*8+6] next, [o*8+7] level. Free list through next.
+  // Order records, 32 bytes: f64 [o*4] ref; u32 [o*8+2] shares; i32 [o*8+3] the order
+  // manager's tag, [o*8+4] owner, [o*8+5] prev, [o*8+6] next, [o*8+7] level. Free list
+  // through next. The tag keeps what a client order's cancel or fill needs (wallet slot,
+  // flags) on the line the book touches anyway.
   private of64: Float64Array;
   private oi32: Int32Array;
+  private ou32: Uint32Array;
   private orderFree = NONE;
   // Order ref -> order slot. Refs are inbound sequence numbers, so a direct-mapped
   // window (ref & mask) serves nearly every lookup: inserts write it sequentially, and
@@ -189,6 +194,8 @@ export class MatchingEngine {
   incomingSelfMatch = false;
   /** The pool slot of the order that rested last (the order manager keys its records by it). */
   restedSlot = NONE;
+  /** The tag a client order that rests now gets (the order manager sets it before it hands the engine a client N or R). */
+  takerTag = 0;
 
   /** Inbound sequence number of the last command applied (accepted or not). */
   lastInboundSeq = 0;
@@ -219,6 +226,7 @@ export class MatchingEngine {
     const orders = new ArrayBuffer(oc * RECORD_BYTES);
     this.of64 = new Float64Array(orders);
     this.oi32 = new Int32Array(orders);
+    this.ou32 = new Uint32Array(orders);
     this.chainFreeOrders(0, oc);
     // Sized by the live book, not the pool: each new ref lands on a random slot, so a
     // table larger than the cache makes every insert a cache miss. It starts small and
@@ -311,7 +319,7 @@ export class MatchingEngine {
     if (order === NONE) return 0;
     const level = this.oi32[order * 8 + O_LEVEL];
     const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
-    const current = this.of64[order * 4 + O_SHARES];
+    const current = this.ou32[order * 8 + O_SHARES];
     this.sharesCancelled += current;
     this.emit(EV_DELETED, bookSide & 1, 0, bookSide >> 1, current, this.li32[level * 8 + L_PRICE], ref, 0, 0, timestampNs, inboundSeq);
     this.unlinkOrder(order, current);
@@ -397,7 +405,7 @@ export class MatchingEngine {
           this.incomingSelfMatch = true;
           break outer;
         }
-        const resting = of64[order * 4 + O_SHARES];
+        const resting = this.ou32[order * 8 + O_SHARES];
         const fill = resting < remaining ? resting : remaining;
         const restingRef = of64[order * 4 + O_REF];
         remaining -= fill;
@@ -413,7 +421,7 @@ export class MatchingEngine {
         if (fill === resting) {
           this.unlinkOrder(order, resting); // may free the level when it was the last order
         } else {
-          of64[order * 4 + O_SHARES] = resting - fill;
+          this.ou32[order * 8 + O_SHARES] = resting - fill;
           this.lf64[level * 4 + L_SHARES] -= fill;
         }
         order = next;
@@ -426,19 +434,40 @@ export class MatchingEngine {
     const ref = cmds.orderRef(base);
     const order = this.findOrder(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
+    return this.cancelOrder(order, ref, cmds, base);
+  }
+
+  /**
+   * A cancel command for the resting order in `slot` under `ref`, found by the caller (the
+   * order manager, which names orders by order id): as `apply` of it, without a second ref
+   * lookup or a copy of the command with the ref in it.
+   */
+  cancelAt(slot: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
+    this.commands++;
+    this.lastInboundSeq = cmds.inboundSeq(base);
+    const reason = this.cancelOrder(slot, ref, cmds, base);
+    if (reason !== OK) {
+      this.rejects[reason]++;
+      return reason;
+    }
+    if (this.writer.pending() > 0) this.writer.markGroupEnd();
+    return OK;
+  }
+
+  private cancelOrder(order: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
     const locate = cmds.locate(base);
     const level = this.oi32[order * 8 + O_LEVEL];
     const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     if (locate !== 0 && locate !== bookSide >> 1) return RejectReason.UnknownOrder;
     if (this.oi32[order * 8 + O_OWNER] !== cmds.i32[(base >> 2) + 10]) return RejectReason.NotOwner;
-    const current = this.of64[order * 4 + O_SHARES];
+    const current = this.ou32[order * 8 + O_SHARES];
     const price = this.li32[level * 8 + L_PRICE];
     const cancel = cmds.shares(base);
     const ts = cmds.timestampNs(base);
     const inSeq = cmds.inboundSeq(base);
     if (cancel > 0 && cancel < current) {
       // Partial cancel keeps time priority.
-      this.of64[order * 4 + O_SHARES] = current - cancel;
+      this.ou32[order * 8 + O_SHARES] = current - cancel;
       this.lf64[level * 4 + L_SHARES] -= cancel;
       this.sharesCancelled += cancel;
       this.emit(EV_CANCELLED, bookSide & 1, 0, bookSide >> 1, cancel, price, ref, 0, 0, ts, inSeq);
@@ -469,7 +498,7 @@ export class MatchingEngine {
     if (this.tradingState[locate] !== STATE_TRADING) return RejectReason.SymbolHalted;
 
     const side = bookSide & 1;
-    const current = this.of64[order * 4 + O_SHARES];
+    const current = this.ou32[order * 8 + O_SHARES];
     const oldPrice = this.li32[level * 8 + L_PRICE];
     const ts = cmds.timestampNs(base);
     const inSeq = cmds.inboundSeq(base);
@@ -477,7 +506,7 @@ export class MatchingEngine {
       if (shares === current) return RejectReason.NoChange;
       // Same price, smaller size: a partial cancel that keeps priority.
       const cancel = current - shares;
-      this.of64[order * 4 + O_SHARES] = shares;
+      this.ou32[order * 8 + O_SHARES] = shares;
       this.lf64[level * 4 + L_SHARES] -= cancel;
       this.sharesCancelled += cancel;
       this.emit(EV_CANCELLED, side, 0, locate, cancel, oldPrice, ref, 0, 0, ts, inSeq);
@@ -585,7 +614,8 @@ export class MatchingEngine {
     const o = order * 8;
     this.orderFree = oi32[o + O_NEXT];
     this.of64[order * 4 + O_REF] = ref;
-    this.of64[order * 4 + O_SHARES] = shares;
+    this.ou32[order * 8 + O_SHARES] = shares;
+    oi32[o + O_TAG] = owner === 0 ? 0 : this.takerTag;
     oi32[o + O_OWNER] = owner;
     oi32[o + O_LEVEL] = level;
     const l = level * 8;
@@ -618,6 +648,7 @@ export class MatchingEngine {
     this.lf64[level * 4 + L_SHARES] -= shares;
     this.unindexOrder(this.of64[order * 4 + O_REF], order);
     oi32[o + O_NEXT] = this.orderFree;
+    oi32[o + O_TAG] = 0;
     this.orderFree = order;
     this.restingOrders--;
     if (--li32[l + L_COUNT] === 0) this.removeLevel(level);
@@ -742,6 +773,7 @@ export class MatchingEngine {
     const buffer = growBuffer(this.of64.buffer as ArrayBuffer);
     this.of64 = new Float64Array(buffer);
     this.oi32 = new Int32Array(buffer);
+    this.ou32 = new Uint32Array(buffer);
     this.chainFreeOrders(old, old * 2);
   }
 
@@ -781,7 +813,21 @@ export class MatchingEngine {
 
   /** Open shares of the resting order in `slot`. */
   sharesAt(slot: number): number {
-    return this.of64[slot * 4 + O_SHARES];
+    return this.ou32[slot * 8 + O_SHARES];
+  }
+
+  /** The order manager's tag of the resting order in `slot` (0: the house's, or none). */
+  tagAt(slot: number): number {
+    return this.oi32[slot * 8 + O_TAG];
+  }
+
+  setTagAt(slot: number, tag: number): void {
+    this.oi32[slot * 8 + O_TAG] = tag;
+  }
+
+  /** Slots in the order pool (a slot is below this). */
+  get orderSlots(): number {
+    return this.oi32.length >> 3;
   }
 
   /** The owner's account (u32) of the resting order in `slot`. */
@@ -809,7 +855,7 @@ export class MatchingEngine {
       locate: bookSide >> 1,
       side: (bookSide & 1) === BID ? 'B' : 'S',
       price: this.li32[level * 8 + L_PRICE],
-      shares: this.of64[order * 4 + O_SHARES],
+      shares: this.ou32[order * 8 + O_SHARES],
       account: this.oi32[order * 8 + O_OWNER] >>> 0,
     };
   }
@@ -862,7 +908,7 @@ export class MatchingEngine {
           const level = slots[i];
           const price = this.li32[level * 8 + L_PRICE];
           for (let o = this.li32[level * 8 + L_HEAD]; o !== NONE; o = this.oi32[o * 8 + O_NEXT]) {
-            visit({ ref: this.of64[o * 4 + O_REF], locate, side: side === BID ? 'B' : 'S', price, shares: this.of64[o * 4 + O_SHARES], account: this.oi32[o * 8 + O_OWNER] >>> 0 });
+            visit({ ref: this.of64[o * 4 + O_REF], locate, side: side === BID ? 'B' : 'S', price, shares: this.ou32[o * 8 + O_SHARES], account: this.oi32[o * 8 + O_OWNER] >>> 0 });
           }
         }
       }

@@ -4,12 +4,14 @@
 // it can match (a market order becomes IOC at the collar, so a fill never costs more than
 // was reserved), settles the fills the engine reports, and tells the owner (reports).
 //
-// A client order's fields live in one 64-byte record (one cache line) indexed by the
-// engine's own order slot (record = slot + 1), so a fill or a cancel finds them with no
-// second ref lookup; record 0 holds the order being entered until the engine rests it.
-// An order is found by its order id through the engine's ref index (the id is its first
-// ref), or, once a replace has given it a new ref, through a small table. Reports
-// (objects) are made only while a report sink is set: replays and benchmarks make none.
+// A resting client order is the engine's: its open shares, price, side and owner are in the
+// book's record, and the engine keeps the order manager's tag (wallet slot, flags) in the
+// same record, so a cancel or a fill finds everything on the lines the book touches anyway.
+// What only reports read (times, filled shares and notional) is in a 32-byte record per
+// engine slot. The order being entered lives in plain fields until it rests. An order is
+// found by its order id through the engine's ref index (the id is its first ref), or, once
+// a replace has given it a new ref, through a small table. Reports (objects) are made only
+// while a report sink is set: replays and benchmarks make none.
 import type * as crypto from 'node:crypto';
 import type { ExecutionReport, OrderEntryReport, OrderReport, OrderStatus, AccountReport } from '../protocol';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
@@ -45,40 +47,26 @@ const OT_IOC = OrderType.ImmediateOrCancel;
 const OT_MARKET = OrderType.Market;
 const WORDS = COMMAND_SIZE >> 2;
 
-// Order records, 64 bytes (f64 index rec * 8 + F_, u32/i32 index rec * 16 + W_, u16 index
-// rec * 32 + H_, u8 index rec * 64 + B_).
-const REC_BYTES = 64;
-const F_ORDER_ID = 0; // the N's sequence number
-const F_FILLED = 1;
-const F_NOTIONAL = 2; // filled shares x price
-/** Buy: cash reserved per open share (its limit). Sell: 1 when its shares are reserved, 0 short. */
-const F_RESERVE = 3;
-const F_CREATION_NS = 4;
-const F_UPDATE_NS = 5;
-const W_REMAINING = 12; // u32: open shares
-const W_WALLET = 13; // i32: the owner's wallet slot
-const W_PRICE = 14; // i32: the limit (0 for a market order)
-const H_LOCATE = 30;
-const B_TYPE = 62; // 'L' | 'I' | 'M'
-const B_FLAGS = 63;
-const FLAG_BUY = 1;
-/** Its ref is no longer its order id: `byOrderId` holds it. */
-const FLAG_REPLACED = 2;
-/** `tokens[rec]` holds its client order id (else it has none: ''). */
-const FLAG_TOKEN = 4;
-/** The record of the order being entered (a new order, before the engine rests it). */
-const INCOMING = 0;
-
-// Tags: one int32 per record (`tags[rec]`), what a cancel needs besides what the book holds
-// (shares, price, side): 16 tags share a cache line where a record has one to itself, so
-// a cancel reads no record. 0 marks a free record; a client order's is never 0 (its
-// wallet slot is at least 1).
-/** A sell whose shares are reserved (not short): F_RESERVE is 1. */
+// Tags: one int32 per resting client order, kept in the engine's own order record (its
+// O_TAG word, set as the order rests, cleared as it leaves): what a cancel or a fill needs
+// besides what the book holds (shares, price, side, owner), on the line the book touches
+// anyway. 0 for the house's orders; a client order's is never 0 (its wallet slot is at least 1).
+/** A sell whose shares are reserved (not short): a buy reserves its price per share. */
 const TAG_SHARES_RESERVED = 1;
-/** Its ref is no longer its order id (FLAG_REPLACED). */
+/** Its ref is no longer its order id: `byOrderId` and `orderIds` hold it. */
 const TAG_REPLACED = 2;
+/** `tokens[slot]` holds its client order id (else it has none: ''). */
+const TAG_TOKEN = 4;
 /** The wallet slot is the tag >>> TAG_WALLET_SHIFT. */
-const TAG_WALLET_SHIFT = 2;
+const TAG_WALLET_SHIFT = 3;
+
+// What the reports need of a resting order and the book does not hold: one 32-byte record
+// per engine slot (Float64Array, index slot * 4 + C_), written as the order rests and on
+// its fills, partial cancels and replaces; a full cancel does not read it.
+const C_CREATION_NS = 0;
+const C_UPDATE_NS = 1;
+const C_NOTIONAL = 2; // filled shares x price
+const C_FILLED = 3;
 
 export type ReportSink = (report: OrderEntryReport) => void;
 
@@ -91,18 +79,14 @@ export class OrderManager implements ExecutionListener {
   private readonly maxEngineShares: number;
   private readonly scratch = new CommandBuffer(1);
 
-  // Order records (see the layout above): four views on one buffer.
+  /** Records (see C_*) for engine slots below `capacity`. */
   private capacity = 0;
-  private f64 = new Float64Array(0);
-  private u32 = new Uint32Array(0);
-  private i32 = new Int32Array(0);
-  private u16 = new Uint16Array(0);
-  private u8 = new Uint8Array(0);
-  /** Per record (see TAG_*): 0 when free. */
-  private tags = new Int32Array(0);
-  /** Client order ids by record, read only where FLAG_TOKEN says so (stale entries are never cleared). */
+  private cold = new Float64Array(0);
+  /** Order id by slot, read only where TAG_REPLACED says so. */
+  private orderIds = new Float64Array(0);
+  /** Client order ids by slot, read only where TAG_TOKEN says so (stale entries are never cleared). */
   private tokens: string[] = [];
-  /** Order id -> record, for orders whose ref a replace changed. */
+  /** Order id -> engine slot, for orders whose ref a replace changed. */
   private readonly byOrderId = new RefTable(64);
   /** Client order ids used today, per wallet slot. */
   private readonly usedTokens = new Map<number, Set<string>>();
@@ -110,8 +94,25 @@ export class OrderManager implements ExecutionListener {
   private pendingToken = '';
   private pendingTokenSeq = -1;
   private pendingTokenBad = false;
-  /** The record of the client order the engine is entering now (its fills are the incoming side). */
-  private incomingRec = -1;
+
+  // The client order the engine is entering now (a new order, or a replace that re-enters):
+  // its fills are the incoming side.
+  private inActive = false;
+  private inWs = 0;
+  private inBuy = false;
+  private inLocate = 0;
+  /** Buy: cash reserved per open share (its limit). Sell: 1 when its shares are reserved, 0 short. */
+  private inReserve = 0;
+  private inRemaining = 0;
+  private inFilled = 0;
+  private inNotional = 0;
+  private inOrderId = 0;
+  private inType = 0;
+  /** Its limit as reported (0 for a market order). */
+  private inPrice = 0;
+  private inToken = '';
+  private inCreationNs = 0;
+  private inUpdateNs = 0;
 
   /** Where reports go (null: none are made). */
   sink: ReportSink | null = null;
@@ -132,7 +133,7 @@ export class OrderManager implements ExecutionListener {
     this.maxEngineShares = options.maxOrderShares;
     this.sharesTransferred = new Float64Array(engine.symbols + 1);
     // Engine slots are handed out from 0 up and reused, so the highest is about the most
-    // orders resting at once: start at 2^16 records (4 MiB, pages touched as used), double when needed.
+    // orders resting at once: start at 2^16 records (2 MiB, pages touched as used), double when needed.
     this.grow(1 << 16);
     engine.listener = this;
   }
@@ -204,34 +205,28 @@ export class OrderManager implements ExecutionListener {
 
     // Past the checks: reserve, then let the book match it.
     const ts = cmds.timestampNs(base);
-    const reservedShares = buy ? 0 : risk.allowShort[ws] === 0 ? 1 : 0;
+    const sharesReserved = !buy && risk.allowShort[ws] === 0;
     if (buy) wallet.reserveCash(ws, limit * shares);
-    else if (reservedShares !== 0) wallet.reserveShares(ws, locate, shares);
-    const rec = INCOMING;
-    const f = rec * 8;
-    const w = rec * 16;
-    const f64 = this.f64;
-    f64[f + F_ORDER_ID] = seq;
-    f64[f + F_FILLED] = 0;
-    f64[f + F_NOTIONAL] = 0;
-    f64[f + F_RESERVE] = buy ? limit : reservedShares;
-    f64[f + F_CREATION_NS] = ts;
-    f64[f + F_UPDATE_NS] = ts;
-    this.u32[w + W_REMAINING] = shares;
-    this.i32[w + W_WALLET] = ws;
-    this.i32[w + W_PRICE] = market ? 0 : price;
-    this.u16[rec * 32 + H_LOCATE] = locate;
-    this.u8[rec * 64 + B_TYPE] = type;
-    let flags = buy ? FLAG_BUY : 0;
-    if (token !== '') {
-      this.tokens[rec] = token as string;
-      flags |= FLAG_TOKEN;
-    }
-    this.u8[rec * 64 + B_FLAGS] = flags;
-    this.tags[rec] = (ws << TAG_WALLET_SHIFT) | (reservedShares !== 0 ? TAG_SHARES_RESERVED : 0);
+    else if (sharesReserved) wallet.reserveShares(ws, locate, shares);
+    let tag = (ws << TAG_WALLET_SHIFT) | (sharesReserved ? TAG_SHARES_RESERVED : 0);
+    if (token !== '') tag |= TAG_TOKEN;
+    this.inActive = true;
+    this.inWs = ws;
+    this.inBuy = buy;
+    this.inLocate = locate;
+    this.inReserve = buy ? limit : sharesReserved ? 1 : 0;
+    this.inRemaining = shares;
+    this.inFilled = 0;
+    this.inNotional = 0;
+    this.inOrderId = seq;
+    this.inType = type;
+    this.inPrice = market ? 0 : price;
+    this.inToken = token as string;
+    this.inCreationNs = ts;
+    this.inUpdateNs = ts;
 
     const engine = this.engine;
-    this.incomingRec = rec;
+    engine.takerTag = tag;
     if (market) {
       const scratch = this.scratch;
       copyCommand(cmds, base, scratch);
@@ -242,23 +237,39 @@ export class OrderManager implements ExecutionListener {
       // The book takes the command as it came.
       reason = engine.apply(cmds, base);
     }
-    this.incomingRec = -1;
+    this.inActive = false;
     if (reason !== OK) {
-      this.release(rec, shares);
-      if (this.sink !== null) this.reportOrder(rec, requestId, seq, 'rejected', REJECT_CODES[reason]);
-      this.tags[rec] = 0;
+      this.releaseIncoming(shares);
+      if (this.sink !== null) this.reportIncoming(requestId, seq, 'rejected', REJECT_CODES[reason], 0, seq);
       return reason;
     }
-    const left = this.u32[w + W_REMAINING];
+    const left = this.inRemaining;
     if (left > 0 && type === OT_LIMIT && !engine.incomingSelfMatch) {
-      const rested = this.moveTo(rec, engine.restedSlot + 1);
+      const slot = this.rested(engine.restedSlot, token as string);
       risk.openOrders[ws]++;
       this.openOrders++;
-      if (this.sink !== null) this.reportOrder(rested, requestId, seq, this.statusOf(rested), '');
+      if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), '', seq, locate, buy, price, left, 0);
     } else {
-      this.finish(rec, requestId, seq, engine.incomingSelfMatch && left > 0 ? R_SELF_MATCH : OK, false);
+      this.finishIncoming(requestId, seq, engine.incomingSelfMatch && left > 0 ? R_SELF_MATCH : OK, false, seq);
     }
     return OK;
+  }
+
+  /** The order being entered rested in `slot` (its tag is the engine's already): its record. */
+  private rested(slot: number, token: string): number {
+    if (slot >= this.capacity) {
+      let cap = this.capacity;
+      while (cap <= slot) cap *= 2;
+      this.grow(cap);
+    }
+    const c = slot * 4;
+    const cold = this.cold;
+    cold[c + C_CREATION_NS] = this.inCreationNs;
+    cold[c + C_UPDATE_NS] = this.inUpdateNs;
+    cold[c + C_NOTIONAL] = this.inNotional;
+    cold[c + C_FILLED] = this.inFilled;
+    if (token !== '') this.tokens[slot] = token;
+    return slot;
   }
 
   // ---- cancels and replaces -------------------------------------------------------------
@@ -268,43 +279,36 @@ export class OrderManager implements ExecutionListener {
     const account = cmds.account(base);
     const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
     const id = cmds.orderRef(base);
-    const rec = this.lookup(id);
+    const slot = this.lookup(id);
     const engine = this.engine;
-    if (rec < 0 || engine.ownerAt(rec - 1) !== account) {
-      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
+    if (slot < 0 || engine.ownerAt(slot) !== account) {
+      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, slot);
     }
-    // What the release needs comes from the book (the lines its cancel touches anyway) and
-    // the tag: a resting buy reserved its price per share, a sell its shares (or nothing
-    // short), so the record itself is written only when the order stays open or a report
-    // reads it.
-    const slot = rec - 1;
+    // What the release needs comes from the book's record (its tag, shares) and level
+    // (price, side): the lines its cancel touches anyway.
+    const tag = engine.tagAt(slot);
     const ref = engine.refAt(slot);
     const current = engine.sharesAt(slot);
     const bookSide = engine.bookSideAt(slot);
     const price = engine.priceAt(slot);
-    const reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
+    const reason = engine.cancelAt(slot, ref, cmds, base);
     if (reason !== OK) {
-      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
+      if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), REJECT_CODES[reason], ref, bookSide >> 1, (bookSide & 1) === 0, price, current, 0);
       return reason;
     }
     const cancel = cmds.shares(base);
-    const tag = this.tags[rec];
     if (cancel > 0 && cancel < current) {
       this.releaseOpen(tag, bookSide, price, cancel);
-      this.u32[rec * 16 + W_REMAINING] = current - cancel;
-      this.f64[rec * 8 + F_UPDATE_NS] = cmds.timestampNs(base);
-      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), '');
-    } else if (this.sink !== null) {
-      this.f64[rec * 8 + F_UPDATE_NS] = cmds.timestampNs(base);
-      this.finish(rec, requestId, seq, OK, true, ref);
-    } else {
-      // finish() without a report: the record is left as it was (a free tag marks it).
-      this.releaseOpen(tag, bookSide, price, current);
-      const ws = tag >>> TAG_WALLET_SHIFT;
-      this.risk.openOrders[ws]--;
-      this.openOrders--;
-      if ((tag & TAG_REPLACED) !== 0) this.byOrderId.delete(id);
-      this.tags[rec] = 0;
+      this.cold[slot * 4 + C_UPDATE_NS] = cmds.timestampNs(base);
+      if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), '', ref, bookSide >> 1, (bookSide & 1) === 0, price, current - cancel, 0);
+      return OK;
+    }
+    // The engine freed the slot (and its tag); the record stays as it was for the report.
+    this.releaseOpen(tag, bookSide, price, current);
+    this.closed(tag, id);
+    if (this.sink !== null) {
+      this.cold[slot * 4 + C_UPDATE_NS] = cmds.timestampNs(base);
+      this.reportResting(slot, tag, requestId, seq, 'cancelled', '', ref, bookSide >> 1, (bookSide & 1) === 0, price, 0, current);
     }
     return OK;
   }
@@ -315,29 +319,30 @@ export class OrderManager implements ExecutionListener {
     const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
     const token = this.pendingTokenSeq === -1 ? '' : this.takeToken(seq);
     const id = cmds.orderRef(base);
-    const rec = this.lookup(id);
+    const slot = this.lookup(id);
     const wallet = this.wallet;
-    if (rec < 0 || this.engine.ownerAt(rec - 1) !== account) {
-      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, rec);
+    const engine = this.engine;
+    if (slot < 0 || engine.ownerAt(slot) !== account) {
+      return this.refuseOnUnknown(cmds, base, requestId, account, seq, id, slot);
     }
-    const f = rec * 8;
-    const w = rec * 16;
-    const f64 = this.f64;
-    const ws = this.i32[w + W_WALLET];
-    const locate = this.u16[rec * 32 + H_LOCATE];
-    const buy = (this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0;
+    const tag = engine.tagAt(slot);
+    const ws = tag >>> TAG_WALLET_SHIFT;
+    const bookSide = engine.bookSideAt(slot);
+    const locate = bookSide >> 1;
+    const buy = (bookSide & 1) === 0;
+    const ref = engine.refAt(slot);
     const shares = cmds.shares(base);
     const price = cmds.price(base);
-    const oldRemaining = this.u32[w + W_REMAINING];
-    const oldPrice = this.i32[w + W_PRICE];
-    const oldReserve = f64[f + F_RESERVE];
+    const oldRemaining = engine.sharesAt(slot);
+    const oldPrice = engine.priceAt(slot);
+    // Buy: cash (reserve = price per share); sell: shares (reserve = 1, or 0 when short).
+    const oldReserve = buy ? oldPrice : (tag & TAG_SHARES_RESERVED) !== 0 ? 1 : 0;
     let reason: RejectReason = OK;
     if (token === null) reason = R_BAD_TOKEN;
     else if (shares < 1 || shares > this.maxEngineShares) reason = R_BAD_SHARES;
     else if (!this.validPrice(price)) reason = R_BAD_PRICE;
     else if (token !== '' && !this.useToken(ws, token)) reason = R_DUPLICATE;
     else reason = this.risk.check(ws, locate, shares, price, true, false);
-    // Buy: cash (reserve = price per share); sell: shares (reserve = 1, or 0 when short).
     const oldNeed = oldRemaining * oldReserve;
     const newNeed = buy ? shares * price : shares * oldReserve;
     if (reason === OK && newNeed > oldNeed) {
@@ -345,63 +350,70 @@ export class OrderManager implements ExecutionListener {
       else if (!buy && newNeed - oldNeed > wallet.availableShares(ws, locate)) reason = R_SHARES;
     }
     if (reason !== OK) {
-      this.engine.refuse(cmds, base, reason);
-      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
+      engine.refuse(cmds, base, reason);
+      if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), REJECT_CODES[reason], ref, locate, buy, oldPrice, oldRemaining, 0);
       return reason;
     }
     // Reserve for the new size and price first: a replace that crosses fills at once.
-    if (buy) {
-      wallet.reserveCash(ws, newNeed - oldNeed);
-      f64[f + F_RESERVE] = price;
-    } else {
-      wallet.reserveShares(ws, locate, newNeed - oldNeed);
-    }
-    this.u32[w + W_REMAINING] = shares;
-    this.i32[w + W_PRICE] = price;
-    const ref = this.engine.refAt(rec - 1);
-    const engine = this.engine;
-    // The engine frees the order's slot before it re-enters it; the record stays put
-    // meanwhile (nothing else rests before it does) and moves to the new slot after.
-    this.incomingRec = rec;
+    if (buy) wallet.reserveCash(ws, newNeed - oldNeed);
+    else wallet.reserveShares(ws, locate, newNeed - oldNeed);
+    // The order re-enters as the incoming one (the engine frees its slot first and rests it
+    // in a new one): its record's fields travel in the incoming fields.
+    const c = slot * 4;
+    const cold = this.cold;
+    this.inActive = true;
+    this.inWs = ws;
+    this.inBuy = buy;
+    this.inLocate = locate;
+    this.inReserve = buy ? price : oldReserve;
+    this.inRemaining = shares;
+    this.inFilled = cold[c + C_FILLED];
+    this.inNotional = cold[c + C_NOTIONAL];
+    this.inOrderId = (tag & TAG_REPLACED) !== 0 ? this.orderIds[slot] : ref;
+    this.inType = OT_LIMIT;
+    this.inPrice = price;
+    this.inToken = this.tokenOf(slot, tag);
+    this.inCreationNs = cold[c + C_CREATION_NS];
+    this.inUpdateNs = cold[c + C_UPDATE_NS];
+    const newTag = tag | TAG_REPLACED | (token !== '' ? TAG_TOKEN : 0);
+    engine.takerTag = newTag;
     reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
-    this.incomingRec = -1;
+    this.inActive = false;
     if (reason !== OK) {
-      if (buy) {
-        wallet.reserveCash(ws, oldNeed - newNeed);
-        f64[f + F_RESERVE] = oldReserve;
-      } else {
-        wallet.reserveShares(ws, locate, oldNeed - newNeed);
-      }
-      this.u32[w + W_REMAINING] = oldRemaining;
-      this.i32[w + W_PRICE] = oldPrice;
-      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), REJECT_CODES[reason]);
+      if (buy) wallet.reserveCash(ws, oldNeed - newNeed);
+      else wallet.reserveShares(ws, locate, oldNeed - newNeed);
+      if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), REJECT_CODES[reason], ref, locate, buy, oldPrice, oldRemaining, 0);
       return reason;
     }
-    f64[f + F_UPDATE_NS] = cmds.timestampNs(base);
-    if (token !== '') {
-      this.tokens[rec] = token as string;
-      this.u8[rec * 64 + B_FLAGS] |= FLAG_TOKEN;
-    }
+    const ts = cmds.timestampNs(base);
+    this.inUpdateNs = ts;
+    if (token !== '') this.inToken = token as string;
     if (price === oldPrice && shares < oldRemaining) {
       // A partial cancel that keeps priority: same ref, same slot.
-      if (this.sink !== null) this.reportOrder(rec, requestId, seq, this.statusOf(rec), '');
+      cold[c + C_UPDATE_NS] = ts;
+      let kept = tag;
+      if (token !== '') {
+        this.tokens[slot] = token as string;
+        kept |= TAG_TOKEN;
+        engine.setTagAt(slot, kept);
+      }
+      if (this.sink !== null) this.reportResting(slot, kept, requestId, seq, this.statusOf(slot), '', ref, locate, buy, price, shares, 0);
       return OK;
     }
-    const left = this.u32[w + W_REMAINING];
+    const left = this.inRemaining;
     if (left > 0 && !engine.incomingSelfMatch) {
-      const rested = this.moveTo(rec, engine.restedSlot + 1);
-      this.u8[rested * 64 + B_FLAGS] |= FLAG_REPLACED;
-      this.tags[rested] |= TAG_REPLACED;
-      this.byOrderId.set(f64[rested * 8 + F_ORDER_ID], rested);
-      if (this.sink !== null) this.reportOrder(rested, requestId, seq, this.statusOf(rested), '');
+      const rested = this.rested(engine.restedSlot, this.inToken);
+      this.orderIds[rested] = this.inOrderId;
+      this.byOrderId.set(this.inOrderId, rested);
+      if (this.sink !== null) this.reportResting(rested, newTag, requestId, seq, this.statusOf(rested), '', seq, locate, buy, price, left, 0);
     } else {
-      this.finish(rec, requestId, seq, left > 0 ? R_SELF_MATCH : OK, true, seq);
+      this.finishIncoming(requestId, seq, left > 0 ? R_SELF_MATCH : OK, true, seq, tag);
     }
     return OK;
   }
 
-  private refuseOnUnknown(cmds: CommandBuffer, base: number, requestId: number, account: number, seq: number, id: number, rec: number): RejectReason {
-    const reason = rec >= 0 || this.engine.isLive(id) ? RejectReason.NotOwner : RejectReason.UnknownOrder;
+  private refuseOnUnknown(cmds: CommandBuffer, base: number, requestId: number, account: number, seq: number, id: number, slot: number): RejectReason {
+    const reason = slot >= 0 || this.engine.isLive(id) ? RejectReason.NotOwner : RejectReason.UnknownOrder;
     this.engine.refuse(cmds, base, reason);
     if (this.sink !== null) this.reportRefused(requestId, account, seq, '', 0, 0, 0, 0, 0, reason, cmds.timestampNs(base), id);
     return reason;
@@ -472,16 +484,23 @@ export class OrderManager implements ExecutionListener {
 
   /** The kill switch: every open order of the account deleted, oldest first, in this command's group. */
   private killAll(ws: number, ts: number, seq: number): void {
-    const recs: number[] = [];
-    for (let r = 1; r < this.capacity; r++) if (this.tags[r] !== 0 && this.tags[r] >>> TAG_WALLET_SHIFT === ws) recs.push(r);
-    recs.sort((a, b) => this.f64[a * 8 + F_ORDER_ID] - this.f64[b * 8 + F_ORDER_ID]);
-    for (const r of recs) {
-      const ref = this.engine.refAt(r - 1);
-      this.engine.deleteOrder(ref, ts, seq);
-      this.f64[r * 8 + F_UPDATE_NS] = ts;
-      this.finish(r, 0, seq, RejectReason.KillSwitch, true, ref);
+    const engine = this.engine;
+    const slots = this.openSlots().filter((s) => engine.tagAt(s) >>> TAG_WALLET_SHIFT === ws);
+    const ids = new Map<number, number>();
+    for (const s of slots) ids.set(s, this.orderIdOf(s, engine.tagAt(s)));
+    slots.sort((a, b) => (ids.get(a) as number) - (ids.get(b) as number));
+    for (const s of slots) {
+      const tag = engine.tagAt(s);
+      const ref = engine.refAt(s);
+      const bookSide = engine.bookSideAt(s);
+      const price = engine.priceAt(s);
+      const current = engine.deleteOrder(ref, ts, seq);
+      this.releaseOpen(tag, bookSide, price, current);
+      this.closed(tag, ids.get(s) as number);
+      this.cold[s * 4 + C_UPDATE_NS] = ts;
+      if (this.sink !== null) this.reportResting(s, tag, 0, seq, 'cancelled', REJECT_CODES[RejectReason.KillSwitch], ref, bookSide >> 1, (bookSide & 1) === 0, price, 0, current);
     }
-    this.engine.endGroup();
+    engine.endGroup();
   }
 
   // ---- fills --------------------------------------------------------------------------
@@ -494,78 +513,69 @@ export class OrderManager implements ExecutionListener {
     restingRef: number,
     restingSlot: number,
     restingAccount: number,
-    incomingRef: number,
+    _incomingRef: number,
     incomingAccount: number,
     matchNumber: number,
     timestampNs: number,
     inboundSeq: number,
   ): void {
     // restingSide: 0 the resting order is a bid (the incoming one sells), 1 an ask.
+    const wallet = this.wallet;
     if (restingAccount !== 0) {
-      const rec = restingSlot + 1;
-      if (rec < this.capacity && this.tags[rec] !== 0) this.fill(rec, price, shares, matchNumber * 2, true, timestampNs, inboundSeq, restingRef);
+      const tag = this.engine.tagAt(restingSlot);
+      if (tag !== 0) this.fillResting(restingSlot, tag, restingSide, locate, price, shares, matchNumber * 2, timestampNs, inboundSeq, restingRef);
       if (incomingAccount === 0) {
-        if (restingSide === 0) this.wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
-        else this.wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
+        if (restingSide === 0) wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
+        else wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
       }
     }
     if (incomingAccount !== 0) {
-      if (this.incomingRec >= 0) this.fill(this.incomingRec, price, shares, matchNumber * 2 + 1, false, timestampNs, inboundSeq, incomingRef);
+      if (this.inActive) this.fillIncoming(locate, price, shares, matchNumber * 2 + 1, timestampNs, inboundSeq);
       if (restingAccount === 0) {
-        if (restingSide === 0) this.wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
-        else this.wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
+        if (restingSide === 0) wallet.settleBuy(HOUSE_SLOT, locate, shares, price, 0);
+        else wallet.settleSell(HOUSE_SLOT, locate, shares, price, 0);
       }
     }
   }
 
-  /** A fill of the order in `rec`; `resting`: it was the resting side (liquidity 'A'), else the incoming one ('R'). */
-  private fill(rec: number, price: number, shares: number, executionId: number, resting: boolean, ts: number, seq: number, ref: number): void {
-    const f = rec * 8;
-    const w = rec * 16;
-    const f64 = this.f64;
-    const ws = this.i32[w + W_WALLET];
-    const locate = this.u16[rec * 32 + H_LOCATE];
-    const buy = (this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0;
-    if (buy) this.wallet.settleBuy(ws, locate, shares, price, f64[f + F_RESERVE]);
-    else this.wallet.settleSell(ws, locate, shares, price, shares * f64[f + F_RESERVE]);
-    f64[f + F_FILLED] += shares;
-    const left = this.u32[w + W_REMAINING] - shares;
-    this.u32[w + W_REMAINING] = left;
-    f64[f + F_NOTIONAL] += shares * price;
-    f64[f + F_UPDATE_NS] = ts;
+  /** A fill of the resting order in `slot` (liquidity 'A'): a buy reserved its price, the execution price. */
+  private fillResting(slot: number, tag: number, restingSide: number, locate: number, price: number, shares: number, executionId: number, ts: number, seq: number, ref: number): void {
+    const ws = tag >>> TAG_WALLET_SHIFT;
+    const buy = restingSide === 0;
+    if (buy) this.wallet.settleBuy(ws, locate, shares, price, price);
+    else this.wallet.settleSell(ws, locate, shares, price, (tag & TAG_SHARES_RESERVED) !== 0 ? shares : 0);
+    const c = slot * 4;
+    const cold = this.cold;
+    cold[c + C_FILLED] += shares;
+    cold[c + C_NOTIONAL] += shares * price;
+    cold[c + C_UPDATE_NS] = ts;
+    // The engine takes the shares off after this call.
+    const left = this.engine.sharesAt(slot) - shares;
+    if (left === 0) this.closed(tag, (tag & TAG_REPLACED) !== 0 ? this.orderIds[slot] : ref);
     if (this.sink !== null) {
-      const report: ExecutionReport = {
-        kind: 'execution',
-        account: this.wallet.accountOf(ws),
-        executionId,
-        matchNumber: Math.floor(executionId / 2),
-        orderId: f64[f + F_ORDER_ID],
-        clientOrderId: this.tokenOf(rec),
-        locate,
-        side: buy ? 'B' : 'S',
-        orderType: typeCode(this.u8[rec * 64 + B_TYPE]),
-        price,
-        shares,
-        liquidity: resting ? 'A' : 'R',
-        timeNs: ts,
-        seq,
-      };
-      this.sink(report);
-    }
-    if (resting) {
-      if (left === 0) this.finish(rec, 0, seq, OK, true, ref);
-      else if (this.sink !== null) this.reportOrder(rec, 0, seq, 'partiallyFilled', '', 0, ref);
+      this.reportExecution(ws, executionId, this.orderIdOf(slot, tag, ref), this.tokenOf(slot, tag), locate, buy, OT_LIMIT, price, shares, 'A', ts, seq);
+      this.reportResting(slot, tag, 0, seq, left === 0 ? 'filled' : 'partiallyFilled', '', ref, locate, buy, price, left, 0);
     }
   }
 
-  // ---- order records ---------------------------------------------------------------------
+  /** A fill of the order being entered (liquidity 'R'). */
+  private fillIncoming(locate: number, price: number, shares: number, executionId: number, ts: number, seq: number): void {
+    const ws = this.inWs;
+    if (this.inBuy) this.wallet.settleBuy(ws, locate, shares, price, this.inReserve);
+    else this.wallet.settleSell(ws, locate, shares, price, shares * this.inReserve);
+    this.inFilled += shares;
+    this.inRemaining -= shares;
+    this.inNotional += shares * price;
+    this.inUpdateNs = ts;
+    if (this.sink !== null) this.reportExecution(ws, executionId, this.inOrderId, this.inToken, locate, this.inBuy, this.inType, price, shares, 'R', ts, seq);
+  }
 
-  /** Releases the reservation of `shares` open shares of an order. */
-  private release(rec: number, shares: number): void {
-    const ws = this.i32[rec * 16 + W_WALLET];
-    const reserve = this.f64[rec * 8 + F_RESERVE];
-    if ((this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0) this.wallet.reserveCash(ws, -shares * reserve);
-    else if (reserve !== 0) this.wallet.reserveShares(ws, this.u16[rec * 32 + H_LOCATE], -shares);
+  // ---- open orders --------------------------------------------------------------------
+
+  /** Releases the reservation of `shares` open shares of the order being entered. */
+  private releaseIncoming(shares: number): void {
+    if (this.inBuy) this.wallet.reserveCash(this.inWs, -shares * this.inReserve);
+    else if (this.inReserve !== 0) this.wallet.reserveShares(this.inWs, this.inLocate, -shares);
   }
 
   /** Releases the reservation of `shares` open shares of a resting order (its tag, and its book side and price from the engine). */
@@ -575,44 +585,27 @@ export class OrderManager implements ExecutionListener {
     else if ((tag & TAG_SHARES_RESERVED) !== 0) this.wallet.reserveShares(ws, bookSide >> 1, -shares);
   }
 
-  /**
-   * The order is done: what is left open is cancelled (released), it leaves the tables and
-   * its owner is told (filled, or cancelled with `why` when not OK or shares were left).
-   * `ref`: its last ref (for the report), when the engine may no longer hold it.
-   */
-  private finish(rec: number, requestId: number, seq: number, why: RejectReason, wasOpen: boolean, ref = 0): void {
-    const w = rec * 16;
-    const left = this.u32[w + W_REMAINING];
-    if (left > 0) this.release(rec, left);
-    if (wasOpen) {
-      this.risk.openOrders[this.i32[w + W_WALLET]]--;
-      this.openOrders--;
-      if ((this.u8[rec * 64 + B_FLAGS] & FLAG_REPLACED) !== 0) this.byOrderId.delete(this.f64[rec * 8 + F_ORDER_ID]);
-    }
-    this.u32[w + W_REMAINING] = 0;
-    if (this.sink !== null) {
-      const status: OrderStatus = left > 0 || why !== OK ? 'cancelled' : 'filled';
-      this.reportOrder(rec, requestId, seq, status, why === OK ? '' : REJECT_CODES[why], left, ref);
-    }
-    this.tags[rec] = 0;
+  /** An open order left the book (filled, cancelled, deleted): it leaves the counts and tables. */
+  private closed(tag: number, orderId: number): void {
+    this.risk.openOrders[tag >>> TAG_WALLET_SHIFT]--;
+    this.openOrders--;
+    if ((tag & TAG_REPLACED) !== 0) this.byOrderId.delete(orderId);
   }
 
-  /** Moves the record `from` to `to` (the engine slot the order now rests in, + 1); returns `to`. */
-  private moveTo(from: number, to: number): number {
-    if (to === from) return to;
-    if (to >= this.capacity) {
-      let cap = this.capacity;
-      while (cap <= to) cap *= 2;
-      this.grow(cap);
+  /**
+   * The order being entered is done without resting: what is left open is cancelled
+   * (released) and its owner is told (filled, or cancelled with `why` when not OK or shares
+   * were left). `wasOpen`: it was a resting order (a replace), with `tag`.
+   */
+  private finishIncoming(requestId: number, seq: number, why: RejectReason, wasOpen: boolean, ref: number, tag = 0): void {
+    const left = this.inRemaining;
+    if (left > 0) this.releaseIncoming(left);
+    if (wasOpen) this.closed(tag, this.inOrderId);
+    this.inRemaining = 0;
+    if (this.sink !== null) {
+      const status: OrderStatus = left > 0 || why !== OK ? 'cancelled' : 'filled';
+      this.reportIncoming(requestId, seq, status, why === OK ? '' : REJECT_CODES[why], left, ref);
     }
-    const f64 = this.f64;
-    const a = from * 8;
-    const b = to * 8;
-    for (let i = 0; i < 8; i++) f64[b + i] = f64[a + i];
-    if ((this.u8[from * 64 + B_FLAGS] & FLAG_TOKEN) !== 0) this.tokens[to] = this.tokens[from];
-    this.tags[to] = this.tags[from];
-    this.tags[from] = 0;
-    return to;
   }
 
   /** The command at `base` with the order's current ref in place of its order id (a copy: the caller's buffer is the journal's). */
@@ -623,35 +616,36 @@ export class OrderManager implements ExecutionListener {
     return scratch;
   }
 
-  /** The record of an open client order by its order id, or -1. */
+  /** The engine slot of an open client order by its order id, or -1. */
   private lookup(orderId: number): number {
-    // An order that was never replaced rests under its order id.
     // A client order resting under this ref and never replaced has it as its order id.
-    const slot = this.engine.slotOf(orderId);
+    const engine = this.engine;
+    const slot = engine.slotOf(orderId);
     if (slot >= 0) {
-      const rec = slot + 1;
-      if (rec < this.capacity) {
-        const tag = this.tags[rec];
-        if (tag !== 0 && (tag & TAG_REPLACED) === 0) return rec;
-      }
+      const tag = engine.tagAt(slot);
+      if (tag !== 0 && (tag & TAG_REPLACED) === 0) return slot;
     }
     return this.byOrderId.size === 0 ? -1 : this.byOrderId.get(orderId);
   }
 
   private grow(cap: number): void {
-    const buffer = new ArrayBuffer(cap * REC_BYTES);
-    const u8 = new Uint8Array(buffer);
-    u8.set(this.u8);
-    this.u8 = u8;
-    this.f64 = new Float64Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.i32 = new Int32Array(buffer);
-    this.u16 = new Uint16Array(buffer);
-    const tags = new Int32Array(cap);
-    tags.set(this.tags);
-    this.tags = tags;
+    const cold = new Float64Array(cap * 4);
+    cold.set(this.cold);
+    this.cold = cold;
+    const ids = new Float64Array(cap);
+    ids.set(this.orderIds);
+    this.orderIds = ids;
     for (let i = this.capacity; i < cap; i++) this.tokens.push('');
     this.capacity = cap;
+  }
+
+  /** Slots of every open client order (not on the hot path). */
+  private openSlots(): number[] {
+    const out: number[] = [];
+    const engine = this.engine;
+    const end = Math.min(this.capacity, engine.orderSlots);
+    for (let s = 0; s < end; s++) if (engine.tagAt(s) !== 0) out.push(s);
+    return out;
   }
 
   // ---- helpers ------------------------------------------------------------------------
@@ -687,39 +681,107 @@ export class OrderManager implements ExecutionListener {
     return id;
   }
 
-  private tokenOf(rec: number): string {
-    return (this.u8[rec * 64 + B_FLAGS] & FLAG_TOKEN) !== 0 ? this.tokens[rec] : '';
+  private orderIdOf(slot: number, tag: number, ref = this.engine.refAt(slot)): number {
+    return (tag & TAG_REPLACED) !== 0 ? this.orderIds[slot] : ref;
   }
 
-  private statusOf(rec: number): OrderStatus {
-    return this.f64[rec * 8 + F_FILLED] > 0 ? 'partiallyFilled' : 'new';
+  private tokenOf(slot: number, tag: number): string {
+    return (tag & TAG_TOKEN) !== 0 ? this.tokens[slot] : '';
   }
 
-  /** `ref` 0: the order's current ref from the engine (it rests, or it is the incoming order: its order id). */
-  private reportOrder(rec: number, requestId: number, seq: number, status: OrderStatus, reject: string, cancelled = 0, ref = 0): void {
-    const f = rec * 8;
-    const f64 = this.f64;
-    const filled = f64[f + F_FILLED];
-    const remaining = this.u32[rec * 16 + W_REMAINING];
-    const report: OrderReport = {
+  private statusOf(slot: number): OrderStatus {
+    return this.cold[slot * 4 + C_FILLED] > 0 ? 'partiallyFilled' : 'new';
+  }
+
+  // ---- reports (only while a sink is set) -----------------------------------------------
+
+  /** A report on the resting order in `slot` (or that rested there until this command), its book fields given. */
+  private reportResting(
+    slot: number,
+    tag: number,
+    requestId: number,
+    seq: number,
+    status: OrderStatus,
+    reject: string,
+    ref: number,
+    locate: number,
+    buy: boolean,
+    price: number,
+    remaining: number,
+    cancelled: number,
+  ): void {
+    const c = slot * 4;
+    const cold = this.cold;
+    const filled = cold[c + C_FILLED];
+    this.reportOrder({
       kind: 'order',
       requestId,
-      account: this.wallet.accountOf(this.i32[rec * 16 + W_WALLET]),
-      orderId: f64[f + F_ORDER_ID],
-      ref: ref !== 0 ? ref : rec === INCOMING ? f64[f + F_ORDER_ID] : this.engine.refAt(rec - 1),
-      clientOrderId: this.tokenOf(rec),
-      locate: this.u16[rec * 32 + H_LOCATE],
-      side: (this.u8[rec * 64 + B_FLAGS] & FLAG_BUY) !== 0 ? 'B' : 'S',
-      orderType: typeCode(this.u8[rec * 64 + B_TYPE]),
-      price: this.i32[rec * 16 + W_PRICE],
+      account: this.wallet.accountOf(tag >>> TAG_WALLET_SHIFT),
+      orderId: this.orderIdOf(slot, tag, ref),
+      ref,
+      clientOrderId: this.tokenOf(slot, tag),
+      locate,
+      side: buy ? 'B' : 'S',
+      orderType: 'L',
+      price,
       shares: filled + remaining + cancelled,
       filledShares: filled,
       remainingShares: remaining,
       status,
       reject,
-      filledNotional: f64[f + F_NOTIONAL],
-      creationNs: f64[f + F_CREATION_NS],
-      updateNs: f64[f + F_UPDATE_NS],
+      filledNotional: cold[c + C_NOTIONAL],
+      creationNs: cold[c + C_CREATION_NS],
+      updateNs: cold[c + C_UPDATE_NS],
+      seq,
+    });
+  }
+
+  /** A report on the order being entered (remaining: its open shares). */
+  private reportIncoming(requestId: number, seq: number, status: OrderStatus, reject: string, cancelled: number, ref: number): void {
+    const filled = this.inFilled;
+    const remaining = this.inRemaining;
+    this.reportOrder({
+      kind: 'order',
+      requestId,
+      account: this.wallet.accountOf(this.inWs),
+      orderId: this.inOrderId,
+      ref,
+      clientOrderId: this.inToken,
+      locate: this.inLocate,
+      side: this.inBuy ? 'B' : 'S',
+      orderType: typeCode(this.inType),
+      price: this.inPrice,
+      shares: filled + remaining + cancelled,
+      filledShares: filled,
+      remainingShares: remaining,
+      status,
+      reject,
+      filledNotional: this.inNotional,
+      creationNs: this.inCreationNs,
+      updateNs: this.inUpdateNs,
+      seq,
+    });
+  }
+
+  private reportOrder(report: OrderReport): void {
+    (this.sink as ReportSink)(report);
+  }
+
+  private reportExecution(ws: number, executionId: number, orderId: number, token: string, locate: number, buy: boolean, type: number, price: number, shares: number, liquidity: 'A' | 'R', ts: number, seq: number): void {
+    const report: ExecutionReport = {
+      kind: 'execution',
+      account: this.wallet.accountOf(ws),
+      executionId,
+      matchNumber: Math.floor(executionId / 2),
+      orderId,
+      clientOrderId: token,
+      locate,
+      side: buy ? 'B' : 'S',
+      orderType: typeCode(type),
+      price,
+      shares,
+      liquidity,
+      timeNs: ts,
       seq,
     };
     (this.sink as ReportSink)(report);
@@ -773,18 +835,22 @@ export class OrderManager implements ExecutionListener {
   /** Open client orders, by order id (tests, digests, tools). */
   openOrderList(): Array<{ orderId: number; ref: number; account: number; locate: number; side: 'B' | 'S'; price: number; remaining: number; filled: number; reserve: number }> {
     const out = [];
-    for (let r = 1; r < this.capacity; r++) {
-      if (this.tags[r] === 0) continue;
+    const engine = this.engine;
+    for (const s of this.openSlots()) {
+      const tag = engine.tagAt(s);
+      const bookSide = engine.bookSideAt(s);
+      const buy = (bookSide & 1) === 0;
+      const price = engine.priceAt(s);
       out.push({
-        orderId: this.f64[r * 8 + F_ORDER_ID],
-        ref: this.engine.refAt(r - 1),
-        account: this.wallet.accountOf(this.i32[r * 16 + W_WALLET]),
-        locate: this.u16[r * 32 + H_LOCATE],
-        side: (this.u8[r * 64 + B_FLAGS] & FLAG_BUY) !== 0 ? ('B' as const) : ('S' as const),
-        price: this.i32[r * 16 + W_PRICE],
-        remaining: this.u32[r * 16 + W_REMAINING],
-        filled: this.f64[r * 8 + F_FILLED],
-        reserve: this.f64[r * 8 + F_RESERVE],
+        orderId: this.orderIdOf(s, tag),
+        ref: engine.refAt(s),
+        account: this.wallet.accountOf(tag >>> TAG_WALLET_SHIFT),
+        locate: bookSide >> 1,
+        side: buy ? ('B' as const) : ('S' as const),
+        price,
+        remaining: engine.sharesAt(s),
+        filled: this.cold[s * 4 + C_FILLED],
+        reserve: buy ? price : (tag & TAG_SHARES_RESERVED) !== 0 ? 1 : 0,
       });
     }
     return out.sort((a, b) => a.orderId - b.orderId);

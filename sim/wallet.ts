@@ -13,11 +13,15 @@ import type { BalanceView } from '../protocol';
 import { RefTable } from './ref-table';
 
 export const HOUSE_SLOT = 0;
+/** Accounts below this find their slot in a direct table (64 KiB); others through the hash table. */
+const DIRECT_ACCOUNTS = 1 << 14;
 
 export class Wallet {
   readonly symbols: number;
   /** Account -> slot (an open-addressing table: no Map lookup per order). The house is not in it. */
   private readonly slots = new RefTable(64);
+  /** Slot + 1 by account for accounts below DIRECT_ACCOUNTS (0: none): one load per order instead of a hash probe. */
+  private readonly direct = new Int32Array(DIRECT_ACCOUNTS);
   /** Account id per slot. */
   private accountIds: number[] = [0];
   cash: Float64Array;
@@ -42,7 +46,8 @@ export class Wallet {
 
   /** The slot of a known account, or -1. */
   find(account: number): number {
-    return account === 0 ? HOUSE_SLOT : this.slots.get(account);
+    if (account < DIRECT_ACCOUNTS) return account === 0 ? HOUSE_SLOT : this.direct[account] - 1;
+    return this.slots.get(account);
   }
 
   /** The slot of an account, made (with nothing in it) when new. */
@@ -56,7 +61,8 @@ export class Wallet {
       this.positions = grow(this.positions);
     }
     this.accountIds.push(account);
-    this.slots.set(account, slot);
+    if (account < DIRECT_ACCOUNTS) this.direct[account] = slot + 1;
+    else this.slots.set(account, slot);
     return slot;
   }
 
