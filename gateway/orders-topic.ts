@@ -42,7 +42,7 @@ export class OrdersTopic extends Topic {
     }
   }
 
-  protected update(seq: number, ts: number): string | null {
+  protected override update(seq: number, ts: number): string | null {
     const r = this.ring;
     const end = r.head;
     if (end === this.cursor) return null;

@@ -25,7 +25,7 @@ export class TradesTopic extends Topic {
     this.cursor = this.log.counts[this.locate];
   }
 
-  protected update(seq: number, ts: number): string | null {
+  protected override update(seq: number, ts: number): string | null {
     const log = this.log;
     const locate = this.locate;
     const end = log.counts[locate];
