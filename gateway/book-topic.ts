@@ -26,6 +26,8 @@ const CLOSE = 0x5d;
 const QUOTE = 0x22;
 const END = 0x7d;
 const digits = new Uint8Array(20);
+/** The levels' digits for one checksum (grown if a depth needs more). */
+let checksumDigits = new Uint8Array(4096);
 
 export class BookTopic extends Topic {
   readonly resyncable = true;
@@ -160,29 +162,45 @@ function diffSide(w: JsonFrameWriter, oldP: Float64Array, oldS: Float64Array, on
 /**
  * book/'s checksum (OrderBook.checksum) over levels already read: CRC-32 over the asks from
  * the lowest price up, then the bids from the highest down, each level's price then shares
- * as decimal digits (a Price(4) "192.3400" without its '.' is the integer itself).
+ * as decimal digits (a Price(4) "192.3400" without its '.' is the integer itself). The
+ * digits of all levels are laid out first and checksummed in one pass: a CRC chained over
+ * parts is the CRC of the whole.
  */
 export function levelsChecksum(askP: Float64Array, askS: Float64Array, na: number, bidP: Float64Array, bidS: Float64Array, nb: number): number {
-  let crc = 0;
+  const need = (na + nb) * 2 * 16;
+  if (need > checksumDigits.length) checksumDigits = new Uint8Array(need * 2);
+  let n = 0;
   for (let k = 0; k < na; k++) {
-    crc = crcDecimal(askP[k], crc);
-    crc = crcDecimal(askS[k], crc);
+    n = writeDigits(askP[k], n);
+    n = writeDigits(askS[k], n);
   }
   for (let k = 0; k < nb; k++) {
-    crc = crcDecimal(bidP[k], crc);
-    crc = crcDecimal(bidS[k], crc);
+    n = writeDigits(bidP[k], n);
+    n = writeDigits(bidS[k], n);
   }
-  return crc;
+  return crc32(checksumDigits, 0, n, 0);
 }
 
-/** Continues `crc` over the decimal digits of a non-negative integer (as book/ does). */
-function crcDecimal(value: number, crc: number): number {
-  let v = value;
+/** Appends the decimal digits of a non-negative integer (no leading zeros) at `at`; returns the end. */
+function writeDigits(value: number, at: number): number {
   let i = digits.length;
-  do {
-    const q = Math.floor(v / 10);
-    digits[--i] = 0x30 + (v - q * 10);
-    v = q;
-  } while (v > 0);
-  return crc32(digits, i, digits.length, crc);
+  if (value < 2147483648) {
+    let v = value | 0;
+    do {
+      const q = (v / 10) | 0;
+      digits[--i] = 0x30 + (v - q * 10);
+      v = q;
+    } while (v > 0);
+  } else {
+    let v = value;
+    do {
+      const q = Math.floor(v / 10);
+      digits[--i] = 0x30 + (v - q * 10);
+      v = q;
+    } while (v > 0);
+  }
+  const out = checksumDigits;
+  let p = at;
+  for (; i < digits.length; i++) out[p++] = digits[i];
+  return p;
 }

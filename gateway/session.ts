@@ -51,6 +51,13 @@ export class Session implements Subscriber {
   /** The frames handed to this client in the current flush, written at `uncork` (reused). */
   private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
+  /**
+   * ws's bufferedAmount as last read: 0 after a write the socket took whole (loopback, a
+   * client keeping up), so the fan-out's per-frame check reads this object only, not ws's
+   * and the socket's; read again while it is not 0. ws's own few bytes (acks, pongs) may be
+   * missed until the next write, never a client's backlog of frames.
+   */
+  private queuedBytes = 0;
 
   constructor(id: number, ws: WebSocket, ip: string, tier: TierPolicy, deps: SessionDeps) {
     this.id = id;
@@ -71,7 +78,8 @@ export class Session implements Subscriber {
 
   /** Bytes queued to the client: ws's (its socket's) and this flush's frames not yet written. */
   bufferedAmount(): number {
-    return this.ws.bufferedAmount + this.pendingBytes;
+    if (this.queuedBytes !== 0) this.queuedBytes = this.ws.bufferedAmount;
+    return this.queuedBytes + this.pendingBytes;
   }
 
   /** A JSON payload through ws (control replies, status). */
@@ -89,7 +97,8 @@ export class Session implements Subscriber {
    * stream machinery per frame (a corked stream's write queues an entry per chunk).
    */
   sendWire(wire: Buffer, fan: FanOut): void {
-    if (this.closed || this.socket === null || this.ws.readyState !== 1) return;
+    if (this.closed || this.socket === null) return;
+    // ws's readyState is checked once per write, at the uncork.
     if (this.pending.length === 0) fan.corkedOne(this);
     this.pending.push(wire);
     this.pendingBytes += wire.length;
@@ -102,7 +111,10 @@ export class Session implements Subscriber {
     const n = pending.length;
     if (n === 0) return;
     const socket = this.socket;
-    if (!this.closed && socket !== null && this.ws.readyState === 1) socket.write(n === 1 ? pending[0] : Buffer.concat(pending, this.pendingBytes));
+    if (!this.closed && socket !== null && this.ws.readyState === 1) {
+      socket.write(n === 1 ? pending[0] : Buffer.concat(pending, this.pendingBytes));
+      this.queuedBytes = this.ws.bufferedAmount;
+    }
     pending.length = 0;
     this.pendingBytes = 0;
   }
