@@ -113,7 +113,8 @@ export class Session implements Subscriber {
     const socket = this.socket;
     if (!this.closed && socket !== null && this.ws.readyState === 1) {
       socket.write(n === 1 ? pending[0] : Buffer.concat(pending, this.pendingBytes));
-      this.queuedBytes = this.ws.bufferedAmount;
+      // ws's bufferedAmount less its sender's queue (used only with permessage-deflate, off here).
+      this.queuedBytes = socket.writableLength;
     }
     pending.length = 0;
     this.pendingBytes = 0;
