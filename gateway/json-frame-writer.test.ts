@@ -6,7 +6,7 @@ import { wsFramePayloadLength } from './ws-frame';
 const payload = (wire: Buffer): string => String(wire.subarray(wire.length - wsFramePayloadLength(wire)));
 
 describe('JsonFrameWriter', () => {
-  test('numbers and Price(4)s read as `${n}` and formatPrice4 write them, edge values and a seeded sample', () => {
+  test('numbers and Price(4)s read as String and formatPrice4 write them, edge values and a seeded sample', () => {
     const seed = 20261207;
     const rng = new Prng(seed);
     const values = [0, 1, 9, 10, 99, 9999, 10000, 10001, 123456, 2147483647, 2147483648, 4294967295, 4294967296, 86_399_999_999_999, Number.MAX_SAFE_INTEGER, -1, -12345, 0.5, 1e21, 2 ** 60];
