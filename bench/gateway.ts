@@ -29,6 +29,12 @@
 // ratio (floor <= 1.0). Lag of ours (lagP99Ms, floor 100 ms at 1,000 clients) and of raw
 // (rawLagP99Ms: its send to receipt) in their own slices. Detaching stops the gateway's
 // updates mid-book; this bench does not check the clients' books.
+// slices.ordersPerSec{Ours,Raw,Idle}: the sim's rate in each kind of slice (the feed's work the
+// idle slices subtract must be the same in all three); server.socketWrites: the gateway's
+// socket writes (one per client per flush), beside sends (frames). TW_BENCH_GATEWAY_PROFILE=DIR
+// writes a V8 CPU profile of each measured slice (PHASE-ROUND.cpuprofile, sampled every 200
+// us; the profiler's own thread adds ~15-20% of a core to every slice, so read the profiles'
+// shares, not that run's ratio).
 // Floors: 10,000 clients with RSS <= 1.5 GB (TW_BENCH_CLIENTS=10000 TW_BENCH_GATEWAY_RAW=0);
 // 1,000 clients: lag p99 <= 100 ms, cpuPerFrameOverRaw <= 1.0; candlesP99OverHealthzP99 <= 2.
 import { spawn, type ChildProcess } from 'node:child_process';
