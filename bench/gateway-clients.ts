@@ -146,7 +146,6 @@ async function runClients(s: ClientsStart): Promise<ClientsReport> {
   const tiers: Record<string, number> = { free: 0, pro: 0, premium: 0 };
   const closed: Record<string, number> = {};
   const started = Date.now();
-  const url = new URL(s.url);
   const wallFixMs = s.serverWallMinusMonoMs !== undefined ? s.serverWallMinusMonoMs - (performance.timeOrigin - mono.originNs / 1e6) : 0;
   const sockets: WebSocket[] = [];
   const rawLag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 }); // us

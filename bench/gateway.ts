@@ -29,12 +29,19 @@
 // ratio (floor <= 1.0). Lag of ours (lagP99Ms, floor 100 ms at 1,000 clients) and of raw
 // (rawLagP99Ms: its send to receipt) in their own slices. Detaching stops the gateway's
 // updates mid-book; this bench does not check the clients' books.
+// slices.ordersPerSec{Ours,Raw,Idle}: the sim's rate in each kind of slice (the feed's work the
+// idle slices subtract must be the same in all three); server.socketWrites: the gateway's
+// socket writes (one per client per flush), beside sends (frames). TW_BENCH_GATEWAY_PROFILE=DIR
+// writes a V8 CPU profile of each measured slice (PHASE-ROUND.cpuprofile, sampled every 200
+// us; the profiler's own thread adds ~15-20% of a core to every slice, so read the profiles'
+// shares, not that run's ratio).
 // Floors: 10,000 clients with RSS <= 1.5 GB (TW_BENCH_CLIENTS=10000 TW_BENCH_GATEWAY_RAW=0);
 // 1,000 clients: lag p99 <= 100 ms, cpuPerFrameOverRaw <= 1.0; candlesP99OverHealthzP99 <= 2.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import { MarketBooks, BUY, sessionAnchors, parseSessionDate, type MarketDataSource } from '../book';
 import { configSchema, listing } from '../config';
 import { Gateway, KeyStore, wsFramePayloadLength } from '../gateway';
@@ -57,6 +64,8 @@ const SEED = Number(process.env.TW_SEED ?? 1);
 /** gateway.flushTickMs (5; 0: each timed group flushes all its symbols at once). */
 const FLUSH_TICK_MS = Number(process.env.TW_BENCH_FLUSH_TICK_MS ?? 5);
 const ADDRESSES = 50;
+/** A folder: each measured slice's CPU profile (sampled every 200 us) is written there (PHASE-ROUND.cpuprofile). */
+const PROFILE_DIR = process.env.TW_BENCH_GATEWAY_PROFILE ?? '';
 
 function clientProcess(): ChildProcess {
   const script = path.join(__dirname, 'gateway-clients.js');
@@ -184,6 +193,10 @@ interface SliceFigures {
   broadcastsPerSec: number;
   meanFanout: number;
   meanFrameBytes: number;
+  /** The sim's orders a second in each kind of slice (the feed's work, which `idle` subtracts). */
+  ordersPerSecOurs: number;
+  ordersPerSecRaw: number;
+  ordersPerSecIdle: number;
   rounds: number;
 }
 
@@ -212,7 +225,14 @@ async function runSlices(child: ChildProcess, gateway: Gateway, feed: Awaited<Re
     sendFrame(subs, wire, resyncable);
   };
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  const total: Record<Phase, { cpuUs: number; ms: number; frames: number }> = { ours: { cpuUs: 0, ms: 0, frames: 0 }, raw: { cpuUs: 0, ms: 0, frames: 0 }, idle: { cpuUs: 0, ms: 0, frames: 0 } };
+  const profiler = PROFILE_DIR !== '' ? new InspectorSession() : null;
+  if (profiler !== null) {
+    fs.mkdirSync(PROFILE_DIR, { recursive: true });
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  const total: Record<Phase, { cpuUs: number; ms: number; frames: number; orders: number }> = { ours: { cpuUs: 0, ms: 0, frames: 0, orders: 0 }, raw: { cpuUs: 0, ms: 0, frames: 0, orders: 0 }, idle: { cpuUs: 0, ms: 0, frames: 0, orders: 0 } };
   let broadcastsPerSec = 0;
   let rounds = 0;
   let fanoutSum = 0;
@@ -229,16 +249,24 @@ async function runSlices(child: ChildProcess, gateway: Gateway, feed: Awaited<Re
       sample.n = 0;
       sample.on = true;
     }
+    const profiling = profiler !== null;
+    if (profiling) await profiler.post('Profiler.start');
     const cpu0 = process.cpuUsage();
+    const orders0 = feed.sim.orders;
     const t0 = performance.now();
     await sleep(Math.max(0, SLICE_S * 1000 - SLICE_WARMUP_MS));
     const cpu = process.cpuUsage(cpu0);
+    if (profiling) {
+      const { profile } = await profiler.post('Profiler.stop');
+      fs.writeFileSync(path.join(PROFILE_DIR, `${phase}-${rounds}.cpuprofile`), JSON.stringify(profile));
+    }
     const ms = performance.now() - t0;
     sample.on = false;
     raw.stop();
     const t = total[phase];
     t.cpuUs += cpu.user + cpu.system;
     t.ms += ms;
+    t.orders += feed.sim.orders - orders0;
     t.frames += (phase === 'raw' ? raw.frames : fan.figures.sends) - frames0;
     if (phase === 'ours') {
       broadcastsPerSec = (sample.n * 1000) / ms;
@@ -275,6 +303,9 @@ async function runSlices(child: ChildProcess, gateway: Gateway, feed: Awaited<Re
     broadcastsPerSec: Math.round(broadcasts / (total.ours.ms / 1000)),
     meanFanout: Math.round((fanoutSum / Math.max(1, broadcasts)) * 10) / 10,
     meanFrameBytes: Math.round(sizeSum / Math.max(1, broadcasts)),
+    ordersPerSecOurs: Math.round(total.ours.orders / (total.ours.ms / 1000)),
+    ordersPerSecRaw: Math.round(total.raw.orders / (total.raw.ms / 1000)),
+    ordersPerSecIdle: Math.round(total.idle.orders / (total.idle.ms / 1000)),
     rounds,
   };
 }
@@ -390,7 +421,7 @@ async function main(): Promise<void> {
     serverRssMaxMB: Math.round(rssMax / 1048576),
     serverCpuPct,
     clientCpuPct: report.clientCpuPct,
-    server: { framesSerialized: g.frames, sends: g.sends, skippedUpdates: g.skipped, resyncs: g.resyncs, slowClosed: g.slowClosed, topics: g.topics },
+    server: { framesSerialized: g.frames, sends: g.sends, socketWrites: g.writes, skippedUpdates: g.skipped, resyncs: g.resyncs, slowClosed: g.slowClosed, topics: g.topics },
     // Engine event to the frame written to the sockets, from all connected + warm-up to the end.
     serverWriteLagP50Ms: Math.round(g.deliveryLagP50Us / 10) / 100,
     serverWriteLagP99Ms: Math.round(g.deliveryLagP99Us / 10) / 100,

@@ -33,7 +33,7 @@ export class CandleTopic extends Topic {
     this.startMs = c === null ? -1 : c.startMs;
   }
 
-  protected update(seq: number, ts: number): string | null {
+  protected override update(seq: number, ts: number): string | null {
     if (this.book.trades === this.trades) return null;
     this.trades = this.book.trades;
     const c = this.current(0);

@@ -5,7 +5,7 @@
 // therefore stay under the hard limit plus one frame.
 //
 // The frame handed to subscribers is the whole websocket frame (ws-frame.ts), built once.
-// Writes to a client are corked during a flush and uncorked at its end (`uncorkAll`), so a
+// A client's frames of a flush are held (corked) and written at its end (`uncorkAll`), so a
 // client with several subscriptions gets one socket write per flush, not one per frame.
 // The uncork is when a client's bytes reach its socket, so that is where the order is
 // decided (so no subscriber is systematically first): a fresh seeded Fisher-Yates order of
@@ -21,9 +21,9 @@ export interface Subscriber {
   readonly closed: boolean;
   /** Bytes queued to the client (ws bufferedAmount). */
   bufferedAmount(): number;
-  /** Writes a whole websocket frame (wsTextFrame) to the client's socket, corked until `uncork`. */
+  /** Hands a whole websocket frame (wsTextFrame) to the client for this flush; calls `fan.corkedOne` with its first. */
   sendWire(wire: Buffer, fan: FanOut): void;
-  /** Ends the cork of the current flush. */
+  /** Ends the flush for this client: what it was handed goes to its socket in one write. */
   uncork(): void;
   /** Past the hard limit: close with 4001 and stop sending. */
   closeSlow(): void;
@@ -53,6 +53,8 @@ export interface FanOutTopic {
 export interface FanOutFigures {
   frames: number;
   sends: number;
+  /** Socket writes: one per client per flush that sent it anything. */
+  writes: number;
   bytes: number;
   skipped: number;
   resyncs: number;
@@ -68,7 +70,7 @@ export class FanOut {
   readonly stale = new Set<Subscription>();
   /** Subscribers corked in the current flush. */
   private readonly corked: Subscriber[] = [];
-  readonly figures: FanOutFigures = { frames: 0, sends: 0, bytes: 0, skipped: 0, resyncs: 0, slowClosed: 0 };
+  readonly figures: FanOutFigures = { frames: 0, sends: 0, writes: 0, bytes: 0, skipped: 0, resyncs: 0, slowClosed: 0 };
 
   constructor(softBytes: number, hardBytes: number, seed: number) {
     this.softBytes = softBytes;
@@ -180,6 +182,7 @@ export class FanOut {
     }
     for (let i = 0; i < n; i++) list[i].uncork();
     list.length = 0;
+    this.figures.writes += n;
   }
 
   /** Forgets a subscription (unsubscribe, close). */

@@ -51,6 +51,8 @@ export interface GatewayFigures {
   messagesReceived: number;
   frames: number;
   sends: number;
+  /** Socket writes of frames: one per client per flush that sent it any. */
+  writes: number;
   /** Engine event to the frame written to its clients' sockets, per subscriber: p50, p99, max (us). */
   deliveryLagP50Us: number;
   deliveryLagP99Us: number;
@@ -189,6 +191,7 @@ export class Gateway {
       messagesReceived: this.messagesReceived,
       frames: f.frames,
       sends: f.sends,
+      writes: f.writes,
       bytes: f.bytes,
       skipped: f.skipped,
       resyncs: f.resyncs,

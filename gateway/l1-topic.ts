@@ -32,7 +32,7 @@ export class L1Topic extends Topic {
     this.volume = b.volume;
   }
 
-  protected update(seq: number, ts: number): string | null {
+  protected override update(seq: number, ts: number): string | null {
     const b = this.book;
     if (
       b.bestBidPrice() === this.bidP &&

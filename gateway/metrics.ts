@@ -71,6 +71,7 @@ export function gatewayMetrics(s: GatewayMetricsSources): Registry {
   counter(reg, 'tickwire_gateway_client_messages_total', 'Websocket messages received from clients', s.messagesReceived);
   counter(reg, 'tickwire_gateway_frames_total', 'Frames serialized (each sent to every subscriber)', () => s.fan.figures.frames);
   counter(reg, 'tickwire_gateway_sends_total', 'Frames handed to client sockets', () => s.fan.figures.sends);
+  counter(reg, 'tickwire_gateway_socket_writes_total', 'Socket writes of frames (one per client per flush)', () => s.fan.figures.writes);
   counter(reg, 'tickwire_gateway_sent_bytes_total', 'Bytes handed to client sockets (payload)', () => s.fan.figures.bytes);
   counter(reg, 'tickwire_gateway_skipped_updates_total', 'Updates skipped for clients behind the soft bufferedAmount threshold', () => s.fan.figures.skipped);
   counter(reg, 'tickwire_gateway_resyncs_total', 'Snapshots sent to clients that caught up', () => s.fan.figures.resyncs);

@@ -48,7 +48,16 @@ export class Session implements Subscriber {
   private lastStrikeMs = 0;
   /** The client's TCP socket, written directly with prebuilt frames (see sendWire). */
   private readonly socket: Socket | null;
-  private corked = false;
+  /** The frames handed to this client in the current flush, written at `uncork` (reused). */
+  private readonly pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /**
+   * ws's bufferedAmount as last read: 0 after a write the socket took whole (loopback, a
+   * client keeping up), so the fan-out's per-frame check reads this object only, not ws's
+   * and the socket's; read again while it is not 0. ws's own few bytes (acks, pongs) may be
+   * missed until the next write, never a client's backlog of frames.
+   */
+  private queuedBytes = 0;
 
   constructor(id: number, ws: WebSocket, ip: string, tier: TierPolicy, deps: SessionDeps) {
     this.id = id;
@@ -67,8 +76,10 @@ export class Session implements Subscriber {
     return this.subs.size;
   }
 
+  /** Bytes queued to the client: ws's (its socket's) and this flush's frames not yet written. */
   bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    if (this.queuedBytes !== 0) this.queuedBytes = this.ws.bufferedAmount;
+    return this.queuedBytes + this.pendingBytes;
   }
 
   /** A JSON payload through ws (control replies, status). */
@@ -79,24 +90,34 @@ export class Session implements Subscriber {
     this.bytesSent += frame.length;
   }
 
+  /**
+   * Keeps the frame for this flush's one write (`uncork`). A flush writes each client once:
+   * one frame as it is, several joined into one buffer, so each costs a socket write (and a
+   * TCP segment) per client per flush, not per frame, and nothing passes through the socket's
+   * stream machinery per frame (a corked stream's write queues an entry per chunk).
+   */
   sendWire(wire: Buffer, fan: FanOut): void {
-    if (this.closed) return;
-    const socket = this.socket;
-    if (socket === null || this.ws.readyState !== 1) return;
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      fan.corkedOne(this);
-    }
-    socket.write(wire);
+    if (this.closed || this.socket === null) return;
+    // ws's readyState is checked once per write, at the uncork.
+    if (this.pending.length === 0) fan.corkedOne(this);
+    this.pending.push(wire);
+    this.pendingBytes += wire.length;
     this.framesSent++;
     this.bytesSent += wire.length;
   }
 
   uncork(): void {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket?.uncork();
+    const pending = this.pending;
+    const n = pending.length;
+    if (n === 0) return;
+    const socket = this.socket;
+    if (!this.closed && socket !== null && this.ws.readyState === 1) {
+      socket.write(n === 1 ? pending[0] : Buffer.concat(pending, this.pendingBytes));
+      // ws's bufferedAmount less its sender's queue (used only with permessage-deflate, off here).
+      this.queuedBytes = socket.writableLength;
+    }
+    pending.length = 0;
+    this.pendingBytes = 0;
   }
 
   closeSlow(): void {

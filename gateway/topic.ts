@@ -4,7 +4,7 @@
 import type { OrderBook } from '../book';
 import type { GatewayChannel } from '../protocol';
 import type { FanOut, FanOutTopic, Subscription } from './fan-out';
-import { wsTextFrame } from './ws-frame';
+import { wsTextFrame, wsTextFrameOf } from './ws-frame';
 
 /** Where a topic reads shared state: the boundary it publishes at, the fan-out. */
 export interface TopicContext {
@@ -49,12 +49,12 @@ export abstract class Topic implements FanOutTopic {
 
   /** At a boundary: sends what changed since the last publish (nothing if nothing did); true if it sent. */
   publish(seq: number, ts: number): boolean {
-    const text = this.update(seq, ts);
-    if (text === null) return false;
+    const wire = this.updateWire(seq, ts);
+    if (wire === null) return false;
     this.seq = seq;
     this.ts = ts;
     this.cachedSnapshot = null;
-    this.ctx.fan.sendText(this.subs, text, this.resyncable);
+    this.ctx.fan.sendFrame(this.subs, wire, this.resyncable);
     return true;
   }
 
@@ -83,7 +83,20 @@ export abstract class Topic implements FanOutTopic {
 
   /** Reads the live state into the published state. */
   protected abstract capture(): void;
+  /**
+   * The update's whole websocket frame for what changed (and takes the new state), or null.
+   * A topic overrides this (writing bytes, as the book does: most frames are its) or `update`.
+   */
+  protected updateWire(seq: number, ts: number): Buffer | null {
+    const text = this.update(seq, ts);
+    return text === null ? null : wsTextFrameOf(text);
+  }
+
   /** The update's JSON for what changed (and takes the new state), or null. */
-  protected abstract update(seq: number, ts: number): string | null;
+  protected update(seq: number, ts: number): string | null {
+    void seq;
+    void ts;
+    return null;
+  }
   protected abstract buildSnapshot(): Buffer | null;
 }

@@ -2,11 +2,23 @@
 // stream, not state: a slow client is never skipped (only closed past the hard limit), and
 // there is no snapshot; the stream starts at the subscription.
 import type { OrderBook } from '../book';
-import { formatPrice4 as formatPrice4Export } from '../protocol';
 import type { ExecutionLog } from './execution-log';
+import { JsonFrameWriter, jsonFragment } from './json-frame-writer';
 import { Topic, type TopicContext } from './topic';
 
-const formatPrice4 = formatPrice4Export;
+/** Every trades topic writes its updates here, one at a time (json-frame-writer.ts). */
+const writer = new JsonFrameWriter();
+const TS = jsonFragment(',"ts":');
+const TRADES = jsonFragment(',"trades":[');
+const T_SEQ = jsonFragment('{"seq":');
+const T_PRICE = jsonFragment(',"price":"');
+const T_SHARES = jsonFragment('","shares":');
+const T_REF = jsonFragment(',"orderRef":');
+const T_MATCH = jsonFragment(',"matchNumber":');
+const MISSED = jsonFragment('],"missed":');
+const COMMA = 0x2c;
+const CLOSE = 0x5d;
+const END = 0x7d;
 
 export class TradesTopic extends Topic {
   readonly resyncable = false;
@@ -15,17 +27,19 @@ export class TradesTopic extends Topic {
   private cursor = 0;
   /** Executions that left the ring before a flush could send them. */
   missed = 0;
+  private readonly head: Uint8Array;
 
   constructor(ctx: TopicContext, key: string, book: OrderBook, group: number, log: ExecutionLog) {
     super(ctx, key, 'trades', book, group);
     this.log = log;
+    this.head = jsonFragment(`{"channel":"trades","type":"update","symbol":${JSON.stringify(book.symbol)},"seq":`);
   }
 
   protected capture(): void {
     this.cursor = this.log.counts[this.locate];
   }
 
-  protected update(seq: number, ts: number): string | null {
+  protected override updateWire(seq: number, ts: number): Buffer | null {
     const log = this.log;
     const locate = this.locate;
     const end = log.counts[locate];
@@ -38,14 +52,36 @@ export class TradesTopic extends Topic {
       this.missed += missed;
       from = oldest;
     }
-    let trades = '';
+    const w = writer;
+    w.begin();
+    w.fragment(this.head);
+    w.number(seq);
+    w.fragment(TS);
+    w.number(ts);
+    w.fragment(TRADES);
     for (let i = from; i < end; i++) {
-      trades +=
-        `${i === from ? '' : ','}{"seq":${log.seqAt(locate, i)},"ts":${log.timestampAt(locate, i)},"price":"${formatPrice4(log.priceAt(locate, i))}",` +
-        `"shares":${log.sharesAt(locate, i)},"orderRef":${log.refAt(locate, i)},"matchNumber":${log.matchAt(locate, i)}}`;
+      if (i !== from) w.byte(COMMA);
+      w.fragment(T_SEQ);
+      w.number(log.seqAt(locate, i));
+      w.fragment(TS);
+      w.number(log.timestampAt(locate, i));
+      w.fragment(T_PRICE);
+      w.price4(log.priceAt(locate, i));
+      w.fragment(T_SHARES);
+      w.number(log.sharesAt(locate, i));
+      w.fragment(T_REF);
+      w.number(log.refAt(locate, i));
+      w.fragment(T_MATCH);
+      w.number(log.matchAt(locate, i));
+      w.byte(END);
     }
     this.cursor = end;
-    return `{"channel":"trades","type":"update","symbol":${JSON.stringify(this.symbol)},"seq":${seq},"ts":${ts},"trades":[${trades}]${missed > 0 ? `,"missed":${missed}` : ''}}`;
+    if (missed > 0) {
+      w.fragment(MISSED);
+      w.number(missed);
+    } else w.byte(CLOSE);
+    w.byte(END);
+    return w.finish();
   }
 
   protected buildSnapshot(): null {

@@ -3,11 +3,12 @@
 // bytes to every client's socket: no per-client header, copy or framing work.
 
 /** The frame's header length for a payload of `n` bytes (RFC 6455 5.2: 7-bit, 16-bit or 64-bit length). */
-function headerLengthFor(n: number): number {
+export function wsFrameHeaderLength(n: number): number {
   return n < 126 ? 2 : n < 65536 ? 4 : 10;
 }
 
-function writeHeader(out: Buffer, n: number): void {
+/** Writes the header of a text frame of an `n`-byte payload at the start of `out`. */
+export function writeWsFrameHeader(out: Buffer, n: number): void {
   out[0] = 0x81;
   if (n < 126) {
     out[1] = n;
@@ -23,9 +24,9 @@ function writeHeader(out: Buffer, n: number): void {
 
 export function wsTextFrame(payload: Buffer): Buffer {
   const n = payload.length;
-  const headerLength = headerLengthFor(n);
+  const headerLength = wsFrameHeaderLength(n);
   const out = Buffer.allocUnsafe(headerLength + n);
-  writeHeader(out, n);
+  writeWsFrameHeader(out, n);
   payload.copy(out, headerLength);
   return out;
 }
@@ -33,9 +34,9 @@ export function wsTextFrame(payload: Buffer): Buffer {
 /** The frame of a JSON text, encoded straight into it (one buffer, no intermediate payload copy). */
 export function wsTextFrameOf(text: string): Buffer {
   const n = Buffer.byteLength(text, 'utf8');
-  const headerLength = headerLengthFor(n);
+  const headerLength = wsFrameHeaderLength(n);
   const out = Buffer.allocUnsafe(headerLength + n);
-  writeHeader(out, n);
+  writeWsFrameHeader(out, n);
   out.write(text, headerLength, n, 'utf8');
   return out;
 }
