@@ -37,15 +37,15 @@ describe('OrderMirror', () => {
 
   test('refusals that name no order of the account are not mirrored', () => {
     const m = new OrderMirror();
-    expect(m.applyOrder(report({ orderId: 0, status: 'rejected', reject: 'TW_REJECT_BAD_CLIENT_ORDER_ID', remainingShares: 0 }))).toBeNull();
-    expect(m.applyOrder(report({ orderId: 77, locate: 0, clientOrderId: '', status: 'rejected', reject: 'TW_REJECT_UNKNOWN_ORDER' }))).toBeNull();
-    expect(m.applyOrder(report({ orderId: 5, status: 'rejected', reject: 'TW_REJECT_INSUFFICIENT_FUNDS', remainingShares: 0 }))).toMatchObject({ status: 'rejected', reject: 'TW_REJECT_INSUFFICIENT_FUNDS' });
+    expect(m.applyOrder(report({ orderId: 0, status: 'rejected', reject: 'TW_REJECT_BAD_CLIENT_ORDER_ID', remainingShares: 0 }))).toBe(-1);
+    expect(m.applyOrder(report({ orderId: 77, locate: 0, clientOrderId: '', status: 'rejected', reject: 'TW_REJECT_UNKNOWN_ORDER' }))).toBe(-1);
+    expect(m.orderAt(m.applyOrder(report({ orderId: 5, status: 'rejected', reject: 'TW_REJECT_INSUFFICIENT_FUNDS', remainingShares: 0 })))).toMatchObject({ status: 'rejected', reject: 'TW_REJECT_INSUFFICIENT_FUNDS' });
     expect(m.orders(7, 'all').map((o) => o.orderId)).toEqual([5]);
   });
 
   test('the house account is never mirrored', () => {
     const m = new OrderMirror();
-    expect(m.applyOrder(report({ account: 0 }))).toBeNull();
+    expect(m.applyOrder(report({ account: 0 }))).toBe(-1);
     expect(m.applyExecution(execution({ account: 0 }))).toBe(false);
     expect(m.figures).toMatchObject({ accounts: 0, orders: 0, executions: 0 });
   });
