@@ -17,7 +17,9 @@
 // Prints ouchRoundTripP50Us/P99Us (Accepted), ouchExecutedP50Us/P99Us, the raw figures and
 // ouchP99OverRaw (floor <= 1.5); oursCpuUsPerOrder and rawCpuUsPerOrder: each child's CPU
 // time (user + system, from its start of service to the end) over the orders sent to it, the
-// work per order whatever the machine's noise did to the latencies.
+// work per order whatever the machine's noise did to the latencies; each child's garbage
+// collections from its start of service (bench/ouch-order-entry-gc.ts: young and full
+// pauses, count, longest, total; its largest heap in use after one).
 // The client corks each session per pacing tick (one socket write per session per ms, for
 // both servers alike). Profiles: `node --cpu-prof --cpu-prof-dir=DIR
 // dist/bench/ouch-order-entry.js` writes one per process (the children inherit the flags
@@ -30,6 +32,7 @@ import { listing } from '../config';
 import { OuchClient } from '../order-entry';
 import { OuchLength, OuchType, readAlpha } from '../protocol';
 import { nextMessage } from './child-messages';
+import type { GcFigures } from './ouch-order-entry-gc';
 import { percentile } from './stats';
 
 const RATE = Number(process.env.TW_BENCH_OUCH_RATE ?? 43_000);
@@ -182,7 +185,7 @@ async function main(): Promise<void> {
   // Let the measured orders be answered (a backlog drains), at most 10 s.
   const drainUntil = nowNs() + 10e9;
   while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-  type LoopFigures = { type: 'figures'; cpuMs: number; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
+  type LoopFigures = { type: 'figures'; cpuMs: number; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number } & GcFigures;
   const figuresOf = (c: ChildProcess, who: Name): Promise<LoopFigures | null> => {
     // A backlogged child answers late: it reads the request only after the work queued before it.
     const got = nextMessage<LoopFigures>(c, 'figures', 30_000, who).catch(() => null);
@@ -229,6 +232,15 @@ async function main(): Promise<void> {
       oursLoopDelayMaxUs: oursLoop?.loopDelayMaxUs ?? null,
       rawLoopDelayP99Us: rawLoop?.loopDelayP99Us ?? null,
       rawLoopDelayMaxUs: rawLoop?.loopDelayMaxUs ?? null,
+      oursGcYoungMaxMs: oursLoop?.gcYoungMaxMs ?? null,
+      oursGcYoungTotalMs: oursLoop?.gcYoungTotalMs ?? null,
+      oursGcYoungCount: oursLoop?.gcYoungCount ?? null,
+      oursGcFullMaxMs: oursLoop?.gcFullMaxMs ?? null,
+      oursGcFullCount: oursLoop?.gcFullCount ?? null,
+      oursHeapUsedMaxMb: oursLoop?.heapUsedMaxMb ?? null,
+      rawGcYoungMaxMs: rawLoop?.gcYoungMaxMs ?? null,
+      rawGcYoungTotalMs: rawLoop?.gcYoungTotalMs ?? null,
+      rawHeapUsedMaxMb: rawLoop?.heapUsedMaxMb ?? null,
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
       semiSpaceMb: SEMI_SPACE_MB,
       seed: SEED,
