@@ -21,7 +21,7 @@ export class GcWatch {
   constructor() {
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
-        const kind = (e.detail as { kind?: number } | null)?.kind ?? 0;
+        const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
           this.f.gcFullCount++;
           this.f.gcFullMaxMs = Math.max(this.f.gcFullMaxMs, e.duration);
