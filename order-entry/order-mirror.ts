@@ -122,6 +122,8 @@ export class OrderMirror {
   private prevOf: Int32Array = new Int32Array(0);
   private nextOf: Int32Array = new Int32Array(0);
   private closedNextOf: Int32Array = new Int32Array(0);
+  /** Whether the slot is in its account's queue of closed orders. */
+  private queuedOf: Uint8Array = new Uint8Array(0);
   private readonly ids: IdBytes;
   /** Whether the slot is the one its client order id finds (the first order of that id). */
   private indexedIdOf: Uint8Array = new Uint8Array(0);
@@ -289,6 +291,7 @@ export class OrderMirror {
     a.tail = s;
     a.count++;
     this.closedNextOf[s] = NONE;
+    this.queuedOf[s] = 0;
     this.byOrderId.insert(this.orderHash(r.account, r.orderId), s);
     this.indexedIdOf[s] = 0;
     if (r.clientOrderId !== '' && this.findClientId(r.account, r.clientOrderId) === NONE) {
@@ -303,6 +306,9 @@ export class OrderMirror {
 
   /** The order in slot `s` closed: it joins the account's queue of closed orders. */
   private closed(a: AccountRecord, s: number): void {
+    // Once only: a second close (a reopened order, never reported) would loop the queue.
+    if (this.queuedOf[s] === 1) return;
+    this.queuedOf[s] = 1;
     this.closedNextOf[s] = NONE;
     if (a.closedTail === NONE) a.closedHead = s;
     else this.closedNextOf[a.closedTail] = s;
@@ -382,6 +388,7 @@ export class OrderMirror {
     this.nextOf = i32(this.nextOf);
     this.closedNextOf = i32(this.closedNextOf);
     this.indexedIdOf = u8(this.indexedIdOf);
+    this.queuedOf = u8(this.queuedOf);
     this.ids.grow(capacity);
     // New slots, lowest first, onto the free list.
     for (let s = capacity - 1; s >= old; s--) {
