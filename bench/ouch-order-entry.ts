@@ -30,7 +30,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listing } from '../config';
 import { OuchClient } from '../order-entry';
-import { OuchLength, OuchType, readAlpha } from '../protocol';
+import { OuchLength, OuchType } from '../protocol';
 import { nextMessage } from './child-messages';
 import type { GcFigures } from './ouch-order-entry-gc';
 import { percentile } from './stats';
