@@ -93,8 +93,15 @@ describe('OrderMirror', () => {
 });
 
 /** The mirror as it was (a Map of objects per account): the typed arrays must answer as it did. */
+interface ModelAccount {
+  orders: Map<number, Record<string, unknown>>;
+  byId: Map<string, Record<string, unknown>>;
+  closed: Array<Record<string, unknown>>;
+  executions: ExecutionReport[];
+}
+
 class ModelMirror {
-  readonly accounts = new Map<number, { orders: Map<number, Record<string, unknown>>; byId: Map<string, Record<string, unknown>>; closed: Array<Record<string, unknown>>; executions: ExecutionReport[] }>();
+  readonly accounts = new Map<number, ModelAccount>();
   forgotten = 0;
   constructor(private readonly cap: number, private readonly execCap: number) {}
   apply(r: OrderReport): void {
@@ -126,7 +133,7 @@ class ModelMirror {
   }
   execution(e: ExecutionReport): void {
     if (e.account === 0) return;
-    const a = this.accounts.get(e.account) ?? { orders: new Map(), byId: new Map(), closed: [], executions: [] };
+    const a: ModelAccount = this.accounts.get(e.account) ?? { orders: new Map(), byId: new Map(), closed: [], executions: [] };
     this.accounts.set(e.account, a);
     a.executions.push(e);
     if (a.executions.length > this.execCap) a.executions.shift();
