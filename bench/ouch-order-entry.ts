@@ -42,11 +42,11 @@ const SLICE_S = Number(process.env.TW_BENCH_OUCH_SLICE_S ?? 2);
 const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_OUCH_SLICE_WARMUP_MS ?? 250);
 const SEED = Number(process.env.TW_SEED ?? 1);
 /**
- * V8's young generation for both children, MB per semi-space (0: V8's default). Ours keeps a
- * second of orders alive (the mirror's 10,000 per account, the core's tokens): with V8's
- * default (tens of MB) each scavenge copies all of them at once, 40-130 ms a pause on this VM;
- * a small young generation copies the same objects in many short pauses. Both children run
- * with the same setting.
+ * V8's young generation for both children, MB per semi-space (0: V8's default). Ours kept a
+ * second of orders alive as objects (the order mirror's, now typed arrays; the core's client
+ * order id strings still): with V8's default (tens of MB) each scavenge copied them all at
+ * once; a small young generation copies the same objects in many short pauses but promotes
+ * more. Both children run with the same setting.
  */
 const SEMI_SPACE_MB = Number(process.env.TW_BENCH_OUCH_SEMI_SPACE_MB ?? 0);
 const SYMBOLS = 20;
