@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { GcWatch } from './ouch-order-entry-gc';
 import { GroupCommitter, OUCH_RECORD_KEY, type CommitTarget } from '../order-entry/ouch-store';
 import {
   encodeOuchAccepted,
@@ -111,8 +112,9 @@ const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 // CPU time (user + system) from here on: both children idle in the other's slices, so this is the work.
 const cpuAtStart = process.cpuUsage();
+const gc = new GcWatch();
 process.on('message', (m: { type?: string }) => {
-  if (m.type === 'figures') process.send?.({ type: 'figures', cpuMs: cpuMsSince(cpuAtStart), loopDelayP50Us: Math.round(loop.percentile(50) / 1000), loopDelayP99Us: Math.round(loop.percentile(99) / 1000), loopDelayMaxUs: Math.round(loop.max / 1000) });
+  if (m.type === 'figures') process.send?.({ type: 'figures', cpuMs: cpuMsSince(cpuAtStart), loopDelayP50Us: Math.round(loop.percentile(50) / 1000), loopDelayP99Us: Math.round(loop.percentile(99) / 1000), loopDelayMaxUs: Math.round(loop.max / 1000), ...gc.figures() });
 });
 server.listen(0, '127.0.0.1', () => {
   const a = server.address();

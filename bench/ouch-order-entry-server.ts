@@ -3,6 +3,7 @@
 // ACCOUNTS funded accounts whose OUCH credentials it sends to the parent.
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { GcWatch } from './ouch-order-entry-gc';
 import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
 import { listing, loadConfig } from '../config';
 import { OrderEntry, OuchServer } from '../order-entry';
@@ -59,8 +60,9 @@ async function main(): Promise<void> {
   loop.enable();
   // CPU time (user + system) from here on: both children idle in the other's slices, so this is the work.
   const cpuAtStart = process.cpuUsage();
+  const gc = new GcWatch();
   process.on('message', (m: { type?: string }) => {
-    if (m.type === 'figures') process.send?.({ type: 'figures', cpuMs: cpuMsSince(cpuAtStart), loopDelayP50Us: Math.round(loop.percentile(50) / 1000), loopDelayP99Us: Math.round(loop.percentile(99) / 1000), loopDelayMaxUs: Math.round(loop.max / 1000) });
+    if (m.type === 'figures') process.send?.({ type: 'figures', cpuMs: cpuMsSince(cpuAtStart), loopDelayP50Us: Math.round(loop.percentile(50) / 1000), loopDelayP99Us: Math.round(loop.percentile(99) / 1000), loopDelayMaxUs: Math.round(loop.max / 1000), ...gc.figures() });
   });
   process.send?.({ type: 'listening', port, logins });
   // The parent ends us with SIGTERM (or goes away): close the ports and stores and exit with a

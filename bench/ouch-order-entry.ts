@@ -17,7 +17,9 @@
 // Prints ouchRoundTripP50Us/P99Us (Accepted), ouchExecutedP50Us/P99Us, the raw figures and
 // ouchP99OverRaw (floor <= 1.5); oursCpuUsPerOrder and rawCpuUsPerOrder: each child's CPU
 // time (user + system, from its start of service to the end) over the orders sent to it, the
-// work per order whatever the machine's noise did to the latencies.
+// work per order whatever the machine's noise did to the latencies; each child's garbage
+// collections from its start of service (bench/ouch-order-entry-gc.ts: young and full
+// pauses, count, longest, total; its largest heap in use after one).
 // The client corks each session per pacing tick (one socket write per session per ms, for
 // both servers alike). Profiles: `node --cpu-prof --cpu-prof-dir=DIR
 // dist/bench/ouch-order-entry.js` writes one per process (the children inherit the flags
@@ -28,8 +30,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listing } from '../config';
 import { OuchClient } from '../order-entry';
-import { OuchLength, OuchType, readAlpha } from '../protocol';
+import { OuchLength, OuchType } from '../protocol';
 import { nextMessage } from './child-messages';
+import type { GcFigures } from './ouch-order-entry-gc';
 import { percentile } from './stats';
 
 const RATE = Number(process.env.TW_BENCH_OUCH_RATE ?? 43_000);
@@ -39,11 +42,11 @@ const SLICE_S = Number(process.env.TW_BENCH_OUCH_SLICE_S ?? 2);
 const SLICE_WARMUP_MS = Number(process.env.TW_BENCH_OUCH_SLICE_WARMUP_MS ?? 250);
 const SEED = Number(process.env.TW_SEED ?? 1);
 /**
- * V8's young generation for both children, MB per semi-space (0: V8's default). Ours keeps a
- * second of orders alive (the mirror's 10,000 per account, the core's tokens): with V8's
- * default (tens of MB) each scavenge copies all of them at once, 40-130 ms a pause on this VM;
- * a small young generation copies the same objects in many short pauses. Both children run
- * with the same setting.
+ * V8's young generation for both children, MB per semi-space (0: V8's default). Ours kept a
+ * second of orders alive as objects (the order mirror's, now typed arrays; the core's client
+ * order id strings still): with V8's default (tens of MB) each scavenge copied them all at
+ * once; a small young generation copies the same objects in many short pauses but promotes
+ * more. Both children run with the same setting.
  */
 const SEMI_SPACE_MB = Number(process.env.TW_BENCH_OUCH_SEMI_SPACE_MB ?? 0);
 const SYMBOLS = 20;
@@ -182,7 +185,7 @@ async function main(): Promise<void> {
   // Let the measured orders be answered (a backlog drains), at most 10 s.
   const drainUntil = nowNs() + 10e9;
   while (waiting.ours + waiting.raw > 0 && nowNs() < drainUntil) await new Promise((r) => setTimeout(r, 20));
-  type LoopFigures = { type: 'figures'; cpuMs: number; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number };
+  type LoopFigures = { type: 'figures'; cpuMs: number; loopDelayP50Us: number; loopDelayP99Us: number; loopDelayMaxUs: number } & GcFigures;
   const figuresOf = (c: ChildProcess, who: Name): Promise<LoopFigures | null> => {
     // A backlogged child answers late: it reads the request only after the work queued before it.
     const got = nextMessage<LoopFigures>(c, 'figures', 30_000, who).catch(() => null);
@@ -229,6 +232,15 @@ async function main(): Promise<void> {
       oursLoopDelayMaxUs: oursLoop?.loopDelayMaxUs ?? null,
       rawLoopDelayP99Us: rawLoop?.loopDelayP99Us ?? null,
       rawLoopDelayMaxUs: rawLoop?.loopDelayMaxUs ?? null,
+      oursGcYoungMaxMs: oursLoop?.gcYoungMaxMs ?? null,
+      oursGcYoungTotalMs: oursLoop?.gcYoungTotalMs ?? null,
+      oursGcYoungCount: oursLoop?.gcYoungCount ?? null,
+      oursGcFullMaxMs: oursLoop?.gcFullMaxMs ?? null,
+      oursGcFullCount: oursLoop?.gcFullCount ?? null,
+      oursHeapUsedMaxMb: oursLoop?.heapUsedMaxMb ?? null,
+      rawGcYoungMaxMs: rawLoop?.gcYoungMaxMs ?? null,
+      rawGcYoungTotalMs: rawLoop?.gcYoungTotalMs ?? null,
+      rawHeapUsedMaxMb: rawLoop?.heapUsedMaxMb ?? null,
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
       semiSpaceMb: SEMI_SPACE_MB,
       seed: SEED,

@@ -96,7 +96,7 @@ export class FixOrderTracker {
 
   /** True when the account already used this ClOrdID today (as far as remembered). */
   knows(account: number, clOrdId: string): boolean {
-    return this.accounts.get(account)?.byClOrdId.has(clOrdId) === true || this.mirror.byClientOrderId(account, clOrdId) !== null;
+    return this.accounts.get(account)?.byClOrdId.has(clOrdId) === true || this.mirror.hasClientOrderId(account, clOrdId);
   }
 
   expectCancel(orderId: number, change: PendingChange): void {

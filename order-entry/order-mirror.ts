@@ -6,9 +6,20 @@
 // Bounded: per account at most `ordersPerAccount` orders (the oldest closed ones, filled,
 // cancelled or rejected, are forgotten first; open orders are never forgotten, and the core
 // holds them to the risk class's maxOpenOrders) and at most `executionsPerAccount`
-// executions (oldest forgotten first; the array is trimmed when it passes 1.25x that).
+// executions (a ring per account: the oldest is forgotten as each new one comes).
 // The house account (the order-flow generator) is never mirrored.
+//
+// Storage (issue 19): orders live in one struct-of-arrays table of slots (typed arrays, a
+// free list, the client order id as bytes), found through two open-addressing indexes in
+// Int32Arrays (account and order id; account and client order id); each account's orders
+// are a linked list of slots in creation order, its closed ones a queue in closing order.
+// An OrderMirror holds no object per order: at 43,000 orders/s the mirror's second of
+// orders as objects made every scavenge copy and promote them (40-130 ms pauses, the OUCH
+// round trip's p99). A MirroredOrder is made only when something reads one.
 import { HOUSE_ACCOUNT, type ExecutionReport, type OrderReport, type OrderSideCode, type OrderStatus, type OrderTypeCode } from '../protocol';
+import { ExecutionRing } from './execution-ring';
+import { hashString, IdBytes } from './id-bytes';
+import { finishHash, hashNumber, SlotIndex } from './slot-index';
 
 export interface MirrorBounds {
   /** Orders remembered per account (default 10,000). */
@@ -19,7 +30,7 @@ export interface MirrorBounds {
 
 export const DEFAULT_MIRROR_BOUNDS: MirrorBounds = { ordersPerAccount: 10_000, executionsPerAccount: 10_000 };
 
-/** One order as its reports left it. */
+/** One order as its reports left it (a copy, made when read). */
 export interface MirroredOrder {
   readonly orderId: number;
   readonly account: number;
@@ -30,16 +41,16 @@ export interface MirroredOrder {
   /** As first reported (a replace changes price and shares; a retry is compared with these). */
   readonly firstPrice: number;
   readonly firstShares: number;
-  price: number;
-  shares: number;
-  filledShares: number;
-  remainingShares: number;
-  filledNotional: number;
-  status: OrderStatus;
+  readonly price: number;
+  readonly shares: number;
+  readonly filledShares: number;
+  readonly remainingShares: number;
+  readonly filledNotional: number;
+  readonly status: OrderStatus;
   /** The TW_REJECT_* code of the order's rejection ('' if none). */
-  reject: string;
+  readonly reject: string;
   readonly creationNs: number;
-  updateNs: number;
+  readonly updateNs: number;
 }
 
 export type MirroredExecution = ExecutionReport;
@@ -52,22 +63,31 @@ export interface MirrorFigures {
   executionsForgotten: number;
 }
 
+/** Status codes in a slot. */
+const STATUS_CODE: Record<OrderStatus, number> = { new: 1, partiallyFilled: 2, filled: 3, cancelled: 4, rejected: 5 };
+const STATUS_OF: readonly OrderStatus[] = ['new', 'new', 'partiallyFilled', 'filled', 'cancelled', 'rejected'];
+const B = 0x42;
+const L = 0x4c;
+const I = 0x49;
+const NONE = -1;
+
 class AccountRecord {
-  /** By order id, in creation order (Map keeps insertion order). */
-  readonly orders = new Map<number, MirroredOrder>();
-  readonly byClientOrderId = new Map<string, MirroredOrder>();
-  executions: MirroredExecution[] = [];
-  /**
-   * Orders as they closed, oldest first, from `closedHead` on: the next one to forget is found
-   * at once. (A scan of `orders` for the oldest closed one walked past every open order on
-   * each new order once the bound was reached: 15% of an OUCH server at 43,000/s.)
-   */
-  closedIds: MirroredOrder[] = [];
-  closedHead = 0;
+  /** Its orders in creation order (slots, linked through the table's prev/next). */
+  head = NONE;
+  tail = NONE;
+  count = 0;
+  /** Its orders as they closed, oldest first (linked through closedNext): the next to forget. */
+  closedHead = NONE;
+  closedTail = NONE;
+  executions: ExecutionRing | null = null;
 }
 
 export function isOpen(status: OrderStatus): boolean {
   return status === 'new' || status === 'partiallyFilled';
+}
+
+function isOpenCode(code: number): boolean {
+  return code === 1 || code === 2;
 }
 
 export class OrderMirror {
@@ -78,87 +98,304 @@ export class OrderMirror {
   private lastAccount = -1;
   private lastRecord: AccountRecord | null = null;
 
+  // ---- the slot table (struct of arrays) ------------------------------------------------------
+  private capacity = 0;
+  private freeHead = NONE;
+  private orderIdOf: Float64Array = new Float64Array(0);
+  private accountOf: Float64Array = new Float64Array(0);
+  private locateOf: Int32Array = new Int32Array(0);
+  /** Character codes of side and order type; status code; interned reject (0 none). */
+  private sideOf: Uint8Array = new Uint8Array(0);
+  private typeOf: Uint8Array = new Uint8Array(0);
+  private statusOf: Uint8Array = new Uint8Array(0);
+  private rejectOf: Int32Array = new Int32Array(0);
+  private firstPriceOf: Float64Array = new Float64Array(0);
+  private firstSharesOf: Float64Array = new Float64Array(0);
+  private priceOf: Float64Array = new Float64Array(0);
+  private sharesOf: Float64Array = new Float64Array(0);
+  private filledOf: Float64Array = new Float64Array(0);
+  private remainingOf: Float64Array = new Float64Array(0);
+  private notionalOf: Float64Array = new Float64Array(0);
+  private creationOf: Float64Array = new Float64Array(0);
+  private updateOf: Float64Array = new Float64Array(0);
+  /** Creation-order list of the slot's account (next doubles as the free list's link). */
+  private prevOf: Int32Array = new Int32Array(0);
+  private nextOf: Int32Array = new Int32Array(0);
+  private closedNextOf: Int32Array = new Int32Array(0);
+  /** Whether the slot is in its account's queue of closed orders. */
+  private queuedOf: Uint8Array = new Uint8Array(0);
+  private readonly ids: IdBytes;
+  /** Whether the slot is the one its client order id finds (the first order of that id). */
+  private indexedIdOf: Uint8Array = new Uint8Array(0);
+  /** TW_REJECT_* codes, interned (index 0 is ''). */
+  private readonly rejects: string[] = [''];
+  private readonly rejectCode = new Map<string, number>([['', 0]]);
+  private readonly byOrderId: SlotIndex;
+  private readonly byClientId: SlotIndex;
+
   constructor(bounds: MirrorBounds = DEFAULT_MIRROR_BOUNDS) {
     this.bounds = bounds;
+    this.ids = new IdBytes(0);
+    this.byOrderId = new SlotIndex((s) => this.orderHash(this.accountOf[s], this.orderIdOf[s]), 1024);
+    this.byClientId = new SlotIndex((s) => finishHash(this.ids.hashAt(this.accountOf[s] | 0, s)), 1024);
+    this.grow(1024);
   }
 
   /**
-   * Applies an order report; returns the order as it now stands, or null when nothing is
-   * mirrored: the house account, and refusals that name no order of the account (a refusal
-   * before the order existed has orderId 0; a refused cancel of an unknown order has locate 0).
+   * Applies an order report; returns the order's slot (read it with orderAt), or -1 when
+   * nothing is mirrored: the house account, and refusals that name no order of the account (a
+   * refusal before the order existed has orderId 0; a refused cancel of an unknown order has
+   * locate 0). A slot stays valid until the next report is applied.
    */
-  applyOrder(r: OrderReport): MirroredOrder | null {
-    if (r.account === HOUSE_ACCOUNT) return null;
+  applyOrder(r: OrderReport): number {
+    if (r.account === HOUSE_ACCOUNT) return NONE;
     const a = this.record(r.account);
-    let o = a.orders.get(r.orderId);
-    if (o === undefined) {
-      if (r.orderId === 0 || (r.status === 'rejected' && r.locate === 0)) return null;
-      o = mirroredFromReport(r);
-      a.orders.set(r.orderId, o);
-      this.figures.orders++;
-      if (r.clientOrderId !== '' && !a.byClientOrderId.has(r.clientOrderId)) a.byClientOrderId.set(r.clientOrderId, o);
-      if (!isOpen(o.status)) a.closedIds.push(o);
-      if (a.orders.size > this.bounds.ordersPerAccount) this.forgetOldestClosed(a);
-      return o;
+    const s = this.find(r.account, r.orderId);
+    if (s === NONE) {
+      if (r.orderId === 0 || (r.status === 'rejected' && r.locate === 0)) return NONE;
+      return this.add(a, r);
     }
     // A refused cancel or replace leaves the order as it was (protocol: "the order keeps its status").
-    if (r.reject !== '') return o;
-    o.price = r.price;
-    o.shares = r.shares;
-    o.filledShares = r.filledShares;
-    o.remainingShares = r.remainingShares;
-    o.filledNotional = r.filledNotional;
-    if (isOpen(o.status) && !isOpen(r.status)) a.closedIds.push(o);
-    o.status = r.status;
-    o.updateNs = r.updateNs;
+    if (r.reject !== '') return s;
+    this.priceOf[s] = r.price;
+    this.sharesOf[s] = r.shares;
+    this.filledOf[s] = r.filledShares;
+    this.remainingOf[s] = r.remainingShares;
+    this.notionalOf[s] = r.filledNotional;
+    const code = STATUS_CODE[r.status];
+    if (isOpenCode(this.statusOf[s]) && !isOpenCode(code)) this.closed(a, s);
+    this.statusOf[s] = code;
+    this.updateOf[s] = r.updateNs;
     // A replace's own client order id is not indexed: this gateway sends no replaces (FIX and OUCH will).
-    return o;
+    return s;
+  }
+
+  /** The order in `slot` (from applyOrder), as an object. */
+  orderAt(slot: number): MirroredOrder {
+    const side = this.sideOf[slot];
+    const type = this.typeOf[slot];
+    return {
+      orderId: this.orderIdOf[slot],
+      account: this.accountOf[slot],
+      clientOrderId: this.ids.get(slot),
+      locate: this.locateOf[slot],
+      side: side === B ? 'B' : 'S',
+      orderType: type === L ? 'L' : type === I ? 'I' : 'M',
+      firstPrice: this.firstPriceOf[slot],
+      firstShares: this.firstSharesOf[slot],
+      price: this.priceOf[slot],
+      shares: this.sharesOf[slot],
+      filledShares: this.filledOf[slot],
+      remainingShares: this.remainingOf[slot],
+      filledNotional: this.notionalOf[slot],
+      status: STATUS_OF[this.statusOf[slot]],
+      reject: this.rejects[this.rejectOf[slot]],
+      creationNs: this.creationOf[slot],
+      updateNs: this.updateOf[slot],
+    };
   }
 
   /** Records an execution (false for the house account). */
   applyExecution(r: ExecutionReport): boolean {
     if (r.account === HOUSE_ACCOUNT) return false;
     const a = this.record(r.account);
-    a.executions.push(r);
-    this.figures.executions++;
-    const cap = this.bounds.executionsPerAccount;
-    if (a.executions.length > cap + (cap >> 2)) {
-      const drop = a.executions.length - cap;
-      a.executions.splice(0, drop);
-      this.figures.executions -= drop;
-      this.figures.executionsForgotten += drop;
+    if (a.executions === null) a.executions = new ExecutionRing(this.bounds.executionsPerAccount);
+    if (a.executions.push(r)) {
+      this.figures.executionsForgotten++;
+    } else {
+      this.figures.executions++;
     }
     return true;
   }
 
   order(account: number, orderId: number): MirroredOrder | null {
-    return this.accounts.get(account)?.orders.get(orderId) ?? null;
+    const s = this.find(account, orderId);
+    return s === NONE ? null : this.orderAt(s);
   }
 
   byClientOrderId(account: number, clientOrderId: string): MirroredOrder | null {
-    return this.accounts.get(account)?.byClientOrderId.get(clientOrderId) ?? null;
+    const s = this.findClientId(account, clientOrderId);
+    return s === NONE ? null : this.orderAt(s);
+  }
+
+  /** True when the account has a remembered order of this client order id (no object made). */
+  hasClientOrderId(account: number, clientOrderId: string): boolean {
+    return this.findClientId(account, clientOrderId) !== NONE;
   }
 
   /** The account's orders, oldest first: open ones only, or all remembered. */
   orders(account: number, which: 'open' | 'all'): MirroredOrder[] {
     const a = this.accounts.get(account);
-    if (a === undefined) return [];
     const out: MirroredOrder[] = [];
-    for (const o of a.orders.values()) if (which === 'all' || isOpen(o.status)) out.push(o);
+    if (a === undefined) return out;
+    for (let s = a.head; s !== NONE; s = this.nextOf[s]) if (which === 'all' || isOpenCode(this.statusOf[s])) out.push(this.orderAt(s));
     return out;
   }
 
   /** The account's executions, oldest first, matching the filter. */
   executions(account: number, filter: { locate?: number; orderId?: number; fromNs?: number; toNs?: number } = {}): MirroredExecution[] {
-    const a = this.accounts.get(account);
-    if (a === undefined) return [];
-    return a.executions.filter(
-      (e) =>
-        (filter.locate === undefined || e.locate === filter.locate) &&
-        (filter.orderId === undefined || e.orderId === filter.orderId) &&
-        (filter.fromNs === undefined || e.timeNs >= filter.fromNs) &&
-        (filter.toNs === undefined || e.timeNs <= filter.toNs),
-    );
+    const ring = this.accounts.get(account)?.executions;
+    if (ring === undefined || ring === null) return [];
+    return ring.select(account, filter);
+  }
+
+  // ---- slots -------------------------------------------------------------------------------
+
+  private orderHash(account: number, orderId: number): number {
+    return hashNumber(hashNumber(0x2545f491, account), orderId);
+  }
+
+  private find(account: number, orderId: number): number {
+    const idx = this.byOrderId;
+    for (let c = idx.start(this.orderHash(account, orderId)); ; c = idx.next(c)) {
+      const s = idx.at(c);
+      if (s === NONE || (this.orderIdOf[s] === orderId && this.accountOf[s] === account)) return s;
+    }
+  }
+
+  private findClientId(account: number, clientOrderId: string): number {
+    const idx = this.byClientId;
+    for (let c = idx.start(finishHash(hashString(account | 0, clientOrderId))); ; c = idx.next(c)) {
+      const s = idx.at(c);
+      if (s === NONE || (this.accountOf[s] === account && this.ids.equals(s, clientOrderId))) return s;
+    }
+  }
+
+  private add(a: AccountRecord, r: OrderReport): number {
+    if (this.freeHead === NONE) this.grow(this.capacity * 2);
+    const s = this.freeHead;
+    this.freeHead = this.nextOf[s];
+    this.orderIdOf[s] = r.orderId;
+    this.accountOf[s] = r.account;
+    this.locateOf[s] = r.locate;
+    this.sideOf[s] = r.side.charCodeAt(0);
+    this.typeOf[s] = r.orderType.charCodeAt(0);
+    const code = STATUS_CODE[r.status];
+    this.statusOf[s] = code;
+    this.rejectOf[s] = code === 5 ? this.intern(r.reject) : 0;
+    this.firstPriceOf[s] = r.price;
+    this.firstSharesOf[s] = r.shares;
+    this.priceOf[s] = r.price;
+    this.sharesOf[s] = r.shares;
+    this.filledOf[s] = r.filledShares;
+    this.remainingOf[s] = r.remainingShares;
+    this.notionalOf[s] = r.filledNotional;
+    this.creationOf[s] = r.creationNs;
+    this.updateOf[s] = r.updateNs;
+    this.ids.set(s, r.clientOrderId);
+    // Creation order: append to the account's list.
+    this.prevOf[s] = a.tail;
+    this.nextOf[s] = NONE;
+    if (a.tail === NONE) a.head = s;
+    else this.nextOf[a.tail] = s;
+    a.tail = s;
+    a.count++;
+    this.closedNextOf[s] = NONE;
+    this.queuedOf[s] = 0;
+    this.byOrderId.insert(this.orderHash(r.account, r.orderId), s);
+    this.indexedIdOf[s] = 0;
+    if (r.clientOrderId !== '' && this.findClientId(r.account, r.clientOrderId) === NONE) {
+      this.byClientId.insert(finishHash(hashString(r.account | 0, r.clientOrderId)), s);
+      this.indexedIdOf[s] = 1;
+    }
+    this.figures.orders++;
+    if (!isOpenCode(code)) this.closed(a, s);
+    if (a.count > this.bounds.ordersPerAccount) this.forgetOldestClosed(a);
+    return s;
+  }
+
+  /** The order in slot `s` closed: it joins the account's queue of closed orders. */
+  private closed(a: AccountRecord, s: number): void {
+    // Once only: a second close (a reopened order, never reported) would loop the queue.
+    if (this.queuedOf[s] === 1) return;
+    this.queuedOf[s] = 1;
+    this.closedNextOf[s] = NONE;
+    if (a.closedTail === NONE) a.closedHead = s;
+    else this.closedNextOf[a.closedTail] = s;
+    a.closedTail = s;
+  }
+
+  /**
+   * Forgets the order that closed longest ago (none while every remembered order is open).
+   * The slot keeps its contents until reused, so the order just added (forgotten at once
+   * when it came closed and every other is open) still reads from the slot returned.
+   */
+  private forgetOldestClosed(a: AccountRecord): void {
+    const s = a.closedHead;
+    if (s === NONE) return;
+    a.closedHead = this.closedNextOf[s];
+    if (a.closedHead === NONE) a.closedTail = NONE;
+    this.byOrderId.remove(s);
+    if (this.indexedIdOf[s] === 1) this.byClientId.remove(s);
+    const prev = this.prevOf[s];
+    const next = this.nextOf[s];
+    if (prev === NONE) a.head = next;
+    else this.nextOf[prev] = next;
+    if (next === NONE) a.tail = prev;
+    else this.prevOf[next] = prev;
+    a.count--;
+    this.nextOf[s] = this.freeHead;
+    this.freeHead = s;
+    this.figures.orders--;
+    this.figures.ordersForgotten++;
+  }
+
+  private intern(reject: string): number {
+    let code = this.rejectCode.get(reject);
+    if (code === undefined) {
+      code = this.rejects.length;
+      this.rejects.push(reject);
+      this.rejectCode.set(reject, code);
+    }
+    return code;
+  }
+
+  /** Room for `capacity` slots; the new ones join the free list. */
+  private grow(capacity: number): void {
+    const old = this.capacity;
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const u8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.orderIdOf = f64(this.orderIdOf);
+    this.accountOf = f64(this.accountOf);
+    this.locateOf = i32(this.locateOf);
+    this.sideOf = u8(this.sideOf);
+    this.typeOf = u8(this.typeOf);
+    this.statusOf = u8(this.statusOf);
+    this.rejectOf = i32(this.rejectOf);
+    this.firstPriceOf = f64(this.firstPriceOf);
+    this.firstSharesOf = f64(this.firstSharesOf);
+    this.priceOf = f64(this.priceOf);
+    this.sharesOf = f64(this.sharesOf);
+    this.filledOf = f64(this.filledOf);
+    this.remainingOf = f64(this.remainingOf);
+    this.notionalOf = f64(this.notionalOf);
+    this.creationOf = f64(this.creationOf);
+    this.updateOf = f64(this.updateOf);
+    this.prevOf = i32(this.prevOf);
+    this.nextOf = i32(this.nextOf);
+    this.closedNextOf = i32(this.closedNextOf);
+    this.indexedIdOf = u8(this.indexedIdOf);
+    this.queuedOf = u8(this.queuedOf);
+    this.ids.grow(capacity);
+    // New slots, lowest first, onto the free list.
+    for (let s = capacity - 1; s >= old; s--) {
+      this.nextOf[s] = this.freeHead;
+      this.freeHead = s;
+    }
+    this.capacity = capacity;
   }
 
   private record(account: number): AccountRecord {
@@ -173,27 +410,9 @@ export class OrderMirror {
     this.lastRecord = a;
     return a;
   }
-
-  /** Forgets the order that closed longest ago (none while every remembered order is open). */
-  private forgetOldestClosed(a: AccountRecord): void {
-    const ids = a.closedIds;
-    while (a.closedHead < ids.length) {
-      const o = ids[a.closedHead++];
-      // Each order closes once and leaves only here.
-      if (!a.orders.delete(o.orderId)) continue;
-      if (a.byClientOrderId.get(o.clientOrderId) === o) a.byClientOrderId.delete(o.clientOrderId);
-      this.figures.orders--;
-      this.figures.ordersForgotten++;
-      break;
-    }
-    if (a.closedHead > 1024 && a.closedHead * 2 > ids.length) {
-      a.closedIds = ids.slice(a.closedHead);
-      a.closedHead = 0;
-    }
-  }
 }
 
-/** An order as one report shows it (the first report of a mirrored order, or a refusal that is not mirrored). */
+/** An order as one report shows it (a refusal that is not mirrored). */
 export function mirroredFromReport(r: OrderReport): MirroredOrder {
   return {
     orderId: r.orderId,

@@ -649,7 +649,7 @@ export class OuchServer implements OuchEntryOwner {
     const p = c.principal as Principal;
     const token = m.token;
     if (!isOuchToken(token)) return this.rejectField(c, token, OuchRejectReason.Other, 'Order Token');
-    if (stream.tokenInUse(token) || this.oe.desk.hasInFlight(p.account.id, token) || this.oe.mirror.byClientOrderId(p.account.id, token) !== null) {
+    if (stream.tokenInUse(token) || this.oe.desk.hasInFlight(p.account.id, token) || this.oe.mirror.hasClientOrderId(p.account.id, token)) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }
@@ -775,7 +775,7 @@ export class OuchServer implements OuchEntryOwner {
       return;
     }
     if (!isOuchToken(replacement)) return this.rejectField(c, replacement, OuchRejectReason.Other, 'Replacement Order Token');
-    if (replacement !== existing && (stream.tokenInUse(replacement) || this.oe.desk.hasInFlight(account, replacement) || this.oe.mirror.byClientOrderId(account, replacement) !== null)) {
+    if (replacement !== existing && (stream.tokenInUse(replacement) || this.oe.desk.hasInFlight(account, replacement) || this.oe.mirror.hasClientOrderId(account, replacement))) {
       this.oe.errors.count('TW_ERR_OE_OUCH_DUPLICATE_TOKEN');
       return;
     }

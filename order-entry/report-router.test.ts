@@ -29,7 +29,7 @@ describe('ReportRouter', () => {
     const mirror = new OrderMirror();
     const router = new ReportRouter(port, mirror, 1000, () => 0);
     const seen: string[] = [];
-    router.setSink({ order: (o) => seen.push(`order ${o.status}`), execution: (e) => seen.push(`exec ${e.shares}`) });
+    router.setSink({ connectionsOf: () => 1, order: (o) => seen.push(`order ${o.status}`), execution: (e) => seen.push(`exec ${e.shares}`) });
     const answer = router.request({ kind: 'new', account: 5, clientOrderId: 'c', locate: 1, side: 'B', orderType: 'L', price: 100, shares: 10 });
     const id = port.requests[0].requestId;
     port.deliver([

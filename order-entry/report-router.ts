@@ -55,6 +55,8 @@ class PromisedRequest extends PendingRequest {
 
 /** Where each mirrored change goes as it happens (the private websocket). */
 export interface ReportSink {
+  /** How many listen for the account's changes (none: no order object is made for it). */
+  connectionsOf(account: number): number;
   order(order: MirroredOrder): void;
   execution(execution: ExecutionReport): void;
 }
@@ -160,8 +162,9 @@ export class ReportRouter {
     for (const r of reports) {
       this.figures.reports++;
       if (r.kind === 'order') {
-        const o = this.mirror.applyOrder(r);
-        if (o !== null && this.sink !== null) this.sink.order(o);
+        const slot = this.mirror.applyOrder(r);
+        // The order as an object only for a sink that has someone to tell (a websocket of the account).
+        if (slot >= 0 && this.sink !== null && this.sink.connectionsOf(r.account) > 0) this.sink.order(this.mirror.orderAt(slot));
       } else if (r.kind === 'execution') {
         if (this.mirror.applyExecution(r) && this.sink !== null) this.sink.execution(r);
       }
