@@ -274,7 +274,7 @@ async function websocketPath(): Promise<PathFigures> {
   const keysFile = path.join(dir, 'keys.json');
   const proKey = new KeyStore(keysFile).create('pro', 'bench-fairness').key;
   const config = configSchema.parse({
-    sim: { seed: SEED, symbols: 100, ordersPerSec: WS_RATE },
+    sim: { seed: SEED, symbols: 100, ordersPerSec: WS_RATE, intradayPeakRatio: 1 }, // flat: the rate asked at any hour
     journal: { path: '' },
     storage: { engine: 'off' },
     publisher: { lineA: { group: '239.192.91.1', port: 37311 }, lineB: { group: '239.192.91.2', port: 37312 }, rewinder: { port: 0 }, snapshot: { port: 0 }, endOfSessionRepeats: 0 },

@@ -231,7 +231,7 @@ interface LiveFigures {
 async function live(thread: 'engine' | 'own'): Promise<LiveFigures> {
   const journalDir = LIVE_JOURNAL ? fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-')) : '';
   const config = configSchema.parse({
-    sim: { seed: SEED, symbols: 100, ordersPerSec: LIVE_RATE },
+    sim: { seed: SEED, symbols: 100, ordersPerSec: LIVE_RATE, intradayPeakRatio: 1 }, // flat: the rate asked at any hour
     journal: { path: LIVE_JOURNAL ? path.join(journalDir, '{date}.journal') : '' },
     publisher: {
       lineA: LIVE_LINES[0],
