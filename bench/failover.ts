@@ -258,6 +258,8 @@ function startNode(name: NodeName, dir: string, etcd: string[], seed: number): T
         ];
   const args = [
     'netns', 'exec', ns(name), process.execPath, BIN, 'run', '--rate', String(RATE), '--seed', String(seed),
+    // Flat intensity: the rate asked whatever the hour (the live sim's U shape follows New York time).
+    '--set', 'sim.intradayPeakRatio=1',
     '--set', `journal.path=${path.join(dir, name, '{date}.journal')}`,
     '--set', 'storage.engine=off', '--set', 'gateway.enabled=false', '--set', 'orderEntry.enabled=false',
     '--set', `publisher.rewinder.host=${ownFeedIp}`, '--set', `publisher.rewinder.port=${REWINDER_PORT}`,
