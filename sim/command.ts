@@ -117,6 +117,26 @@ export class CommandBuffer {
     return s;
   }
 
+  /**
+   * The token of a 'C' record as a key of `TOKEN_KEY_WORDS` (8) u32 words into `into[at..]`,
+   * no string made: bytes 0..15 of the record, then 32..47, so token byte i is key byte
+   * 2 + i; bytes past the token are zeroed so equal tokens give equal keys. Returns the
+   * token's length (0 when its length byte is out of range: a bad token).
+   */
+  tokenKey(base: number, into: Uint32Array, at: number): number {
+    const n = this.u8[base + 1];
+    if (n < 1 || n > CLIENT_TOKEN_MAX) return 0;
+    const u32 = this.u32;
+    const w = base >> 2;
+    const end = 2 + n; // first key byte past the token
+    for (let i = 0; i < 8; i++) {
+      const word = u32[w + (i < 4 ? i : i + 4)];
+      const from = i * 4;
+      into[at + i] = end >= from + 4 ? word : end <= from ? 0 : word & ((1 << ((end - from) * 8)) - 1);
+    }
+    return n;
+  }
+
   /** Writes a 'T' record. */
   writeTransfer(base: number, code: number, account: number, locate: number, amount: number): void {
     this.write(base, CommandType.Transfer, 0, 0, code, locate, 0, 0, 0);

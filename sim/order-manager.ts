@@ -19,6 +19,7 @@ import { REJECT_CODES, RejectReason } from './errors';
 import { MAX_PRICE, type ExecutionListener, type MatchingEngine } from './matching-engine';
 import { RefTable } from './ref-table';
 import type { RiskChecks } from './risk-checks';
+import { TOKEN_KEY_WORDS, TokenTable, tokenKeyText } from './token-table';
 import { HOUSE_SLOT, type Wallet } from './wallet';
 
 // Module-local copies: imported constants are property reads on another module's exports.
@@ -46,6 +47,9 @@ const OT_LIMIT = OrderType.Limit;
 const OT_IOC = OrderType.ImmediateOrCancel;
 const OT_MARKET = OrderType.Market;
 const WORDS = COMMAND_SIZE >> 2;
+/** `takeToken`: no 'C' record before the command, or a bad one (else the token's length). */
+const NO_TOKEN = 0;
+const BAD_TOKEN = -1;
 
 // Tags: one int32 per resting client order, kept in the engine's own order record (its
 // O_TAG word, set as the order rests, cleared as it leaves): what a cancel or a fill needs
@@ -55,7 +59,7 @@ const WORDS = COMMAND_SIZE >> 2;
 const TAG_SHARES_RESERVED = 1;
 /** Its ref is no longer its order id: `byOrderId` and `orderIds` hold it. */
 const TAG_REPLACED = 2;
-/** `tokens[slot]` holds its client order id (else it has none: ''). */
+/** `tokenKeys` holds its client order id at slot * TOKEN_KEY_WORDS (else it has none: ''). */
 const TAG_TOKEN = 4;
 /** The wallet slot is the tag >>> TAG_WALLET_SHIFT. */
 const TAG_WALLET_SHIFT = 3;
@@ -84,16 +88,20 @@ export class OrderManager implements ExecutionListener {
   private cold = new Float64Array(0);
   /** Order id by slot, read only where TAG_REPLACED says so. */
   private orderIds = new Float64Array(0);
-  /** Client order ids by slot, read only where TAG_TOKEN says so (stale entries are never cleared). */
-  private tokens: string[] = [];
+  /**
+   * Client order ids by slot as token keys (token-table.ts), read only where TAG_TOKEN says
+   * so: bytes, not strings, so a resting order's id is no object for the collector.
+   */
+  private tokenKeys = new Uint32Array(0);
   /** Order id -> engine slot, for orders whose ref a replace changed. */
   private readonly byOrderId = new RefTable(64);
-  /** Client order ids used today, per wallet slot. */
-  private readonly usedTokens = new Map<number, Set<string>>();
+  /** Client order ids used today, keyed by (wallet slot, token key). */
+  private readonly usedTokens = new TokenTable(1 << 14);
 
-  private pendingToken = '';
+  /** The last 'C' record's token key, its length (0: bad) and sequence number (-1: taken). */
+  private readonly pendingKey = new Uint32Array(TOKEN_KEY_WORDS);
+  private pendingTokenLength = 0;
   private pendingTokenSeq = -1;
-  private pendingTokenBad = false;
 
   // The client order the engine is entering now (a new order, or a replace that re-enters):
   // its fills are the incoming side.
@@ -110,7 +118,9 @@ export class OrderManager implements ExecutionListener {
   private inType = 0;
   /** Its limit as reported (0 for a market order). */
   private inPrice = 0;
-  private inToken = '';
+  /** Its client order id's key, when `inHasToken`. */
+  private readonly inKey = new Uint32Array(TOKEN_KEY_WORDS);
+  private inHasToken = false;
   private inCreationNs = 0;
   private inUpdateNs = 0;
 
@@ -145,8 +155,7 @@ export class OrderManager implements ExecutionListener {
     if (type === CMD_CANCEL) return this.applyCancel(cmds, base);
     if (type === CMD_REPLACE) return this.applyReplace(cmds, base);
     if (type === CMD_TOKEN) {
-      this.pendingToken = cmds.token(base);
-      this.pendingTokenBad = this.pendingToken === '';
+      this.pendingTokenLength = cmds.tokenKey(base, this.pendingKey, 0);
       this.pendingTokenSeq = cmds.inboundSeq(base);
       return this.engine.apply(cmds, base);
     }
@@ -162,7 +171,7 @@ export class OrderManager implements ExecutionListener {
     const seq = cmds.inboundSeq(base);
     const account = cmds.account(base);
     const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
-    const token = this.pendingTokenSeq === -1 ? '' : this.takeToken(seq);
+    const token = this.pendingTokenSeq === -1 ? NO_TOKEN : this.takeToken(seq);
     const locate = cmds.locate(base);
     const side = cmds.side(base);
     const type = cmds.orderType(base);
@@ -175,7 +184,7 @@ export class OrderManager implements ExecutionListener {
     let reason: RejectReason = OK;
     let ws = -1;
     let limit = price;
-    if (token === null) reason = R_BAD_TOKEN;
+    if (token === BAD_TOKEN) reason = R_BAD_TOKEN;
     else if (locate < 1 || locate > this.symbols) reason = R_UNKNOWN_SYMBOL;
     else if (!buy && side !== SELL) reason = R_BAD_SIDE;
     else if (type !== OT_LIMIT && type !== OT_IOC && !market) reason = R_BAD_TYPE;
@@ -184,7 +193,7 @@ export class OrderManager implements ExecutionListener {
     else {
       ws = wallet.find(account);
       if (ws < 0 || ws >= risk.known.length || risk.known[ws] === 0) reason = R_UNKNOWN_ACCOUNT;
-      else if (token !== '' && !this.useToken(ws, token)) reason = R_DUPLICATE;
+      else if (token > 0 && !this.usedTokens.add(ws, this.pendingKey, 0)) reason = R_DUPLICATE;
       else {
         if (market) limit = risk.marketLimit(ws, locate, buy);
         reason = risk.check(ws, locate, shares, limit, !market, type === OT_LIMIT);
@@ -199,7 +208,7 @@ export class OrderManager implements ExecutionListener {
     }
     if (reason !== OK) {
       this.engine.refuse(cmds, base, reason);
-      if (this.sink !== null) this.reportRefused(requestId, account, seq, token ?? '', locate, side, type, market ? 0 : price, shares, reason, cmds.timestampNs(base));
+      if (this.sink !== null) this.reportRefused(requestId, account, seq, token > 0 ? tokenKeyText(this.pendingKey, 0) : '', locate, side, type, market ? 0 : price, shares, reason, cmds.timestampNs(base));
       return reason;
     }
 
@@ -209,7 +218,7 @@ export class OrderManager implements ExecutionListener {
     if (buy) wallet.reserveCash(ws, limit * shares);
     else if (sharesReserved) wallet.reserveShares(ws, locate, shares);
     let tag = (ws << TAG_WALLET_SHIFT) | (sharesReserved ? TAG_SHARES_RESERVED : 0);
-    if (token !== '') tag |= TAG_TOKEN;
+    if (token > 0) tag |= TAG_TOKEN;
     this.inActive = true;
     this.inWs = ws;
     this.inBuy = buy;
@@ -221,7 +230,8 @@ export class OrderManager implements ExecutionListener {
     this.inOrderId = seq;
     this.inType = type;
     this.inPrice = market ? 0 : price;
-    this.inToken = token as string;
+    this.inHasToken = token > 0;
+    if (token > 0) copyKey(this.pendingKey, 0, this.inKey, 0);
     this.inCreationNs = ts;
     this.inUpdateNs = ts;
 
@@ -245,7 +255,7 @@ export class OrderManager implements ExecutionListener {
     }
     const left = this.inRemaining;
     if (left > 0 && type === OT_LIMIT && !engine.incomingSelfMatch) {
-      const slot = this.rested(engine.restedSlot, token as string);
+      const slot = this.rested(engine.restedSlot);
       risk.openOrders[ws]++;
       this.openOrders++;
       if (this.sink !== null) this.reportResting(slot, tag, requestId, seq, this.statusOf(slot), '', seq, locate, buy, price, left, 0);
@@ -256,7 +266,7 @@ export class OrderManager implements ExecutionListener {
   }
 
   /** The order being entered rested in `slot` (its tag is the engine's already): its record. */
-  private rested(slot: number, token: string): number {
+  private rested(slot: number): number {
     if (slot >= this.capacity) {
       let cap = this.capacity;
       while (cap <= slot) cap *= 2;
@@ -268,7 +278,7 @@ export class OrderManager implements ExecutionListener {
     cold[c + C_UPDATE_NS] = this.inUpdateNs;
     cold[c + C_NOTIONAL] = this.inNotional;
     cold[c + C_FILLED] = this.inFilled;
-    if (token !== '') this.tokens[slot] = token;
+    if (this.inHasToken) copyKey(this.inKey, 0, this.tokenKeys, slot * TOKEN_KEY_WORDS);
     return slot;
   }
 
@@ -317,7 +327,7 @@ export class OrderManager implements ExecutionListener {
     const seq = cmds.inboundSeq(base);
     const account = cmds.account(base);
     const requestId = this.requestIds.size === 0 ? 0 : this.takeRequestId(seq);
-    const token = this.pendingTokenSeq === -1 ? '' : this.takeToken(seq);
+    const token = this.pendingTokenSeq === -1 ? NO_TOKEN : this.takeToken(seq);
     const id = cmds.orderRef(base);
     const slot = this.lookup(id);
     const wallet = this.wallet;
@@ -338,10 +348,10 @@ export class OrderManager implements ExecutionListener {
     // Buy: cash (reserve = price per share); sell: shares (reserve = 1, or 0 when short).
     const oldReserve = buy ? oldPrice : (tag & TAG_SHARES_RESERVED) !== 0 ? 1 : 0;
     let reason: RejectReason = OK;
-    if (token === null) reason = R_BAD_TOKEN;
+    if (token === BAD_TOKEN) reason = R_BAD_TOKEN;
     else if (shares < 1 || shares > this.maxEngineShares) reason = R_BAD_SHARES;
     else if (!this.validPrice(price)) reason = R_BAD_PRICE;
-    else if (token !== '' && !this.useToken(ws, token)) reason = R_DUPLICATE;
+    else if (token > 0 && !this.usedTokens.add(ws, this.pendingKey, 0)) reason = R_DUPLICATE;
     else reason = this.risk.check(ws, locate, shares, price, true, false);
     const oldNeed = oldRemaining * oldReserve;
     const newNeed = buy ? shares * price : shares * oldReserve;
@@ -372,10 +382,11 @@ export class OrderManager implements ExecutionListener {
     this.inOrderId = (tag & TAG_REPLACED) !== 0 ? this.orderIds[slot] : ref;
     this.inType = OT_LIMIT;
     this.inPrice = price;
-    this.inToken = this.tokenOf(slot, tag);
+    this.inHasToken = (tag & TAG_TOKEN) !== 0;
+    if (this.inHasToken) copyKey(this.tokenKeys, slot * TOKEN_KEY_WORDS, this.inKey, 0);
     this.inCreationNs = cold[c + C_CREATION_NS];
     this.inUpdateNs = cold[c + C_UPDATE_NS];
-    const newTag = tag | TAG_REPLACED | (token !== '' ? TAG_TOKEN : 0);
+    const newTag = tag | TAG_REPLACED | (token > 0 ? TAG_TOKEN : 0);
     engine.takerTag = newTag;
     reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
     this.inActive = false;
@@ -387,13 +398,16 @@ export class OrderManager implements ExecutionListener {
     }
     const ts = cmds.timestampNs(base);
     this.inUpdateNs = ts;
-    if (token !== '') this.inToken = token as string;
+    if (token > 0) {
+      copyKey(this.pendingKey, 0, this.inKey, 0);
+      this.inHasToken = true;
+    }
     if (price === oldPrice && shares < oldRemaining) {
       // A partial cancel that keeps priority: same ref, same slot.
       cold[c + C_UPDATE_NS] = ts;
       let kept = tag;
-      if (token !== '') {
-        this.tokens[slot] = token as string;
+      if (token > 0) {
+        copyKey(this.pendingKey, 0, this.tokenKeys, slot * TOKEN_KEY_WORDS);
         kept |= TAG_TOKEN;
         engine.setTagAt(slot, kept);
       }
@@ -402,7 +416,7 @@ export class OrderManager implements ExecutionListener {
     }
     const left = this.inRemaining;
     if (left > 0 && !engine.incomingSelfMatch) {
-      const rested = this.rested(engine.restedSlot, this.inToken);
+      const rested = this.rested(engine.restedSlot);
       this.orderIds[rested] = this.inOrderId;
       this.byOrderId.set(this.inOrderId, rested);
       if (this.sink !== null) this.reportResting(rested, newTag, requestId, seq, this.statusOf(rested), '', seq, locate, buy, price, left, 0);
@@ -567,7 +581,7 @@ export class OrderManager implements ExecutionListener {
     this.inRemaining -= shares;
     this.inNotional += shares * price;
     this.inUpdateNs = ts;
-    if (this.sink !== null) this.reportExecution(ws, executionId, this.inOrderId, this.inToken, locate, this.inBuy, this.inType, price, shares, 'R', ts, seq);
+    if (this.sink !== null) this.reportExecution(ws, executionId, this.inOrderId, this.inTokenText(), locate, this.inBuy, this.inType, price, shares, 'R', ts, seq);
   }
 
   // ---- open orders --------------------------------------------------------------------
@@ -635,7 +649,9 @@ export class OrderManager implements ExecutionListener {
     const ids = new Float64Array(cap);
     ids.set(this.orderIds);
     this.orderIds = ids;
-    for (let i = this.capacity; i < cap; i++) this.tokens.push('');
+    const keys = new Uint32Array(cap * TOKEN_KEY_WORDS);
+    keys.set(this.tokenKeys);
+    this.tokenKeys = keys;
     this.capacity = cap;
   }
 
@@ -654,23 +670,14 @@ export class OrderManager implements ExecutionListener {
     return price >= 1 && price <= MAX_PRICE && price % this.tick === 0;
   }
 
-  /** The token of the 'C' record right before `seq` ('' if none; null if that record was bad). */
-  private takeToken(seq: number): string | null {
-    if (this.pendingTokenSeq !== seq - 1) return '';
+  /**
+   * The 'C' record right before `seq`: its token's length (its key is `pendingKey`),
+   * NO_TOKEN if there is none, BAD_TOKEN if that record was bad.
+   */
+  private takeToken(seq: number): number {
+    if (this.pendingTokenSeq !== seq - 1) return NO_TOKEN;
     this.pendingTokenSeq = -1;
-    return this.pendingTokenBad ? null : this.pendingToken;
-  }
-
-  /** Records a client order id for the account; false when it was used before today. */
-  private useToken(ws: number, token: string): boolean {
-    let used = this.usedTokens.get(ws);
-    if (used === undefined) {
-      used = new Set();
-      this.usedTokens.set(ws, used);
-    }
-    if (used.has(token)) return false;
-    used.add(token);
-    return true;
+    return this.pendingTokenLength === 0 ? BAD_TOKEN : this.pendingTokenLength;
   }
 
   private takeRequestId(seq: number): number {
@@ -685,8 +692,14 @@ export class OrderManager implements ExecutionListener {
     return (tag & TAG_REPLACED) !== 0 ? this.orderIds[slot] : ref;
   }
 
+  /** A resting order's client order id (reports only: it makes a string). */
   private tokenOf(slot: number, tag: number): string {
-    return (tag & TAG_TOKEN) !== 0 ? this.tokens[slot] : '';
+    return (tag & TAG_TOKEN) !== 0 ? tokenKeyText(this.tokenKeys, slot * TOKEN_KEY_WORDS) : '';
+  }
+
+  /** The client order id of the order being entered (reports only). */
+  private inTokenText(): string {
+    return this.inHasToken ? tokenKeyText(this.inKey, 0) : '';
   }
 
   private statusOf(slot: number): OrderStatus {
@@ -746,7 +759,7 @@ export class OrderManager implements ExecutionListener {
       account: this.wallet.accountOf(this.inWs),
       orderId: this.inOrderId,
       ref,
-      clientOrderId: this.inToken,
+      clientOrderId: this.inTokenText(),
       locate: this.inLocate,
       side: this.inBuy ? 'B' : 'S',
       orderType: typeCode(this.inType),
@@ -862,10 +875,14 @@ export class OrderManager implements ExecutionListener {
       hash.update(`o${o.orderId}:${o.ref}:${o.account}:${o.locate}${o.side}${o.price}:${o.remaining}:${o.filled}:${o.reserve};`);
     }
     const tokens: string[] = [];
-    for (const [ws, used] of this.usedTokens) for (const t of used) tokens.push(`${this.wallet.accountOf(ws)}/${t}`);
+    this.usedTokens.forEach((ws, keys, at) => tokens.push(`${this.wallet.accountOf(ws)}/${tokenKeyText(keys, at)}`));
     tokens.sort();
     hash.update(tokens.join('\n'));
   }
+}
+
+function copyKey(from: Uint32Array, at: number, to: Uint32Array, into: number): void {
+  for (let i = 0; i < TOKEN_KEY_WORDS; i++) to[into + i] = from[at + i];
 }
 
 function copyCommand(from: CommandBuffer, base: number, to: CommandBuffer): void {
