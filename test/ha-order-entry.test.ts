@@ -19,7 +19,7 @@ import { freeTcpPort, freeUdpPort } from './support/ports';
 const maybe = HAVE_ETCD && fs.existsSync(TICKWIRE_BIN) ? describe : describe.skip;
 if (!HAVE_ETCD) console.warn(NO_ETCD_MESSAGE);
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 function startNode(name: string, dir: string, etcd: string[], ports: { replication: number; link: number }, feed: string[]): HaNodeProcess {
   return startHaNodeProcess([
@@ -83,16 +83,16 @@ maybe('stateless client gateways under HA', () => {
     ];
     const a = startNode('a', dir, cluster.endpoints, { replication: await freeTcpPort(), link: await freeTcpPort() }, feed);
     children.push(a.child);
-    await waitFor('a primary', () => a.figures.role === 'primary', 20_000, () => a.out);
+    await waitFor('a primary', () => a.figures.role === 'primary', 45_000, () => a.out);
     const b = startNode('b', dir, cluster.endpoints, { replication: await freeTcpPort(), link: await freeTcpPort() }, feed);
     children.push(b.child);
-    await waitFor('b in sync', () => b.figures.replication?.inSync === true, 20_000, () => b.out);
+    await waitFor('b in sync', () => b.figures.replication?.inSync === true, 45_000, () => b.out);
 
     const g = new ExchangeProcess({ dir: path.join(dir, 'g'), rate: 0, groups: ['239.192.94.1', '239.192.94.2'], command: 'order-gateway', set: etcd });
     fs.mkdirSync(g.options.dir);
     gateways.push(g);
     await g.start();
-    await waitFor('the gateway linked to a', () => linkFigures(g).connected === true && linkFigures(g).primary === 'a', 20_000, () => `${g.output.slice(-1000)}\na: ${a.out.replace(/ha: \{.*\n/g, '').slice(-2000)}`);
+    await waitFor('the gateway linked to a', () => linkFigures(g).connected === true && linkFigures(g).primary === 'a', 45_000, () => `${g.output.slice(-1000)}\na: ${a.out.replace(/ha: \{.*\n/g, '').slice(-2000)}`);
     const quiet = (n: HaNodeProcess): string => n.out.replace(/ha: \{.*\n/g, '').slice(-2000);
     const [alice, bob] = await Promise.all([g.account('alice', '1000000'), g.account('bob', '100000', { symbol, shares: 10_000 })]).catch((err: Error) => {
       throw new Error(`${err.message}\na: ${quiet(a)}\nb: ${quiet(b)}`);
@@ -182,7 +182,7 @@ maybe('stateless client gateways under HA', () => {
     await sessions;
     expect(c).not.toBeNull();
     expect(acked.size).toBe(total);
-    await waitFor('the gateway linked to b', () => linkFigures(g).primary === 'b' && linkFigures(g).connected === true, 10_000, () => g.output);
+    await waitFor('the gateway linked to b', () => linkFigures(g).primary === 'b' && linkFigures(g).connected === true, 30_000, () => g.output);
     expect(b.figures.role).toBe('primary');
     // Cancel a few resting orders through the new primary.
     const open = [...acked.values()].filter((o) => o.status === 'new').slice(0, 5);
@@ -198,7 +198,7 @@ maybe('stateless client gateways under HA', () => {
     const g2 = new ExchangeProcess({ dir: g2dir, rate: 0, groups: ['239.192.94.1', '239.192.94.2'], command: 'order-gateway', set: [...etcd, `orderEntry.accountsPath=${path.join(g.options.dir, 'accounts.sqlite')}`] });
     gateways.push(g2);
     await g2.start();
-    await waitFor('g2 linked to b', () => linkFigures(g2).connected === true, 20_000, () => g2.output);
+    await waitFor('g2 linked to b', () => linkFigures(g2).connected === true, 45_000, () => g2.output);
     const list = async (gw: ExchangeProcess, key: string): Promise<Order[]> => {
       const res = await gw.request('GET', '/v1/orders?status=all', key);
       expect(res.status).toBe(200);
