@@ -1,4 +1,4 @@
-import type { ExecutionReport, OrderReport } from '../protocol';
+import { mulberry32, type ExecutionReport, type OrderReport } from '../protocol';
 import { OrderMirror } from './order-mirror';
 
 function report(over: Partial<OrderReport>): OrderReport {
@@ -143,15 +143,8 @@ class ModelMirror {
 describe('OrderMirror in typed arrays, against the object model', () => {
   const seed = Number(process.env.TW_SEED ?? 19);
   test(`random reports (new, fills, cancels, refusals, reused ids, odd ids) read back as the model has them (seed ${seed}, TW_SEED)`, () => {
-    let x = seed >>> 0 || 1;
-    const rnd = (n: number): number => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return x % n;
-    };
+    const next = mulberry32(seed);
+    const rnd = (n: number): number => Math.floor(next() * n);
     const statuses = ['new', 'partiallyFilled', 'filled', 'cancelled', 'rejected'] as const;
     for (let round = 0; round < 4; round++) {
       const cap = 1 + rnd(40);

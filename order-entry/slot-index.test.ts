@@ -1,17 +1,11 @@
+import { mulberry32 } from '../protocol';
 import { SlotIndex } from './slot-index';
 
 describe('SlotIndex', () => {
   const seed = Number(process.env.TW_SEED ?? 7);
   test(`inserts and removals under heavy collisions find exactly the slots present (seed ${seed}, TW_SEED)`, () => {
-    let x = seed >>> 0 || 1;
-    const rnd = (n: number): number => {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      return x % n;
-    };
+    const next = mulberry32(seed);
+    const rnd = (n: number): number => Math.floor(next() * n);
     // Keys with few distinct hashes, so runs wrap around the table and cross each other.
     const keyOf = new Int32Array(4096);
     const hash = (k: number): number => (k % 37) * 97 + 0xfff0;
