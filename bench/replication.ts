@@ -10,14 +10,24 @@
 // (1) Throughput: slices of SLICE_ORDERS commands, BATCH per turn of the event loop as fast
 //     as they go, timed from the first submit to the commit of the last (so the tail of the
 //     commit pipeline is in it). Slices of the two sides alternate on consecutive stretches of
-//     the flow, in pairs ordered on-off, off-on, ... so the machine's drift falls on both:
-//     replicationOnOverOff = the median over pairs of onOrdersPerSec / offOrdersPerSec.
+//     the flow, in pairs ordered on-off, off-on, ... so the machine's drift falls on both.
+//     The slice that runs a stretch first is steadily slower than the one that runs it second
+//     (1.3-2.5x here, whichever side; an idle gap between slices or reading the stretch's
+//     commands beforehand does not remove it), so one pair's ratio is biased up or down by its
+//     order. Each on-off pair and the off-on pair after it form a quad (ABBA), whose ratio
+//     sqrt(r1 * r2) cancels that bias: replicationOnOverOff = the median over quads.
+//     Placement: the issue puts the primary and the standby on separate hosts. On one machine
+//     the standby's process (its journal, fdatasync and engine: ~0.8 us an order) otherwise
+//     takes CPU from the primary's, which a separate host would not; so the record is measured
+//     with the primary's process on CPU 0 and the standby's on CPU 1 (taskset, every thread,
+//     both sides of every pair alike: the off slices run on CPU 0 too, CPU 1 then idle), and
+//     the same pairs are run again with both processes free on every CPU (`sharedCpus`).
 // (2) Round trip: the flow paced at RATE orders/s in 1-ms ticks, slices of RTT_SLICE_S
 //     alternating the same way; per order, from its batch's submit to the commit that covers
 //     it: the moment LiveSim releases the order's report to the client gateway. In process:
 //     no client socket or gateway parsing on either side.
 // One JSON line last. The journals of off, on and the standby are compared byte for byte.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,8 +42,11 @@ import type { StandbyCpu, StandbyReport } from './replication-standby';
 const CMD_SIZE = COMMAND_SIZE; // a module-local copy: CommonJS re-exports are getters
 
 const SEED = Number(process.env.TW_SEED ?? 20261225);
-const PAIRS = Number(process.env.TW_BENCH_REPL_PAIRS ?? 8);
-const SLICE_ORDERS = Number(process.env.TW_BENCH_REPL_SLICE_ORDERS ?? 100_000);
+// Even: pairs go by quads (on-off, off-on).
+const PAIRS = Math.max(2, 2 * Math.round(Number(process.env.TW_BENCH_REPL_PAIRS ?? 12) / 2));
+const SLICE_ORDERS = Number(process.env.TW_BENCH_REPL_SLICE_ORDERS ?? 200_000);
+/** 1 (default where the machine has 2 CPUs or more): the record with the primary on CPU 0 and the standby on CPU 1; 0: OS placement only. */
+const PIN = process.env.TW_BENCH_REPL_PIN !== '0' && os.cpus().length >= 2;
 const BATCH = Number(process.env.TW_BENCH_REPL_BATCH ?? 256);
 const RATE = Number(process.env.TW_BENCH_REPL_RATE ?? 43_000);
 const RTT_PAIRS = Number(process.env.TW_BENCH_REPL_RTT_PAIRS ?? 8);
@@ -225,6 +238,31 @@ async function roundTripSlice(side: Side, cmds: CommandBuffer, first: number, co
   side.rttCpuUs += cpu.user + cpu.system;
 }
 
+/** taskset -a -p -c CPUS PID: every thread of the process (and the threads it starts later) on those CPUs. */
+function setAffinity(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** One placement's throughput pairs: the pair and quad ratios, each side's rates and CPU per order, the standby's. */
+interface ThroughputFigures {
+  ratio: number;
+  quadRatios: number[];
+  pairRatios: number[];
+  onRates: number[];
+  offRates: number[];
+  on: { orders: number; ms: number; submitMs: number; cpuUs: number; cpuSystemUs: number };
+  off: { orders: number; ms: number; submitMs: number; cpuUs: number; cpuSystemUs: number };
+  standbyCpuUs: number;
+  standbySystemUs: number;
+}
+
+/** ABBA: a pair on-off and the pair off-on after it; the geometric mean of their ratios cancels which side ran a stretch first. */
+function quads(pairRatios: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < pairRatios.length; i += 2) out.push(Math.sqrt(pairRatios[i] * pairRatios[i + 1]));
+  return out;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? 0 : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -240,7 +278,7 @@ async function main(): Promise<void> {
   const rttSliceOrders = Math.round(RATE * RTT_SLICE_S);
   const warm = Math.min(SLICE_ORDERS, 20_000);
   // Each stretch of the flow goes to both sides: the flow is as long as one side's share.
-  const total = warm + PAIRS * SLICE_ORDERS + RTT_PAIRS * rttSliceOrders + 200;
+  const total = warm + (PIN ? 2 : 1) * PAIRS * SLICE_ORDERS + RTT_PAIRS * rttSliceOrders + 200;
   console.log(
     `bench:replication: seed ${SEED}, ${PAIRS} pairs of ${SLICE_ORDERS.toLocaleString('en-US')}-order throughput slices (${BATCH} a turn), ` +
       `${RTT_PAIRS} pairs of ${RTT_SLICE_S}-s round-trip slices at ${RATE.toLocaleString('en-US')} orders/s; generating ${total.toLocaleString('en-US')} commands`,
@@ -282,24 +320,46 @@ async function main(): Promise<void> {
     // Both sides walk the same flow: a slice's commands go to both, one after the other.
     let next = 0;
     for (const side of [on, off]) await throughputSlice(side, cmds, next, warm);
-    for (const side of [on, off]) side.orders = side.ms = side.submitMs = side.cpuUs = side.cpuSystemUs = 0;
     next += warm;
-    const standbyCpu0 = await standbyCpu();
-    const standbySystemAt0 = standbySystemUs;
-    const pairRatios: number[] = [];
-    const onRates: number[] = [];
-    const offRates: number[] = [];
-    for (let p = 0; p < PAIRS; p++) {
-      const order = p % 2 === 0 ? [on, off] : [off, on];
-      const rates = new Map<Side, number>();
-      for (const side of order) rates.set(side, await throughputSlice(side, cmds, next, SLICE_ORDERS));
-      next += SLICE_ORDERS;
-      onRates.push(rates.get(on) ?? 0);
-      offRates.push(rates.get(off) ?? 0);
-      pairRatios.push((rates.get(on) ?? 0) / (rates.get(off) ?? 1));
+    const throughputPairs = async (): Promise<ThroughputFigures> => {
+      for (const side of [on, off]) side.orders = side.ms = side.submitMs = side.cpuUs = side.cpuSystemUs = 0;
+      const cpu0 = await standbyCpu();
+      const system0 = standbySystemUs;
+      const pairRatios: number[] = [];
+      const onRates: number[] = [];
+      const offRates: number[] = [];
+      for (let p = 0; p < PAIRS; p++) {
+        const order = p % 2 === 0 ? [on, off] : [off, on];
+        const rates = new Map<Side, number>();
+        for (const side of order) rates.set(side, await throughputSlice(side, cmds, next, SLICE_ORDERS));
+        next += SLICE_ORDERS;
+        onRates.push(rates.get(on) ?? 0);
+        offRates.push(rates.get(off) ?? 0);
+        pairRatios.push((rates.get(on) ?? 0) / (rates.get(off) ?? 1));
+      }
+      const cpu1 = await standbyCpu();
+      const figures = (s: Side) => ({ orders: s.orders, ms: s.ms, submitMs: s.submitMs, cpuUs: s.cpuUs, cpuSystemUs: s.cpuSystemUs });
+      const quadRatios = quads(pairRatios);
+      return { ratio: median(quadRatios), quadRatios, pairRatios, onRates, offRates, on: figures(on), off: figures(off), standbyCpuUs: cpu1 - cpu0, standbySystemUs: standbySystemUs - system0 };
+    };
+    const standbyPid = standbyProcess.pid ?? 0;
+    const allCpus = `0-${os.cpus().length - 1}`;
+    // OS placement first, then the record's, which the round-trip phase keeps.
+    const shared = await throughputPairs();
+    let placement = 'OS placement (both processes on every CPU)';
+    let record = shared;
+    if (PIN) {
+      try {
+        setAffinity(process.pid, '0');
+        setAffinity(standbyPid, '1');
+        record = await throughputPairs();
+        placement = 'separate hosts: the primary process on CPU 0, the standby process on CPU 1 (taskset, every thread)';
+      } catch (err) {
+        placement = `OS placement (taskset failed: ${(err as Error).message.split('\n')[0]})`;
+        setAffinity(process.pid, allCpus);
+      }
     }
     const standbyCpu1 = await standbyCpu();
-    const standbySystem1 = standbySystemUs;
     for (let p = 0; p < RTT_PAIRS; p++) {
       const order = p % 2 === 0 ? [on, off] : [off, on];
       for (const side of order) await roundTripSlice(side, cmds, next, rttSliceOrders);
@@ -316,34 +376,52 @@ async function main(): Promise<void> {
     off.journal.close();
     const journalsEqual = same(off.file, on.file) && same(on.file, standbyFile);
     const q = (h: hdr.Histogram, p: number): number => h.getValueAtPercentile(p);
-    const ratio = median(pairRatios);
+    const ratio = record.ratio;
+    const perOrder = (cpuUs: number, orders: number): number => Math.round((cpuUs * 1000) / Math.max(1, orders));
     const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     console.log(
       JSON.stringify({
         bench: 'replication',
         replicationOnOverOff: r3(ratio),
-        replicationOnOverOffTotal: r3(on.orders / on.ms / (off.orders / off.ms)),
-        ordersPerSecOn: Math.round((on.orders / on.ms) * 1000),
-        ordersPerSecOff: Math.round((off.orders / off.ms) * 1000),
-        pairRatios: pairRatios.map(r3),
+        replicationOnOverOffTotal: r3(record.on.orders / record.on.ms / (record.off.orders / record.off.ms)),
+        // The former statistic, the median over pairs: biased by which side ran a stretch first.
+        replicationOnOverOffMedianOfPairs: r3(median(record.pairRatios)),
+        placement,
+        ordersPerSecOn: Math.round((record.on.orders / record.on.ms) * 1000),
+        ordersPerSecOff: Math.round((record.off.orders / record.off.ms) * 1000),
+        quadRatios: record.quadRatios.map(r3),
+        pairRatios: record.pairRatios.map(r3),
         // Where the on side's time goes: submitting the slice (the engine, the journal's write,
         // the frames sent) vs waiting after the last submit for its commit; this process's CPU per order.
-        submitShareOn: r3(on.submitMs / on.ms),
-        submitShareOff: r3(off.submitMs / off.ms),
-        primaryCpuNsPerOrderOn: Math.round((on.cpuUs * 1000) / on.orders),
-        primaryCpuNsPerOrderOff: Math.round((off.cpuUs * 1000) / off.orders),
-        // The primary's own cost, apart from the standby's share of this machine: off CPU per order
-        // over on. With the standby on its own host (and keeping up) this, not the throughput ratio,
-        // would bound on over off; the standby's own ns per order is beside it.
-        primaryCpuOffOverOn: r3(off.cpuUs / off.orders / (on.cpuUs / on.orders)),
-        primarySystemCpuNsPerOrderOn: Math.round((on.cpuSystemUs * 1000) / on.orders),
-        primarySystemCpuNsPerOrderOff: Math.round((off.cpuSystemUs * 1000) / off.orders),
+        submitShareOn: r3(record.on.submitMs / record.on.ms),
+        submitShareOff: r3(record.off.submitMs / record.off.ms),
+        primaryCpuNsPerOrderOn: perOrder(record.on.cpuUs, record.on.orders),
+        primaryCpuNsPerOrderOff: perOrder(record.off.cpuUs, record.off.orders),
+        // The primary's own cost: off CPU per order over on.
+        primaryCpuOffOverOn: r3(record.off.cpuUs / record.off.orders / (record.on.cpuUs / record.on.orders)),
+        primarySystemCpuNsPerOrderOn: perOrder(record.on.cpuSystemUs, record.on.orders),
+        primarySystemCpuNsPerOrderOff: perOrder(record.off.cpuSystemUs, record.off.orders),
         // The standby's CPU over the throughput phase per order (it idles through the off slices), and
         // over the round-trip phase as a share of one CPU during the on slices.
-        standbyCpuNsPerOrder: Math.round(((standbyCpu1 - standbyCpu0) * 1000) / Math.max(1, on.orders)),
-        standbySystemCpuNsPerOrder: Math.round(((standbySystem1 - standbySystemAt0) * 1000) / Math.max(1, on.orders)),
-        ordersPerSecOnBySlice: onRates.map(Math.round),
-        ordersPerSecOffBySlice: offRates.map(Math.round),
+        standbyCpuNsPerOrder: perOrder(record.standbyCpuUs, record.on.orders),
+        standbySystemCpuNsPerOrder: perOrder(record.standbySystemUs, record.on.orders),
+        ordersPerSecOnBySlice: record.onRates.map(Math.round),
+        ordersPerSecOffBySlice: record.offRates.map(Math.round),
+        // The same pairs with both processes on every CPU: the standby's CPU then competes with the primary's.
+        sharedCpus:
+          record === shared
+            ? null
+            : {
+                replicationOnOverOff: r3(shared.ratio),
+                replicationOnOverOffMedianOfPairs: r3(median(shared.pairRatios)),
+                quadRatios: shared.quadRatios.map(r3),
+                pairRatios: shared.pairRatios.map(r3),
+                ordersPerSecOn: Math.round((shared.on.orders / shared.on.ms) * 1000),
+                ordersPerSecOff: Math.round((shared.off.orders / shared.off.ms) * 1000),
+                primaryCpuNsPerOrderOn: perOrder(shared.on.cpuUs, shared.on.orders),
+                primaryCpuNsPerOrderOff: perOrder(shared.off.cpuUs, shared.off.orders),
+                standbyCpuNsPerOrder: perOrder(shared.standbyCpuUs, shared.on.orders),
+              },
         roundTripRate: RATE,
         roundTripOrdersOn: on.roundTrip.totalCount,
         roundTripOrdersOff: off.roundTrip.totalCount,
