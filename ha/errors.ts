@@ -18,6 +18,8 @@ const HA = errorCatalogue({
   Bind: [11, 'TW_ERR_HA_BIND', 'the replication port could not be opened: change ha.replication.port'],
   Io: [12, 'TW_ERR_HA_IO', 'the journal could not be read or written for replication'],
   Config: [14, 'TW_ERR_HA_CONFIG', 'ha settings that cannot work together: see the message'],
+  SyncStandbyLost: [15, 'TW_ERR_HA_SYNC_STANDBY_LOST', 'the standby whose acknowledgements commit is gone: nothing commits until another level standby that holds everything committed is named in etcd'],
+  NotSyncStandby: [16, 'TW_ERR_HA_NOT_SYNC_STANDBY', 'the leader key is free but etcd names another node the sync standby of this session: this node may lack committed records and does not campaign (delete the sync key by hand only if that node is lost for good)'],
   Diverged: [13, 'TW_ERR_HA_DIVERGED', "a standby whose last record differs from the primary's at the same sequence: refused; rebuild its journal from the primary's"],
 });
 

@@ -148,4 +148,43 @@ maybe('leader election and fencing through a real etcd', () => {
     await waitFor('b elected', () => b.state === 'leader', 10_000);
     expect(b.epoch).toBeGreaterThan(a.epoch);
   });
+
+  test('only the node etcd names sync standby campaigns: a spare that may lack committed records never takes the key', async () => {
+    cluster = await EtcdCluster.start(1);
+    const a = node('a', { session: 'day-1' });
+    a.start();
+    await waitFor('a elected', () => a.state === 'leader');
+    expect(await a.designateSyncStandby('c')).toBe(true);
+    const b = node('b', { session: 'day-1' });
+    const c = node('c', { session: 'day-1' });
+    b.start();
+    c.start();
+    await waitFor('b and c see a', () => b.leader?.node === 'a' && c.leader?.node === 'a' && b.ready && c.ready);
+    // A follower cannot name anyone: only the leader whose key it is.
+    expect(await b.designateSyncStandby('b')).toBe(false);
+    await a.close();
+    await waitFor('c elected', () => c.state === 'leader');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.state).toBe('follower');
+    expect(b.notSyncStandby).toBeGreaterThan(0);
+    expect(b.errors.toJSON().TW_ERR_HA_NOT_SYNC_STANDBY).toBeGreaterThan(0);
+    // c, now leader, names b; c resigns; b takes over.
+    expect(await c.designateSyncStandby('b')).toBe(true);
+    await c.close();
+    await waitFor('b elected', () => b.state === 'leader');
+    expect(b.epoch).toBeGreaterThan(c.epoch);
+  });
+
+  test("a sync standby named in another session (an earlier day's) does not bind: any node may lead today", async () => {
+    cluster = await EtcdCluster.start(1);
+    const a = node('a', { session: 'day-1' });
+    a.start();
+    await waitFor('a elected', () => a.state === 'leader');
+    expect(await a.designateSyncStandby('z')).toBe(true);
+    await a.close();
+    const b = node('b', { session: 'day-2' });
+    b.start();
+    await waitFor('b elected', () => b.state === 'leader');
+    expect(b.notSyncStandby).toBe(0);
+  });
 });

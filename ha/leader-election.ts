@@ -8,6 +8,14 @@
 // act as primary at once (with clocks that run at the same rate, not synchronised ones).
 // Others watch the key (a poll every `pollMs`) and campaign when it is gone, if
 // `mayCampaign()` says they hold every committed batch.
+//
+// The sync standby key (`syncKey`, default the leader key + '-sync'): the leader names in it
+// the one standby whose acknowledgements commit (replication-server.ts), in a transaction
+// that holds only while its leader key is the one it created. It outlives the leader's
+// lease on purpose: a candidate campaigns only if that key names it (or is absent, or
+// belongs to another session), and the campaign's transaction checks the key did not change
+// since it was read. A standby that a cut link has dropped, and that may lack records
+// committed since, therefore cannot take over, even if it believes it is in sync.
 import type { Etcd3, Lease } from 'etcd3';
 import { HaError, HaErrorCounts } from './errors';
 import { type KeeperMessage, LeaseKeeper, monotonicMs } from './lease-keeper';
@@ -41,6 +49,10 @@ export interface LeaderElectionOptions {
   ttlSec: number;
   /** How often followers look at the key, in ms (default 100). */
   pollMs?: number;
+  /** The sync standby key (default: `key` + '-sync'). */
+  syncKey?: string;
+  /** This node's trading session (e.g. its journal file's name): a sync standby named in another session does not bind it. */
+  session?: string;
   /** Asked before each campaign: does this node hold every committed batch? Default yes. */
   mayCampaign?: () => boolean;
   onElected?: (epoch: number) => void;
@@ -55,6 +67,7 @@ export class LeaderElection {
   readonly errors = new HaErrorCounts();
   private readonly client: Etcd3;
   private readonly key: string;
+  private readonly syncKey: string;
   private readonly ttlMs: number;
   private lease: Lease | null = null;
   private keeper: LeaseKeeper | null = null;
@@ -69,6 +82,8 @@ export class LeaderElection {
   /** When the campaign's grant was sent (monotonicMs); renewals then move lastRenewMs on. */
   private grantedMs = 0;
   campaigns = 0;
+  /** Campaigns not made because etcd names another node the sync standby of this session. */
+  notSyncStandby = 0;
   fenceReason = '';
 
   constructor(private readonly options: LeaderElectionOptions) {
@@ -76,6 +91,7 @@ export class LeaderElection {
     const { Etcd3: Client } = require('etcd3') as typeof import('etcd3');
     this.client = new Client({ hosts: options.endpoints, dialTimeout: 1000 });
     this.key = options.key ?? '/tickwire/leader';
+    this.syncKey = options.syncKey ?? `${this.key}-sync`;
     this.ttlMs = options.ttlSec * 1000;
   }
 
@@ -124,6 +140,21 @@ export class LeaderElection {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Names `standby` the sync standby (the one whose acknowledgements commit): written only
+   * while this node leads (its leader key is still the one it created) and its lease is
+   * certainly alive. Resolves whether it was written.
+   */
+  async designateSyncStandby(standby: string): Promise<boolean> {
+    if (!this.leaseValid()) return false;
+    const value = JSON.stringify({ node: standby, session: this.options.session ?? '', epoch: this.epoch, by: this.options.node });
+    const txn = await withDeadline(
+      this.client.if(this.key, 'Create', '==', this.epoch).then(this.client.put(this.syncKey).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
+      1000,
+    );
+    return txn.succeeded && this.state === 'leader';
   }
 
   /** Stops; a leader revokes its lease so a standby can take over at once. */
@@ -187,14 +218,36 @@ export class LeaderElection {
   private async campaign(): Promise<void> {
     this.state = 'campaigning';
     this.campaigns++;
+    // Only the named sync standby (or anyone, when none is named for this session) may lead.
+    let syncMod = 0;
+    try {
+      const res = await withDeadline(this.client.get(this.syncKey).options({ deadline: Date.now() + 1000 }).exec(), 1000);
+      const kv = res.kvs[0];
+      if (kv !== undefined) {
+        syncMod = Number(kv.mod_revision);
+        const named = parseSyncStandby(kv.value.toString('utf8'));
+        if (named.session === (this.options.session ?? '') && named.node !== this.options.node) {
+          this.notSyncStandby++;
+          // Said once, then every 100th poll (it is asked at every poll while the key is free).
+          if (this.notSyncStandby % 100 === 1) this.problem(HaError.NotSyncStandby, `etcd names ${named.node} the sync standby of session ${named.session} (key ${this.syncKey}): ${this.options.node} does not campaign`);
+          this.state = 'follower';
+          return;
+        }
+      }
+    } catch (err) {
+      this.state = 'follower';
+      this.problem(HaError.Etcd, `reading ${this.syncKey}: ${(err as Error).message}`);
+      return;
+    }
     const lease = this.client.lease(this.options.ttlSec, { autoKeepAlive: false });
     try {
       const sent = monotonicMs();
       const leaseId = await withDeadline(lease.grant(), 1000);
       const o = this.options;
       const value = JSON.stringify({ node: o.node, replicationHost: o.replicationHost, replicationPort: o.replicationPort, orderLinkHost: o.orderLinkHost ?? '', orderLinkPort: o.orderLinkPort ?? 0 });
+      // The sync standby key unchanged since it was read (Mod 0: still absent).
       const txn = await withDeadline(
-        this.client.if(this.key, 'Create', '==', 0).then(lease.put(this.key).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
+        this.client.if(this.key, 'Create', '==', 0).and(this.syncKey, 'Mod', '==', syncMod).then(lease.put(this.key).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
         1000,
       );
       if (this.state !== 'campaigning') {
@@ -241,6 +294,16 @@ export class LeaderElection {
   private problem(code: HaError, detail: string): void {
     this.errors.count(code, detail);
     this.options.onProblem?.(code, detail);
+  }
+}
+
+/** The sync standby key's value: the node named, in which session, by which leader's epoch. */
+export function parseSyncStandby(text: string): { node: string; session: string; epoch: number } {
+  try {
+    const v = JSON.parse(text) as { node?: unknown; session?: unknown; epoch?: unknown };
+    return { node: String(v.node ?? ''), session: String(v.session ?? ''), epoch: Number(v.epoch ?? 0) };
+  } catch {
+    return { node: '', session: '', epoch: 0 };
   }
 }
 

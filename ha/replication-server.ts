@@ -17,6 +17,15 @@
 // HOLD_MAX_BYTES. The standby's next fdatasync starts one loopback trip later than it would
 // have, and a burst costs one socket write and one read a group commit instead of one per
 // journal write (about ten in the throughput slices of bench:replication).
+//
+// The sync standby (with `designate`, as every HA node runs): of several standbys, only one
+// one's acknowledgements commit, and it is named in etcd first. A standby is named once it is
+// level and has acknowledged everything committed so far; until the name is written, nothing
+// more commits. Only the named node may campaign (leader-election.ts), so whoever takes over
+// holds every committed record, however many standbys follow and whichever of them a cut link
+// has dropped. The others follow as hot spares: when the named one goes, the next level spare
+// that holds everything committed is named in its place. Without `designate` (tests, the
+// bench), any standby's acknowledgement commits.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { JournalReplicaLink, JournalWriter } from '../sim';
@@ -82,6 +91,12 @@ export interface ReplicationServerOptions {
   mayCommit?: () => boolean;
   /** A standby told us of a newer epoch: this node is no longer the leader. */
   onDeposed?: (newerEpoch: number) => void;
+  /**
+   * Names a standby the sync standby where candidates look (etcd), resolving true once
+   * written while this node still leads. Given: only the named standby's acknowledgements
+   * commit (see the top of the file). Omitted: any standby's do.
+   */
+  designate?: (standby: string) => Promise<boolean>;
 }
 
 interface Follower {
@@ -104,6 +119,10 @@ interface Follower {
 
 export interface ReplicationFigures {
   standbys: number;
+  /** The standby whose acknowledgements commit ('' while none is named; null without `designate`). */
+  syncStandby: string | null;
+  /** Times a sync standby was named. */
+  designations: number;
   /** The highest sequence number a standby acknowledged as durable. */
   ackedSeq: number;
   framesSent: number;
@@ -119,6 +138,10 @@ export class ReplicationServer implements JournalReplicaLink {
   private readonly followers = new Set<Follower>();
   private readonly journal: JournalWriter;
   private ackedSeq = 0;
+  /** With `designate`: the follower whose acks commit, and whether a naming is in flight. */
+  private syncFollower: Follower | null = null;
+  private designating = false;
+  designations = 0;
   private fenced = false;
   private closed = false;
   framesSent = 0;
@@ -154,6 +177,8 @@ export class ReplicationServer implements JournalReplicaLink {
   figures(): ReplicationFigures {
     return {
       standbys: [...this.followers].filter((f) => f.helloed).length,
+      syncStandby: this.options.designate === undefined ? null : (this.syncFollower?.name ?? ''),
+      designations: this.designations,
       ackedSeq: this.ackedSeq,
       framesSent: this.framesSent,
       recordsSent: this.recordsSent,
@@ -269,7 +294,51 @@ export class ReplicationServer implements JournalReplicaLink {
     this.followers.add(f);
     socket.on('data', (chunk) => f.decoder.push(chunk));
     socket.on('error', () => undefined); // 'close' follows
-    socket.on('close', () => this.followers.delete(f));
+    socket.on('close', () => {
+      this.followers.delete(f);
+      if (this.syncFollower !== f) return;
+      // Nothing commits until another standby that holds everything committed is named.
+      this.syncFollower = null;
+      if (this.fenced || this.closed) return;
+      this.problem(HaError.SyncStandbyLost, `sync standby ${f.name} is gone; nothing commits until another level standby is named`);
+      for (const other of this.followers) this.maybeDesignate(other);
+    });
+  }
+
+  /** With `designate`: names `f` the sync standby if none is, it is level and holds everything committed. */
+  private maybeDesignate(f: Follower): void {
+    const designate = this.options.designate;
+    if (designate === undefined || this.syncFollower !== null || this.designating || this.fenced || this.closed) return;
+    if (!f.live || f.socket.destroyed || f.acked < this.ackedSeq) return;
+    this.designating = true;
+    designate(f.name).then(
+      (ok) => {
+        this.designating = false;
+        if (ok && !f.socket.destroyed && !this.fenced && this.syncFollower === null) {
+          this.syncFollower = f;
+          this.designations++;
+          this.commitTo(f.acked);
+          return;
+        }
+        // Not written (etcd, or no longer leader), or that standby left meanwhile: the next ack tries again.
+        if (!ok) this.problem(HaError.Etcd, `standby ${f.name} could not be named the sync standby`);
+      },
+      (err: Error) => {
+        this.designating = false;
+        this.problem(HaError.Etcd, `naming standby ${f.name} the sync standby: ${err.message}`);
+      },
+    );
+  }
+
+  /** Moves the journal's commit gate to `acked` (a sync standby's acknowledgement), if it is ahead. */
+  private commitTo(acked: number): void {
+    if (this.fenced || acked <= this.ackedSeq) return;
+    if (this.options.mayCommit !== undefined && !this.options.mayCommit()) {
+      this.fence();
+      return;
+    }
+    this.ackedSeq = acked;
+    this.journal.replicaAcked(acked);
   }
 
   private onFrame(f: Follower, frame: Frame): void {
@@ -306,14 +375,8 @@ export class ReplicationServer implements JournalReplicaLink {
         if (frame.seq > f.acked) f.acked = frame.seq;
         // The standby's group commit is done: what was gathered meanwhile goes now.
         if (f.held !== null && !this.fenced) this.sendHeld(f);
-        if (!this.fenced && f.acked > this.ackedSeq) {
-          if (this.options.mayCommit !== undefined && !this.options.mayCommit()) {
-            this.fence();
-            return;
-          }
-          this.ackedSeq = f.acked;
-          this.journal.replicaAcked(f.acked);
-        }
+        if (this.options.designate === undefined || this.syncFollower === f) this.commitTo(f.acked);
+        else if (this.syncFollower === null) this.maybeDesignate(f);
         return;
       }
       case FrameKind.Refuse: {

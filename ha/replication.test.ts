@@ -63,15 +63,62 @@ async function primary(dir: string, epoch = 1): Promise<{ journal: JournalWriter
   return { journal, server, port };
 }
 
-function standby(file: string, epoch = 0): { journal: JournalWriter; standby: StandbyReplicator; batches: number[] } {
+function standby(file: string, epoch = 0, nodeName = 'b'): { journal: JournalWriter; standby: StandbyReplicator; batches: number[] } {
   const journal = openJournal(file);
   const batches: number[] = [];
-  const s = new StandbyReplicator({ journal, nodeName: 'b', epoch, reconnectMs: 20, onBatch: (_r, count, first) => batches.push(first, count) });
+  const s = new StandbyReplicator({ journal, nodeName, epoch, reconnectMs: 20, onBatch: (_r, count, first) => batches.push(first, count) });
   closers.push(() => s.stop());
   return { journal, standby: s, batches };
 }
 
 describe('replicated journal', () => {
+  test('with a sync standby named (designate): only its acknowledgements commit; when it goes, nothing commits until a spare that holds everything committed is named', async () => {
+    const dir = tmpDir();
+    const journal = openJournal(path.join(dir, 'primary.journal'));
+    const named: string[] = [];
+    // As etcd would: the name is written a little later, and a name can be refused.
+    let refuse = false;
+    const designate = async (node: string): Promise<boolean> => {
+      await new Promise((r) => setTimeout(r, 20));
+      if (refuse) return false;
+      named.push(node);
+      return true;
+    };
+    const problems: string[] = [];
+    const server = new ReplicationServer({ journal, epoch: 1, host: '127.0.0.1', port: 0, designate, onProblem: (_c, d) => problems.push(d) });
+    const port = await server.start();
+    closers.push(() => server.close());
+    const b = standby(path.join(dir, 'b.journal'), 0, 'b');
+    b.standby.follow('127.0.0.1', port);
+    appendBatch(journal, 10);
+    await waitFor('b named and commit', () => journal.durableSeq === 10);
+    expect(named).toEqual(['b']);
+    expect(server.figures().syncStandby).toBe('b');
+    // A spare follows: it holds everything, but its acknowledgements do not commit.
+    const c = standby(path.join(dir, 'c.journal'), 0, 'c');
+    c.standby.follow('127.0.0.1', port);
+    await waitFor('c level', () => c.journal.durableSeq === 10);
+    appendBatch(journal, 5);
+    await waitFor('commit 15 through b', () => journal.durableSeq === 15);
+    expect(named).toEqual(['b']);
+    // b goes: nothing more commits until c is named (refused by etcd at first: still nothing).
+    refuse = true;
+    b.standby.stop();
+    await waitFor('b gone', () => server.figures().syncStandby === '');
+    appendBatch(journal, 5);
+    await waitFor('c holds 20', () => c.journal.durableSeq === 20);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(journal.durableSeq).toBe(15);
+    expect(problems.some((d) => d.includes('sync standby b is gone'))).toBe(true);
+    expect(problems.some((d) => d.includes('could not be named'))).toBe(true);
+    refuse = false;
+    appendBatch(journal, 1); // c's next acknowledgement asks again
+    await waitFor('c named and commit 21', () => journal.durableSeq === 21);
+    expect(named).toEqual(['b', 'c']);
+    expect(server.figures()).toMatchObject({ syncStandby: 'c', designations: 2 });
+    expect(fs.readFileSync(c.journal.path).equals(fs.readFileSync(journal.path))).toBe(true);
+  });
+
   test('a batch is committed (durableSeq) only once the standby has acknowledged it, and the standby holds the same bytes', async () => {
     const dir = tmpDir();
     const p = await primary(dir);

@@ -6,6 +6,7 @@
 // continues from the next sequence number. A leader that cannot renew its lease in time
 // is fenced: it mutes its lines and commits nothing more (the caller exits).
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
 import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicator, haErrorName } from '../ha';
 import type { InlineSim } from '../sim';
@@ -84,6 +85,8 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     orderLinkPort: ha.orderLink.port,
     ttlSec: ha.etcd.leaseTtlSec,
     pollMs: ha.etcd.pollMs,
+    // A sync standby named on an earlier day does not bind today's session.
+    session: path.basename(journal.path),
     mayCampaign: () => role === 'standby' && (replicator.inSync || (ha.role === 'auto' && !sawLeader)),
     onLeader: (leader) => {
       if (leader === null || leader.node === node || role !== 'standby') return;
@@ -103,6 +106,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
       host: ha.replication.host,
       port: ha.replication.port,
       mayCommit: () => election.leaseValid(),
+      designate: (standby) => election.designateSyncStandby(standby),
       onDeposed: (newer) => fence(`a standby has seen epoch ${newer}, newer than ${epoch}`),
       onProblem: log,
     });
@@ -159,7 +163,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
         ordersSkipped: live.ordersSkipped,
         gateOverruns: live.feedGateOverruns,
       },
-      election: { state: election.state, renewals: election.renewals, refused: election.errors.toJSON() },
+      election: { state: election.state, renewals: election.renewals, notSyncStandby: election.notSyncStandby, refused: election.errors.toJSON() },
     }),
     onFenced: (l) => void fencedListeners.push(l),
     onPromoted: (l) => void promotedListeners.push(l),
