@@ -309,7 +309,8 @@ export class ReplicationServer implements JournalReplicaLink {
   private maybeDesignate(f: Follower): void {
     const designate = this.options.designate;
     if (designate === undefined || this.syncFollower !== null || this.designating || this.fenced || this.closed) return;
-    if (!f.live || f.socket.destroyed || f.acked < this.ackedSeq) return;
+    // Everything committed: what this primary acknowledged, and (just promoted) what it held durable before.
+    if (!f.live || f.socket.destroyed || f.acked < this.ackedSeq || f.acked < this.journal.durableSeq) return;
     this.designating = true;
     designate(f.name).then(
       (ok) => {

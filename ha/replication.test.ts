@@ -72,6 +72,27 @@ function standby(file: string, epoch = 0, nodeName = 'b'): { journal: JournalWri
 }
 
 describe('replicated journal', () => {
+  test('a just-promoted primary names a standby only once it holds everything the primary held durable before', async () => {
+    const dir = tmpDir();
+    const journal = openJournal(path.join(dir, 'primary.journal'));
+    appendBatch(journal, 20_000); // replicated to it while it was a standby: committed under the last epoch
+    await waitFor('local fdatasync', () => journal.durableSeq === 20_000);
+    const b = standby(path.join(dir, 'b.journal'), 0, 'b');
+    const heldWhenNamed: number[] = [];
+    const designate = async (): Promise<boolean> => {
+      heldWhenNamed.push(b.journal.durableSeq);
+      return true;
+    };
+    const server = new ReplicationServer({ journal, epoch: 2, host: '127.0.0.1', port: 0, designate });
+    const port = await server.start();
+    closers.push(() => server.close());
+    b.standby.follow('127.0.0.1', port);
+    await waitFor('named', () => server.figures().syncStandby === 'b');
+    expect(heldWhenNamed).toEqual([20_000]);
+    appendBatch(journal, 2);
+    await waitFor('commit 20,002', () => journal.durableSeq === 20_002);
+  });
+
   test('with a sync standby named (designate): only its acknowledgements commit; when it goes, nothing commits until a spare that holds everything committed is named', async () => {
     const dir = tmpDir();
     const journal = openJournal(path.join(dir, 'primary.journal'));
