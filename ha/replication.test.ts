@@ -75,8 +75,8 @@ describe('replicated journal', () => {
   test('a just-promoted primary names a standby only once it holds everything the primary held durable before', async () => {
     const dir = tmpDir();
     const journal = openJournal(path.join(dir, 'primary.journal'));
-    appendBatch(journal, 20_000); // replicated to it while it was a standby: committed under the last epoch
-    await waitFor('local fdatasync', () => journal.durableSeq === 20_000);
+    appendBatch(journal, 200_000); // replicated to it while it was a standby: committed under the last epoch
+    await waitFor('local fdatasync', () => journal.durableSeq === 200_000);
     const b = standby(path.join(dir, 'b.journal'), 0, 'b');
     const heldWhenNamed: number[] = [];
     const designate = async (): Promise<boolean> => {
@@ -88,9 +88,9 @@ describe('replicated journal', () => {
     closers.push(() => server.close());
     b.standby.follow('127.0.0.1', port);
     await waitFor('named', () => server.figures().syncStandby === 'b');
-    expect(heldWhenNamed).toEqual([20_000]);
+    expect(heldWhenNamed).toEqual([200_000]);
     appendBatch(journal, 2);
-    await waitFor('commit 20,002', () => journal.durableSeq === 20_002);
+    await waitFor('commit 200,002', () => journal.durableSeq === 200_002);
   });
 
   test('with a sync standby named (designate): only its acknowledgements commit; when it goes, nothing commits until a spare that holds everything committed is named', async () => {
