@@ -30,4 +30,14 @@ export {
   type OuchAccountView,
 } from './ouch-server';
 export { OuchClient, type OuchClientOptions, type OuchLogin, type ReceivedOuch } from './ouch-client';
-export { FixAcceptor, startFixAcceptor, DEFAULT_FIX_LIMITS, type FixAcceptorDeps, type FixAcceptorFigures, type FixGatewayPieces, type FixLimits } from './fix-acceptor';
+export type { FixAcceptor, FixAcceptorDeps, FixAcceptorFigures, FixGatewayPieces, FixLimits } from './fix-acceptor';
+
+/**
+ * The FIX acceptor's module (FixAcceptor, startFixAcceptor, DEFAULT_FIX_LIMITS), loaded on
+ * first use: jspurefix, with mathjs under it, takes 1-2.3 s to load on this machine, which
+ * every process that never speaks FIX would otherwise pay at start (an HA node with order
+ * entry off, a standby joining during a failover, the feed and gateway commands).
+ */
+export function loadFixAcceptor(): typeof import('./fix-acceptor') {
+  return require('./fix-acceptor') as typeof import('./fix-acceptor');
+}

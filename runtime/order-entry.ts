@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AbnormalTrafficDetector, AccountStore, AccountsDb, IpRules, SessionStore } from '../accounts';
 import { listing, type TickwireConfig } from '../config';
-import { FixAcceptor, OrderEntry, OuchServer, type OrderEntryLogger } from '../order-entry';
+import { type FixAcceptor, loadFixAcceptor, OrderEntry, OuchServer, type OrderEntryLogger } from '../order-entry';
 import type { TradingPort } from '../protocol';
 import { InlineSim, LiveSim } from '../sim';
 import type { Logger } from './logger';
@@ -93,7 +93,7 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
   const trading = wiring.trading;
   const written = trading instanceof InlineSim ? trading.sim : trading instanceof LiveSim ? trading : undefined;
   const ouch = oe.ouch.enabled ? new OuchServer({ config, orderEntry: server, accounts, symbols, logger, sessionDate: wiring.sessionDate, written }) : null;
-  const fix = oe.fix.enabled ? new FixAcceptor({ config: oe.fix, engine: config.engine, gateway: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
+  const fix = oe.fix.enabled ? new (loadFixAcceptor().FixAcceptor)({ config: oe.fix, engine: config.engine, gateway: server, accounts, symbols, logger, sessionDate: wiring.sessionDate }) : null;
   let closing: Promise<void> | null = null;
   const close = (endOfDay = false): Promise<void> => {
     closing ??= (async () => {
