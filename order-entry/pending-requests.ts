@@ -9,7 +9,8 @@
 //
 // requestIds are handed out in order (1, 2, ... MAX_REQUEST_ID, then 1 again), so the ones
 // waiting lie between `head` (the oldest that may still wait) and `tail` (the next to come):
-// slot = requestId & mask; the ring doubles when that window would not fit.
+// slot = requestId & mask; the ring doubles when that window would not fit. MAX_REQUEST_ID + 1
+// is a power of two, so the wrap only skips slot 0 (one cell of slack).
 import type { PendingRequest } from './report-router';
 
 export class PendingRequests {
@@ -26,6 +27,7 @@ export class PendingRequests {
     private readonly maxRequestId: number,
     initialSlots = 4096,
   ) {
+    if (maxRequestId < 1 || (maxRequestId & (maxRequestId + 1)) !== 0) throw new RangeError(`maxRequestId + 1 must be a power of two, got ${maxRequestId}`);
     let n = 16;
     while (n < initialSlots) n *= 2;
     this.slots = new Array<PendingRequest | null>(n).fill(null);
@@ -39,7 +41,8 @@ export class PendingRequests {
       this.head = id;
       this.tail = id;
     }
-    if (this.distance(this.head, id) + 1 > this.slots.length) this.grow(id);
+    // The window up to `id`, plus slot 0 that the wrap skips.
+    if (this.distance(this.head, id) + 2 > this.slots.length) this.grow(id);
     this.slots[id & this.mask] = p;
     this.tail = this.after(id);
     this.size++;
@@ -110,7 +113,7 @@ export class PendingRequests {
   /** Doubles the ring until the window up to `id` fits; the waiting requests move to their new slots. */
   private grow(id: number): void {
     let n = this.slots.length * 2;
-    while (this.distance(this.head, id) + 1 > n) n *= 2;
+    while (this.distance(this.head, id) + 2 > n) n *= 2;
     const old = this.slots;
     const oldMask = this.mask;
     const slots = new Array<PendingRequest | null>(n).fill(null);
