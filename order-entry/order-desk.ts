@@ -8,6 +8,7 @@ import type { Authenticator, Principal } from './auth';
 import type { DeskOrder, DeskOrderSettler } from './desk-order';
 import type { AccountDirectory, OrderEntryLogger, SessionDirectory, TrafficWatch } from './directories';
 import { OrderEntryError, fromDirectoryError, trafficReason, type OrderEntryErrorCounts } from './errors';
+import { InFlightTable } from './in-flight-table';
 import { isOpen, mirroredFromReport, type MirroredOrder, type OrderMirror } from './order-mirror';
 import type { AccountOrderRate } from './order-rate';
 import { orderFingerprint, parseNewOrder, type OrderRules } from './order-request';
@@ -55,8 +56,8 @@ interface InFlightOrder {
 
 export class OrderDesk implements DeskOrderSettler {
   readonly figures: OrderDeskFigures = { orders: 0, cancels: 0, retries: 0, suspensions: 0, rejects: new Map() };
-  /** Orders submitted and not yet answered, by account, then clientOrderId (a retry meanwhile waits for the same answer). */
-  private readonly inFlight = new Map<number, Map<string, InFlightOrder | DeskOrder>>();
+  /** Orders submitted and not yet answered, by account, then clientOrderId (a retry meanwhile waits for the same answer); not a Map per account (in-flight-table.ts). */
+  private readonly inFlight = new Map<number, InFlightTable<InFlightOrder | DeskOrder>>();
   /** Traffic keys tied to their account in the traffic watch. */
   private readonly attached = new Set<number>();
 
@@ -192,7 +193,9 @@ export class OrderDesk implements DeskOrderSettler {
   inFlightOrders(account: number): DeskOrder[] {
     const out: DeskOrder[] = [];
     const m = this.inFlight.get(account);
-    if (m !== undefined) for (const f of m.values()) if ('waiters' in f) out.push(f);
+    if (m !== undefined) m.forEachValue((f) => {
+      if ('waiters' in f) out.push(f);
+    });
     return out;
   }
 
@@ -347,10 +350,10 @@ export class OrderDesk implements DeskOrderSettler {
     return this.inFlight.get(account)?.get(clientOrderId);
   }
 
-  private flyingOf(account: number): Map<string, InFlightOrder | DeskOrder> {
+  private flyingOf(account: number): InFlightTable<InFlightOrder | DeskOrder> {
     let m = this.inFlight.get(account);
     if (m === undefined) {
-      m = new Map();
+      m = new InFlightTable();
       this.inFlight.set(account, m);
     }
     return m;

@@ -8,6 +8,7 @@
 import type { AccountReport, ExecutionReport, OrderEntryReport, OrderEntryRequest, OrderReport, TradingPort } from '../protocol';
 import { OrderEntryError } from './errors';
 import type { MirroredOrder, OrderMirror } from './order-mirror';
+import { PendingRequests } from './pending-requests';
 
 type Unnumbered<T> = T extends OrderEntryRequest ? Omit<T, 'requestId'> : never;
 /** A request before the router numbers it. */
@@ -75,8 +76,8 @@ const MAX_REQUEST_ID = 0x7fffffff;
 
 export class ReportRouter {
   readonly figures: ReportRouterFigures = { submitted: 0, reports: 0, answered: 0, timeouts: 0, unmatched: 0 };
-  /** In submission order, which is deadline order (one timeout for all). */
-  private readonly pending = new Map<number, PendingRequest>();
+  /** By requestId, in submission order, which is deadline order (one timeout for all); a ring, not a Map (pending-requests.ts). */
+  private readonly pending = new PendingRequests(MAX_REQUEST_ID);
   private nextRequestId = 1;
   private sink: ReportSink | null = null;
   /** Protocol sessions (FIX, OUCH) that hear every report, after the mirror took it. */
@@ -138,12 +139,12 @@ export class ReportRouter {
     pending.requestId = requestId;
     pending.account = req.account;
     pending.deadlineMs = this.now() + this.timeoutMs;
-    this.pending.set(requestId, pending);
+    this.pending.add(pending);
     try {
       this.port.submit(req);
       this.figures.submitted++;
     } catch (error) {
-      this.pending.delete(requestId);
+      this.pending.remove(pending);
       pending.failed(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', `the exchange core did not take the request: ${(error as Error).message}`));
     }
   }
@@ -152,8 +153,7 @@ export class ReportRouter {
   close(): void {
     this.closed = true;
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
+    const waiting = this.pending.takeAll();
     for (const p of waiting) p.failed(new OrderEntryError('TW_ERR_OE_CORE_UNAVAILABLE', 'the gateway is shutting down'));
   }
 
@@ -171,7 +171,7 @@ export class ReportRouter {
       for (let i = 0; i < this.listeners.length; i++) this.listeners[i](r);
       if (r.kind === 'execution' || r.requestId === 0) continue;
       const p = this.pending.get(r.requestId);
-      if (p === undefined || p.account !== r.account) {
+      if (p === null || p.account !== r.account) {
         this.figures.unmatched++;
         continue;
       }
@@ -184,8 +184,7 @@ export class ReportRouter {
     for (let i = 0; i < settled.length; i++) {
       const p = settled[i];
       p.batched = false;
-      if (this.pending.get(p.requestId) !== p) continue;
-      this.pending.delete(p.requestId);
+      if (!this.pending.remove(p)) continue;
       this.figures.answered++;
       p.answered();
     }
@@ -194,9 +193,8 @@ export class ReportRouter {
 
   private sweep(): void {
     const now = this.now();
-    for (const [id, p] of this.pending) {
-      if (p.deadlineMs > now) break;
-      this.pending.delete(id);
+    for (let p = this.pending.oldest(); p !== null && p.deadlineMs <= now; p = this.pending.oldest()) {
+      this.pending.remove(p);
       this.figures.timeouts++;
       p.failed(new OrderEntryError('TW_ERR_OE_CORE_TIMEOUT', `no answer from the exchange core in ${this.timeoutMs} ms; the request may still happen: retry with the same clientOrderId, or GET /v1/orders`));
     }

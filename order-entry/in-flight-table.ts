@@ -1,0 +1,109 @@
+// An account's orders in flight by client order id, in open addressing over two plain arrays
+// kept for the table's life (linear probing, deletion by backward shift: no tombstones).
+// Not a Map: a Map set and deleted once per order rehashes into a new table every few
+// hundred orders, and V8 keeps each obsolete table pointing at its successor and at the
+// entries it held; once one of them is in the old generation, every scavenge copies (then
+// promotes) every table since and every order they held (see pending-requests.ts). Here a
+// removed entry's cells are emptied, so an answered order is garbage at once.
+
+export class InFlightTable<T> {
+  private keys: Array<string | null>;
+  private values: Array<T | null>;
+  private mask: number;
+  size = 0;
+
+  constructor(initialCells = 256) {
+    let n = 16;
+    while (n < initialCells) n *= 2;
+    this.keys = new Array<string | null>(n).fill(null);
+    this.values = new Array<T | null>(n).fill(null);
+    this.mask = n - 1;
+  }
+
+  get(key: string): T | undefined {
+    const keys = this.keys;
+    for (let c = hashOf(key) & this.mask; ; c = (c + 1) & this.mask) {
+      const k = keys[c];
+      if (k === null) return undefined;
+      if (k === key) return this.values[c] as T;
+    }
+  }
+
+  /** Sets `key` to `value` (replacing what it had). */
+  set(key: string, value: T): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    let c = hashOf(key) & this.mask;
+    for (; ; c = (c + 1) & this.mask) {
+      const k = keys[c];
+      if (k === null) break;
+      if (k === key) {
+        this.values[c] = value;
+        return;
+      }
+    }
+    keys[c] = key;
+    this.values[c] = value;
+    this.size++;
+  }
+
+  /** Removes `key`; false when it was not there. */
+  delete(key: string): boolean {
+    const keys = this.keys;
+    const values = this.values;
+    const mask = this.mask;
+    let hole = hashOf(key) & mask;
+    for (; ; hole = (hole + 1) & mask) {
+      const k = keys[hole];
+      if (k === null) return false;
+      if (k === key) break;
+    }
+    // Backward shift: a later entry of the run moves into the hole when its home cell is not
+    // between the hole and it (cyclically), so every entry stays reachable from its home.
+    for (let c = (hole + 1) & mask; ; c = (c + 1) & mask) {
+      const k = keys[c];
+      if (k === null) break;
+      const home = hashOf(k) & mask;
+      if (((c - home) & mask) >= ((c - hole) & mask)) {
+        keys[hole] = k;
+        values[hole] = values[c];
+        hole = c;
+      }
+    }
+    keys[hole] = null;
+    values[hole] = null;
+    this.size--;
+    return true;
+  }
+
+  /** Calls `fn` with each value (in no particular order). */
+  forEachValue(fn: (value: T) => void): void {
+    const keys = this.keys;
+    for (let c = 0; c < keys.length; c++) if (keys[c] !== null) fn(this.values[c] as T);
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const n = oldKeys.length * 2;
+    this.keys = new Array<string | null>(n).fill(null);
+    this.values = new Array<T | null>(n).fill(null);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let c = 0; c < oldKeys.length; c++) {
+      const k = oldKeys[c];
+      if (k !== null) {
+        this.set(k, oldValues[c] as T);
+        oldKeys[c] = null;
+        oldValues[c] = null;
+      }
+    }
+  }
+}
+
+/** FNV-1a over the key's UTF-16 code units (client order ids are short ASCII). */
+function hashOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
