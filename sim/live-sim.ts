@@ -72,6 +72,11 @@ export function sessionJournalPath(template: string, date: string, ended: (p: st
   }
 }
 
+/** The publisher as LiveSim drives it: engine events, then the end of each tick's turn (it sends what it holds). */
+export interface TurnHandler extends EngineEventHandler {
+  endOfTurn?(): void;
+}
+
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 /** Events handed to the publisher per gated drain; more wait for the next turn of the loop. */
 const GATED_DRAIN_SLICE = 2048;
@@ -83,7 +88,7 @@ export class LiveSim implements TradingPort {
   private readonly config: TickwireConfig;
   private readonly cmds: CommandBuffer;
   /** Null: the consumer is another thread reading `ring` (events are committed, not drained). */
-  private readonly handler: EngineEventHandler | null;
+  private readonly handler: TurnHandler | null;
   private timer: NodeJS.Timeout | null = null;
   private due = 0;
   private lastTickMs = 0;
@@ -130,7 +135,7 @@ export class LiveSim implements TradingPort {
    * after it. With `handler` null, `ring` is shared with a consumer thread: events are
    * committed to it, and a full ring waits for that thread.
    */
-  constructor(config: TickwireConfig, journalPath: string, handler: EngineEventHandler | null, ring?: EngineEventRing) {
+  constructor(config: TickwireConfig, journalPath: string, handler: TurnHandler | null, ring?: EngineEventRing) {
     this.config = config;
     this.handler = handler;
     const drainPolicy: RingFullPolicy = { onRingFull: () => this.drainForRoom() };
@@ -530,6 +535,9 @@ export class LiveSim implements TradingPort {
       if (n === 0 && this.requests.length === this.requestsHead) break;
     }
     if (limit > 0 && this.orders >= limit) this.due = 0;
+    // The tick's events are all handed over: the publisher sends its part-filled packet now,
+    // not after the loop's poll phase (its setImmediate).
+    this.handler?.endOfTurn?.();
     // Under the 'interval' policy, records buffered in a quiet spell still go out on time.
     this.core.journal?.endBatch();
     this.releaseWritten();
