@@ -51,6 +51,7 @@ import { booksDigest } from '../feed-handler';
 import { EngineEventRingReader, nySessionDate } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
 import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
+import { handOffBatchSize } from '../sim/live-sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
 import type { RawReport, RawSlice } from './e2e-raw';
 import { LatencyHistogram } from '../gateway';
@@ -69,8 +70,8 @@ const JOURNAL = process.env.TW_BENCH_E2E_JOURNAL !== '0';
 const PIN = process.env.TW_BENCH_E2E_PIN === '1';
 /** A nice value for both processes' main threads (e.g. -10, as root): other jobs on a shared machine yield to them. Default: unchanged. */
 const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
-/** Orders per sequencer batch within a tick (sim/LiveSim uses up to 256): a command's stamp waits for the journal write and the matching of the batch before it. */
-const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 64);
+/** Most orders per sequencer batch (sim/LiveSim: 256); within it a tick is split as LiveSim splits it (handOffBatchSize: a quarter of the tick, at least 16). A command's stamp waits for the journal write and the matching of its batch. */
+const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 256);
 const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
@@ -207,7 +208,8 @@ async function main(): Promise<void> {
     };
 
     // The exchange core on the monotonic ITCH clock, paced like sim/LiveSim (1-ms ticks, the
-    // orders due since the last tick, in sequencer batches of TW_BENCH_E2E_BATCH), the publisher in its loop.
+    // orders due since the last tick, split into batches as LiveSim splits them, each handed to
+    // the publisher and sent before the next is matched), the publisher in its loop.
     const holder: { reader: EngineEventRingReader | null } = { reader: null };
     const core = new ExchangeCore({
       symbols: config.sim.symbols,
@@ -246,8 +248,9 @@ async function main(): Promise<void> {
       // made up: ordersPerSec says what was achieved, and no tick blocks its loop catching up.
       due = Math.min(due + ((now - last) / 1000) * RATE, RATE / 100);
       last = now;
+      const handOff = handOffBatchSize(due);
       while (due >= 1) {
-        const n = Math.min(Math.floor(due), cmds.capacity);
+        const n = Math.min(Math.floor(due), handOff, cmds.capacity);
         const first = sequencer.nextSeq;
         for (let i = 0; i < n; i++) generator.next(cmds, i, first + i);
         clock.hold(); // the batch's commands share the stamp of its start (mono-clock.ts)
@@ -260,6 +263,7 @@ async function main(): Promise<void> {
         core.journal?.write(); // journal before publish, as LiveSim does
         const m2 = clock.mono.now();
         reader.drain(service);
+        service.endOfBatch(); // the batch's packets leave now, as LiveSim's tick has it
         if (sample.measured) {
           const m3 = clock.mono.now();
           stage.match.record(Math.round((m1 - m0) / 1000));
@@ -267,7 +271,6 @@ async function main(): Promise<void> {
           stage.drain.record(Math.round((m3 - m2) / 1000));
         }
       }
-      service.endOfTurn(); // the part-filled packet leaves now, as LiveSim's tick has it
       core.journal?.endBatch();
       tickState.inside = false;
       tickState.endedAt = clock.mono.now();

@@ -1,5 +1,5 @@
 // The PublisherService's hand-off from the engine's loop: a part-filled packet goes out when
-// the engine's turn ends (endOfTurn, which LiveSim calls after each tick), not only at the
+// the engine's turn ends (endOfBatch, which LiveSim calls after each tick), not only at the
 // setImmediate its first message armed. The lines are muted (never opened): packets are
 // counted, not sent.
 import * as fs from 'node:fs';
@@ -24,25 +24,25 @@ function mutedService(ordersPerSec: number): { service: PublisherService; config
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('PublisherService hand-off', () => {
-  test(`endOfTurn sends the part-filled packet at once; the armed setImmediate then finds nothing to send (seed ${SEED})`, async () => {
+  test(`endOfBatch sends the part-filled packet at once; the armed setImmediate then finds nothing to send (seed ${SEED})`, async () => {
     const { service, config } = mutedService(1000);
     const day = new SeededDay(config, service);
     day.open();
-    service.endOfTurn();
+    service.endOfBatch();
     await nextTurn();
     const p = service.publisher;
     day.batch(3);
     expect(p.pendingCount).toBeGreaterThan(0);
     const packets = service.lines.mutedPackets;
     const flushes = service.timedFlushes;
-    service.endOfTurn();
+    service.endOfBatch();
     expect(p.pendingCount).toBe(0);
     expect(service.lines.mutedPackets).toBe(packets + 1);
     expect(service.timedFlushes).toBe(flushes + 1);
     await nextTurn();
     expect(service.lines.mutedPackets).toBe(packets + 1);
     // Nothing pending: another end of turn sends nothing.
-    service.endOfTurn();
+    service.endOfBatch();
     expect(service.lines.mutedPackets).toBe(packets + 1);
     day.close();
     await service.lines.close(100);
@@ -55,8 +55,8 @@ describe('PublisherService hand-off', () => {
     let heldAtTurnEnd = 0;
     const handler = {
       onEngineEvent: (view: EngineEventView, base: number): void => service.onEngineEvent(view, base),
-      endOfTurn: (): void => {
-        service.endOfTurn();
+      endOfBatch: (): void => {
+        service.endOfBatch();
         turns++;
         if (service.publisher.pendingCount !== 0) heldAtTurnEnd++;
       },
