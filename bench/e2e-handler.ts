@@ -15,7 +15,7 @@
 import { booksDigest, FeedHandler } from '../feed-handler';
 import type { ItchMessage } from '../protocol';
 import { LatencyHistogram } from '../gateway';
-import { mainThreadSchedNs, MonotonicNs } from './mono-clock';
+import { gcWatch, mainThreadSchedNs, MonotonicNs } from './mono-clock';
 
 export interface E2eStart {
   type: 'start';
@@ -64,6 +64,8 @@ export interface E2eReport {
   lineGaps: [number, number];
   recvBufferBytes: number[];
   faults: Record<string, number>;
+  /** Ours split at the handler's receive callback (p50/p99/max us, per message): stamp to the datagram's callback, callback to the book; the handler's GCs. */
+  stages: { arrivalUs: [number, number, number]; applyUs: [number, number, number]; gc: ReturnType<ReturnType<typeof gcWatch>['figures']>; lateMessages: number; lateIdleBeforeUs: [number, number, number] };
 }
 
 const MAX_US = 60_000_000;
@@ -88,6 +90,17 @@ let windowFigures = { cpuPct: 0, runqueueWaitPct: 0, preemptionsPerSec: 0 };
 const waitPerSecond: number[] = [];
 let waitTimer: NodeJS.Timeout | null = null;
 
+const arrival = new LatencyHistogram(MAX_US);
+const apply = new LatencyHistogram(MAX_US);
+const gc = gcWatch();
+/** When the datagram being applied reached the handler's socket callback (mono ns). */
+let receivedAt = 0;
+/** When the previous datagram's callback returned, and how long before this one's callback the handler had been idle. */
+let lastReturnAt = 0;
+let idleBefore = 0;
+/** For messages that arrived over 1 ms after their stamp: how long the handler had been idle before their datagram's callback (us). */
+const lateIdle = new LatencyHistogram(MAX_US);
+
 /** Timestamps of the current packet's messages, recorded at its end. */
 const pending = new Float64Array(1 << 16);
 let pendingCount = 0;
@@ -109,6 +122,12 @@ const latency = {
         us = 0;
       }
       histogram.record(us);
+      if (receivedAt > 0) {
+        const arrivalUs = Math.max(0, Math.round((receivedAt - (ts + offset)) / 1000));
+        arrival.record(arrivalUs);
+        if (arrivalUs > 1000) lateIdle.record(Math.max(0, Math.round(idleBefore / 1000)));
+        apply.record(Math.max(0, Math.round((now - receivedAt) / 1000)));
+      }
       const second = Math.floor((ts - firstWindowNs) / 1e9);
       while (perSecond.length <= second) perSecond.push(new LatencyHistogram(MAX_US, 8));
       perSecond[second].record(us);
@@ -168,6 +187,15 @@ async function begin(s: E2eStart): Promise<void> {
     snapshot: { host: '127.0.0.1', port: s.snapshotPort },
   });
   handler.subscribe(latency);
+  const h = handler;
+  const receive = h.receive.bind(h);
+  h.receive = (source: number, bytes: Uint8Array): void => {
+    receivedAt = mono.now();
+    idleBefore = lastReturnAt > 0 ? receivedAt - lastReturnAt : 0;
+    receive(source, bytes);
+    receivedAt = 0;
+    lastReturnAt = mono.now();
+  };
   await handler.start();
   process.send?.({ type: 'ready' });
 }
@@ -220,6 +248,13 @@ async function finish(lastSequence: number, stealPerSecond: number[]): Promise<v
     lineGaps: [h.lines[0].gaps, h.lines[1].gaps],
     recvBufferBytes: h.recvBufferSizes,
     faults: f.faults,
+    stages: {
+      arrivalUs: [arrival.valueAtPercentile(50), arrival.valueAtPercentile(99), arrival.maxValue],
+      applyUs: [apply.valueAtPercentile(50), apply.valueAtPercentile(99), apply.maxValue],
+      gc: gc.figures(),
+      lateMessages: lateIdle.totalCount,
+      lateIdleBeforeUs: [lateIdle.valueAtPercentile(10), lateIdle.valueAtPercentile(50), lateIdle.valueAtPercentile(90)],
+    },
   };
   await h.close();
   process.send?.(report, () => process.exit(0));

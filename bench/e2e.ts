@@ -51,10 +51,11 @@ import { booksDigest } from '../feed-handler';
 import { EngineEventRingReader, nySessionDate } from '../protocol';
 import { publisherServiceFromConfig, Rewinder, rewinderOptions, SnapshotServer, snapshotServerOptions } from '../publisher';
 import { COMMAND_SIZE, CommandBuffer, ExchangeCore, OrderFlowGenerator, SystemClock, type SessionCommand } from '../sim';
+import { handOffBatchSize } from '../sim/live-sim';
 import type { E2eReport, E2eStart } from './e2e-handler';
 import type { RawReport, RawSlice } from './e2e-raw';
 import { LatencyHistogram } from '../gateway';
-import { mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
+import { gcWatch, mainThreadSchedNs, MonotonicItchClock } from './mono-clock';
 
 const RATE = Number(process.env.TW_BENCH_E2E_RATE ?? 215_000);
 const RAW = process.env.TW_BENCH_E2E_RAW !== '0';
@@ -69,8 +70,8 @@ const JOURNAL = process.env.TW_BENCH_E2E_JOURNAL !== '0';
 const PIN = process.env.TW_BENCH_E2E_PIN === '1';
 /** A nice value for both processes' main threads (e.g. -10, as root): other jobs on a shared machine yield to them. Default: unchanged. */
 const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
-/** Orders per sequencer batch within a tick (sim/LiveSim uses up to 256): a command's stamp waits for the journal write and the matching of the batch before it. */
-const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 64);
+/** Most orders per sequencer batch (sim/LiveSim: 256); within it a tick is split as LiveSim splits it (handOffBatchSize: a quarter of the tick, at least 16). A command's stamp waits for the journal write and the matching of its batch. */
+const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 256);
 const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
@@ -86,6 +87,10 @@ function cpuJiffies(): { total: number; steal: number; idle: number } {
   } catch {
     return { total: 0, steal: 0, idle: 0 };
   }
+}
+
+function pcts(h: LatencyHistogram): [number, number, number] {
+  return [h.valueAtPercentile(50), h.valueAtPercentile(99), h.maxValue];
 }
 
 function pin(pid: number, cpu: number): boolean {
@@ -170,6 +175,19 @@ async function main(): Promise<void> {
     // the socket (the first message's ITCH timestamp, FEED.md: bytes 5-10 of the message after
     // the 20-byte header and its 2-byte length), once per message; the rest is wire and handler.
     const sendSide = new LatencyHistogram(60_000_000);
+    // Where the send side goes, per tick of our measured slices (us): the batch's matching
+    // (stamp to the sequencer's return), the journal's write, the drain to the publisher, and
+    // the last packet's wait from the end of the tick to its send (setImmediate).
+    const stage = {
+      match: new LatencyHistogram(60_000_000),
+      journal: new LatencyHistogram(60_000_000),
+      drain: new LatencyHistogram(60_000_000),
+      tickGap: new LatencyHistogram(60_000_000),
+      afterTick: new LatencyHistogram(60_000_000),
+    };
+    /** Set while the tick runs; then when it ended (mono ns), for packets sent after it. */
+    const tickState = { inside: false, endedAt: 0 };
+    const gc = gcWatch();
     const monoOffsetNs = clock.baseMonoNs - clock.baseItchNs;
     lines.sendPacket = (packet: Uint8Array, length: number): void => {
       if (sample.on && sample.n < sample.sizes.length) {
@@ -183,10 +201,15 @@ async function main(): Promise<void> {
         }
       }
       sendPacket(packet, length);
+      if (sample.measured && !tickState.inside && tickState.endedAt > 0) {
+        stage.afterTick.record(Math.round((clock.mono.now() - tickState.endedAt) / 1000));
+        tickState.endedAt = 0;
+      }
     };
 
     // The exchange core on the monotonic ITCH clock, paced like sim/LiveSim (1-ms ticks, the
-    // orders due since the last tick, in sequencer batches of TW_BENCH_E2E_BATCH), the publisher in its loop.
+    // orders due since the last tick, split into batches as LiveSim splits them, each handed to
+    // the publisher and sent before the next is matched), the publisher in its loop.
     const holder: { reader: EngineEventRingReader | null } = { reader: null };
     const core = new ExchangeCore({
       symbols: config.sim.symbols,
@@ -214,26 +237,43 @@ async function main(): Promise<void> {
     let last = performance.now();
     /** False while the raw pair has its slice: the sim is paused (no orders, nothing owed). */
     let trading = true;
+    let lastTickAt = 0;
     const tick = (): void => {
       if (!trading) return;
       const now = performance.now();
+      if (sample.measured && lastTickAt > 0) stage.tickGap.record(Math.round((now - lastTickAt) * 1000));
+      lastTickAt = now;
+      tickState.inside = true;
       // Behind schedule by more than 10 ms of orders (a starved core, a GC), the rest is not
       // made up: ordersPerSec says what was achieved, and no tick blocks its loop catching up.
       due = Math.min(due + ((now - last) / 1000) * RATE, RATE / 100);
       last = now;
+      const handOff = handOffBatchSize(due);
       while (due >= 1) {
-        const n = Math.min(Math.floor(due), cmds.capacity);
+        const n = Math.min(Math.floor(due), handOff, cmds.capacity);
         const first = sequencer.nextSeq;
         for (let i = 0; i < n; i++) generator.next(cmds, i, first + i);
         clock.hold(); // the batch's commands share the stamp of its start (mono-clock.ts)
+        const m0 = clock.mono.now();
         sequencer.submitBatch(cmds, 0, n);
         clock.release();
         due -= n;
         orders += n;
+        const m1 = clock.mono.now();
         core.journal?.write(); // journal before publish, as LiveSim does
+        const m2 = clock.mono.now();
         reader.drain(service);
+        service.endOfBatch(); // the batch's packets leave now, as LiveSim's tick has it
+        if (sample.measured) {
+          const m3 = clock.mono.now();
+          stage.match.record(Math.round((m1 - m0) / 1000));
+          stage.journal.record(Math.round((m2 - m1) / 1000));
+          stage.drain.record(Math.round((m3 - m2) / 1000));
+        }
       }
       core.journal?.endBatch();
+      tickState.inside = false;
+      tickState.endedAt = clock.mono.now();
     };
     const timer = setInterval(tick, 1);
     const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -370,6 +410,16 @@ async function main(): Promise<void> {
         // Ours, split: stamp -> packet handed to the socket, in this process (measured slices).
         sendSideP50Us: RAW ? sendSide.valueAtPercentile(50) : null,
         sendSideP99Us: RAW ? sendSide.valueAtPercentile(99) : null,
+        // The send side's stages per batch (p50/p99/max us), the tick interval, and this process's GCs.
+        sendStages: RAW ? {
+          matchUs: pcts(stage.match),
+          journalWriteUs: pcts(stage.journal),
+          drainUs: pcts(stage.drain),
+          tickIntervalUs: pcts(stage.tickGap),
+          afterTickSendUs: pcts(stage.afterTick),
+        } : null,
+        publisherGc: gc.figures(),
+        handlerStages: r.stages,
         gaps: r.gaps,
         recovered: r.recovered,
         booksEqual,

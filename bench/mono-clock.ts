@@ -6,6 +6,7 @@
 // Then `monoNs()` is CLOCK_MONOTONIC in ns, comparable across processes, from performance.now().
 
 import * as fs from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 /** CLOCK_MONOTONIC ns at this process's performance.now() = 0. */
 export function monotonicOriginNs(): number {
@@ -83,4 +84,27 @@ export function mainThreadSchedNs(): { runNs: number; waitNs: number } {
   } catch {
     return { runNs: 0, waitNs: 0 };
   }
+}
+
+/** This process's garbage collections from now on: count, total and longest pause by kind (ms). */
+export function gcWatch(): { figures(): Record<string, { count: number; totalMs: number; maxMs: number }> } {
+  const kinds: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
+  const names: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak', 16: 'minorMarkSweep' };
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = names[((e as unknown as { detail?: { kind?: number } }).detail)?.kind ?? 0] ?? 'other';
+      const k = kinds[kind] ?? (kinds[kind] = { count: 0, totalMs: 0, maxMs: 0 });
+      k.count++;
+      k.totalMs += e.duration;
+      if (e.duration > k.maxMs) k.maxMs = e.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    figures() {
+      const out: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
+      for (const [k, v] of Object.entries(kinds)) out[k] = { count: v.count, totalMs: Math.round(v.totalMs * 10) / 10, maxMs: Math.round(v.maxMs * 100) / 100 };
+      return out;
+    },
+  };
 }

@@ -72,6 +72,28 @@ export function sessionJournalPath(template: string, date: string, ended: (p: st
   }
 }
 
+/** The publisher as LiveSim drives it: engine events, then the end of each batch's hand-off (it sends what it holds). */
+export interface HandOffHandler extends EngineEventHandler {
+  endOfBatch?(): void;
+}
+
+/** Fewest house orders in a batch of a tick (a smaller batch costs more per order than it saves). */
+const HAND_OFF_MIN_ORDERS = 16;
+/** Most batches a tick's house orders are split into. */
+const HAND_OFFS_PER_TICK = 4;
+
+/**
+ * House orders per sequencer batch in a tick with `due` orders: a quarter of them, at least 16.
+ * A batch's commands share (about) one stamp and its events leave together once the whole
+ * batch is matched and published, so the first order of a batch waits for the last: one batch
+ * of a tick's ~43 orders at 43,000 orders/s held them ~100-150 us before the first packet left
+ * (bench:e2e, sendSideP50Us), batches of 16 ~50 us. Four hand-offs at most, so the packets
+ * of a busy tick (215 orders at 215,000/s) still fill: ~8 packets a tick instead of ~6.
+ */
+export function handOffBatchSize(due: number): number {
+  return Math.max(HAND_OFF_MIN_ORDERS, Math.ceil(due / HAND_OFFS_PER_TICK));
+}
+
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 /** Events handed to the publisher per gated drain; more wait for the next turn of the loop. */
 const GATED_DRAIN_SLICE = 2048;
@@ -83,7 +105,7 @@ export class LiveSim implements TradingPort {
   private readonly config: TickwireConfig;
   private readonly cmds: CommandBuffer;
   /** Null: the consumer is another thread reading `ring` (events are committed, not drained). */
-  private readonly handler: EngineEventHandler | null;
+  private readonly handler: HandOffHandler | null;
   private timer: NodeJS.Timeout | null = null;
   private due = 0;
   private lastTickMs = 0;
@@ -130,7 +152,7 @@ export class LiveSim implements TradingPort {
    * after it. With `handler` null, `ring` is shared with a consumer thread: events are
    * committed to it, and a full ring waits for that thread.
    */
-  constructor(config: TickwireConfig, journalPath: string, handler: EngineEventHandler | null, ring?: EngineEventRing) {
+  constructor(config: TickwireConfig, journalPath: string, handler: HandOffHandler | null, ring?: EngineEventRing) {
     this.config = config;
     this.handler = handler;
     const drainPolicy: RingFullPolicy = { onRingFull: () => this.drainForRoom() };
@@ -514,11 +536,12 @@ export class LiveSim implements TradingPort {
       this.heldBackTicks++;
       if (this.due > this.cmds.capacity) this.due = this.cmds.capacity;
     }
+    const handOff = handOffBatchSize(this.due);
     while (!heldBack && (this.requests.length > this.requestsHead || this.due >= 1)) {
       const firstSeq = sequencer.nextSeq;
       // Client requests first, then the house's generated orders.
       const k = this.requests.length > this.requestsHead ? this.writeRequests(firstSeq) : 0;
-      let n = Math.min(Math.floor(this.due), this.cmds.capacity - k);
+      let n = Math.min(Math.floor(this.due), handOff, this.cmds.capacity - k);
       if (limit > 0) n = Math.min(n, limit - this.orders);
       if (n < 0) n = 0;
       if (k + n === 0) break;
@@ -527,6 +550,9 @@ export class LiveSim implements TradingPort {
       this.due -= n;
       this.orders += n;
       this.drainEvents();
+      // The batch's events are handed over: the publisher sends them now, before the next
+      // batch is matched (not after the loop's poll phase, its setImmediate).
+      this.handler?.endOfBatch?.();
       if (n === 0 && this.requests.length === this.requestsHead) break;
     }
     if (limit > 0 && this.orders >= limit) this.due = 0;
