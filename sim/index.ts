@@ -19,7 +19,7 @@ export { OrderFlowGenerator, type OrderStatus, type OrderFlowOptions, type Sessi
 export { symbolUniverse, type SymbolInfo } from './symbols';
 export { EventDigest } from './event-digest';
 export { runSeededSim, replayJournal, journalPathFor, digestingCore, type SimFigures, type ProgressSink } from './sim-runner';
-export { LiveSim, sessionJournalPath, type LiveSimStatus } from './live-sim';
+export { LiveSim, handOffBatchSize, sessionJournalPath, type LiveSimStatus } from './live-sim';
 export { RecentReports } from './recent-reports';
 /** The New York date of an instant (the old name of protocol's nySessionDate, kept for callers). */
 export { nySessionDate as newYorkDate } from '../protocol';
