@@ -627,16 +627,16 @@ export class OrderManager implements ExecutionListener {
 
   private grow(cap: number): void {
     const cold = new Float64Array(cap * 4);
+    touchPages(cold, this.cold.length);
     cold.set(this.cold);
-    touchPages(cold);
     this.cold = cold;
     const ids = new Float64Array(cap);
+    touchPages(ids, this.orderIds.length);
     ids.set(this.orderIds);
-    touchPages(ids);
     this.orderIds = ids;
     const keys = new Uint32Array(cap * TOKEN_KEY_WORDS);
+    touchPages(keys, this.tokenKeys.length);
     keys.set(this.tokenKeys);
-    touchPages(keys);
     this.tokenKeys = keys;
     this.capacity = cap;
   }
@@ -868,14 +868,15 @@ export class OrderManager implements ExecutionListener {
 }
 
 /**
- * Writes one word per 4 KiB page (as it is: zero, or what `set` copied), so the kernel maps
- * the pages now rather than on the first order that rests in them: a fresh large typed
- * array is untouched memory, and a page fault in a VM costs microseconds on the hot path.
- * The engine's pools are touched at start-up the same way (their free lists).
+ * Writes a zero into each 4 KiB page of a fresh array from `from` on (what `set` will not
+ * copy into), so the kernel maps the pages now rather than on the first order that rests in
+ * them: a fresh large typed array is untouched memory, and a page fault in a VM costs
+ * microseconds on the hot path. The engine's pools are touched at start-up the same way
+ * (their free lists).
  */
-function touchPages(a: Float64Array | Uint32Array): void {
+function touchPages(a: Float64Array | Uint32Array, from: number): void {
   const step = 4096 / a.BYTES_PER_ELEMENT;
-  for (let i = 0; i < a.length; i += step) a[i] = a[i];
+  for (let i = from; i < a.length; i += step) a[i] = 0;
 }
 
 function copyKey(from: Uint32Array, at: number, to: Uint32Array, into: number): void {
