@@ -359,6 +359,32 @@ export class MatchingEngine {
     return OK;
   }
 
+  /**
+   * A client's new order that the order manager has parsed and checked (symbol, side, type,
+   * shares, and a limit price on the grid unless `checkPrice`): as `apply` of it, without
+   * parsing and checking the command a second time. `side` is BID or ASK; a market order
+   * comes as IOC at its collar limit, which `checkPrice` has checked here as `apply` would.
+   */
+  enterAt(cmds: CommandBuffer, base: number, locate: number, side: number, orderType: number, price: number, shares: number, checkPrice: boolean): RejectReason {
+    this.commands++;
+    const ref = cmds.inboundSeq(base);
+    this.lastInboundSeq = ref;
+    let reason: RejectReason = OK;
+    if (checkPrice && !this.validPrice(price)) reason = RejectReason.BadPrice;
+    else if (this.marketClosed) reason = RejectReason.MarketClosed;
+    else if (this.tradingState[locate] !== STATE_TRADING) reason = RejectReason.SymbolHalted;
+    if (reason !== OK) {
+      this.rejects[reason]++;
+      return reason;
+    }
+    this.takerAccount = cmds.i32[(base >> 2) + 10];
+    this.ordersAccepted++;
+    this.sharesEntered += shares;
+    this.enter(locate, side, orderType, price, shares, ref, cmds.timestampNs(base), ref);
+    if (this.writer.pending() > 0) this.writer.markGroupEnd();
+    return OK;
+  }
+
   /** Matches an incoming order, then rests what is left if it is a day limit order. */
   private enter(
     locate: number,
@@ -483,6 +509,27 @@ export class MatchingEngine {
     const ref = cmds.orderRef(base);
     const order = this.findOrder(ref);
     if (order === NONE) return RejectReason.UnknownOrder;
+    return this.replaceOrder(order, ref, cmds, base);
+  }
+
+  /**
+   * A replace command for the resting order in `slot` under `ref`, found by the caller (the
+   * order manager): as `apply` of it, without a second ref lookup or a copy of the command
+   * with the current ref in it.
+   */
+  replaceAt(slot: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
+    this.commands++;
+    this.lastInboundSeq = cmds.inboundSeq(base);
+    const reason = this.replaceOrder(slot, ref, cmds, base);
+    if (reason !== OK) {
+      this.rejects[reason]++;
+      return reason;
+    }
+    if (this.writer.pending() > 0) this.writer.markGroupEnd();
+    return OK;
+  }
+
+  private replaceOrder(order: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
     const level = this.oi32[order * 8 + O_LEVEL];
     const bookSide = this.li32[level * 8 + L_BOOK_SIDE];
     const locate = bookSide >> 1;

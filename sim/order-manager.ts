@@ -14,7 +14,7 @@
 // while a report sink is set: replays and benchmarks make none.
 import type * as crypto from 'node:crypto';
 import type { ExecutionReport, OrderEntryReport, OrderReport, OrderStatus, AccountReport } from '../protocol';
-import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
+import { type CommandBuffer, CommandType, OrderType, TransferCode } from './command';
 import { REJECT_CODES, RejectReason } from './errors';
 import { MAX_PRICE, type ExecutionListener, type MatchingEngine } from './matching-engine';
 import { RefTable } from './ref-table';
@@ -46,7 +46,6 @@ const SELL = 0x53;
 const OT_LIMIT = OrderType.Limit;
 const OT_IOC = OrderType.ImmediateOrCancel;
 const OT_MARKET = OrderType.Market;
-const WORDS = COMMAND_SIZE >> 2;
 /** `takeToken`: no 'C' record before the command, or a bad one (else the token's length). */
 const NO_TOKEN = 0;
 const BAD_TOKEN = -1;
@@ -81,7 +80,6 @@ export class OrderManager implements ExecutionListener {
   private readonly symbols: number;
   private readonly tick: number;
   private readonly maxEngineShares: number;
-  private readonly scratch = new CommandBuffer(1);
 
   /** Records (see C_*) for engine slots below `capacity`. */
   private capacity = 0;
@@ -237,16 +235,9 @@ export class OrderManager implements ExecutionListener {
 
     const engine = this.engine;
     engine.takerTag = tag;
-    if (market) {
-      const scratch = this.scratch;
-      copyCommand(cmds, base, scratch);
-      scratch.u8[2] = OT_IOC;
-      scratch.u32[3] = limit;
-      reason = engine.apply(scratch, 0);
-    } else {
-      // The book takes the command as it came.
-      reason = engine.apply(cmds, base);
-    }
+    // The book takes the order as checked here (a market order as IOC at its collar limit,
+    // which only the engine's price check has not seen), without parsing the command again.
+    reason = engine.enterAt(cmds, base, locate, buy ? 0 : 1, market ? OT_IOC : type, limit, shares, market);
     this.inActive = false;
     if (reason !== OK) {
       this.releaseIncoming(shares);
@@ -388,7 +379,7 @@ export class OrderManager implements ExecutionListener {
     this.inUpdateNs = cold[c + C_UPDATE_NS];
     const newTag = tag | TAG_REPLACED | (token > 0 ? TAG_TOKEN : 0);
     engine.takerTag = newTag;
-    reason = ref === id ? engine.apply(cmds, base) : engine.apply(this.withRef(cmds, base, ref), 0);
+    reason = engine.replaceAt(slot, ref, cmds, base);
     this.inActive = false;
     if (reason !== OK) {
       if (buy) wallet.reserveCash(ws, oldNeed - newNeed);
@@ -622,14 +613,6 @@ export class OrderManager implements ExecutionListener {
     }
   }
 
-  /** The command at `base` with the order's current ref in place of its order id (a copy: the caller's buffer is the journal's). */
-  private withRef(cmds: CommandBuffer, base: number, ref: number): CommandBuffer {
-    const scratch = this.scratch;
-    copyCommand(cmds, base, scratch);
-    scratch.f64[4] = ref;
-    return scratch;
-  }
-
   /** The engine slot of an open client order by its order id, or -1. */
   private lookup(orderId: number): number {
     // A client order resting under this ref and never replaced has it as its order id.
@@ -644,12 +627,15 @@ export class OrderManager implements ExecutionListener {
 
   private grow(cap: number): void {
     const cold = new Float64Array(cap * 4);
+    touchPages(cold, this.cold.length);
     cold.set(this.cold);
     this.cold = cold;
     const ids = new Float64Array(cap);
+    touchPages(ids, this.orderIds.length);
     ids.set(this.orderIds);
     this.orderIds = ids;
     const keys = new Uint32Array(cap * TOKEN_KEY_WORDS);
+    touchPages(keys, this.tokenKeys.length);
     keys.set(this.tokenKeys);
     this.tokenKeys = keys;
     this.capacity = cap;
@@ -881,15 +867,20 @@ export class OrderManager implements ExecutionListener {
   }
 }
 
-function copyKey(from: Uint32Array, at: number, to: Uint32Array, into: number): void {
-  for (let i = 0; i < TOKEN_KEY_WORDS; i++) to[into + i] = from[at + i];
+/**
+ * Writes a zero into each 4 KiB page of a fresh array from `from` on (what `set` will not
+ * copy into), so the kernel maps the pages now rather than on the first order that rests in
+ * them: a fresh large typed array is untouched memory, and a page fault in a VM costs
+ * microseconds on the hot path. The engine's pools are touched at start-up the same way
+ * (their free lists).
+ */
+function touchPages(a: Float64Array | Uint32Array, from: number): void {
+  const step = 4096 / a.BYTES_PER_ELEMENT;
+  for (let i = from; i < a.length; i += step) a[i] = 0;
 }
 
-function copyCommand(from: CommandBuffer, base: number, to: CommandBuffer): void {
-  const src = from.u32;
-  const dst = to.u32;
-  const s = base >> 2;
-  for (let i = 0; i < WORDS; i++) dst[i] = src[s + i];
+function copyKey(from: Uint32Array, at: number, to: Uint32Array, into: number): void {
+  for (let i = 0; i < TOKEN_KEY_WORDS; i++) to[into + i] = from[at + i];
 }
 
 function typeCode(type: number): 'L' | 'I' | 'M' {
