@@ -89,6 +89,8 @@ describe('FIX 4.4 across a SIGKILL', () => {
     const buyerNext = b.nextSeqNum;
     await ex.kill();
     await Promise.all([s.stopped, b.stopped].map((p) => Promise.race([p, new Promise((r) => setTimeout(r, WAIT_MS).unref())])));
+    // Each client's own store ends holding what it sent, as a FIX engine's store would.
+    await Promise.all([s, b].map((c) => c.persistSequenceNumbers()));
     const sellerSaw = seen(s);
     const buyerSaw = seen(b);
     const sellerLast = lastSeq(s);
