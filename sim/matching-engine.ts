@@ -287,6 +287,11 @@ export class MatchingEngine {
       default:
         reason = RejectReason.BadCommand;
     }
+    return this.settle(reason);
+  }
+
+  /** How a command ends (`apply` and the order manager's entry points alike): a reject counted, or its events closed as one group. */
+  private settle(reason: RejectReason): RejectReason {
     if (reason !== OK) {
       this.rejects[reason]++;
       return reason;
@@ -373,16 +378,12 @@ export class MatchingEngine {
     if (checkPrice && !this.validPrice(price)) reason = RejectReason.BadPrice;
     else if (this.marketClosed) reason = RejectReason.MarketClosed;
     else if (this.tradingState[locate] !== STATE_TRADING) reason = RejectReason.SymbolHalted;
-    if (reason !== OK) {
-      this.rejects[reason]++;
-      return reason;
-    }
+    if (reason !== OK) return this.settle(reason);
     this.takerAccount = cmds.i32[(base >> 2) + 10];
     this.ordersAccepted++;
     this.sharesEntered += shares;
     this.enter(locate, side, orderType, price, shares, ref, cmds.timestampNs(base), ref);
-    if (this.writer.pending() > 0) this.writer.markGroupEnd();
-    return OK;
+    return this.settle(OK);
   }
 
   /** Matches an incoming order, then rests what is left if it is a day limit order. */
@@ -471,13 +472,7 @@ export class MatchingEngine {
   cancelAt(slot: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
     this.commands++;
     this.lastInboundSeq = cmds.inboundSeq(base);
-    const reason = this.cancelOrder(slot, ref, cmds, base);
-    if (reason !== OK) {
-      this.rejects[reason]++;
-      return reason;
-    }
-    if (this.writer.pending() > 0) this.writer.markGroupEnd();
-    return OK;
+    return this.settle(this.cancelOrder(slot, ref, cmds, base));
   }
 
   private cancelOrder(order: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
@@ -520,13 +515,7 @@ export class MatchingEngine {
   replaceAt(slot: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
     this.commands++;
     this.lastInboundSeq = cmds.inboundSeq(base);
-    const reason = this.replaceOrder(slot, ref, cmds, base);
-    if (reason !== OK) {
-      this.rejects[reason]++;
-      return reason;
-    }
-    if (this.writer.pending() > 0) this.writer.markGroupEnd();
-    return OK;
+    return this.settle(this.replaceOrder(slot, ref, cmds, base));
   }
 
   private replaceOrder(order: number, ref: number, cmds: CommandBuffer, base: number): RejectReason {
