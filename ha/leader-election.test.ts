@@ -156,7 +156,8 @@ maybe('leader election and fencing through a real etcd', () => {
     await waitFor('a elected', () => a.state === 'leader');
     expect(await a.designateSyncStandby('c')).toBe(true);
     const b = node('b', { session: 'day-1' });
-    const c = node('c', { session: 'day-1' });
+    // c campaigns only once b has tried and been turned away, so b's try is not left to which polls first.
+    const c = node('c', { session: 'day-1', mayCampaign: () => b.notSyncStandby > 0 });
     b.start();
     c.start();
     await waitFor('b and c see a', () => b.leader?.node === 'a' && c.leader?.node === 'a' && b.ready && c.ready);
@@ -166,6 +167,7 @@ maybe('leader election and fencing through a real etcd', () => {
     await waitFor('c elected', () => c.state === 'leader');
     await new Promise((r) => setTimeout(r, 300));
     expect(b.state).toBe('follower');
+    expect(b.campaigns).toBe(0);
     expect(b.notSyncStandby).toBeGreaterThan(0);
     expect(b.errors.toJSON().TW_ERR_HA_NOT_SYNC_STANDBY).toBeGreaterThan(0);
     // c, now leader, names b; c resigns; b takes over.

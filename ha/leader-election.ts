@@ -217,7 +217,6 @@ export class LeaderElection {
 
   private async campaign(): Promise<void> {
     this.state = 'campaigning';
-    this.campaigns++;
     // Only the named sync standby (or anyone, when none is named for this session) may lead.
     let syncMod = 0;
     try {
@@ -239,6 +238,8 @@ export class LeaderElection {
       this.problem(HaError.Etcd, `reading ${this.syncKey}: ${(err as Error).message}`);
       return;
     }
+    // A campaign: a lease granted and the key tried for (not counted when turned away above).
+    this.campaigns++;
     const lease = this.client.lease(this.options.ttlSec, { autoKeepAlive: false });
     try {
       const sent = monotonicMs();
