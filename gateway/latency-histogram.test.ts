@@ -67,6 +67,18 @@ describe('LatencyHistogram', () => {
     );
   });
 
+  test('the nearest rank at a percentile that lands on a whole rank: 99.9 of 1,000 values is the 999th', () => {
+    // 99.9 / 100 * 1000 is 999.0000000000001 in floating point: its ceiling was the 1000th.
+    for (const n of [1000, 2000, 4000]) {
+      const h = new LatencyHistogram(60_000_000);
+      h.record(100, n - n / 1000);
+      h.record(500_000, n / 1000);
+      expect(h.valueAtPercentile(99.9)).toBe(100);
+      h.record(500_000);
+      expect(h.valueAtPercentile(99.9)).toBeGreaterThan(400_000);
+    }
+  });
+
   test('a count per record (a sample per subscriber) and reset', () => {
     const h = new LatencyHistogram(600_000_000, 5);
     h.record(1000, 99);

@@ -75,7 +75,10 @@ export class LatencyHistogram {
   valueAtPercentile(percentile: number): number {
     if (this.totalCount === 0) return 0;
     if (percentile >= 100) return this.maxValue;
-    const want = Math.max(1, Math.ceil((percentile / 100) * this.totalCount));
+    // The nearest rank, ceil(p/100 * n), without the float's error: 99.9 / 100 * 1000 is
+    // 999.0000000000001, whose ceiling would be the 1000th value instead of the 999th.
+    const exact = (percentile / 100) * this.totalCount;
+    const want = Math.max(1, Math.ceil(exact - exact * 1e-12));
     let seen = 0;
     for (let i = 0; i < this.counts.length; i++) {
       seen += this.counts[i];
