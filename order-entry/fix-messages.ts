@@ -2,7 +2,7 @@
 // with its QuickFIX FIX44.xml dictionary (field names are the dictionary's), and the codes
 // they carry. ExecType and OrdStatus follow FIX 4.4 Vol 4 (a fill is ExecType F = Trade,
 // with OrdStatus 1 partially filled or 2 filled: 4.4 dropped ExecType 1/2).
-import type { OrderSideCode, OrderStatus, OrderTypeCode } from '../protocol';
+import { formatPrice4, type OrderSideCode, type OrderStatus, type OrderTypeCode } from '../protocol';
 
 /** MsgType(35) values. */
 export const FixMsgType = {
@@ -93,9 +93,17 @@ export interface ReportFields {
   transactTime: Date;
 }
 
-/** Price(4) integer to a FIX price: at most 4 decimal places. */
-export function fixPrice(price4: number): number {
-  return price4 / 10_000;
+/**
+ * Price(4) integer to a FIX price, as its shortest exact decimal text ("192.34", "190"): jspurefix writes a
+ * string field as it is, where a fractional number went through mathjs's formatter (most of
+ * the encoder's time per ExecutionReport).
+ */
+export function fixPrice(price4: number): string {
+  const text = formatPrice4(price4);
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 0x30) end--; // trailing zeros
+  if (text.charCodeAt(end - 1) === 0x2e) end--; // and a bare point
+  return text.slice(0, end);
 }
 
 /** ExecutionReport(8) with every field FIX 4.4 requires and the ones the issue names. */
@@ -114,7 +122,7 @@ export function executionReport(o: ReportedOrder, f: ReportFields): Record<strin
     LeavesQty: o.leaves,
     CumQty: o.cum,
     // Rounded to Price(4): FIX AvgPx of whole-tick fills.
-    AvgPx: o.cum === 0 ? 0 : Math.round(o.notional / o.cum) / 10_000,
+    AvgPx: o.cum === 0 ? 0 : fixPrice(Math.round(o.notional / o.cum)),
     TransactTime: f.transactTime,
   };
   if (f.origClOrdId !== undefined && f.origClOrdId !== '') body.OrigClOrdID = f.origClOrdId;

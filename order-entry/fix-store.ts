@@ -6,7 +6,9 @@
 // Written here rather than through FileSessionStore, because a message must be in the store
 // before it is on the wire: FixOrderSession.storeBeforeSend hands each message to put() as
 // soon as jspurefix has encoded it, before the push to the socket, and put() writes body and
-// header synchronously, so a process killed at any instant has stored every message a
+// header synchronously (at once, or, while the session has corked its socket for a turn,
+// all of the turn's at release(), just before the uncork), so a process killed at any
+// instant has stored every message a
 // counterparty could have received (FileSessionStore appends the header line on the thread
 // pool, and jspurefix calls it after the push: after a SIGKILL the store was behind what the
 // client had, and the next Logon carried a MsgSeqNum too low for the client, which ends the
@@ -38,6 +40,10 @@ export class FixSessionStore implements IFixSessionStore {
   private created = new Date();
   private loaded = false;
   private seqDirty = false;
+  /** Between hold() and release(): the messages' bytes and header lines not written yet. */
+  private holding = false;
+  private heldBody: Buffer[] = [];
+  private heldHeader = '';
 
   constructor(
     readonly sessionId: SessionId,
@@ -106,6 +112,7 @@ export class FixSessionStore implements IFixSessionStore {
   get(seqNum: number): Promise<IFixMsgStoreRecord | null> {
     try {
       this.load();
+      this.writeHeld();
       return Promise.resolve(this.read(seqNum));
     } catch (error) {
       return Promise.reject(error);
@@ -115,6 +122,7 @@ export class FixSessionStore implements IFixSessionStore {
   getRange(fromSeqNum: number, toSeqNum: number): Promise<IFixMsgStoreRecord[]> {
     try {
       this.load();
+      this.writeHeld();
       const out: IFixMsgStoreRecord[] = [];
       for (let seq = fromSeqNum; seq <= toSeqNum; seq++) {
         const r = this.read(seq);
@@ -154,6 +162,8 @@ export class FixSessionStore implements IFixSessionStore {
       this.target = 1;
       this.highest = 0;
       this.index.clear();
+      this.heldBody = [];
+      this.heldHeader = '';
       this.bodySize = 0;
       fs.ftruncateSync(this.fd('body'));
       fs.ftruncateSync(this.fd('header'));
@@ -167,6 +177,7 @@ export class FixSessionStore implements IFixSessionStore {
   flush(): Promise<void> {
     return this.guard(() => {
       if (!this.loaded) return;
+      this.writeHeld();
       this.writeSeqNums();
       for (const fd of [this.bodyFd, this.headerFd, this.seqnumsFd]) if (fd !== null) fs.fsyncSync(fd);
     });
@@ -208,14 +219,55 @@ export class FixSessionStore implements IFixSessionStore {
     this.target = seqnums === null ? 1 : Number(seqnums[2]);
   }
 
+  /**
+   * Gathers put()'s writes until release(): the session holds its store while its socket is
+   * corked for one turn (FixOrderSession.corkForTurn), and releases it just before the
+   * uncork, so a turn's messages cost one write to each file instead of two per message, and
+   * none reaches the wire before it is stored.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Writes what was gathered since hold(). */
+  release(): void {
+    this.holding = false;
+    if (this.heldBody.length > 0) this.guard(() => this.writeHeld()).catch(() => undefined);
+  }
+
   private write(seqNum: number, text: string): void {
     const bytes = Buffer.from(text, 'utf8');
     const offset = this.bodySize;
-    fs.writeSync(this.fd('body'), bytes);
+    const line = `${seqNum},${offset},${bytes.length}\n`;
+    if (this.holding) {
+      this.heldBody.push(bytes);
+      this.heldHeader += line;
+    } else {
+      fs.writeSync(this.fd('body'), bytes);
+      fs.writeSync(this.fd('header'), line);
+    }
     this.bodySize += bytes.length;
-    fs.writeSync(this.fd('header'), `${seqNum},${offset},${bytes.length}\n`);
     this.index.set(seqNum, { offset, length: bytes.length });
     this.highest = seqNum;
+  }
+
+  /** Bodies first, then their header lines: a torn header line is a message never sent (load()). */
+  private writeHeld(): void {
+    const body = this.heldBody;
+    const header = this.heldHeader;
+    this.heldBody = [];
+    this.heldHeader = '';
+    if (body.length === 0) return;
+    const fd = this.fd('body');
+    let written = fs.writevSync(fd, body);
+    let total = 0;
+    for (const b of body) total += b.length;
+    // writev may write less than asked (a signal, a full pipe): the rest goes after it.
+    if (written < total) {
+      const all = Buffer.concat(body);
+      while (written < total) written += fs.writeSync(fd, all, written, total - written);
+    }
+    fs.writeSync(this.fd('header'), header);
   }
 
   private read(seqNum: number): IFixMsgStoreRecord | null {
