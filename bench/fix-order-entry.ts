@@ -4,8 +4,7 @@
 // market-data gateway and storage off; every port free or 0, read from the banner), with
 // jspurefix initiators (test/support/fix-client.ts) in this process as the clients.
 // - fixRoundTripP50Us/P99Us: NewOrderSingle to its first ExecutionReport (New, or Rejected),
-//   paced open loop at TW_BENCH_FIX_RATE (500: the issue's 5,000 and 1,000 backlog FIX on the
-//   shared 2-vCPU VM, 500 neither side) orders/s over TW_BENCH_FIX_SESSIONS (4)
+//   paced open loop at TW_BENCH_FIX_RATE (5,000, the issue's) orders/s over TW_BENCH_FIX_SESSIONS (4)
 //   sessions (one account each) for TW_BENCH_FIX_SECONDS (20) after TW_BENCH_FIX_WARMUP_S (2)
 //   unmeasured, from the instant each order was due (a late send counts against the server
 //   that made it late). Orders (seeded, TW_SEED): one in ten a resting day sell just above the
@@ -34,7 +33,7 @@ import { connectFixClient, type FixTestClient, type Received } from '../test/sup
 import { adminPost, startExchangeChild, type ExchangeChild } from './exchange-child';
 import { percentile } from './stats';
 
-const RATE = Number(process.env.TW_BENCH_FIX_RATE ?? 500);
+const RATE = Number(process.env.TW_BENCH_FIX_RATE ?? 5000);
 const SESSIONS = Number(process.env.TW_BENCH_FIX_SESSIONS ?? 4);
 const SECONDS = Number(process.env.TW_BENCH_FIX_SECONDS ?? 20);
 const WARMUP_S = Number(process.env.TW_BENCH_FIX_WARMUP_S ?? 2);
