@@ -56,6 +56,17 @@ export interface TransferRequest extends RequestBase {
   /** 0: cash in Price(4) units; 1..N: shares of that symbol. */
   readonly locate: number;
   readonly amount: number;
+  /**
+   * Present on a deposit that carries the previous session's closing balance: how many
+   * balances the session carries (journaled as a carry; only the core's own process makes them).
+   */
+  readonly carried?: number;
+}
+
+/** A session's carried balances so far: carry records journaled, and how many its opening carries. */
+export interface CarryState {
+  readonly records: number;
+  readonly total: number;
 }
 
 /** The account's trading settings as the core enforces them (journaled like everything else). */

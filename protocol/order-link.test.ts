@@ -55,6 +55,7 @@ describe('checkLinkRequest', () => {
     expect(checkLinkRequest({ ...ok[0], price: -1 })).toMatch(/price/);
     expect(checkLinkRequest({ ...ok[1], orderId: 'x' })).toMatch(/orderId/);
     expect(checkLinkRequest({ ...ok[4], allowShort: 'yes' })).toMatch(/allowShort/);
+    expect(checkLinkRequest({ ...ok[3], carried: true })).toMatch(/only the core carries/);
     expect(checkLinkRequest({ ...ok[0], kind: 'teleport' })).toMatch(/unknown kind "teleport"/);
   });
 });

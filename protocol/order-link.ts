@@ -87,6 +87,8 @@ export function checkLinkRequest(req: unknown): string {
       return isInt(r.orderId, 0, Number.MAX_SAFE_INTEGER) && isInt(r.price, 0, 0xffffffff) && isInt(r.shares, 0, 0xffffffff) ? '' : 'a replace with a bad orderId, price or shares';
     case 'deposit':
     case 'withdraw':
+      // Carried balances are the core's own opening of a session, never a gateway's request.
+      if (r.carried !== undefined) return 'a transfer marked carried (only the core carries balances)';
       return isInt(r.locate, 0, 0xffff) && isInt(r.amount, 0, Number.MAX_SAFE_INTEGER) ? '' : 'a transfer with a bad locate or amount';
     case 'settings':
       return isInt(r.riskClass, 0, 255) && typeof r.allowShort === 'boolean' && typeof r.killSwitch === 'boolean' ? '' : 'settings with a bad riskClass, allowShort or killSwitch';

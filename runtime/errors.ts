@@ -15,5 +15,11 @@ export const RuntimeErrorCode = {
   Link: 'TW_ERR_LINK',
   /** A gateway could not journal the accounts' settings on a fresh session. */
   LinkOpenSession: 'TW_ERR_LINK_OPEN_SESSION',
+  /**
+   * The session's opening carries a different number of balances than this node's previous
+   * journal gives (it was made from another node's previous journal, one this node lacks):
+   * nothing more is carried; the operator compares the previous journals.
+   */
+  CarryMismatch: 'TW_ERR_CARRY_MISMATCH',
 } as const;
 export type RuntimeErrorCode = (typeof RuntimeErrorCode)[keyof typeof RuntimeErrorCode];

@@ -12,6 +12,7 @@ import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicato
 import type { InlineSim } from '../sim';
 import { startLiveFeed, type LiveFeed } from './live-feed';
 import { OrderLinkServer } from './order-link-server';
+import { carryBalances, describeCarry } from './wallet-carry';
 import { RuntimeErrorCode } from './errors';
 import { SILENT_LOGGER, type Logger } from './logger';
 
@@ -125,6 +126,11 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     // The order link hears the reports of the first commands this node sequences.
     const l = new OrderLinkServer({ live, host: ha.orderLink.host, port: ha.orderLink.port, node, epoch, logger });
     live.promote();
+    // The session's opening balances, before the order link can take a request (a failover
+    // completes an opening the old primary left half done; a complete one is not redone).
+    const carry = carryBalances(config, journal.path, live.carryState, (r) => live.submit(r));
+    if (carry.mismatch) logger.error({ code: RuntimeErrorCode.CarryMismatch }, `${node}: ${describeCarry(carry)}`);
+    else if (carry.submitted > 0 && carry.total > 0) logger.info({ epoch }, `${node}: ${describeCarry(carry)}`);
     feed.service.muted(() => undefined); // the last replayed packet goes out muted; then the lines are live
     // Receivers hear the new primary (and the next sequence) at once: its events go out only
     // once a standby commits them (the feed gate, sim/live-sim.ts).

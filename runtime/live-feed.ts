@@ -23,6 +23,7 @@ import { storageHistory } from './storage-history';
 import type { Gateway } from '../gateway';
 import { describeGateway, publisherGauges, startGateway } from './gateway';
 import { startOrderEntryService, type OrderEntryService } from './order-entry';
+import { carryBalances, describeCarry } from './wallet-carry';
 
 export interface LiveFeed {
   /** The exchange core: in this loop, or on its own thread with `publisher.thread: 'own'`. */
@@ -139,8 +140,13 @@ export async function startLiveFeed(config: TickwireConfig, options: LiveFeedOpt
   let orderEntry: OrderEntryService | null = null;
   if (options.orderEntry === true && config.orderEntry.enabled) {
     const trading = sim;
+    // The previous session's closing balances go in before any client request can (a
+    // restart completes an opening a crash interrupted).
+    const carry = carryBalances(config, journalPath, await sim.carryState(), (r) => trading.submit(r));
+    if (carry.mismatch) logger.error({ code: RuntimeErrorCode.CarryMismatch }, describeCarry(carry));
+    const carried = describeCarry(carry);
     // Orders are taken only once the core is live: a restart's reports are replayed into it first.
-    orderEntry = await stack.unwindOnError(() => startOrderEntryService(config, { trading, logger, journalPath, resumed: restart, sessionDate }));
+    orderEntry = await stack.unwindOnError(() => startOrderEntryService(config, { trading, logger, journalPath, resumed: restart, sessionDate, carried }));
   }
   const oe = orderEntry;
   let ending: Promise<void> | null = null;

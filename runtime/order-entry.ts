@@ -2,8 +2,8 @@
 // run` starts beside the feed. Order of start-up matters:
 //   1. the gateway is constructed (its report listener registered) before anything awaits,
 //      so a restart's replayed reports, held by the core, rebuild its order mirror;
-//   2. on a fresh session, each account's settings and the previous session's closing
-//      balances are journaled into the new session (runtime/wallet-carry.ts);
+//   2. on a fresh session, each account's settings are journaled into the new session (the
+//      previous session's closing balances were, before this: live-feed.ts, wallet-carry.ts);
 //   3. only then does it listen.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -14,7 +14,6 @@ import { type FixAcceptor, loadFixAcceptor, OrderEntry, OuchServer, type OrderEn
 import type { TradingPort } from '../protocol';
 import { InlineSim, LiveSim } from '../sim';
 import type { Logger } from './logger';
-import { closingBalances, previousJournal } from './wallet-carry';
 
 export interface OrderEntryService {
   readonly server: OrderEntry;
@@ -41,6 +40,8 @@ export interface OrderEntryWiring {
   journalPath: string;
   /** True when the session resumed after a restart (its journal already holds the accounts' settings and balances). */
   resumed: boolean;
+  /** What the core's process carried into this session, for the banner ('' or absent: nothing). */
+  carried?: string;
   sessionDate: string;
 }
 
@@ -107,9 +108,12 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
     })();
     return closing;
   };
-  let carried = '';
+  let carried = wiring.carried ?? '';
   try {
-    if (!wiring.resumed) carried = await openSession(config, server, accounts, wiring.journalPath);
+    if (!wiring.resumed) {
+      const opened = await openSession(config, server, accounts);
+      carried = [opened, carried].filter((t) => t !== '').join(', ');
+    }
     const address = await server.start();
     const ouchAt = ouch === null ? null : await ouch.start();
     const fixAt = fix === null ? null : await fix.start();
@@ -131,30 +135,17 @@ export async function startOrderEntryService(config: TickwireConfig, wiring: Ord
 }
 
 /**
- * A fresh session: every account's settings, then the previous session's closing balances as
- * deposits, all journaled in this session, so its journal alone rebuilds every balance.
+ * A fresh session: every account's settings, journaled in this session (its balances are
+ * carried by the core's process before: wallet-carry.ts), so its journal alone rebuilds
+ * every account. Idempotent: settings, not balances.
  */
-export async function openSession(config: TickwireConfig, server: OrderEntry, accounts: AccountStore, journalPath: string): Promise<string> {
+export async function openSession(config: TickwireConfig, server: OrderEntry, accounts: AccountStore): Promise<string> {
   const classes = config.orderEntry.riskClasses;
   const list = accounts.list();
   if (list.length === 0) return '';
-  const previous = previousJournal(journalPath);
-  const balances = new Map((previous === '' ? [] : closingBalances(config, previous)).map((b) => [b.account, b]));
-  let deposits = 0;
   for (const a of list) {
     const riskClass = Math.max(0, classes.findIndex((c) => c.name === a.riskClass));
     await server.router.request({ kind: 'settings', account: a.id, riskClass, allowShort: a.allowShort, killSwitch: a.killSwitch });
-    const b = balances.get(a.id);
-    if (b === undefined) continue;
-    if (b.cash > 0) {
-      await server.router.request({ kind: 'deposit', account: a.id, locate: 0, amount: b.cash });
-      deposits++;
-    }
-    for (const p of b.positions) {
-      if (p.shares <= 0) continue; // a short position is not carried (see README: limits)
-      await server.router.request({ kind: 'deposit', account: a.id, locate: p.locate, amount: p.shares });
-      deposits++;
-    }
   }
-  return `${list.length} accounts opened${previous === '' ? '' : `, ${deposits} balances carried from ${path.basename(previous)}`}`;
+  return `${list.length} accounts opened`;
 }

@@ -29,7 +29,7 @@ export async function startOrderGateway(config: TickwireConfig, options: { logge
     if (service === null || opening) return;
     opening = true;
     const s = service;
-    void openSession(config, s.server, s.accounts, '')
+    void openSession(config, s.server, s.accounts)
       .then((what) => {
         if (what !== '') logger.info({}, `order gateway: ${what} on the primary`);
       })

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
-import { HOUSE_ACCOUNT, type BalanceView } from '../protocol';
+import { HOUSE_ACCOUNT, type BalanceView, type CarryState, type TransferRequest } from '../protocol';
 import { digestingCore, readJournal } from '../sim';
 
 /** The most recently written journal in `current`'s folder other than `current` ('' if none). */
@@ -46,4 +46,74 @@ export function closingBalances(config: TickwireConfig, journalPath: string): Ba
       cashReserved: 0,
       positions: b.positions.map((p) => ({ locate: p.locate, shares: p.shares, sharesReserved: 0 })),
     }));
+}
+
+/** One carried balance: cash (locate 0, Price(4) units) or shares of one symbol. */
+export interface CarriedBalance {
+  account: number;
+  locate: number;
+  amount: number;
+}
+
+/**
+ * The deposits that carry `balances` into a new session, in one fixed order (by account,
+ * as `closingBalances` gives them: cash, then shares by locate). Only what is positive: a
+ * short position is not carried (see README: limits).
+ */
+export function carryList(balances: readonly BalanceView[]): CarriedBalance[] {
+  const out: CarriedBalance[] = [];
+  for (const b of balances) {
+    if (b.cash > 0) out.push({ account: b.account, locate: 0, amount: b.cash });
+    for (const p of b.positions) if (p.shares > 0) out.push({ account: b.account, locate: p.locate, amount: p.shares });
+  }
+  return out;
+}
+
+/** What `carryBalances` did. */
+export interface CarryResult {
+  /** The journal the balances came from ('' when none was read: nothing before, or the opening was complete). */
+  previous: string;
+  /** Balances this session carries. */
+  total: number;
+  /** Carry records submitted now (the others were journaled before). */
+  submitted: number;
+  /**
+   * The session's opening said it carries a different number of balances than this node's
+   * previous journal gives: carried no more (TW_ERR_CARRY_MISMATCH; this node's previous
+   * journal is not the one the opening was made from).
+   */
+  mismatch: boolean;
+}
+
+/**
+ * Opens a session's balances: the previous journal's closing balances as carry deposits
+ * ('T' code 'C', each saying how many the session carries; a marker record when there are
+ * none), the ones this session has not journaled yet. `state` is what the session holds so
+ * far (LiveSim.carryState, after its journal was replayed or replicated): an opening
+ * interrupted by a crash or a failover resumes where it stopped, nothing is carried twice,
+ * and a complete one reads nothing (the previous journal is replayed only to open). Call it
+ * before any client request can reach the core: the carries are submitted at once and the
+ * sequencer keeps their order, so every order of the day sees them.
+ */
+export function carryBalances(config: TickwireConfig, journalPath: string, state: CarryState, submit: (request: TransferRequest) => void): CarryResult {
+  if (state.records > 0 && state.records >= Math.max(1, state.total)) return { previous: '', total: state.total, submitted: 0, mismatch: false };
+  const previous = previousJournal(journalPath);
+  const list = previous === '' ? [] : carryList(closingBalances(config, previous));
+  if (state.records > 0 && state.total !== list.length) return { previous, total: state.total, submitted: 0, mismatch: true };
+  if (list.length === 0) {
+    submit({ kind: 'deposit', carried: 0, requestId: 0, account: HOUSE_ACCOUNT, locate: 0, amount: 0 });
+    return { previous, total: 0, submitted: 1, mismatch: false };
+  }
+  for (let i = state.records; i < list.length; i++) {
+    const c = list[i];
+    submit({ kind: 'deposit', carried: list.length, requestId: 0, account: c.account, locate: c.locate, amount: c.amount });
+  }
+  return { previous, total: list.length, submitted: list.length - state.records, mismatch: false };
+}
+
+/** The banner's words for a carry ('' when nothing was done). */
+export function describeCarry(r: CarryResult): string {
+  if (r.mismatch) return `balances NOT carried: this session's opening carries ${r.total}, ${path.basename(r.previous)} gives another number (TW_ERR_CARRY_MISMATCH)`;
+  if (r.submitted === 0 || r.total === 0) return '';
+  return `${r.total} balances carried from ${path.basename(r.previous)}${r.submitted < r.total ? ` (${r.submitted} after an interrupted opening)` : ''}`;
 }

@@ -24,8 +24,12 @@
 //            may act only on its own orders (TW_REJECT_NOT_OWNER).
 //   'C'      client order token for the N or R right after it (same batch): byte 1 = length
 //            1..30, the ASCII text in bytes 2..15 then 32..47 (16..31 are seq and time).
-//   'T'      transfer: code 'D' deposit | 'W' withdraw; locate 0 = cash (Price(4) units),
-//            1..N = shares of that symbol; amount f64 at 32; account at 40.
+//   'T'      transfer: code 'D' deposit | 'W' withdraw | 'C' carry (a deposit of the previous
+//            session's closing balance; shares = how many balances the session carries, so a
+//            session's opening can be completed after a crash or a failover without carrying
+//            twice; account 0 and amount 0: the marker of an opening with nothing to carry);
+//            locate 0 = cash (Price(4) units), 1..N = shares of that symbol; amount f64 at 32;
+//            account at 40.
 //   'A'      account settings: code = risk class index, side byte = allowShort (1/0),
 //            order-type byte = killSwitch (1/0), account at 40; and the class's limits as
 //            they were when journaled, so a replay never depends on today's config:
@@ -49,6 +53,8 @@ export const CommandType = {
 export const TransferCode = {
   Deposit: 0x44, // 'D'
   Withdraw: 0x57, // 'W'
+  /** A deposit carrying the previous session's closing balance (runtime/wallet-carry.ts). */
+  Carry: 0x43, // 'C'
 } as const;
 
 /** Longest client order token a 'C' record carries (protocol's CLIENT_ORDER_ID_MAX). */
@@ -137,9 +143,9 @@ export class CommandBuffer {
     return n;
   }
 
-  /** Writes a 'T' record. */
-  writeTransfer(base: number, code: number, account: number, locate: number, amount: number): void {
-    this.write(base, CommandType.Transfer, 0, 0, code, locate, 0, 0, 0);
+  /** Writes a 'T' record (`carryTotal`: a carry's count of the session's carried balances). */
+  writeTransfer(base: number, code: number, account: number, locate: number, amount: number, carryTotal = 0): void {
+    this.write(base, CommandType.Transfer, 0, 0, code, locate, carryTotal, 0, 0);
     this.f64[(base >> 3) + 4] = amount;
     this.setAccount(base, account);
   }

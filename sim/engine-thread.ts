@@ -24,6 +24,7 @@ import {
   type OrderEntryReport,
   type OrderEntryRequest,
   type TradingPort,
+  type CarryState,
 } from '../protocol';
 import type { JournalRecovery } from './journal';
 import { LiveSim, type LiveSimStatus } from './live-sim';
@@ -38,6 +39,8 @@ export interface SimHandle extends TradingPort {
   sampleRate(): number;
   /** Ends the day (closing commands when `endOfDay`) and closes the journal; resolves once every event is handed to the publisher. */
   stop(endOfDay: boolean): Promise<void>;
+  /** The carry transfers this session has journaled so far (runtime/wallet-carry.ts resumes after them). */
+  carryState(): Promise<CarryState>;
 }
 
 /** LiveSim in the publisher's loop. */
@@ -63,6 +66,9 @@ export class InlineSim implements SimHandle {
   onReports(listener: (reports: readonly OrderEntryReport[]) => void): void {
     this.sim.onReports(listener);
   }
+  carryState(): Promise<CarryState> {
+    return Promise.resolve(this.sim.carryState);
+  }
   balances(account: number): Promise<BalanceView> {
     return this.sim.balances(account);
   }
@@ -80,11 +86,13 @@ type ToEngine =
   | { kind: 'go' }
   | { kind: 'stop'; endOfDay: boolean }
   | { kind: 'requests'; requests: OrderEntryRequest[] }
-  | { kind: 'balances'; id: number; account: number };
+  | { kind: 'balances'; id: number; account: number }
+  | { kind: 'carryState'; id: number };
 type FromEngine =
   | { kind: 'replayed'; recovery: JournalRecovery }
   | { kind: 'reports'; reports: readonly OrderEntryReport[] }
   | { kind: 'balances'; id: number; view: BalanceView }
+  | { kind: 'carryState'; id: number; state: CarryState }
   | { kind: 'status'; status: LiveSimStatus }
   | { kind: 'stopped'; status: LiveSimStatus }
   | { kind: 'failed'; message: string };
@@ -111,6 +119,7 @@ export class RemoteSim implements SimHandle {
   private reportListener: ((reports: readonly OrderEntryReport[]) => void) | null = null;
   private heldReports: OrderEntryReport[] = [];
   private balanceAsks = new Map<number, (view: BalanceView) => void>();
+  private carryAsks = new Map<number, (state: CarryState) => void>();
   private nextAsk = 1;
   /** Engine events drained into the handler. */
   events = 0;
@@ -147,6 +156,9 @@ export class RemoteSim implements SimHandle {
         } else if (m.kind === 'balances') {
           sim.balanceAsks.get(m.id)?.(m.view);
           sim.balanceAsks.delete(m.id);
+        } else if (m.kind === 'carryState') {
+          sim.carryAsks.get(m.id)?.(m.state);
+          sim.carryAsks.delete(m.id);
         } else {
           sim.failure = m.message;
           reject(new Error(m.message));
@@ -182,6 +194,14 @@ export class RemoteSim implements SimHandle {
       this.heldReports = [];
       listener(held);
     }
+  }
+
+  carryState(): Promise<CarryState> {
+    const id = this.nextAsk++;
+    return new Promise((resolve) => {
+      this.carryAsks.set(id, resolve);
+      this.worker.postMessage({ kind: 'carryState', id } satisfies ToEngine);
+    });
   }
 
   balances(account: number): Promise<BalanceView> {
@@ -259,6 +279,8 @@ function runEngineThread(data: EngineThreadData): void {
       for (const r of m.requests) sim.submit(r);
     } else if (m.kind === 'balances') {
       void sim.balances(m.account).then((view) => port.postMessage({ kind: 'balances', id: m.id, view } satisfies FromEngine));
+    } else if (m.kind === 'carryState') {
+      port.postMessage({ kind: 'carryState', id: m.id, state: sim.carryState } satisfies FromEngine);
     } else if (m.kind === 'go') {
       sim.resume();
       statusTimer = setInterval(() => port.postMessage({ kind: 'status', status: sim.status(0) } satisfies FromEngine), data.statusMs);

@@ -71,4 +71,18 @@ describe('LiveSim as the in-thread TradingPort', () => {
     expect((replayed.filter((r) => r.kind === 'order') as OrderReport[]).every((r) => r.requestId === 0)).toBe(true);
     again.stop(false);
   });
+
+  test('accountsKnown counts client accounts with settings: 0 on a fresh session (the house, and carried balances, are not accounts opened)', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tw-live-')), 'day.journal');
+    const sim = new LiveSim(config(false), file, NO_EVENTS);
+    sim.start();
+    expect(sim.accountsKnown).toBe(0);
+    sim.submit({ kind: 'deposit', carried: 1, requestId: 1, account: 9, locate: 0, amount: 5 * P });
+    await until(() => sim.carryState.records === 1);
+    expect(sim.accountsKnown).toBe(0);
+    sim.submit({ kind: 'settings', requestId: 2, account: 9, riskClass: 0, allowShort: false, killSwitch: false });
+    await until(() => sim.accountsKnown === 1);
+    expect(await sim.balances(9)).toMatchObject({ cash: 5 * P });
+    sim.stop(false);
+  });
 });

@@ -35,6 +35,7 @@ import {
   type OrderEntryRequest,
   type RingFullPolicy,
   type TradingPort,
+  type CarryState,
 } from '../protocol';
 import { SystemClock } from './clock';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
@@ -175,7 +176,9 @@ export class LiveSim implements TradingPort {
   /** Queues a client request for the next batch (refused at once, unjournaled, when it cannot be a command). */
   submit(request: OrderEntryRequest): void {
     const account = request.account;
-    if (!(Number.isInteger(account) && account >= 1 && account <= 0xffffffff)) {
+    // The house's one request: the marker of a session opening with no balance to carry.
+    const carryMarker = request.kind === 'deposit' && request.carried === 0 && account === 0;
+    if (!carryMarker && !(Number.isInteger(account) && account >= 1 && account <= 0xffffffff)) {
       this.refuseNow(request, RejectReason.UnknownAccount);
       return;
     }
@@ -357,7 +360,8 @@ export class LiveSim implements TradingPort {
           break;
         case 'deposit':
         case 'withdraw':
-          cmds.writeTransfer(base(k), r.kind === 'deposit' ? TransferCode.Deposit : TransferCode.Withdraw, 0, u16(r.locate), Number(r.amount));
+          if (r.kind === 'deposit' && r.carried !== undefined) cmds.writeTransfer(base(k), TransferCode.Carry, 0, u16(r.locate), Number(r.amount), u32(r.carried));
+          else cmds.writeTransfer(base(k), r.kind === 'deposit' ? TransferCode.Deposit : TransferCode.Withdraw, 0, u16(r.locate), Number(r.amount));
           break;
         case 'settings': {
           const cls = this.config.orderEntry.riskClasses[r.riskClass];
@@ -496,8 +500,23 @@ export class LiveSim implements TradingPort {
   }
 
   /** Accounts whose settings the core holds (0 on a fresh session before any was journaled). */
+  /**
+   * Client accounts with settings journaled this session (0: a fresh session, whose opening
+   * a client gateway completes). Not the wallet's accounts: the house is always one, and a
+   * session's carried balances make wallet accounts before any settings.
+   */
   get accountsKnown(): number {
-    return this.core.trading.wallet.all().length;
+    const t = this.core.trading;
+    const known = t.risk.known;
+    let n = 0;
+    for (let slot = 1; slot < t.wallet.accounts && slot < known.length; slot++) if (known[slot] !== 0) n++;
+    return n;
+  }
+
+  /** The carry transfers this session has journaled, and how many its opening carries (runtime/wallet-carry.ts). */
+  get carryState(): CarryState {
+    const orders = this.core.trading.orders;
+    return { records: orders.carryRecords, total: orders.carryTotal };
   }
 
   /** Starts generating orders at the configured pace. */

@@ -128,6 +128,9 @@ export class OrderManager implements ExecutionListener {
   readonly requestIds = new Map<number, number>();
   /** Client orders open now. */
   openOrders = 0;
+  /** Carry transfers ('T' code 'C') this session has journaled, refused ones included, and the count the opening said it carries. */
+  carryRecords = 0;
+  carryTotal = 0;
   /** Net transfers in (deposits minus withdrawals): cash, and shares per locate. */
   cashTransferred = 0;
   readonly sharesTransferred: Float64Array;
@@ -433,15 +436,24 @@ export class OrderManager implements ExecutionListener {
     const locate = cmds.locate(base);
     const amount = cmds.amount(base);
     const code = cmds.code(base);
+    const carry = code === TransferCode.Carry;
+    if (carry) {
+      // Counted whatever becomes of it: the session's opening resumes after the last one seen.
+      this.carryRecords++;
+      this.carryTotal = cmds.shares(base);
+    }
+    const deposit = code === TransferCode.Deposit || carry;
     let reason: RejectReason = OK;
-    if (account === 0) reason = RejectReason.UnknownAccount;
+    if (carry && account === 0 && amount === 0) {
+      // The marker of an opening with nothing to carry: no balance moves.
+    } else if (account === 0) reason = RejectReason.UnknownAccount;
     else if (locate > this.symbols) reason = RejectReason.UnknownSymbol;
     else if (!(Number.isSafeInteger(amount) && amount > 0)) reason = RejectReason.BadAmount;
-    else if (code !== TransferCode.Deposit && code !== TransferCode.Withdraw) reason = RejectReason.BadCommand;
+    else if (!deposit && code !== TransferCode.Withdraw) reason = RejectReason.BadCommand;
     else {
       const ws = this.wallet.slotOf(account);
       this.risk.ensure(ws);
-      if (code === TransferCode.Deposit) {
+      if (deposit) {
         this.wallet.transfer(ws, locate, amount);
       } else if (locate === 0 ? amount > this.wallet.availableCash(ws) : amount > this.wallet.availableShares(ws, locate)) {
         reason = locate === 0 ? RejectReason.InsufficientFunds : RejectReason.InsufficientShares;
@@ -449,7 +461,7 @@ export class OrderManager implements ExecutionListener {
         this.wallet.transfer(ws, locate, -amount);
       }
       if (reason === OK) {
-        const signed = code === TransferCode.Deposit ? amount : -amount;
+        const signed = deposit ? amount : -amount;
         if (locate === 0) this.cashTransferred += signed;
         else this.sharesTransferred[locate] += signed;
       }
