@@ -118,4 +118,39 @@ describe('order entry durability', () => {
     const needed = open.reduce((s, o) => s + Number(o.price) * o.remainingQuantity, 0);
     expect(Number(a2.cashReserved)).toBeCloseTo(needed, 4);
   });
+
+  test('the next session carries every closing balance once: after a clean end of day, and again equal after a SIGKILL and restart of the new session', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-oe-carry-'));
+    ex = new ExchangeProcess({ dir, rate: 0, groups: ['239.192.91.3', '239.192.91.4'] });
+    await ex.start();
+    const alice = await ex.account('carry-alice', '50000');
+    const bob = await ex.account('carry-bob', '1000', { symbol, shares: 500 });
+    const sold = await ex.request('POST', '/v1/order', bob.apiKey, { symbol, side: 'sell', orderType: 'limit', price: cents(19_234), quantity: 200, clientOrderId: 'c-s1' });
+    expect(sold.status).toBe(200);
+    const bought = await ex.request('POST', '/v1/order', alice.apiKey, { symbol, side: 'buy', orderType: 'limit', price: cents(19_234), quantity: 120, clientOrderId: 'c-b1' });
+    expect(bought.body).toMatchObject({ status: 'filled', filledQuantity: 120 });
+    const balances = async (): Promise<unknown[]> => [(await ex.request('GET', '/v1/balances', alice.apiKey)).body, (await ex.request('GET', '/v1/balances', bob.apiKey)).body];
+    type Balance = { cash: string; cashReserved: string; cashAvailable: string; positions: Array<{ symbol: string; shares: number; sharesReserved: number; sharesAvailable: number }> };
+    const [a1, b1] = (await balances()) as Balance[];
+    expect(b1.positions.find((p) => p.symbol === symbol)).toMatchObject({ shares: 380, sharesReserved: 80 }); // 80 still offered
+    await ex.stop(); // the day ends: bob's open offer ends with it
+
+    await ex.start();
+    expect(ex.output).toMatch(/order entry: .*accounts opened, \d+ balances carried from /);
+    // At the close open orders end, and their reservations with them.
+    const closed = (b: Balance): Balance => ({ ...b, cashReserved: '0.0000', cashAvailable: b.cash, positions: b.positions.map((p) => ({ ...p, sharesReserved: 0, sharesAvailable: p.shares })) });
+    const carried = (await balances()) as Balance[];
+    expect(carried).toEqual([closed(a1), closed(b1)]);
+    // The carried balances trade: bob sells what he held over.
+    const again = await ex.request('POST', '/v1/order', bob.apiKey, { symbol, side: 'sell', orderType: 'limit', price: cents(19_300), quantity: 380, clientOrderId: 'c-s2' });
+    expect(again.body).toMatchObject({ status: 'new', remainingQuantity: 380 });
+
+    await ex.kill();
+    await ex.start();
+    expect(ex.output).not.toMatch(/balances carried/); // a resumed session whose opening was complete
+    const [a3, b3] = (await balances()) as Balance[];
+    expect(a3).toEqual(closed(a1));
+    expect(b3.cash).toBe(closed(b1).cash);
+    expect(b3.positions.find((p) => p.symbol === symbol)).toMatchObject({ shares: 380, sharesReserved: 380 });
+  });
 });
