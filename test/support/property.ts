@@ -1,5 +1,7 @@
-// Options for fast-check properties (fc.assert): a fresh seed every run, or TW_SEED to
-// replay one. A failure's report carries `{ seed, path }` and the shrunk counterexample.
+// Options for fast-check properties (fc.assert): one fixed seed (DEFAULT_SEED) so that every
+// run, CI's included, tries the same inputs; TW_SEED to try or replay another, TW_SEED=random
+// for a fresh one each run (exploring; a failure's report carries `{ seed, path }` and the
+// shrunk counterexample, so it can be replayed).
 //   TW_SEED=<seed> npx jest <file>                      the same run, failure and shrink again
 //   TW_SEED=<seed> TW_PATH=<path> npx jest <file> -t '<test name>'   straight to the shrunk case
 // A model-based property (fc.commands) also needs the counterexample's replayPath:
@@ -20,9 +22,12 @@ function envText(name: string): string | undefined {
   return text === undefined || text === '' ? undefined : text;
 }
 
-/** `numRuns` inputs per property; the seed from TW_SEED when set (fast-check picks one otherwise). */
+/** The seed every property runs with unless TW_SEED says otherwise. */
+export const DEFAULT_SEED = 20261207;
+
+/** `numRuns` inputs per property; the seed DEFAULT_SEED, or TW_SEED's (`random`: fast-check picks one). */
 export function propertyOptions<T = unknown>(numRuns: number, extra: Parameters<T> = {}): Parameters<T> {
-  const seed = envInteger('TW_SEED');
+  const seed = process.env.TW_SEED === 'random' ? undefined : (envInteger('TW_SEED') ?? DEFAULT_SEED);
   const path = envText('TW_PATH');
   return { numRuns, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }), ...extra };
 }
