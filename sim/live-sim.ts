@@ -499,7 +499,6 @@ export class LiveSim implements TradingPort {
     if (orders.sink === null) orders.sink = (r) => recent.push(r);
   }
 
-  /** Accounts whose settings the core holds (0 on a fresh session before any was journaled). */
   /**
    * Client accounts with settings journaled this session (0: a fresh session, whose opening
    * a client gateway completes). Not the wallet's accounts: the house is always one, and a
