@@ -107,7 +107,8 @@ export class ExchangeProcess {
 
   private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (child === null || child.exitCode !== null) return;
+    // Already gone (an exit code, or killed by a signal): its 'exit' will not come again.
+    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill(signal);
     await exited;
