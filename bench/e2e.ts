@@ -71,6 +71,8 @@ const PIN = process.env.TW_BENCH_E2E_PIN === '1';
 const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
 /** Most orders per sequencer batch (sim/LiveSim: 256); within it a tick is split as LiveSim splits it (handOffBatchSize: a quarter of the tick, at least 16). A command's stamp waits for the journal write and the matching of its batch. */
 const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 256);
+/** The handler's spinUs (FeedHandlerOptions): it polls its sockets this long after each packet instead of sleeping. */
+const SPIN_US = Number(process.env.TW_BENCH_E2E_SPIN_US ?? 0);
 const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
       snapshotPort,
       baseMonoNs: clock.baseMonoNs,
       baseItchNs: clock.baseItchNs,
+      spinUs: SPIN_US,
     };
     const ready = nextMessage<{ type: 'ready' }>(child, 'ready', 20_000, 'e2e handler');
     child.send(start);
@@ -343,6 +346,17 @@ async function main(): Promise<void> {
     // Steal per second of the window, to lay beside the handler's p99 of the same second.
     const stealPerSecond: number[] = [];
     let lastJiffies = jiffies0;
+    // Which CPU this process's main thread is on, sampled every 50 ms (/proc/self/stat field 39).
+    const publisherCpuSamples = [0, 0, 0, 0];
+    const cpuSampler = setInterval(() => {
+      try {
+        const text = fs.readFileSync('/proc/self/stat', 'utf8');
+        const cpu = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[36]);
+        if (cpu >= 0 && cpu < publisherCpuSamples.length) publisherCpuSamples[cpu]++;
+      } catch {
+        // not Linux
+      }
+    }, 50);
     const progress = setInterval(() => {
       const j = cpuJiffies();
       const total = j.total - lastJiffies.total;
@@ -365,6 +379,7 @@ async function main(): Promise<void> {
     }
     clearInterval(timer);
     clearInterval(progress);
+    clearInterval(cpuSampler);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const sched1 = mainThreadSchedNs();
@@ -419,6 +434,7 @@ async function main(): Promise<void> {
         } : null,
         publisherGc: gc.figures(),
         handlerStages: r.stages,
+        publisherCpuSamples,
         gaps: r.gaps,
         recovered: r.recovered,
         booksEqual,
@@ -462,6 +478,7 @@ async function main(): Promise<void> {
         journal: JOURNAL,
         batch: cmds.capacity,
         nice: niced,
+        spinUs: SPIN_US,
         placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
         seed: SEED,
         cpu: os.cpus()[0]?.model ?? 'unknown',
