@@ -71,8 +71,6 @@ const PIN = process.env.TW_BENCH_E2E_PIN === '1';
 const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
 /** Most orders per sequencer batch (sim/LiveSim: 256); within it a tick is split as LiveSim splits it (handOffBatchSize: a quarter of the tick, at least 16). A command's stamp waits for the journal write and the matching of its batch. */
 const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 256);
-/** The handler's spinUs (FeedHandlerOptions): it polls its sockets this long after each packet instead of sleeping. */
-const SPIN_US = Number(process.env.TW_BENCH_E2E_SPIN_US ?? 0);
 const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
@@ -156,7 +154,6 @@ async function main(): Promise<void> {
       snapshotPort,
       baseMonoNs: clock.baseMonoNs,
       baseItchNs: clock.baseItchNs,
-      spinUs: SPIN_US,
     };
     const ready = nextMessage<{ type: 'ready' }>(child, 'ready', 20_000, 'e2e handler');
     child.send(start);
@@ -478,8 +475,7 @@ async function main(): Promise<void> {
         journal: JOURNAL,
         batch: cmds.capacity,
         nice: niced,
-        spinUs: SPIN_US,
-        placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
+          placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
         seed: SEED,
         cpu: os.cpus()[0]?.model ?? 'unknown',
         node: process.version,

@@ -57,12 +57,6 @@ export interface FeedHandlerOptions {
    * day's) when its packets appear: the books, sequences and recovery start again. Default true.
    */
   followSessions?: boolean;
-  /**
-   * After each line packet, keep the event loop polling the sockets (setImmediate turns, no
-   * sleep) for this long, so that a packet coming within it needs no wake-up of the thread:
-   * trades CPU for latency. Default 0 (sleep in the poll at once).
-   */
-  spinUs?: number;
   /** Write every applied message to this ITCH file (u16 length + message). */
   record?: string | null;
   /** Sizes of the books. */
@@ -98,7 +92,6 @@ export interface ResolvedFeedHandlerOptions {
   staleAfterMs: number;
   maxBufferedPackets: number;
   followSessions: boolean;
-  spinUs: number;
   record: string | null;
   books: BookSizes;
   clock: FeedClock;
@@ -135,7 +128,6 @@ export function resolveFeedHandlerOptions(options: FeedHandlerOptions): Resolved
     staleAfterMs: checkMs('staleAfterMs', options.staleAfterMs ?? 3000, 1),
     maxBufferedPackets: checkMs('maxBufferedPackets', options.maxBufferedPackets ?? 65_536, 16),
     followSessions: options.followSessions ?? true,
-    spinUs: checkMs('spinUs', options.spinUs ?? 0, 0),
     record: options.record ? options.record : null,
     books: options.books ?? {},
     clock: options.clock ?? systemClock(options.nowMs),

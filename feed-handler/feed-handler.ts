@@ -122,15 +122,6 @@ export class FeedHandler implements MarketDataSource {
   private lineSockets: FeedSocket[] = [];
   private requestSocket: FeedSocket | null = null;
   private closed = false;
-  /** spinUs: the last line packet (clock ms) and whether a setImmediate turn is polling. */
-  private lastLinePacketMs = 0;
-  private spinning = false;
-  private readonly spinMs: number;
-  /** One setImmediate turn of spinUs: the loop polls the sockets without sleeping while it runs. */
-  private readonly spin = (): void => {
-    if (!this.closed && this.clock.nowMs() - this.lastLinePacketMs < this.spinMs) setImmediate(this.spin);
-    else this.spinning = false;
-  };
 
   private messageListeners: FeedHandlerListener[] = [];
   private boundaryListeners: FeedHandlerListener[] = [];
@@ -146,7 +137,6 @@ export class FeedHandler implements MarketDataSource {
     const o = resolveFeedHandlerOptions(options);
     this.options = o;
     this.clock = o.clock;
-    this.spinMs = o.spinUs / 1000;
     this.currentSession = o.session;
     this.sessionBytes = moldSessionBytes(o.session);
     this.currentSessionDate = o.sessionDate;
@@ -295,13 +285,6 @@ export class FeedHandler implements MarketDataSource {
     if (source !== REWINDER) {
       this.staleWatch.lastPacketMs = now;
       if (line.silent) line.silent = false;
-      if (this.spinMs > 0) {
-        this.lastLinePacketMs = now;
-        if (!this.spinning) {
-          this.spinning = true;
-          setImmediate(this.spin);
-        }
-      }
     }
     const p = this.packet;
     let fault = p.parse(bytes, 0, bytes.length, this.sessionBytes);
