@@ -71,6 +71,8 @@ const PIN = process.env.TW_BENCH_E2E_PIN === '1';
 const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
 /** Most orders per sequencer batch (sim/LiveSim: 256); within it a tick is split as LiveSim splits it (handOffBatchSize: a quarter of the tick, at least 16). A command's stamp waits for the journal write and the matching of its batch. */
 const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 256);
+/** Young generation of both receivers (the handler and the raw receiver), MB per semi-space, fixed (min = max); 0: V8's default, which shrinks it to ~1 MB at a receiver's allocation rate (a scavenge every ~0.25 s). */
+const RECEIVER_SEMI_SPACE_MB = Number(process.env.TW_BENCH_E2E_RECEIVER_SEMI_SPACE_MB ?? 0);
 const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
@@ -123,10 +125,11 @@ async function main(): Promise<void> {
   const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
   const snapshotPort = await snapshot.start();
 
-  const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const receiverArgv = RECEIVER_SEMI_SPACE_MB > 0 ? [...process.execArgv, `--min-semi-space-size=${RECEIVER_SEMI_SPACE_MB}`, `--max-semi-space-size=${RECEIVER_SEMI_SPACE_MB}`] : process.execArgv;
+  const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: receiverArgv });
   const rawScript = path.join(__dirname, 'e2e-raw.js');
   const rawSender = RAW ? fork(rawScript, ['sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
-  const rawReceiver = RAW ? fork(rawScript, ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
+  const rawReceiver = RAW ? fork(rawScript, ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: receiverArgv }) : null;
   // Same placement as ours: the raw sender where the sim is, the raw receiver where the handler is.
   const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1)
     && (rawSender?.pid === undefined || pin(rawSender.pid, 0)) && (rawReceiver?.pid === undefined || pin(rawReceiver.pid, 1));
@@ -475,6 +478,7 @@ async function main(): Promise<void> {
         journal: JOURNAL,
         batch: cmds.capacity,
         nice: niced,
+        receiverSemiSpaceMb: RECEIVER_SEMI_SPACE_MB,
           placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
         seed: SEED,
         cpu: os.cpus()[0]?.model ?? 'unknown',
