@@ -122,7 +122,7 @@ function currentCpu(): number {
     return -1;
   }
 }
-/** Late packets whose idle time before the callback overlapped a GC pause of the handler. */
+/** [late packets after an idle spell of 0.2 ms or more, late packets whose idle time before the callback (and 50 us more) overlapped a GC pause of the handler]: a pause over 0.2 ms between two callbacks is itself such a spell, so the second bounds how many spells a GC made. */
 function latePacketsAfterGc(): [number, number] {
   let n = 0;
   let starts = 0;
