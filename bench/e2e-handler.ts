@@ -12,6 +12,8 @@
 //      parent -> child { type: 'windowEnd', toItchNs }; child -> parent { type: 'windowEnded' };
 //      parent -> child { type: 'stop', lastSequence, stealPctPerSecond };
 //      child -> parent { type: 'report', ... }.
+import * as fs from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { booksDigest, FeedHandler } from '../feed-handler';
 import type { ItchMessage } from '../protocol';
 import { LatencyHistogram } from '../gateway';
@@ -65,7 +67,7 @@ export interface E2eReport {
   recvBufferBytes: number[];
   faults: Record<string, number>;
   /** Ours split at the handler's receive callback (p50/p99/max us, per message): stamp to the datagram's callback, callback to the book; the handler's GCs. */
-  stages: { arrivalUs: [number, number, number]; applyUs: [number, number, number]; gc: ReturnType<ReturnType<typeof gcWatch>['figures']>; lateMessages: number; lateIdleBeforeUs: [number, number, number] };
+  stages: { arrivalUs: [number, number, number]; applyUs: [number, number, number]; gc: ReturnType<ReturnType<typeof gcWatch>['figures']>; lateMessages: number; lateIdleBeforeUs: [number, number, number]; latePackets: number; latePacketsAfterGc: [number, number]; latePacketCpus: number[] };
 }
 
 const MAX_US = 60_000_000;
@@ -101,6 +103,43 @@ let idleBefore = 0;
 /** For messages that arrived over 1 ms after their stamp: how long the handler had been idle before their datagram's callback (us). */
 const lateIdle = new LatencyHistogram(MAX_US);
 
+/** Late packets (first message over 1 ms at the callback): their callback (perf ms), how long idle before (ms); for those after 0.2 ms idle, the CPU the handler's main thread was on (/proc/self/stat field 39). */
+const LATE_MAX = 1 << 16;
+const lateAt = new Float64Array(LATE_MAX);
+const lateIdleMs = new Float64Array(LATE_MAX);
+let latePackets = 0;
+const latePacketCpus = [0, 0, 0, 0];
+/** The handler's GC pauses (perf ms), start and end, to tell which late packets came right after one. */
+const gcSpans: number[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcSpans.push(e.startTime, e.startTime + e.duration);
+}).observe({ entryTypes: ['gc'] });
+function currentCpu(): number {
+  try {
+    const text = fs.readFileSync('/proc/self/stat', 'utf8');
+    return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[36]);
+  } catch {
+    return -1;
+  }
+}
+/** [late packets after an idle spell of 0.2 ms or more, late packets whose idle time before the callback (and 50 us more) overlapped a GC pause of the handler]: a pause over 0.2 ms between two callbacks is itself such a spell, so the second bounds how many spells a GC made. */
+function latePacketsAfterGc(): [number, number] {
+  let n = 0;
+  let starts = 0;
+  for (let i = 0; i < Math.min(latePackets, LATE_MAX); i++) {
+    if (lateIdleMs[i] >= 0.2) starts++;
+    const to = lateAt[i];
+    const from = to - lateIdleMs[i] - 0.05;
+    for (let g = 0; g < gcSpans.length; g += 2) {
+      if (gcSpans[g] <= to && gcSpans[g + 1] >= from) {
+        n++;
+        break;
+      }
+    }
+  }
+  return [starts, n];
+}
+
 /** Timestamps of the current packet's messages, recorded at its end. */
 const pending = new Float64Array(1 << 16);
 let pendingCount = 0;
@@ -113,6 +152,18 @@ const latency = {
     const s = start as E2eStart;
     const now = mono.now();
     const offset = s.baseMonoNs - s.baseItchNs;
+    if (pendingCount > 0 && receivedAt > 0 && pending[0] >= windowFromNs && pending[0] <= windowToNs && receivedAt - (pending[0] + offset) > 1e6) {
+      if (latePackets < LATE_MAX) {
+        lateAt[latePackets] = performance.now() - (now - receivedAt) / 1e6;
+        lateIdleMs[latePackets] = idleBefore / 1e6;
+      }
+      latePackets++;
+      // The CPU only at the first late packet after an idle spell (a file read: not for every packet of a backlog).
+      if (idleBefore >= 2e5) {
+        const cpu = currentCpu();
+        if (cpu >= 0 && cpu < latePacketCpus.length) latePacketCpus[cpu]++;
+      }
+    }
     for (let i = 0; i < pendingCount; i++) {
       const ts = pending[i];
       if (ts < windowFromNs || ts > windowToNs) continue;
@@ -254,6 +305,9 @@ async function finish(lastSequence: number, stealPerSecond: number[]): Promise<v
       gc: gc.figures(),
       lateMessages: lateIdle.totalCount,
       lateIdleBeforeUs: [lateIdle.valueAtPercentile(10), lateIdle.valueAtPercentile(50), lateIdle.valueAtPercentile(90)],
+      latePackets,
+      latePacketsAfterGc: latePacketsAfterGc(),
+      latePacketCpus,
     },
   };
   await h.close();

@@ -71,6 +71,8 @@ const PIN = process.env.TW_BENCH_E2E_PIN === '1';
 const NICE = process.env.TW_BENCH_E2E_NICE === undefined ? null : Number(process.env.TW_BENCH_E2E_NICE);
 /** Most orders per sequencer batch (sim/LiveSim: 256); within it a tick is split as LiveSim splits it (handOffBatchSize: a quarter of the tick, at least 16). A command's stamp waits for the journal write and the matching of its batch. */
 const BATCH = Number(process.env.TW_BENCH_E2E_BATCH ?? 256);
+/** Young generation of both receivers (the handler and the raw receiver), MB per semi-space, fixed (min = max); 0: V8's default, which shrinks it to ~1 MB at a receiver's allocation rate (a scavenge every ~0.25 s). */
+const RECEIVER_SEMI_SPACE_MB = Number(process.env.TW_BENCH_E2E_RECEIVER_SEMI_SPACE_MB ?? 0);
 const LINES = [
   { group: '239.192.56.1', port: 37201 },
   { group: '239.192.56.2', port: 37202 },
@@ -123,10 +125,11 @@ async function main(): Promise<void> {
   const snapshot = new SnapshotServer(snapshotServerOptions(config, service.publisher));
   const snapshotPort = await snapshot.start();
 
-  const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const receiverArgv = RECEIVER_SEMI_SPACE_MB > 0 ? [...process.execArgv, `--min-semi-space-size=${RECEIVER_SEMI_SPACE_MB}`, `--max-semi-space-size=${RECEIVER_SEMI_SPACE_MB}`] : process.execArgv;
+  const child = fork(path.join(__dirname, 'e2e-handler.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: receiverArgv });
   const rawScript = path.join(__dirname, 'e2e-raw.js');
   const rawSender = RAW ? fork(rawScript, ['sender'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
-  const rawReceiver = RAW ? fork(rawScript, ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : null;
+  const rawReceiver = RAW ? fork(rawScript, ['receiver'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: receiverArgv }) : null;
   // Same placement as ours: the raw sender where the sim is, the raw receiver where the handler is.
   const pinned = PIN && pin(process.pid, 0) && child.pid !== undefined && pin(child.pid, 1)
     && (rawSender?.pid === undefined || pin(rawSender.pid, 0)) && (rawReceiver?.pid === undefined || pin(rawReceiver.pid, 1));
@@ -343,6 +346,17 @@ async function main(): Promise<void> {
     // Steal per second of the window, to lay beside the handler's p99 of the same second.
     const stealPerSecond: number[] = [];
     let lastJiffies = jiffies0;
+    // Which CPU this process's main thread is on, sampled every 50 ms (/proc/self/stat field 39).
+    const publisherCpuSamples = [0, 0, 0, 0];
+    const cpuSampler = setInterval(() => {
+      try {
+        const text = fs.readFileSync('/proc/self/stat', 'utf8');
+        const cpu = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[36]);
+        if (cpu >= 0 && cpu < publisherCpuSamples.length) publisherCpuSamples[cpu]++;
+      } catch {
+        // not Linux
+      }
+    }, 50);
     const progress = setInterval(() => {
       const j = cpuJiffies();
       const total = j.total - lastJiffies.total;
@@ -365,6 +379,7 @@ async function main(): Promise<void> {
     }
     clearInterval(timer);
     clearInterval(progress);
+    clearInterval(cpuSampler);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const sched1 = mainThreadSchedNs();
@@ -419,6 +434,7 @@ async function main(): Promise<void> {
         } : null,
         publisherGc: gc.figures(),
         handlerStages: r.stages,
+        publisherCpuSamples,
         gaps: r.gaps,
         recovered: r.recovered,
         booksEqual,
@@ -462,7 +478,8 @@ async function main(): Promise<void> {
         journal: JOURNAL,
         batch: cmds.capacity,
         nice: niced,
-        placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
+        receiverSemiSpaceMb: RECEIVER_SEMI_SPACE_MB,
+          placement: pinned ? 'sim+journal+publisher on CPU 0, handler on CPU 1 (taskset)' : 'sim+journal+publisher in one process, handler in another; OS placement',
         seed: SEED,
         cpu: os.cpus()[0]?.model ?? 'unknown',
         node: process.version,
