@@ -41,7 +41,9 @@ async function main(): Promise<void> {
     adminToken: admin,
     symbols: listing(symbols),
   });
-  const ouch = new OuchServer({ config, orderEntry: oe, accounts, symbols: listing(symbols), fsync: true });
+  // TW_BENCH_OUCH_STORE_SYNC: 'overlapped' to sync the stores beside the journal (default: the server's, after it).
+  const storeSync = process.env.TW_BENCH_OUCH_STORE_SYNC === 'overlapped' ? 'overlapped' : 'afterJournal';
+  const ouch = new OuchServer({ config, orderEntry: oe, accounts, symbols: listing(symbols), fsync: true, storeSync });
   sim.start();
   const url = (await oe.start()).url;
   const port = (await ouch.start()).port;

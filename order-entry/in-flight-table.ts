@@ -1,4 +1,5 @@
-// An account's orders in flight by client order id, in open addressing over two plain arrays
+// An account's orders in flight by client order id (or any per-order entries by a string or
+// number key: OuchStream's live orders), in open addressing over two plain arrays
 // kept for the table's life (linear probing, deletion by backward shift: no tombstones).
 // Not a Map: a Map set and deleted once per order rehashes into a new table every few
 // hundred orders, and V8 keeps each obsolete table pointing at its successor and at the
@@ -6,8 +7,8 @@
 // promotes) every table since and every order they held (see pending-requests.ts). Here a
 // removed entry's cells are emptied, so an answered order is garbage at once.
 
-export class InFlightTable<T> {
-  private keys: Array<string | null>;
+export class InFlightTable<T, K extends string | number = string> {
+  private keys: Array<K | null>;
   private values: Array<T | null>;
   private mask: number;
   size = 0;
@@ -15,12 +16,12 @@ export class InFlightTable<T> {
   constructor(initialCells = 256) {
     let n = 16;
     while (n < initialCells) n *= 2;
-    this.keys = new Array<string | null>(n).fill(null);
+    this.keys = new Array<K | null>(n).fill(null);
     this.values = new Array<T | null>(n).fill(null);
     this.mask = n - 1;
   }
 
-  get(key: string): T | undefined {
+  get(key: K): T | undefined {
     const keys = this.keys;
     for (let c = hashOf(key) & this.mask; ; c = (c + 1) & this.mask) {
       const k = keys[c];
@@ -30,7 +31,7 @@ export class InFlightTable<T> {
   }
 
   /** Sets `key` to `value` (replacing what it had). */
-  set(key: string, value: T): void {
+  set(key: K, value: T): void {
     if ((this.size + 1) * 2 > this.keys.length) this.grow();
     const keys = this.keys;
     let c = hashOf(key) & this.mask;
@@ -48,7 +49,7 @@ export class InFlightTable<T> {
   }
 
   /** Removes `key`; false when it was not there. */
-  delete(key: string): boolean {
+  delete(key: K): boolean {
     const keys = this.keys;
     const values = this.values;
     const mask = this.mask;
@@ -76,6 +77,10 @@ export class InFlightTable<T> {
     return true;
   }
 
+  has(key: K): boolean {
+    return this.get(key) !== undefined;
+  }
+
   /** Calls `fn` with each value (in no particular order). */
   forEachValue(fn: (value: T) => void): void {
     const keys = this.keys;
@@ -86,7 +91,7 @@ export class InFlightTable<T> {
     const oldKeys = this.keys;
     const oldValues = this.values;
     const n = oldKeys.length * 2;
-    this.keys = new Array<string | null>(n).fill(null);
+    this.keys = new Array<K | null>(n).fill(null);
     this.values = new Array<T | null>(n).fill(null);
     this.mask = n - 1;
     this.size = 0;
@@ -101,8 +106,12 @@ export class InFlightTable<T> {
   }
 }
 
-/** FNV-1a over the key's UTF-16 code units (client order ids are short ASCII). */
-function hashOf(key: string): number {
+/** FNV-1a over the key's UTF-16 code units (client order ids are short ASCII); a number's 32 bits mixed. */
+function hashOf(key: string | number): number {
+  if (typeof key === 'number') {
+    const h = Math.imul((key | 0) ^ ((key / 4294967296) | 0), 0x9e3779b1);
+    return (h ^ (h >>> 15)) >>> 0;
+  }
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;

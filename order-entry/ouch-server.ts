@@ -108,6 +108,12 @@ export interface OuchServerDeps {
    * stores sync after the journal.
    */
   written?: WrittenReportSource;
+  /**
+   * With `written`: 'afterJournal' (default) commits the stores' messages when the journal's
+   * commit moves (one store sync after each journal sync, not beside it); 'overlapped' commits
+   * them as soon as the core's batch is written, both syncs at once.
+   */
+  storeSync?: 'afterJournal' | 'overlapped';
   /** A server heartbeat after this long without sending (SoupBinTCP: 1 s). */
   heartbeatMs?: number;
   /** A client silent this long is disconnected (SoupBinTCP: 15 s). */
@@ -242,6 +248,10 @@ export class OuchServer implements OuchEntryOwner {
   private readonly now: () => number;
   private readonly midnightMs: number;
   private readonly committer: GroupCommitter;
+  /** The stores commit when the journal's commit moves (storeSync 'afterJournal'). */
+  private readonly followJournal: boolean;
+  /** The highest command sequence number heard written (followJournal: what the stores wait for). */
+  private writtenSeq = 0;
   private readonly streams = new Map<number, OuchStream>();
   /** The logged-in connection of each account (one at a time). */
   private readonly sessions = new Map<number, OuchConnection>();
@@ -279,7 +289,6 @@ export class OuchServer implements OuchEntryOwner {
     this.midnightMs = nySessionMidnightMs(this.sessionDate);
     this.sessionName = `OU${this.sessionDate.replace(/-/g, '')}`;
     this.storeDir = path.join(deps.config.orderEntry.ouch.storePath, this.sessionDate);
-    this.committer = new GroupCommitter(deps.fsync ?? true);
     this.heartbeatMs = deps.heartbeatMs ?? 1000;
     this.idleTimeoutMs = deps.idleTimeoutMs ?? 15_000;
     this.loginTimeoutMs = deps.loginTimeoutMs ?? 10_000;
@@ -292,6 +301,8 @@ export class OuchServer implements OuchEntryOwner {
     }
     this.written = deps.written ?? writtenSourceOf(this.oe.trading);
     const written = this.written;
+    this.followJournal = written !== null && (deps.storeSync ?? 'afterJournal') === 'afterJournal';
+    this.committer = new GroupCommitter(deps.fsync ?? true, this.followJournal);
     this.gate = written === null ? () => Number.MAX_SAFE_INTEGER : () => written.durableSeq;
     // Streams that exist today (a restart), before the journal's replay reaches the listener.
     if (fs.existsSync(this.storeDir)) {
@@ -305,7 +316,7 @@ export class OuchServer implements OuchEntryOwner {
     } else {
       this.cutToJournal();
       written.onReportsWritten((reports, from, to) => this.onWritten(reports, from, to));
-      written.onDurableSeq(() => this.releaseHeld());
+      written.onDurableSeq((seq) => this.onJournalDurable(seq));
     }
   }
 
@@ -347,6 +358,7 @@ export class OuchServer implements OuchEntryOwner {
           c.socket.destroy();
         }
         if (this.server !== null) await new Promise<void>((resolve) => (this.server as net.Server).close(() => resolve()));
+        this.committer.kick();
         for (let i = 0; i < 1000 && !this.committer.idle; i++) await new Promise((r) => setTimeout(r, 2));
         for (const s of this.streams.values()) s.store.close();
       })();
@@ -550,10 +562,28 @@ export class OuchServer implements OuchEntryOwner {
   /** The overlapped path: reports whose command is written to the journal, not yet durable. */
   private onWritten(reports: readonly OrderEntryReport[], from: number, to: number): void {
     if (!this.cut) this.cutToJournal();
-    for (let i = from; i < to; i++) this.onReport(reports[i]);
+    for (let i = from; i < to; i++) {
+      const r = reports[i];
+      if (r.kind !== 'account' && r.seq > this.writtenSeq) this.writtenSeq = r.seq;
+      this.onReport(r);
+    }
+    if (this.followJournal) {
+      // Their commands durable already (a restart's replay): nothing to wait for.
+      if (this.gate() >= this.writtenSeq) this.committer.kick();
+      return;
+    }
     // The core's batch is in: its messages are written and synced now, while the journal
     // syncs, not a turn of the loop later (a setImmediate from inside one runs in the next).
     this.committer.flushNow();
+  }
+
+  /**
+   * The journal's commit moved: stores holding durable messages behind it release them, and
+   * (followJournal) the messages stored meanwhile are committed, one group for all stores.
+   */
+  private onJournalDurable(_seq: number): void {
+    this.releaseHeld();
+    if (this.followJournal) this.committer.kick();
   }
 
   /**
