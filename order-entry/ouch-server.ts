@@ -366,9 +366,14 @@ export class OuchServer implements OuchEntryOwner {
     return this.closing;
   }
 
-  /** True when the stores sync while the journal syncs (a WrittenReportSource: the core is in this process). */
-  get syncsOverlapped(): boolean {
-    return this.written !== null;
+  /**
+   * How the stores' syncs meet the journal's: 'afterJournal' (the core in this process, the
+   * default: one store group per journal commit), 'overlapped' (both at once), 'durableReports'
+   * (the core elsewhere: the streams hear reports already durable).
+   */
+  get storeSync(): 'afterJournal' | 'overlapped' | 'durableReports' {
+    if (this.written === null) return 'durableReports';
+    return this.followJournal ? 'afterJournal' : 'overlapped';
   }
 
   /** The account's stream, if it has one today. */
