@@ -12,7 +12,7 @@
 // same ReportRouter into the exchange core's TradingPort (risk checks, wallet, matching), the
 // same account database. The streams hear every report, registered in the constructor:
 // through LiveSim.onReportsWritten when the core is in this process (the stores then sync
-// while the journal syncs; a message leaves once both are durable), else through
+// after each journal sync, or beside it: storeSync; a message leaves once both are durable), else through
 // ReportRouter.addListener. Create the server right after the OrderEntry, before the
 // journal's replay, then start() it.
 //

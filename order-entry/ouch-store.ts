@@ -11,11 +11,12 @@
 // returns the frames it covered are sent (a client never sees a message a crash could lose).
 //
 // Send gate: when the stream hears reports as soon as their command is written to the
-// journal (before the journal's fdatasync returns: LiveSim.onReportsWritten), the two syncs
-// run at once, and a message is released to the client only when it is durable here and its
-// command is durable in the journal (`gateSeq`). Messages are released in order. A crash of
-// the machine can then leave records here whose command the journal lost (never sent):
-// `cutAfter` drops them when the journal's recovered sequence is known.
+// journal (before the journal's fdatasync returns: LiveSim.onReportsWritten), the stores'
+// group commit follows the journal's (a committer in `follow` mode, kicked when the journal's
+// commit moves) or runs beside it, and a message is released to the client only when it is
+// durable here and its command is durable in the journal (`gateSeq`). Messages are released
+// in order. A crash of the machine can then leave records here whose command the journal
+// lost (never sent): `cutAfter` drops them when the journal's recovered sequence is known.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readU16, readU32, writeU16, writeU32 } from '../protocol';
