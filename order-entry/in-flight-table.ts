@@ -1,5 +1,5 @@
-// An account's orders in flight by client order id (or any per-order entries by a string or
-// number key: OuchStream's live orders), in open addressing over two plain arrays
+// An account's orders in flight by client order id (or any per-order entries by a string key:
+// OuchStream's live orders by token), in open addressing over two plain arrays
 // kept for the table's life (linear probing, deletion by backward shift: no tombstones).
 // Not a Map: a Map set and deleted once per order rehashes into a new table every few
 // hundred orders, and V8 keeps each obsolete table pointing at its successor and at the
@@ -7,8 +7,8 @@
 // promotes) every table since and every order they held (see pending-requests.ts). Here a
 // removed entry's cells are emptied, so an answered order is garbage at once.
 
-export class InFlightTable<T, K extends string | number = string> {
-  private keys: Array<K | null>;
+export class InFlightTable<T> {
+  private keys: Array<string | null>;
   private values: Array<T | null>;
   private mask: number;
   size = 0;
@@ -16,12 +16,12 @@ export class InFlightTable<T, K extends string | number = string> {
   constructor(initialCells = 256) {
     let n = 16;
     while (n < initialCells) n *= 2;
-    this.keys = new Array<K | null>(n).fill(null);
+    this.keys = new Array<string | null>(n).fill(null);
     this.values = new Array<T | null>(n).fill(null);
     this.mask = n - 1;
   }
 
-  get(key: K): T | undefined {
+  get(key: string): T | undefined {
     const keys = this.keys;
     for (let c = hashOf(key) & this.mask; ; c = (c + 1) & this.mask) {
       const k = keys[c];
@@ -31,7 +31,7 @@ export class InFlightTable<T, K extends string | number = string> {
   }
 
   /** Sets `key` to `value` (replacing what it had). */
-  set(key: K, value: T): void {
+  set(key: string, value: T): void {
     if ((this.size + 1) * 2 > this.keys.length) this.grow();
     const keys = this.keys;
     let c = hashOf(key) & this.mask;
@@ -49,7 +49,7 @@ export class InFlightTable<T, K extends string | number = string> {
   }
 
   /** Removes `key`; false when it was not there. */
-  delete(key: K): boolean {
+  delete(key: string): boolean {
     const keys = this.keys;
     const values = this.values;
     const mask = this.mask;
@@ -77,7 +77,7 @@ export class InFlightTable<T, K extends string | number = string> {
     return true;
   }
 
-  has(key: K): boolean {
+  has(key: string): boolean {
     return this.get(key) !== undefined;
   }
 
@@ -91,7 +91,7 @@ export class InFlightTable<T, K extends string | number = string> {
     const oldKeys = this.keys;
     const oldValues = this.values;
     const n = oldKeys.length * 2;
-    this.keys = new Array<K | null>(n).fill(null);
+    this.keys = new Array<string | null>(n).fill(null);
     this.values = new Array<T | null>(n).fill(null);
     this.mask = n - 1;
     this.size = 0;
@@ -106,12 +106,8 @@ export class InFlightTable<T, K extends string | number = string> {
   }
 }
 
-/** FNV-1a over the key's UTF-16 code units (client order ids are short ASCII); a number's 32 bits mixed. */
-function hashOf(key: string | number): number {
-  if (typeof key === 'number') {
-    const h = Math.imul((key | 0) ^ ((key / 4294967296) | 0), 0x9e3779b1);
-    return (h ^ (h >>> 15)) >>> 0;
-  }
+/** FNV-1a over the key's UTF-16 code units (client order ids are short ASCII). */
+function hashOf(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 0;

@@ -31,6 +31,7 @@ import {
   type OuchOrderView,
 } from '../protocol';
 import { InFlightTable } from './in-flight-table';
+import { OrderIdTable } from './order-id-table';
 import { ouchRejectReason } from './ouch-reasons';
 import type { OuchMessageStore } from './ouch-store';
 
@@ -80,7 +81,7 @@ export class OuchStream {
    * not Maps, as they are set and deleted once per resting order (in-flight-table.ts: a churned
    * Map's obsolete tables keep what they held alive through scavenges).
    */
-  private readonly orders = new InFlightTable<OrderState, number>(64);
+  private readonly orders = new OrderIdTable<OrderState>(64);
   private readonly byToken = new InFlightTable<number>(64);
   /**
    * Fills held until their order's report, as (order id, fill) pairs in arrival order: a
