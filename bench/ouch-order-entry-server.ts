@@ -41,8 +41,8 @@ async function main(): Promise<void> {
     adminToken: admin,
     symbols: listing(symbols),
   });
-  // TW_BENCH_OUCH_STORE_SYNC: 'overlapped' to sync the stores beside the journal (default: the server's, after it).
-  const storeSync = process.env.TW_BENCH_OUCH_STORE_SYNC === 'overlapped' ? 'overlapped' : 'afterJournal';
+  // TW_BENCH_OUCH_STORE_SYNC: 'afterJournal' to sync the stores after the journal (default: the server's, beside it).
+  const storeSync = process.env.TW_BENCH_OUCH_STORE_SYNC === 'afterJournal' ? 'afterJournal' : 'overlapped';
   const ouch = new OuchServer({ config, orderEntry: oe, accounts, symbols: listing(symbols), fsync: true, storeSync });
   sim.start();
   const url = (await oe.start()).url;

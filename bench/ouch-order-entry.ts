@@ -281,7 +281,7 @@ async function main(): Promise<void> {
       fsync: 'group commit (one fsync in flight; journal and OUCH store on ours, the same bytes on raw)',
       semiSpaceMb: SEMI_SPACE_MB,
       oursFlags: OURS_FLAGS.join(' '),
-      storeSync: process.env.TW_BENCH_OUCH_STORE_SYNC === 'overlapped' ? 'overlapped' : 'afterJournal',
+      storeSync: process.env.TW_BENCH_OUCH_STORE_SYNC === 'afterJournal' ? 'afterJournal' : 'overlapped',
       seed: SEED,
       cpu: os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '',
       node: process.version,

@@ -109,9 +109,10 @@ export interface OuchServerDeps {
    */
   written?: WrittenReportSource;
   /**
-   * With `written`: 'afterJournal' (default) commits the stores' messages when the journal's
-   * commit moves (one store sync after each journal sync, not beside it); 'overlapped' commits
-   * them as soon as the core's batch is written, both syncs at once.
+   * With `written`: 'overlapped' (default) commits the stores' messages as soon as the core's
+   * batch is written, both syncs at once; 'afterJournal' commits them when the journal's commit
+   * moves (one store group after each journal sync, not beside it: no better on this VM,
+   * README Figures).
    */
   storeSync?: 'afterJournal' | 'overlapped';
   /** A server heartbeat after this long without sending (SoupBinTCP: 1 s). */
@@ -301,7 +302,7 @@ export class OuchServer implements OuchEntryOwner {
     }
     this.written = deps.written ?? writtenSourceOf(this.oe.trading);
     const written = this.written;
-    this.followJournal = written !== null && (deps.storeSync ?? 'afterJournal') === 'afterJournal';
+    this.followJournal = written !== null && deps.storeSync === 'afterJournal';
     this.committer = new GroupCommitter(deps.fsync ?? true, this.followJournal);
     this.gate = written === null ? () => Number.MAX_SAFE_INTEGER : () => written.durableSeq;
     // Streams that exist today (a restart), before the journal's replay reaches the listener.
@@ -367,8 +368,8 @@ export class OuchServer implements OuchEntryOwner {
   }
 
   /**
-   * How the stores' syncs meet the journal's: 'afterJournal' (the core in this process, the
-   * default: one store group per journal commit), 'overlapped' (both at once), 'durableReports'
+   * How the stores' syncs meet the journal's: 'overlapped' (the core in this process, the
+   * default: both at once), 'afterJournal' (one store group per journal commit), 'durableReports'
    * (the core elsewhere: the streams hear reports already durable).
    */
   get storeSync(): 'afterJournal' | 'overlapped' | 'durableReports' {
