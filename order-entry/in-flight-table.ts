@@ -1,4 +1,5 @@
-// An account's orders in flight by client order id, in open addressing over two plain arrays
+// An account's orders in flight by client order id (or any per-order entries by a string key:
+// OuchStream's live orders by token), in open addressing over two plain arrays
 // kept for the table's life (linear probing, deletion by backward shift: no tombstones).
 // Not a Map: a Map set and deleted once per order rehashes into a new table every few
 // hundred orders, and V8 keeps each obsolete table pointing at its successor and at the
@@ -74,6 +75,10 @@ export class InFlightTable<T> {
     values[hole] = null;
     this.size--;
     return true;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
   }
 
   /** Calls `fn` with each value (in no particular order). */

@@ -122,6 +122,12 @@ export class OrderMirror {
   private prevOf: Int32Array = new Int32Array(0);
   private nextOf: Int32Array = new Int32Array(0);
   private closedNextOf: Int32Array = new Int32Array(0);
+  /**
+   * Each slot's hash in the two indexes, kept so that a removal's backward shift and a growth
+   * read them instead of hashing every entry they move again (the client order id byte by byte).
+   */
+  private orderHashOf: Int32Array = new Int32Array(0);
+  private idHashOf: Int32Array = new Int32Array(0);
   /** Whether the slot is in its account's queue of closed orders. */
   private queuedOf: Uint8Array = new Uint8Array(0);
   private readonly ids: IdBytes;
@@ -136,8 +142,8 @@ export class OrderMirror {
   constructor(bounds: MirrorBounds = DEFAULT_MIRROR_BOUNDS) {
     this.bounds = bounds;
     this.ids = new IdBytes(0);
-    this.byOrderId = new SlotIndex((s) => this.orderHash(this.accountOf[s], this.orderIdOf[s]), 1024);
-    this.byClientId = new SlotIndex((s) => finishHash(this.ids.hashAt(this.accountOf[s] | 0, s)), 1024);
+    this.byOrderId = new SlotIndex((s) => this.orderHashOf[s], 1024);
+    this.byClientId = new SlotIndex((s) => this.idHashOf[s], 1024);
     this.grow(1024);
   }
 
@@ -254,8 +260,12 @@ export class OrderMirror {
   }
 
   private findClientId(account: number, clientOrderId: string): number {
+    return this.findClientIdHashed(account, clientOrderId, clientIdHash(account, clientOrderId));
+  }
+
+  private findClientIdHashed(account: number, clientOrderId: string, hash: number): number {
     const idx = this.byClientId;
-    for (let c = idx.start(finishHash(hashString(account | 0, clientOrderId))); ; c = idx.next(c)) {
+    for (let c = idx.start(hash); ; c = idx.next(c)) {
       const s = idx.at(c);
       if (s === NONE || (this.accountOf[s] === account && this.ids.equals(s, clientOrderId))) return s;
     }
@@ -292,11 +302,17 @@ export class OrderMirror {
     a.count++;
     this.closedNextOf[s] = NONE;
     this.queuedOf[s] = 0;
-    this.byOrderId.insert(this.orderHash(r.account, r.orderId), s);
+    const orderHash = this.orderHash(r.account, r.orderId) | 0;
+    this.orderHashOf[s] = orderHash;
+    this.byOrderId.insert(orderHash, s);
     this.indexedIdOf[s] = 0;
-    if (r.clientOrderId !== '' && this.findClientId(r.account, r.clientOrderId) === NONE) {
-      this.byClientId.insert(finishHash(hashString(r.account | 0, r.clientOrderId)), s);
-      this.indexedIdOf[s] = 1;
+    if (r.clientOrderId !== '') {
+      const idHash = clientIdHash(r.account, r.clientOrderId) | 0;
+      if (this.findClientIdHashed(r.account, r.clientOrderId, idHash) === NONE) {
+        this.idHashOf[s] = idHash;
+        this.byClientId.insert(idHash, s);
+        this.indexedIdOf[s] = 1;
+      }
     }
     this.figures.orders++;
     if (!isOpenCode(code)) this.closed(a, s);
@@ -387,6 +403,8 @@ export class OrderMirror {
     this.prevOf = i32(this.prevOf);
     this.nextOf = i32(this.nextOf);
     this.closedNextOf = i32(this.closedNextOf);
+    this.orderHashOf = i32(this.orderHashOf);
+    this.idHashOf = i32(this.idHashOf);
     this.indexedIdOf = u8(this.indexedIdOf);
     this.queuedOf = u8(this.queuedOf);
     this.ids.grow(capacity);
@@ -433,4 +451,9 @@ export function mirroredFromReport(r: OrderReport): MirroredOrder {
     creationNs: r.creationNs,
     updateNs: r.updateNs,
   };
+}
+
+/** The client order id index's hash of (account, id). */
+function clientIdHash(account: number, clientOrderId: string): number {
+  return finishHash(hashString(account | 0, clientOrderId));
 }

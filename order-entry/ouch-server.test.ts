@@ -43,8 +43,8 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
       await c.closed;
     }
     expect(x.oe.errors.get('TW_ERR_OE_OUCH_LOGIN_REJECTED')).toBe(3);
-    // The core is in this process: the stores sync while the journal syncs.
-    expect(x.ouch.syncsOverlapped).toBe(true);
+    // The core is in this process: the stores hear reports once written, and sync beside the journal.
+    expect(x.ouch.storeSync).toBe('overlapped');
     const c = await OuchClient.connect({ host: '127.0.0.1', port: x.ouch.address.port });
     await expect(c.logIn(t.loginId, t.password, 1, 'NOTTODAY')).rejects.toMatchObject({ reason: 'S' });
     const ok = await x.client(t);

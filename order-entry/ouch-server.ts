@@ -12,7 +12,7 @@
 // same ReportRouter into the exchange core's TradingPort (risk checks, wallet, matching), the
 // same account database. The streams hear every report, registered in the constructor:
 // through LiveSim.onReportsWritten when the core is in this process (the stores then sync
-// while the journal syncs; a message leaves once both are durable), else through
+// after each journal sync, or beside it: storeSync; a message leaves once both are durable), else through
 // ReportRouter.addListener. Create the server right after the OrderEntry, before the
 // journal's replay, then start() it.
 //
@@ -108,6 +108,13 @@ export interface OuchServerDeps {
    * stores sync after the journal.
    */
   written?: WrittenReportSource;
+  /**
+   * With `written`: 'overlapped' (default) commits the stores' messages as soon as the core's
+   * batch is written, both syncs at once; 'afterJournal' commits them when the journal's commit
+   * moves (one store group after each journal sync, not beside it: no better on this VM,
+   * README Figures).
+   */
+  storeSync?: 'afterJournal' | 'overlapped';
   /** A server heartbeat after this long without sending (SoupBinTCP: 1 s). */
   heartbeatMs?: number;
   /** A client silent this long is disconnected (SoupBinTCP: 15 s). */
@@ -242,6 +249,10 @@ export class OuchServer implements OuchEntryOwner {
   private readonly now: () => number;
   private readonly midnightMs: number;
   private readonly committer: GroupCommitter;
+  /** The stores commit when the journal's commit moves (storeSync 'afterJournal'). */
+  private readonly followJournal: boolean;
+  /** The highest command sequence number heard written (followJournal: what the stores wait for). */
+  private writtenSeq = 0;
   private readonly streams = new Map<number, OuchStream>();
   /** The logged-in connection of each account (one at a time). */
   private readonly sessions = new Map<number, OuchConnection>();
@@ -279,7 +290,6 @@ export class OuchServer implements OuchEntryOwner {
     this.midnightMs = nySessionMidnightMs(this.sessionDate);
     this.sessionName = `OU${this.sessionDate.replace(/-/g, '')}`;
     this.storeDir = path.join(deps.config.orderEntry.ouch.storePath, this.sessionDate);
-    this.committer = new GroupCommitter(deps.fsync ?? true);
     this.heartbeatMs = deps.heartbeatMs ?? 1000;
     this.idleTimeoutMs = deps.idleTimeoutMs ?? 15_000;
     this.loginTimeoutMs = deps.loginTimeoutMs ?? 10_000;
@@ -292,6 +302,8 @@ export class OuchServer implements OuchEntryOwner {
     }
     this.written = deps.written ?? writtenSourceOf(this.oe.trading);
     const written = this.written;
+    this.followJournal = written !== null && deps.storeSync === 'afterJournal';
+    this.committer = new GroupCommitter(deps.fsync ?? true, this.followJournal);
     this.gate = written === null ? () => Number.MAX_SAFE_INTEGER : () => written.durableSeq;
     // Streams that exist today (a restart), before the journal's replay reaches the listener.
     if (fs.existsSync(this.storeDir)) {
@@ -305,7 +317,7 @@ export class OuchServer implements OuchEntryOwner {
     } else {
       this.cutToJournal();
       written.onReportsWritten((reports, from, to) => this.onWritten(reports, from, to));
-      written.onDurableSeq(() => this.releaseHeld());
+      written.onDurableSeq((seq) => this.onJournalDurable(seq));
     }
   }
 
@@ -347,6 +359,7 @@ export class OuchServer implements OuchEntryOwner {
           c.socket.destroy();
         }
         if (this.server !== null) await new Promise<void>((resolve) => (this.server as net.Server).close(() => resolve()));
+        this.committer.kick();
         for (let i = 0; i < 1000 && !this.committer.idle; i++) await new Promise((r) => setTimeout(r, 2));
         for (const s of this.streams.values()) s.store.close();
       })();
@@ -354,9 +367,14 @@ export class OuchServer implements OuchEntryOwner {
     return this.closing;
   }
 
-  /** True when the stores sync while the journal syncs (a WrittenReportSource: the core is in this process). */
-  get syncsOverlapped(): boolean {
-    return this.written !== null;
+  /**
+   * How the stores' syncs meet the journal's: 'overlapped' (the core in this process, the
+   * default: both at once), 'afterJournal' (one store group per journal commit), 'durableReports'
+   * (the core elsewhere: the streams hear reports already durable).
+   */
+  get storeSync(): 'afterJournal' | 'overlapped' | 'durableReports' {
+    if (this.written === null) return 'durableReports';
+    return this.followJournal ? 'afterJournal' : 'overlapped';
   }
 
   /** The account's stream, if it has one today. */
@@ -550,10 +568,28 @@ export class OuchServer implements OuchEntryOwner {
   /** The overlapped path: reports whose command is written to the journal, not yet durable. */
   private onWritten(reports: readonly OrderEntryReport[], from: number, to: number): void {
     if (!this.cut) this.cutToJournal();
-    for (let i = from; i < to; i++) this.onReport(reports[i]);
+    for (let i = from; i < to; i++) {
+      const r = reports[i];
+      if (r.kind !== 'account' && r.seq > this.writtenSeq) this.writtenSeq = r.seq;
+      this.onReport(r);
+    }
+    if (this.followJournal) {
+      // Their commands durable already (a restart's replay): nothing to wait for.
+      if (this.gate() >= this.writtenSeq) this.committer.kick();
+      return;
+    }
     // The core's batch is in: its messages are written and synced now, while the journal
     // syncs, not a turn of the loop later (a setImmediate from inside one runs in the next).
     this.committer.flushNow();
+  }
+
+  /**
+   * The journal's commit moved: stores holding durable messages behind it release them, and
+   * (followJournal) the messages stored meanwhile are committed, one group for all stores.
+   */
+  private onJournalDurable(_seq: number): void {
+    this.releaseHeld();
+    if (this.followJournal) this.committer.kick();
   }
 
   /**

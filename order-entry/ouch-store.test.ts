@@ -40,6 +40,25 @@ describe('OuchMessageStore', () => {
     store.close();
   });
 
+  test('a following committer (storeSync afterJournal) commits only when kicked, or at once for the gateway\'s own messages', async () => {
+    const committer = new GroupCommitter(true, true);
+    const sent: number[] = [];
+    const store = new OuchMessageStore(path.join(dir, 'f.ouch'), committer, (_frames, first, n) => sent.push(first, n), (e) => { throw e; });
+    store.append(3, 0, message(1), 2);
+    store.append(4, 0, message(2), 2);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(store.durableCount).toBe(0); // waits for the journal's commit
+    committer.kick();
+    await settled(committer);
+    expect(store.durableCount).toBe(2);
+    expect(sent).toEqual([1, 2]);
+    store.append(4, 1, message(3), 2, true); // a System Event or local Rejected: no command to wait for
+    await settled(committer);
+    expect(store.durableCount).toBe(3);
+    expect(sent).toEqual([1, 2, 3, 1]);
+    store.close();
+  });
+
   test('after a crash, records of commands the journal did not keep are cut; the rest stays', async () => {
     const file = path.join(dir, 'b.ouch');
     const committer = new GroupCommitter(true);

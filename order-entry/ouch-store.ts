@@ -11,11 +11,12 @@
 // returns the frames it covered are sent (a client never sees a message a crash could lose).
 //
 // Send gate: when the stream hears reports as soon as their command is written to the
-// journal (before the journal's fdatasync returns: LiveSim.onReportsWritten), the two syncs
-// run at once, and a message is released to the client only when it is durable here and its
-// command is durable in the journal (`gateSeq`). Messages are released in order. A crash of
-// the machine can then leave records here whose command the journal lost (never sent):
-// `cutAfter` drops them when the journal's recovered sequence is known.
+// journal (before the journal's fdatasync returns: LiveSim.onReportsWritten), the stores'
+// group commit follows the journal's (a committer in `follow` mode, kicked when the journal's
+// commit moves) or runs beside it, and a message is released to the client only when it is
+// durable here and its command is durable in the journal (`gateSeq`). Messages are released
+// in order. A crash of the machine can then leave records here whose command the journal
+// lost (never sent): `cutAfter` drops them when the journal's recovered sequence is known.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readU16, readU32, writeU16, writeU32 } from '../protocol';
@@ -43,18 +44,39 @@ export class GroupCommitter {
   private readonly dirty = new Set<CommitTarget>();
   private scheduled = false;
   private syncing = false;
+  /** A `kick()` came while a sync was in flight: flush when it returns. */
+  private kicked = false;
   commits = 0;
   syncs = 0;
 
-  constructor(private readonly fsync: boolean) {}
+  /**
+   * `follow`: commit only when `kick()`ed (the OUCH server kicks when the journal's commit
+   * moves, so the stores sync after the journal, one group each) or for a `mark(t, true)`;
+   * otherwise a mark commits on the next turn of the loop and syncs follow one another.
+   */
+  constructor(
+    private readonly fsync: boolean,
+    private readonly follow = false,
+  ) {}
 
-  /** The target has bytes to commit. */
-  mark(target: CommitTarget): void {
+  /** The target has bytes to commit; `soon`: commit them without waiting for a kick. */
+  mark(target: CommitTarget, soon = false): void {
     this.dirty.add(target);
-    if (!this.scheduled && !this.syncing) {
+    if (this.follow && !soon) return;
+    if (this.syncing) {
+      this.kicked = true;
+      return;
+    }
+    if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  /** Commits what is marked now, or as soon as the sync in flight returns. */
+  kick(): void {
+    if (this.syncing) this.kicked = true;
+    else if (this.dirty.size > 0) this.flush();
   }
 
   /**
@@ -103,7 +125,9 @@ export class GroupCommitter {
         if (--left > 0) return;
         this.syncing = false;
         this.syncs++;
-        if (this.dirty.size > 0 && !this.scheduled) {
+        const again = !this.follow || this.kicked;
+        this.kicked = false;
+        if (again && this.dirty.size > 0 && !this.scheduled) {
           this.scheduled = true;
           setImmediate(() => this.flush());
         }
@@ -196,8 +220,11 @@ export class OuchMessageStore implements CommitTarget {
     this.lastKey = key;
   }
 
-  /** Appends one message (as a Sequenced Data frame) under `key`; returns its message number. */
-  append(seq: number, sub: number, message: Uint8Array, length: number): number {
+  /**
+   * Appends one message (as a Sequenced Data frame) under `key`; returns its message number.
+   * `soon`: a message of the gateway's own (no command to wait for), committed without a kick.
+   */
+  append(seq: number, sub: number, message: Uint8Array, length: number, soon = false): number {
     if (this.closed) return 0;
     const p = this.pending;
     p.reserve(OUCH_RECORD_KEY + 3 + length);
@@ -221,7 +248,7 @@ export class OuchMessageStore implements CommitTarget {
     this.pushOffset(this.fileBytes + o, seq);
     this.lastKey.seq = seq;
     this.lastKey.sub = sub;
-    this.committer.mark(this);
+    this.committer.mark(this, soon);
     return this.count;
   }
 

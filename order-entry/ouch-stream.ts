@@ -30,6 +30,8 @@ import {
   type OrderReport,
   type OuchOrderView,
 } from '../protocol';
+import { InFlightTable } from './in-flight-table';
+import { OrderIdTable } from './order-id-table';
 import { ouchRejectReason } from './ouch-reasons';
 import type { OuchMessageStore } from './ouch-store';
 
@@ -74,11 +76,22 @@ export interface OuchStreamFigures {
 
 export class OuchStream {
   readonly figures: OuchStreamFigures = { messages: 0, skippedOnReplay: 0 };
-  /** Live orders of the stream by order id, and their current token. */
-  private readonly orders = new Map<number, OrderState>();
-  private readonly byToken = new Map<string, number>();
-  /** Fills held until their order's report. */
-  private readonly held = new Map<number, ExecutionReport[]>();
+  /**
+   * Live orders of the stream by order id, and their current token: open-addressing tables,
+   * not Maps, as they are set and deleted once per resting order (in-flight-table.ts: a churned
+   * Map's obsolete tables keep what they held alive through scavenges).
+   */
+  private readonly orders = new OrderIdTable<OrderState>(64);
+  private readonly byToken = new InFlightTable<number>(64);
+  /**
+   * Fills held until their order's report, as (order id, fill) pairs in arrival order: a
+   * command's fills come just before its order reports, so only a few wait at a time (two
+   * reused arrays, no Map or array per order).
+   */
+  private readonly heldOrders: number[] = [];
+  private readonly heldFills: ExecutionReport[] = [];
+  /** The fills of the order being reported (reused). */
+  private readonly fills: ExecutionReport[] = [];
   /** Replaces sent to the core and not yet answered: the replacement's extras by token. */
   private readonly entered = new Map<string, OuchOrderExtras>();
   /** Extras of stored Accepted and Replaced messages, by token (after a restart). */
@@ -138,7 +151,9 @@ export class OuchStream {
 
   /** Order ids of the live orders (cancel on disconnect). */
   liveOrders(): number[] {
-    return [...this.orders.keys()];
+    const ids: number[] = [];
+    this.orders.forEachValue((st) => ids.push(st.orderId));
+    return ids;
   }
 
   extrasOf(orderId: number): OuchOrderExtras | undefined {
@@ -168,16 +183,35 @@ export class OuchStream {
       this.reportSub = -1;
     }
     if (r.kind === 'execution') {
-      const list = this.held.get(r.orderId);
-      if (list === undefined) this.held.set(r.orderId, [r]);
-      else list.push(r);
+      this.heldOrders.push(r.orderId);
+      this.heldFills.push(r);
       return;
     }
-    const fills = this.held.get(r.orderId);
-    if (fills !== undefined) this.held.delete(r.orderId);
+    const fills = this.takeHeld(r.orderId);
     const st = this.orders.get(r.orderId);
     if (st === undefined) this.newOrder(r, fills);
     else this.knownOrder(r, st, fills);
+    if (fills !== undefined) fills.length = 0;
+  }
+
+  /** The held fills of `orderId` in arrival order (the reused list, emptied after use), or undefined. */
+  private takeHeld(orderId: number): ExecutionReport[] | undefined {
+    const ids = this.heldOrders;
+    if (ids.length === 0) return undefined;
+    const fills = this.fills;
+    const held = this.heldFills;
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === orderId) fills.push(held[i]);
+      else {
+        ids[kept] = ids[i];
+        held[kept] = held[i];
+        kept++;
+      }
+    }
+    ids.length = kept;
+    held.length = kept;
+    return fills.length === 0 ? undefined : fills;
   }
 
   /** A gateway-side refusal of an Enter or Replace Order (never reached the core). */
@@ -325,7 +359,7 @@ export class OuchStream {
   /** A message of the gateway's own (no command): keyed just after the last one stored. */
   private appendLocal(end: number): void {
     const last = this.store.lastKey;
-    this.store.append(last.seq, last.sub + 1, this.scratch, end);
+    this.store.append(last.seq, last.sub + 1, this.scratch, end, true);
     this.figures.messages++;
   }
 
