@@ -18,6 +18,7 @@ import { type CommandBuffer, CommandType, OrderType, TransferCode } from './comm
 import { REJECT_CODES, RejectReason } from './errors';
 import { MAX_PRICE, type ExecutionListener, type MatchingEngine } from './matching-engine';
 import { RefTable } from './ref-table';
+import { RequestIds } from './request-ids';
 import type { RiskChecks } from './risk-checks';
 import { TOKEN_KEY_WORDS, TokenTable, tokenKeyText } from './token-table';
 import { HOUSE_SLOT, type Wallet } from './wallet';
@@ -125,7 +126,7 @@ export class OrderManager implements ExecutionListener {
   /** Where reports go (null: none are made). */
   sink: ReportSink | null = null;
   /** Inbound sequence -> the gateway's requestId, filled by the live path before a batch is submitted. */
-  readonly requestIds = new Map<number, number>();
+  readonly requestIds = new RequestIds();
   /** Client orders open now. */
   openOrders = 0;
   /** Carry transfers ('T' code 'C') this session has journaled, refused ones included, and the count the opening said it carries. */
@@ -679,11 +680,7 @@ export class OrderManager implements ExecutionListener {
   }
 
   private takeRequestId(seq: number): number {
-    if (this.requestIds.size === 0) return 0;
-    const id = this.requestIds.get(seq);
-    if (id === undefined) return 0;
-    this.requestIds.delete(seq);
-    return id;
+    return this.requestIds.size === 0 ? 0 : this.requestIds.take(seq);
   }
 
   private orderIdOf(slot: number, tag: number, ref = this.engine.refAt(slot)): number {
