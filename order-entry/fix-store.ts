@@ -8,12 +8,11 @@
 // soon as jspurefix has encoded it, before the push to the socket, and put() writes body and
 // header synchronously (at once, or, while the session has corked its socket for a turn,
 // all of the turn's at release(), just before the uncork), so a process killed at any
-// instant has stored every message a
-// counterparty could have received (FileSessionStore appends the header line on the thread
-// pool, and jspurefix calls it after the push: after a SIGKILL the store was behind what the
-// client had, and the next Logon carried a MsgSeqNum too low for the client, which ends the
-// session). .seqnums is rewritten in place
-// (one 43-byte write at offset 0, never truncated first) at most once per event-loop turn:
+// instant has stored every message a counterparty could have received (FileSessionStore
+// appends the header line on the thread pool, and jspurefix calls it after the push: after a
+// SIGKILL the store was behind what the client had, and the next Logon carried a MsgSeqNum
+// too low for the client, which ends the session). .seqnums is rewritten in place (one
+// 43-byte write at offset 0, never truncated first) at most once per event-loop turn:
 // our next sequence number is also read from the header (the highest stored + 1), and a
 // lagging inbound number only makes us ask for messages again (PossDup, answered by status).
 // Not fsynced per message: flush() and dispose() fsync; a machine crash can lose the tail.
