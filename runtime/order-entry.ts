@@ -27,7 +27,7 @@ export interface OrderEntryService {
   readonly fix: FixAcceptor | null;
   /** Where FIX listens, 'host:port' ('' when off). */
   readonly fixAddress: string;
-  /** Accounts and balances carried into a fresh session ('' when the session resumed). */
+  /** Accounts opened and balances carried into this session, for the banner ('' when nothing was: a resumed session whose opening was complete). */
   readonly carried: string;
   /** Stops taking orders; `endOfDay` first tells OUCH sessions (System Event E). Idempotent. */
   close(endOfDay?: boolean): Promise<void>;
