@@ -13,7 +13,7 @@ export { sessionEnded, journaledCommands, watermarkPath, readWatermark, SentWate
 export { createLogger, humanLine, SILENT_LOGGER, type Logger } from './logger';
 export { RuntimeErrorCode } from './errors';
 export { startOrderEntryService, type OrderEntryService, type OrderEntryWiring } from './order-entry';
-export { closingBalances, previousJournal } from './wallet-carry';
+export { carryList, closingBalances, previousJournal, replayedBalances } from './wallet-carry';
 export { startHaNode, type HaNode, type HaRole } from './ha-node';
 export { startOrderGateway, type OrderGateway } from './order-gateway';
 export { RemoteTradingPort, type RemoteTradingFigures } from './remote-trading';

@@ -6,11 +6,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../config';
-import type { BalanceView, OrderEntryReport, TransferRequest } from '../protocol';
-import { LiveSim } from '../sim';
-import { carryBalances, carryList, closingBalances, describeCarry } from './wallet-carry';
+import { type BalanceView, crc32, type OrderEntryReport, type TransferRequest } from '../protocol';
+import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, LiveSim, RejectReason, readClosingStatement } from '../sim';
+import { carryBalances, carryList, closingBalances, describeCarry, replayedBalances } from './wallet-carry';
 
 const NO_EVENTS = { onEngineEvent: (): void => undefined };
+
+/** The index of the first closing statement record ('T' code 'S') in a journal's bytes. */
+function firstStatement(bytes: Buffer, records: number): number {
+  for (let i = 0; i < records; i++) {
+    const at = JOURNAL_HEADER_SIZE + i * JOURNAL_RECORD_SIZE + 8;
+    if (bytes[at] === 0x54 && bytes[at + 3] === 0x53) return i;
+  }
+  return -1;
+}
 const P = 10_000;
 const config = loadConfig({ flags: { 'sim.ordersPerSec': 0, 'sim.symbols': 5, 'journal.fsync': true } });
 
@@ -56,6 +65,9 @@ describe('carrying balances into the next session', () => {
     a.stop(true);
     expect(closing[0]).toMatchObject({ cash: (100_000 - 40 * 190) * P, cashReserved: 60 * 190 * P });
     const expected = closingBalances(config, day1);
+    // The day ended: its closing statement gives what a replay of the whole day gives.
+    expect(readClosingStatement(day1)).not.toBeNull();
+    expect(carryList(expected)).toEqual(carryList(replayedBalances(config, day1)));
     const list = carryList(expected);
     // 7: cash and 40 AAPL; 8: cash, the rest of locate 1 and locate 2.
     expect(list).toEqual([
@@ -74,7 +86,7 @@ describe('carrying balances into the next session', () => {
     expect(b.carryState).toEqual({ records: 0, total: 0 });
     const first: TransferRequest[] = [];
     const r1 = carryBalances(config, day2, b.carryState, (r) => first.push(r));
-    expect(r1).toMatchObject({ previous: day1, total: 5, submitted: 5, mismatch: false });
+    expect(r1).toMatchObject({ previous: day1, total: 5, submitted: 5, mismatch: false, source: 'statement' });
     for (const r of first.slice(0, 2)) b.submit(r);
     await settled(b, 2);
     expect(b.carryState).toEqual({ records: 2, total: 5 });
@@ -86,13 +98,13 @@ describe('carrying balances into the next session', () => {
     expect(c.carryState).toEqual({ records: 2, total: 5 });
     const r2 = carryBalances(config, day2, c.carryState, (r) => c.submit(r));
     expect(r2).toMatchObject({ total: 5, submitted: 3, mismatch: false });
-    expect(describeCarry(r2)).toBe('5 balances carried from day1.journal (3 after an interrupted opening)');
+    expect(describeCarry(r2)).toMatch(/^5 balances carried from day1\.journal \(its closing statement, \d+ ms\) \(3 after an interrupted opening\)$/);
     await settled(c, 5);
     expect(c.carryState).toEqual({ records: 5, total: 5 });
     expect(await balancesOf(c, [7, 8])).toEqual(expected.filter((e) => e.account === 7 || e.account === 8));
     // Complete: nothing more, and no journal read (no previous named).
     const again: TransferRequest[] = [];
-    expect(carryBalances(config, day2, c.carryState, (r) => again.push(r))).toEqual({ previous: '', total: 5, submitted: 0, mismatch: false });
+    expect(carryBalances(config, day2, c.carryState, (r) => again.push(r))).toEqual({ previous: '', total: 5, submitted: 0, mismatch: false, source: '', readMs: 0 });
     expect(again).toHaveLength(0);
     const digest = c.core.trading.stateDigest();
     c.stop(false);
@@ -121,7 +133,8 @@ describe('carrying balances into the next session', () => {
     const b = new LiveSim(config, day2, NO_EVENTS);
     b.start();
     const r = carryBalances(config, day2, b.carryState, (q) => b.submit(q));
-    expect(r).toMatchObject({ previous: day1, total: 0, submitted: 1 });
+    expect(r).toMatchObject({ previous: day1, total: 0, submitted: 1, source: 'statement' });
+    expect(readClosingStatement(day1)).toEqual([]); // the marker: a day with no client balance
     expect(describeCarry(r)).toBe('');
     await settled(b, 1);
     expect(b.carryState).toEqual({ records: 1, total: 0 });
@@ -129,7 +142,66 @@ describe('carrying balances into the next session', () => {
     b.stop(false);
     const c = new LiveSim(config, day2, NO_EVENTS);
     c.start(true);
-    expect(carryBalances(config, day2, c.carryState, () => undefined)).toEqual({ previous: '', total: 0, submitted: 0, mismatch: false });
+    expect(carryBalances(config, day2, c.carryState, () => undefined)).toEqual({ previous: '', total: 0, submitted: 0, mismatch: false, source: '', readMs: 0 });
     c.stop(false);
+  });
+
+  /** Day 1 of the first test, shorter: two accounts trade, one order left open. */
+  async function tradingDay(file: string, endOfDay: boolean): Promise<void> {
+    const a = new LiveSim(config, file, NO_EVENTS);
+    const got: OrderEntryReport[] = [];
+    a.onReports((rs) => got.push(...rs));
+    a.start();
+    a.submit({ kind: 'settings', requestId: 1, account: 7, riskClass: 0, allowShort: false, killSwitch: false });
+    a.submit({ kind: 'settings', requestId: 2, account: 8, riskClass: 0, allowShort: false, killSwitch: false });
+    a.submit({ kind: 'deposit', requestId: 3, account: 7, locate: 0, amount: 100_000 * P });
+    a.submit({ kind: 'deposit', requestId: 4, account: 8, locate: 1, amount: 500 });
+    a.submit({ kind: 'new', requestId: 5, account: 8, clientOrderId: 's-1', locate: 1, side: 'S', orderType: 'L', price: 190 * P, shares: 40 });
+    a.submit({ kind: 'new', requestId: 6, account: 7, clientOrderId: 'b-1', locate: 1, side: 'B', orderType: 'L', price: 190 * P, shares: 100 });
+    await until(() => got.some((r) => r.kind === 'order' && r.requestId === 6) && a.core.journal !== null && a.core.journal.durableSeq >= a.core.journal.writtenThrough);
+    a.stop(endOfDay);
+  }
+
+  test('a day that did not end (killed before its close, or its statement cut short) is replayed instead, to the same balances', async () => {
+    const ended = path.join(dir, 'ended.journal');
+    await tradingDay(ended, true);
+    const want = carryList(closingBalances(config, ended));
+    expect(want.length).toBe(4);
+
+    const killed = path.join(dir, 'killed.journal');
+    await tradingDay(killed, false);
+    expect(readClosingStatement(killed)).toBeNull();
+    expect(carryList(closingBalances(config, killed))).toEqual(want);
+
+    // The ended day's journal cut inside its statement (a crash while it was written): no block is complete.
+    const records = (fs.statSync(ended).size - JOURNAL_HEADER_SIZE) / JOURNAL_RECORD_SIZE;
+    const cut = path.join(dir, 'cut.journal');
+    fs.copyFileSync(ended, cut);
+    const bytes = fs.readFileSync(ended);
+    let statementRecords = 0;
+    for (let i = 0; i < records; i++) {
+      const at = JOURNAL_HEADER_SIZE + i * JOURNAL_RECORD_SIZE + 8;
+      if (bytes[at] === 0x54 && bytes[at + 3] === 0x53) statementRecords++;
+    }
+    expect(statementRecords).toBe(4); // one line per carried balance here (all four are positive)
+    fs.truncateSync(cut, JOURNAL_HEADER_SIZE + (firstStatement(bytes, records) + 2) * JOURNAL_RECORD_SIZE);
+    expect(readClosingStatement(cut)).toBeNull();
+    expect(carryList(closingBalances(config, cut))).toEqual(want);
+  });
+
+  test('a statement that does not match the wallet is refused on replay (TW_REJECT_STATEMENT_MISMATCH) and counted', async () => {
+    const file = path.join(dir, 'day.journal');
+    await tradingDay(file, true);
+    const bytes = fs.readFileSync(file);
+    const records = (bytes.length - JOURNAL_HEADER_SIZE) / JOURNAL_RECORD_SIZE;
+    const at = JOURNAL_HEADER_SIZE + firstStatement(bytes, records) * JOURNAL_RECORD_SIZE;
+    bytes.writeDoubleLE(bytes.readDoubleLE(at + 8 + 32) + 1, at + 8 + 32); // one more than the wallet holds
+    bytes.writeUInt32LE(crc32(bytes.subarray(at + 8, at + 8 + 48)) >>> 0, at + 4);
+    fs.writeFileSync(file, bytes);
+    const sim = new LiveSim(config, file, NO_EVENTS);
+    sim.start(true);
+    expect(sim.core.engine.rejects[RejectReason.StatementMismatch]).toBe(1);
+    expect(sim.core.trading.orders.statementRecords).toBeGreaterThan(0);
+    sim.stop(false);
   });
 });

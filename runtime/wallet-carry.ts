@@ -2,13 +2,15 @@
 // core for one session (one journal): replaying that journal rebuilds it exactly. A new
 // session opens with each account's settings and, as journaled deposits, the closing
 // balances of the session before it, so the new journal alone rebuilds the new day too.
-// The closing balances come from replaying the previous journal (its own source of truth),
-// not from a side file that a crash could leave stale.
+// The closing balances come from the previous journal (its own source of truth), not from
+// a side file that a crash could leave stale: from the closing statement at its end when the
+// day ended there (sim/closing-statement.ts: records the core checked against its wallet as
+// it journaled them, read from the file's tail), else by replaying the whole journal.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
 import { HOUSE_ACCOUNT, type BalanceView, type CarryState, type TransferRequest } from '../protocol';
-import { digestingCore, readJournal } from '../sim';
+import { digestingCore, readClosingStatement, readJournal } from '../sim';
 
 /** The most recently written journal in `current`'s folder other than `current` ('' if none). */
 export function previousJournal(current: string): string {
@@ -32,6 +34,11 @@ export function previousJournal(current: string): string {
 
 /** Every client account's balances at the end of `journalPath` (open orders released: day orders end with the session). */
 export function closingBalances(config: TickwireConfig, journalPath: string): BalanceView[] {
+  return readClosingStatement(journalPath) ?? replayedBalances(config, journalPath);
+}
+
+/** `closingBalances` by replaying the whole journal (a day that did not end: a crash, a kill). */
+export function replayedBalances(config: TickwireConfig, journalPath: string): BalanceView[] {
   const { core, digest } = digestingCore(config, '');
   const trading = core.trading;
   readJournal(journalPath, (cmds, base) => void trading.apply(cmds, base), { repair: false });
@@ -83,6 +90,10 @@ export interface CarryResult {
    * journal is not the one the opening was made from).
    */
   mismatch: boolean;
+  /** Where the balances came from: the previous journal's closing statement, a replay of it (its day did not end), or '' (nothing read). */
+  source: 'statement' | 'replay' | '';
+  /** Milliseconds spent reading them. */
+  readMs: number;
 }
 
 /**
@@ -96,24 +107,34 @@ export interface CarryResult {
  * sequencer keeps their order, so every order of the day sees them.
  */
 export function carryBalances(config: TickwireConfig, journalPath: string, state: CarryState, submit: (request: TransferRequest) => void): CarryResult {
-  if (state.records > 0 && state.records >= Math.max(1, state.total)) return { previous: '', total: state.total, submitted: 0, mismatch: false };
+  if (state.records > 0 && state.records >= Math.max(1, state.total)) return { previous: '', total: state.total, submitted: 0, mismatch: false, source: '', readMs: 0 };
   const previous = previousJournal(journalPath);
-  const list = previous === '' ? [] : carryList(closingBalances(config, previous));
-  if (state.records > 0 && state.total !== list.length) return { previous, total: state.total, submitted: 0, mismatch: true };
+  const started = performance.now();
+  let source: CarryResult['source'] = '';
+  let balances: BalanceView[] = [];
+  if (previous !== '') {
+    const statement = readClosingStatement(previous);
+    source = statement === null ? 'replay' : 'statement';
+    balances = statement ?? replayedBalances(config, previous);
+  }
+  const readMs = Math.round(performance.now() - started);
+  const list = carryList(balances);
+  if (state.records > 0 && state.total !== list.length) return { previous, total: state.total, submitted: 0, mismatch: true, source, readMs };
   if (list.length === 0) {
     submit({ kind: 'deposit', carried: 0, requestId: 0, account: HOUSE_ACCOUNT, locate: 0, amount: 0 });
-    return { previous, total: 0, submitted: 1, mismatch: false };
+    return { previous, total: 0, submitted: 1, mismatch: false, source, readMs };
   }
   for (let i = state.records; i < list.length; i++) {
     const c = list[i];
     submit({ kind: 'deposit', carried: list.length, requestId: 0, account: c.account, locate: c.locate, amount: c.amount });
   }
-  return { previous, total: list.length, submitted: list.length - state.records, mismatch: false };
+  return { previous, total: list.length, submitted: list.length - state.records, mismatch: false, source, readMs };
 }
 
 /** The banner's words for a carry ('' when nothing was done). */
 export function describeCarry(r: CarryResult): string {
   if (r.mismatch) return `balances NOT carried: this session's opening carries ${r.total}, ${path.basename(r.previous)} gives another number (TW_ERR_CARRY_MISMATCH)`;
   if (r.submitted === 0 || r.total === 0) return '';
-  return `${r.total} balances carried from ${path.basename(r.previous)}${r.submitted < r.total ? ` (${r.submitted} after an interrupted opening)` : ''}`;
+  const from = r.source === 'statement' ? 'its closing statement' : 'a replay of it: its day did not end';
+  return `${r.total} balances carried from ${path.basename(r.previous)} (${from}, ${r.readMs} ms)${r.submitted < r.total ? ` (${r.submitted} after an interrupted opening)` : ''}`;
 }

@@ -55,6 +55,12 @@ export const TransferCode = {
   Withdraw: 0x57, // 'W'
   /** A deposit carrying the previous session's closing balance (runtime/wallet-carry.ts). */
   Carry: 0x43, // 'C'
+  /**
+   * The closing statement: one account's balance as the session ends (cash, or shares of one
+   * symbol), journaled after the last order. It moves nothing: replay checks it against the
+   * wallet. The next session reads its carry from these records (sim/closing-statement.ts).
+   */
+  Statement: 0x53, // 'S'
 } as const;
 
 /** Longest client order token a 'C' record carries (protocol's CLIENT_ORDER_ID_MAX). */

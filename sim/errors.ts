@@ -62,6 +62,8 @@ const REJECTS = errorCatalogue({
   BadAmount: [22, 'TW_REJECT_BAD_AMOUNT'],
   UnknownRiskClass: [23, 'TW_REJECT_UNKNOWN_RISK_CLASS'],
   BadClientOrderId: [24, 'TW_REJECT_BAD_CLIENT_ORDER_ID'],
+  /** A closing statement record that does not match the wallet (a journal not made by this core). */
+  StatementMismatch: [25, 'TW_REJECT_STATEMENT_MISMATCH'],
 });
 export const RejectReason = REJECTS.codes;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];

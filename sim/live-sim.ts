@@ -38,6 +38,7 @@ import {
   type CarryState,
 } from '../protocol';
 import { SystemClock } from './clock';
+import { statementLines, writeStatement } from './closing-statement';
 import { COMMAND_SIZE, CommandBuffer, CommandType, OrderType, TransferCode } from './command';
 import { REJECT_CODES, RejectReason } from './errors';
 import { ExchangeCore } from './exchange-core';
@@ -532,6 +533,19 @@ export class LiveSim implements TradingPort {
     this.drainEvents();
   }
 
+  /** The closing statement: every client balance now, in batches of the command buffer's size. */
+  private submitStatement(): void {
+    const sequencer = this.core.sequencer as NonNullable<ExchangeCore['sequencer']>;
+    const lines = statementLines(this.core.trading.wallet);
+    let from = 0;
+    do {
+      const n = writeStatement(this.cmds, lines, from, this.cmds.capacity);
+      sequencer.submitBatch(this.cmds, 0, n);
+      this.drainEvents();
+      from += n;
+    } while (from < lines.length);
+  }
+
   private tick(): void {
     const now = performance.now();
     const rate = this.config.sim.ordersPerSec * this.generator.intensity(this.clock.nowNs());
@@ -667,7 +681,12 @@ export class LiveSim implements TradingPort {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (endOfDay) this.submitSession(this.generator.closingCommands());
+    if (endOfDay) {
+      // The balances the day ends with, journaled before its closing events: the next
+      // session carries from them without replaying the day (closing-statement.ts).
+      if (this.core.journal !== null) this.submitStatement();
+      this.submitSession(this.generator.closingCommands());
+    }
     this.endedDay = endOfDay && this.feedGated;
     this.drainEvents();
     this.core.close();

@@ -132,6 +132,8 @@ export class OrderManager implements ExecutionListener {
   /** Carry transfers ('T' code 'C') this session has journaled, refused ones included, and the count the opening said it carries. */
   carryRecords = 0;
   carryTotal = 0;
+  /** Closing statement records applied (closing-statement.ts), refused ones included. */
+  statementRecords = 0;
   /** Net transfers in (deposits minus withdrawals): cash, and shares per locate. */
   cashTransferred = 0;
   readonly sharesTransferred: Float64Array;
@@ -431,6 +433,7 @@ export class OrderManager implements ExecutionListener {
   // ---- transfers and settings ------------------------------------------------------------
 
   private applyTransfer(cmds: CommandBuffer, base: number): RejectReason {
+    if (cmds.code(base) === TransferCode.Statement) return this.applyStatement(cmds, base);
     const seq = cmds.inboundSeq(base);
     const account = cmds.account(base);
     const requestId = this.takeRequestId(seq);
@@ -470,6 +473,28 @@ export class OrderManager implements ExecutionListener {
     if (reason === OK) this.engine.apply(cmds, base);
     else this.engine.refuse(cmds, base, reason);
     if (this.sink !== null) this.reportAccount(requestId, account, seq, reason);
+    return reason;
+  }
+
+  /**
+   * A closing statement record (closing-statement.ts): moves nothing, reports nothing; the
+   * wallet must hold exactly its amount, or the journal was not made by this core (refused
+   * and counted: the next session's carry then trusts it no more than a replay would).
+   */
+  private applyStatement(cmds: CommandBuffer, base: number): RejectReason {
+    const account = cmds.account(base);
+    const locate = cmds.locate(base);
+    const amount = cmds.amount(base);
+    this.statementRecords++;
+    let reason: RejectReason = OK;
+    if (account === 0) {
+      if (amount !== 0 || cmds.shares(base) !== 0) reason = RejectReason.StatementMismatch;
+    } else {
+      const ws = this.wallet.find(account);
+      if (ws < 0 || locate > this.symbols || this.wallet.held(ws, locate) !== amount) reason = RejectReason.StatementMismatch;
+    }
+    if (reason === OK) this.engine.apply(cmds, base);
+    else this.engine.refuse(cmds, base, reason);
     return reason;
   }
 

@@ -74,6 +74,11 @@ export class Wallet {
     return this.cash[slot] - this.cashReserved[slot];
   }
 
+  /** What the account holds: cash (locate 0) or shares of one symbol, reserved included. */
+  held(slot: number, locate: number): number {
+    return locate === 0 ? this.cash[slot] : this.positions[slot * this.stride + locate * 2];
+  }
+
   availableShares(slot: number, locate: number): number {
     const i = slot * this.stride + locate * 2;
     return this.positions[i] - this.positions[i + 1];

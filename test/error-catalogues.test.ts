@@ -80,6 +80,7 @@ const EXPECTED: Record<string, Row[]> = {
     ['BadAmount', 22, 'TW_REJECT_BAD_AMOUNT'],
     ['UnknownRiskClass', 23, 'TW_REJECT_UNKNOWN_RISK_CLASS'],
     ['BadClientOrderId', 24, 'TW_REJECT_BAD_CLIENT_ORDER_ID'],
+    ['StatementMismatch', 25, 'TW_REJECT_STATEMENT_MISMATCH'],
   ],
   FeedFault: [
     ['None', 0, 'TW_OK'],
