@@ -20,6 +20,7 @@ const HA = errorCatalogue({
   Config: [14, 'TW_ERR_HA_CONFIG', 'ha settings that cannot work together: see the message'],
   SyncStandbyLost: [15, 'TW_ERR_HA_SYNC_STANDBY_LOST', 'the standby whose acknowledgements commit is gone: nothing commits until another level standby that holds everything committed is named in etcd'],
   NotSyncStandby: [16, 'TW_ERR_HA_NOT_SYNC_STANDBY', 'the leader key is free but etcd names another node the sync standby of this session: this node may lack committed records and does not campaign (delete the sync key by hand only if that node is lost for good)'],
+  StaleJournal: [17, 'TW_ERR_HA_STALE_JOURNAL', "this primary's previous journal is not the session etcd says closed last, or lacks its end: it would open the day with wrong balances, so it fences itself and another node opens (copy that journal here to let this one)"],
   Diverged: [13, 'TW_ERR_HA_DIVERGED', "a standby whose last record differs from the primary's at the same sequence: refused; rebuild its journal from the primary's"],
 });
 

@@ -57,6 +57,20 @@ maybe('leader election and fencing through a real etcd', () => {
     expect(b.epoch).toBeGreaterThan(a.epoch);
   });
 
+  test('the leader records the session it closed; any node reads it back; a node that is not leader cannot record one', async () => {
+    cluster = await EtcdCluster.start(1);
+    const a = node('a');
+    const b = node('b');
+    a.start();
+    await waitFor('a elected', () => a.state === 'leader');
+    b.start();
+    await waitFor('b sees a', () => b.leader?.node === 'a');
+    expect(await b.closedSession()).toBeNull();
+    expect(await b.recordClosedSession('day1-2026-12-07.journal', 99)).toBe(false);
+    expect(await a.recordClosedSession('day1-2026-12-07.journal', 1234)).toBe(true);
+    expect(await b.closedSession()).toEqual({ journal: 'day1-2026-12-07.journal', lastSeq: 1234, node: 'a', epoch: a.epoch });
+  });
+
   test('a node that may not campaign (behind on committed batches) never takes the key', async () => {
     cluster = await EtcdCluster.start(1);
     const b = node('b', { mayCampaign: () => false });

@@ -32,6 +32,16 @@ export interface LeaderInfo {
   epoch: number;
 }
 
+/** The session that closed last (its primary records it after the day's end): the next one opens from its journal. */
+export interface ClosedSession {
+  /** The journal's file name (every node names a session's journal alike). */
+  journal: string;
+  /** Its last inbound sequence number (the closing events'). */
+  lastSeq: number;
+  node: string;
+  epoch: number;
+}
+
 export type ElectionState = 'follower' | 'campaigning' | 'leader' | 'fenced' | 'closed';
 
 export interface LeaderElectionOptions {
@@ -68,6 +78,8 @@ export class LeaderElection {
   private readonly client: Etcd3;
   private readonly key: string;
   private readonly syncKey: string;
+  /** The session that closed last (`recordClosedSession`). */
+  readonly closedKey: string;
   private readonly ttlMs: number;
   private lease: Lease | null = null;
   private keeper: LeaseKeeper | null = null;
@@ -92,6 +104,7 @@ export class LeaderElection {
     this.client = new Client({ hosts: options.endpoints, dialTimeout: 1000 });
     this.key = options.key ?? '/tickwire/leader';
     this.syncKey = options.syncKey ?? `${this.key}-sync`;
+    this.closedKey = `${this.key}-closed`;
     this.ttlMs = options.ttlSec * 1000;
   }
 
@@ -155,6 +168,27 @@ export class LeaderElection {
       1000,
     );
     return txn.succeeded && this.state === 'leader';
+  }
+
+  /**
+   * Records the session this leader has just closed (after its day's end is journaled), while
+   * it still holds the lease: the next session's primary checks its own journal against it.
+   */
+  async recordClosedSession(journal: string, lastSeq: number): Promise<boolean> {
+    if (!this.leaseValid()) return false;
+    const value = JSON.stringify({ journal, lastSeq, node: this.options.node, epoch: this.epoch } satisfies ClosedSession);
+    const txn = await withDeadline(
+      this.client.if(this.key, 'Create', '==', this.epoch).then(this.client.put(this.closedKey).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
+      1000,
+    );
+    return txn.succeeded;
+  }
+
+  /** The session recorded as closed last, or null (none yet: a first day, or a day that did not end cleanly). Throws when etcd cannot answer. */
+  async closedSession(): Promise<ClosedSession | null> {
+    const res = await withDeadline(this.client.get(this.closedKey).options({ deadline: Date.now() + 1000 }).exec(), 1000);
+    const kv = res.kvs[0];
+    return kv === undefined ? null : parseClosedSession(kv.value.toString('utf8'));
   }
 
   /** Stops; a leader revokes its lease so a standby can take over at once. */
@@ -299,6 +333,21 @@ export class LeaderElection {
 }
 
 /** The sync standby key's value: the node named, in which session, by which leader's epoch. */
+/** A closed-session record (a malformed one reads as a session no journal matches). */
+export function parseClosedSession(text: string): ClosedSession {
+  try {
+    const v = JSON.parse(text) as Partial<ClosedSession>;
+    return {
+      journal: typeof v.journal === 'string' ? v.journal : '?',
+      lastSeq: typeof v.lastSeq === 'number' ? v.lastSeq : Number.MAX_SAFE_INTEGER,
+      node: typeof v.node === 'string' ? v.node : '',
+      epoch: typeof v.epoch === 'number' ? v.epoch : 0,
+    };
+  } catch {
+    return { journal: '?', lastSeq: Number.MAX_SAFE_INTEGER, node: '', epoch: 0 };
+  }
+}
+
 export function parseSyncStandby(text: string): { node: string; session: string; epoch: number } {
   try {
     const v = JSON.parse(text) as { node?: unknown; session?: unknown; epoch?: unknown };

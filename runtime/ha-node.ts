@@ -12,7 +12,7 @@ import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicato
 import type { InlineSim } from '../sim';
 import { startLiveFeed, type LiveFeed } from './live-feed';
 import { OrderLinkServer } from './order-link-server';
-import { carryBalances, describeCarry } from './wallet-carry';
+import { carryBalances, describeCarry, openingIncomplete, staleOpening } from './wallet-carry';
 import { RuntimeErrorCode } from './errors';
 import { SILENT_LOGGER, type Logger } from './logger';
 
@@ -54,6 +54,8 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
   const log = (code: HaError, detail: string): void => logger.warn({ code: haErrorName(code) }, detail);
   let role: HaRole = 'standby';
   let promotedAt = 0;
+  /** Why this node refused to open the session (TW_ERR_HA_STALE_JOURNAL), '' if it did not. */
+  let staleJournal = '';
   let sawLeader = false;
   let server: ReplicationServer | null = null;
   const fencedListeners: Array<(reason: string) => void> = [];
@@ -101,6 +103,23 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
   });
   const promote = async (epoch: number): Promise<void> => {
     replicator.stop();
+    // A session still to open opens from the one that closed last: a node whose journal of it
+    // is missing or short would carry older balances. It hands the lease straight back.
+    if (openingIncomplete(live.carryState)) {
+      let why: string;
+      try {
+        why = staleOpening(await election.closedSession(), journal.path);
+      } catch (err) {
+        why = `the session that closed last could not be read from etcd (${election.closedKey}): ${(err as Error).message}`;
+      }
+      if (why !== '' && role === 'standby') {
+        staleJournal = why;
+        logger.error({ code: haErrorName(HaError.StaleJournal) }, `${node} does not open the session: ${why}`);
+        await election.close();
+        fence(`${haErrorName(HaError.StaleJournal)}: ${why}`);
+        return;
+      }
+    }
     const s = new ReplicationServer({
       journal,
       epoch,
@@ -169,6 +188,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
         ordersSkipped: live.ordersSkipped,
         gateOverruns: live.feedGateOverruns,
       },
+      staleJournal,
       election: { state: election.state, renewals: election.renewals, notSyncStandby: election.notSyncStandby, refused: election.errors.toJSON() },
     }),
     onFenced: (l) => void fencedListeners.push(l),
@@ -176,7 +196,16 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     close: async () => {
       replicator.stop();
       if (role !== 'primary') live.stop(false); // a standby or a fenced node journals nothing more
+      const wasPrimary = role === 'primary';
       await feed.endDay();
+      // The next session's primary opens from this journal, to this record (staleOpening).
+      if (wasPrimary) {
+        try {
+          if (!(await election.recordClosedSession(path.basename(journal.path), journal.writtenThrough))) log(HaError.Etcd, `the closed session was not recorded in ${election.closedKey}: the lease was lost`);
+        } catch (err) {
+          log(HaError.Etcd, `recording the closed session in ${election.closedKey}: ${(err as Error).message}`);
+        }
+      }
       await link?.close();
       await server?.close();
       await election.close();

@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig } from '../config';
 import { type BalanceView, crc32, type OrderEntryReport, type TransferRequest } from '../protocol';
-import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, LiveSim, RejectReason, readClosingStatement } from '../sim';
-import { carryBalances, carryList, closingBalances, describeCarry, replayedBalances } from './wallet-carry';
+import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, journalLastSeq, LiveSim, RejectReason, readClosingStatement } from '../sim';
+import { carryBalances, carryList, closingBalances, describeCarry, replayedBalances, staleOpening } from './wallet-carry';
 
 const NO_EVENTS = { onEngineEvent: (): void => undefined };
 
@@ -203,5 +203,20 @@ describe('carrying balances into the next session', () => {
     expect(sim.core.engine.rejects[RejectReason.StatementMismatch]).toBe(1);
     expect(sim.core.trading.orders.statementRecords).toBeGreaterThan(0);
     sim.stop(false);
+  });
+
+  test("staleOpening: the previous journal must be the session that closed last, to its last record", async () => {
+    const day1 = path.join(dir, 'day1.journal');
+    await tradingDay(day1, true);
+    fs.utimesSync(day1, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const day2 = path.join(dir, 'day2.journal');
+    const last = journalLastSeq(day1);
+    expect(last).toBeGreaterThan(0);
+    expect(staleOpening(null, day2)).toBe(''); // nothing recorded: a first day, or a day that did not end
+    expect(staleOpening({ journal: 'day1.journal', lastSeq: last }, day2)).toBe('');
+    expect(staleOpening({ journal: 'day0.journal', lastSeq: last }, day2)).toMatch(/closed last is day0\.journal; this node's previous journal is day1\.journal/);
+    expect(staleOpening({ journal: 'day1.journal', lastSeq: last + 5 }, day2)).toMatch(new RegExp(`closed at sequence ${last + 5}; this node's copy ends at ${last}`));
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-carry-none-'));
+    expect(staleOpening({ journal: 'day1.journal', lastSeq: last }, path.join(elsewhere, 'day2.journal'))).toMatch(/has no journal before day2\.journal/);
   });
 });

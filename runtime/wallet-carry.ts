@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
 import { HOUSE_ACCOUNT, type BalanceView, type CarryState, type TransferRequest } from '../protocol';
-import { digestingCore, readClosingStatement, readJournal } from '../sim';
+import { digestingCore, journalLastSeq, readClosingStatement, readJournal } from '../sim';
 
 /** The most recently written journal in `current`'s folder other than `current` ('' if none). */
 export function previousJournal(current: string): string {
@@ -107,7 +107,7 @@ export interface CarryResult {
  * sequencer keeps their order, so every order of the day sees them.
  */
 export function carryBalances(config: TickwireConfig, journalPath: string, state: CarryState, submit: (request: TransferRequest) => void): CarryResult {
-  if (state.records > 0 && state.records >= Math.max(1, state.total)) return { previous: '', total: state.total, submitted: 0, mismatch: false, source: '', readMs: 0 };
+  if (!openingIncomplete(state)) return { previous: '', total: state.total, submitted: 0, mismatch: false, source: '', readMs: 0 };
   const previous = previousJournal(journalPath);
   const started = performance.now();
   let source: CarryResult['source'] = '';
@@ -129,6 +129,27 @@ export function carryBalances(config: TickwireConfig, journalPath: string, state
     submit({ kind: 'deposit', carried: list.length, requestId: 0, account: c.account, locate: c.locate, amount: c.amount });
   }
   return { previous, total: list.length, submitted: list.length - state.records, mismatch: false, source, readMs };
+}
+
+/** Whether a session with `state` still has balances to carry (its opening is not complete). */
+export function openingIncomplete(state: CarryState): boolean {
+  return !(state.records > 0 && state.records >= Math.max(1, state.total));
+}
+
+/**
+ * Why this node's previous journal must not open `journalPath`'s session ('' when it may):
+ * `closed` is the session recorded as closed last (HA: etcd's record), and the previous
+ * journal must be that one, to its last record. A node that missed a session (down all of
+ * the day before) or its end would otherwise carry older balances.
+ */
+export function staleOpening(closed: { journal: string; lastSeq: number } | null, journalPath: string): string {
+  if (closed === null) return '';
+  const previous = previousJournal(journalPath);
+  if (previous === '') return `the session that closed last is ${closed.journal} (through sequence ${closed.lastSeq}) and this node has no journal before ${path.basename(journalPath)}`;
+  if (path.basename(previous) !== closed.journal) return `the session that closed last is ${closed.journal}; this node's previous journal is ${path.basename(previous)}`;
+  const last = journalLastSeq(previous);
+  if (last < closed.lastSeq) return `${closed.journal} closed at sequence ${closed.lastSeq}; this node's copy ends at ${last}`;
+  return '';
 }
 
 /** The banner's words for a carry ('' when nothing was done). */

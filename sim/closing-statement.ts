@@ -102,6 +102,25 @@ export function readClosingStatement(journalPath: string): BalanceView[] | null 
   }
 }
 
+/** The inbound sequence number of the journal's last whole record (0: none, or unreadable). */
+export function journalLastSeq(journalPath: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(journalPath, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE) return 0;
+    const records = Math.floor((size - JOURNAL_HEADER_SIZE) / JOURNAL_RECORD_SIZE);
+    const last = readRecords(fd, records - 1, 1);
+    return last === null ? 0 : last.inboundSeq(0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** `count` records from record `first`, CRCs checked (null if one is bad). */
 function readRecords(fd: number, first: number, count: number): CommandBuffer | null {
   const bytes = Buffer.allocUnsafe(count * JOURNAL_RECORD_SIZE);
