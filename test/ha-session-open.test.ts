@@ -3,7 +3,8 @@
 // funded through a gateway and trade. Day 2 (a fresh journal on both nodes): the elected
 // primary carries every closing balance from its previous journal, and a new gateway, seeing
 // a session no account has opened, journals their settings, so the same accounts trade on
-// day 2 with what they held at the close of day 1.
+// day 2 with what they held at the close of day 1. And a node whose journal missed the day
+// that closed last (etcd records it) refuses to open the next one: the node that has it opens.
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,10 +40,12 @@ maybe('a new session under HA', () => {
   let cluster: EtcdCluster | null = null;
   const children: ChildProcess[] = [];
   const gateways: ExchangeProcess[] = [];
+  const clusters: EtcdCluster[] = [];
   afterAll(async () => {
     for (const g of gateways) await g.kill();
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await cluster?.close();
+    for (const c of clusters) await c.close();
   });
 
   test("day 2's primary carries day 1's closing balances and a new gateway opens the accounts: they trade with what they held", async () => {
@@ -114,5 +117,42 @@ maybe('a new session under HA', () => {
     expect(again.body).toMatchObject({ status: 'filled', filledQuantity: 100 });
     const alice2 = (await g2.request('GET', '/v1/balances', alice.apiKey)).body as Balance;
     expect(alice2.positions.find((p) => p.symbol === symbol)?.shares).toBe(220);
+  });
+
+  test('a node without the journal of the session that closed last does not open the next one: it hands the lease back, and the node that has it opens', async () => {
+    const etcd = await EtcdCluster.start(1);
+    clusters.push(etcd);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-ha-stale-'));
+    const feed = ['--set', `publisher.lineA.group=${GROUPS[0]}`, '--set', `publisher.lineA.port=${await freeUdpPort()}`, '--set', `publisher.lineB.group=${GROUPS[1]}`, '--set', `publisher.lineB.port=${await freeUdpPort()}`];
+    const start = async (name: 'a' | 'b', day: number): Promise<HaNodeProcess> => {
+      const n = startHaNodeProcess([
+        '--rate', '0',
+        '--set', `journal.path=${path.join(dir, name, `day${day}-{date}.journal`)}`,
+        '--set', 'storage.engine=off', '--set', 'gateway.enabled=false', '--set', 'sim.symbols=10',
+        '--set', 'publisher.rewinder.port=0', '--set', 'publisher.snapshot.port=0', '--set', 'log.level=info',
+        '--set', 'ha.enabled=true', '--set', `ha.node=${name}`, '--set', `ha.etcd.endpoints=${JSON.stringify(etcd.endpoints)}`,
+        '--set', 'ha.etcd.leaseTtlSec=2', '--set', 'ha.etcd.pollMs=20',
+        '--set', `ha.replication.port=${await freeTcpPort()}`, '--set', `ha.orderLink.port=${await freeTcpPort()}`,
+        ...feed,
+      ]);
+      children.push(n.child);
+      return n;
+    };
+    const exited = (n: HaNodeProcess): Promise<number | null> => new Promise((resolve) => (n.child.exitCode !== null ? resolve(n.child.exitCode) : n.child.once('exit', (code) => resolve(code))));
+
+    // Day 1: only a runs (b is down all day), and ends the day cleanly: it records the session it closed.
+    const a1 = await start('a', 1);
+    await waitFor('day 1: a primary', () => a1.figures.role === 'primary', 45_000, () => a1.out);
+    a1.child.kill('SIGINT');
+    expect(await exited(a1)).toBe(0);
+
+    // Day 2: b, with no journal of day 1, is elected first and refuses to open the session.
+    const b2 = await start('b', 2);
+    expect(await exited(b2)).toBe(3);
+    expect(b2.out).toMatch(/TW_ERR_HA_STALE_JOURNAL: the session that closed last is day1-\S+\.journal \(through sequence \d+\) and this node has no journal before day2-/);
+    // a, which holds day 1 to its end, opens day 2.
+    const a2 = await start('a', 2);
+    await waitFor('day 2: a primary', () => a2.figures.role === 'primary', 45_000, () => a2.out);
+    expect(a2.out).not.toMatch(/TW_ERR_HA_STALE_JOURNAL/);
   });
 });
