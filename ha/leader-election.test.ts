@@ -68,7 +68,7 @@ maybe('leader election and fencing through a real etcd', () => {
     expect(await b.closedSession()).toBeNull();
     expect(await b.recordClosedSession('day1-2026-12-07.journal', 99)).toBe(false);
     expect(await a.recordClosedSession('day1-2026-12-07.journal', 1234)).toBe(true);
-    expect(await b.closedSession()).toEqual({ journal: 'day1-2026-12-07.journal', lastSeq: 1234, node: 'a', epoch: a.epoch });
+    expect(await b.closedSession()).toEqual({ journal: 'day1-2026-12-07.journal', balancesThroughSeq: 1234, node: 'a', epoch: a.epoch });
   });
 
   test('a node that may not campaign (behind on committed batches) never takes the key', async () => {

@@ -36,8 +36,11 @@ export interface LeaderInfo {
 export interface ClosedSession {
   /** The journal's file name (every node names a session's journal alike). */
   journal: string;
-  /** Its last inbound sequence number (the closing events'). */
-  lastSeq: number;
+  /**
+   * The last inbound sequence number before its closing statement: every record that moves a
+   * balance is at or before it (the statement and the closing events after it move none).
+   */
+  balancesThroughSeq: number;
   node: string;
   epoch: number;
 }
@@ -174,9 +177,9 @@ export class LeaderElection {
    * Records the session this leader has just closed (after its day's end is journaled), while
    * it still holds the lease: the next session's primary checks its own journal against it.
    */
-  async recordClosedSession(journal: string, lastSeq: number): Promise<boolean> {
+  async recordClosedSession(journal: string, balancesThroughSeq: number): Promise<boolean> {
     if (!this.leaseValid()) return false;
-    const value = JSON.stringify({ journal, lastSeq, node: this.options.node, epoch: this.epoch } satisfies ClosedSession);
+    const value = JSON.stringify({ journal, balancesThroughSeq, node: this.options.node, epoch: this.epoch } satisfies ClosedSession);
     const txn = await withDeadline(
       this.client.if(this.key, 'Create', '==', this.epoch).then(this.client.put(this.closedKey).value(value)).options({ deadline: Date.now() + 1000 }).commit(),
       1000,
@@ -339,12 +342,12 @@ export function parseClosedSession(text: string): ClosedSession {
     const v = JSON.parse(text) as Partial<ClosedSession>;
     return {
       journal: typeof v.journal === 'string' ? v.journal : '?',
-      lastSeq: typeof v.lastSeq === 'number' ? v.lastSeq : Number.MAX_SAFE_INTEGER,
+      balancesThroughSeq: typeof v.balancesThroughSeq === 'number' ? v.balancesThroughSeq : Number.MAX_SAFE_INTEGER,
       node: typeof v.node === 'string' ? v.node : '',
       epoch: typeof v.epoch === 'number' ? v.epoch : 0,
     };
   } catch {
-    return { journal: '?', lastSeq: Number.MAX_SAFE_INTEGER, node: '', epoch: 0 };
+    return { journal: '?', balancesThroughSeq: Number.MAX_SAFE_INTEGER, node: '', epoch: 0 };
   }
 }
 

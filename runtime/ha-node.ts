@@ -198,10 +198,11 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
       if (role !== 'primary') live.stop(false); // a standby or a fenced node journals nothing more
       const wasPrimary = role === 'primary';
       await feed.endDay();
-      // The next session's primary opens from this journal, to this record (staleOpening).
+      // The next session's primary opens from this journal, through its last record that
+      // moves a balance (staleOpening): a standby that missed only the closing statement may.
       if (wasPrimary) {
         try {
-          if (!(await election.recordClosedSession(path.basename(journal.path), journal.writtenThrough))) log(HaError.Etcd, `the closed session was not recorded in ${election.closedKey}: the lease was lost`);
+          if (!(await election.recordClosedSession(path.basename(journal.path), live.balancesThroughSeq))) log(HaError.Etcd, `the closed session was not recorded in ${election.closedKey}: the lease was lost`);
         } catch (err) {
           log(HaError.Etcd, `recording the closed session in ${election.closedKey}: ${(err as Error).message}`);
         }

@@ -147,7 +147,7 @@ describe('carrying balances into the next session', () => {
   });
 
   /** Day 1 of the first test, shorter: two accounts trade, one order left open. */
-  async function tradingDay(file: string, endOfDay: boolean): Promise<void> {
+  async function tradingDay(file: string, endOfDay: boolean): Promise<number> {
     const a = new LiveSim(config, file, NO_EVENTS);
     const got: OrderEntryReport[] = [];
     a.onReports((rs) => got.push(...rs));
@@ -160,6 +160,7 @@ describe('carrying balances into the next session', () => {
     a.submit({ kind: 'new', requestId: 6, account: 7, clientOrderId: 'b-1', locate: 1, side: 'B', orderType: 'L', price: 190 * P, shares: 100 });
     await until(() => got.some((r) => r.kind === 'order' && r.requestId === 6) && a.core.journal !== null && a.core.journal.durableSeq >= a.core.journal.writtenThrough);
     a.stop(endOfDay);
+    return a.balancesThroughSeq;
   }
 
   test('a day that did not end (killed before its close, or its statement cut short) is replayed instead, to the same balances', async () => {
@@ -207,16 +208,26 @@ describe('carrying balances into the next session', () => {
 
   test("staleOpening: the previous journal must be the session that closed last, to its last record", async () => {
     const day1 = path.join(dir, 'day1.journal');
-    await tradingDay(day1, true);
+    const through = await tradingDay(day1, true);
     fs.utimesSync(day1, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const day2 = path.join(dir, 'day2.journal');
     const last = journalLastSeq(day1);
-    expect(last).toBeGreaterThan(0);
+    // The statement's four lines and the closing events come after the last record that moves a balance.
+    expect(through).toBeGreaterThan(0);
+    expect(last).toBeGreaterThan(through + 4);
     expect(staleOpening(null, day2)).toBe(''); // nothing recorded: a first day, or a day that did not end
-    expect(staleOpening({ journal: 'day1.journal', lastSeq: last }, day2)).toBe('');
-    expect(staleOpening({ journal: 'day0.journal', lastSeq: last }, day2)).toMatch(/closed last is day0\.journal; this node's previous journal is day1\.journal/);
-    expect(staleOpening({ journal: 'day1.journal', lastSeq: last + 5 }, day2)).toMatch(new RegExp(`closed at sequence ${last + 5}; this node's copy ends at ${last}`));
+    expect(staleOpening({ journal: 'day1.journal', balancesThroughSeq: last }, day2)).toBe('');
+    expect(staleOpening({ journal: 'day0.journal', balancesThroughSeq: last }, day2)).toMatch(/closed last is day0\.journal; this node's previous journal is day1\.journal/);
+    expect(staleOpening({ journal: 'day1.journal', balancesThroughSeq: last + 5 }, day2)).toMatch(new RegExp(`moved balances through sequence ${last + 5}; this node's copy ends at ${last}`));
+    // A standby's copy that lacks only the closing statement and events may open: they move no balance.
+    const short = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-carry-short-'));
+    fs.copyFileSync(day1, path.join(short, 'day1.journal'));
+    fs.truncateSync(path.join(short, 'day1.journal'), JOURNAL_HEADER_SIZE + through * JOURNAL_RECORD_SIZE);
+    fs.utimesSync(path.join(short, 'day1.journal'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(journalLastSeq(path.join(short, 'day1.journal'))).toBe(through);
+    expect(staleOpening({ journal: 'day1.journal', balancesThroughSeq: through }, path.join(short, 'day2.journal'))).toBe('');
+    expect(staleOpening({ journal: 'day1.journal', balancesThroughSeq: through + 1 }, path.join(short, 'day2.journal'))).not.toBe('');
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-carry-none-'));
-    expect(staleOpening({ journal: 'day1.journal', lastSeq: last }, path.join(elsewhere, 'day2.journal'))).toMatch(/has no journal before day2\.journal/);
+    expect(staleOpening({ journal: 'day1.journal', balancesThroughSeq: last }, path.join(elsewhere, 'day2.journal'))).toMatch(/has no journal before day2\.journal/);
   });
 });

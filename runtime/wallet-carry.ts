@@ -139,16 +139,17 @@ export function openingIncomplete(state: CarryState): boolean {
 /**
  * Why this node's previous journal must not open `journalPath`'s session ('' when it may):
  * `closed` is the session recorded as closed last (HA: etcd's record), and the previous
- * journal must be that one, to its last record. A node that missed a session (down all of
- * the day before) or its end would otherwise carry older balances.
+ * journal must be that one, through the last record that moves a balance (a copy without
+ * its closing statement or events is enough: they move none). A node that missed a session
+ * (down all of the day before) or its last orders would otherwise carry other balances.
  */
-export function staleOpening(closed: { journal: string; lastSeq: number } | null, journalPath: string): string {
+export function staleOpening(closed: { journal: string; balancesThroughSeq: number } | null, journalPath: string): string {
   if (closed === null) return '';
   const previous = previousJournal(journalPath);
-  if (previous === '') return `the session that closed last is ${closed.journal} (through sequence ${closed.lastSeq}) and this node has no journal before ${path.basename(journalPath)}`;
+  if (previous === '') return `the session that closed last is ${closed.journal} (through sequence ${closed.balancesThroughSeq}) and this node has no journal before ${path.basename(journalPath)}`;
   if (path.basename(previous) !== closed.journal) return `the session that closed last is ${closed.journal}; this node's previous journal is ${path.basename(previous)}`;
   const last = journalLastSeq(previous);
-  if (last < closed.lastSeq) return `${closed.journal} closed at sequence ${closed.lastSeq}; this node's copy ends at ${last}`;
+  if (last < closed.balancesThroughSeq) return `${closed.journal} moved balances through sequence ${closed.balancesThroughSeq}; this node's copy ends at ${last}`;
   return '';
 }
 

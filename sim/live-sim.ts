@@ -114,6 +114,11 @@ export class LiveSim implements TradingPort {
   private readonly clock = new SystemClock();
   /** The journal, kept after `stop()` closes it: a standby's late acknowledgements still move its commit. */
   private journal: JournalWriter | null = null;
+  /**
+   * After `stop(true)`: the last inbound sequence number before the closing statement (every
+   * record that moves a balance is at or before it); 0 before, or without a journal.
+   */
+  balancesThroughSeq = 0;
   /** `stop(true)` ended the day: its closing events are still to be published once committed. */
   private endedDay = false;
   /** Batches not submitted because the ring was over half full of uncommitted events (the standby is behind). */
@@ -684,6 +689,7 @@ export class LiveSim implements TradingPort {
     if (endOfDay) {
       // The balances the day ends with, journaled before its closing events: the next
       // session carries from them without replaying the day (closing-statement.ts).
+      this.balancesThroughSeq = this.core.journal?.writtenThrough ?? 0;
       if (this.core.journal !== null) this.submitStatement();
       this.submitSession(this.generator.closingCommands());
     }
