@@ -16,6 +16,9 @@
 //               payload = its node name.
 //   'L' level   primary -> standby: the catch-up is done; seq = the primary's last record.
 //   'K' ack     standby -> primary: seq = the last sequence number durable on the standby.
+//   'C' commit  primary -> standby: seq = the primary's commit point (its journal's durableSeq:
+//               on the sync standby too). A standby's engine applies records only through it,
+//               so a spare never applies what a new primary may not hold (standby-replicator.ts).
 //   'X' refuse  either way: seq = the refuser's last sequence, count = the TW_ERR_HA_ code,
 //               payload = the message (UTF-8); the connection closes after it.
 import * as zlib from 'node:zlib';
@@ -48,7 +51,7 @@ export const RECORD_SIZE = 56;
 /** Records per batch frame a primary sends at most (catch-up reads this many at a time). */
 export const MAX_BATCH_RECORDS = 65536;
 
-export const FrameKind = { Batch: 0x42, Hello: 0x48, Ack: 0x4b, Level: 0x4c, Refuse: 0x58 } as const;
+export const FrameKind = { Batch: 0x42, Commit: 0x43, Hello: 0x48, Ack: 0x4b, Level: 0x4c, Refuse: 0x58 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** One frame: `payload` is a view into the decoder's buffer, valid only during the callback. */
@@ -278,7 +281,8 @@ function checkLayout(f: Frame): string {
       return f.payload.length > 256 ? 'hello with a node name over 256 bytes' : '';
     case FrameKind.Ack:
     case FrameKind.Level:
-      return f.payload.length !== 0 ? 'ack or level with a payload' : '';
+    case FrameKind.Commit:
+      return f.payload.length !== 0 ? 'ack, level or commit with a payload' : '';
     case FrameKind.Refuse:
       return '';
     default:

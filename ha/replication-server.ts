@@ -115,6 +115,8 @@ interface Follower {
   heldRecords: number;
   live: boolean;
   catchingUp: boolean;
+  /** The commit point last told it ('C' frame). */
+  toldCommit: number;
 }
 
 export interface ReplicationFigures {
@@ -129,6 +131,8 @@ export interface ReplicationFigures {
   recordsSent: number;
   catchUpRecords: number;
   fenced: boolean;
+  /** Commit points told to standbys ('C' frames). */
+  commitNotices: number;
   refused: Record<string, number>;
 }
 
@@ -160,6 +164,32 @@ export class ReplicationServer implements JournalReplicaLink {
     return this.options.epoch;
   }
 
+  // ---- the commit point, told to every standby ('C' frames) -------------------------------
+  // A standby's engine applies only committed records, so a hot spare that received records
+  // the next primary never got can cut them off its journal and follow it (standby-replicator.ts).
+  // Told at most once a millisecond: the engine's apply is off every acknowledgement path.
+
+  private commitTimer: NodeJS.Timeout | null = null;
+  /** 'C' frames sent. */
+  commitNotices = 0;
+  private readonly onCommitted = (): void => {
+    if (this.commitTimer !== null || this.fenced || this.closed) return;
+    this.commitTimer = setTimeout(this.tellCommits, 1);
+  };
+  private readonly tellCommits = (): void => {
+    this.commitTimer = null;
+    if (this.fenced || this.closed) return;
+    for (const f of this.followers) this.tellCommit(f);
+  };
+
+  private tellCommit(f: Follower): void {
+    const commit = this.journal.durableSeq;
+    if (!f.helloed || commit <= f.toldCommit || f.socket.destroyed) return;
+    f.toldCommit = commit;
+    f.socket.write(encodeFrame(FrameKind.Commit, 0, this.options.epoch, commit));
+    this.commitNotices++;
+  }
+
   /** Listens, then attaches to the journal: from now on its acknowledgements wait for a standby. */
   start(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -169,6 +199,7 @@ export class ReplicationServer implements JournalReplicaLink {
         this.server.off('error', onError);
         this.server.on('error', (err) => this.problem(HaError.Bind, err.message));
         this.journal.attachReplica(this, 0);
+        this.journal.onDurable(this.onCommitted);
         resolve((this.server.address() as net.AddressInfo).port);
       });
     });
@@ -184,6 +215,7 @@ export class ReplicationServer implements JournalReplicaLink {
       recordsSent: this.recordsSent,
       catchUpRecords: this.catchUpRecords,
       fenced: this.fenced,
+      commitNotices: this.commitNotices,
       refused: this.errors.toJSON(),
     };
   }
@@ -205,6 +237,8 @@ export class ReplicationServer implements JournalReplicaLink {
 
   close(): Promise<void> {
     this.closed = true;
+    if (this.commitTimer !== null) clearTimeout(this.commitTimer);
+    this.commitTimer = null;
     for (const f of this.followers) f.socket.destroy();
     this.followers.clear();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -286,6 +320,7 @@ export class ReplicationServer implements JournalReplicaLink {
       heldRecords: 0,
       live: false,
       catchingUp: false,
+      toldCommit: 0,
     };
     f.decoder = new FrameDecoder(
       (frame) => this.onFrame(f, frame),
@@ -363,6 +398,7 @@ export class ReplicationServer implements JournalReplicaLink {
         f.helloed = true;
         f.sentThrough = f.wireThrough = frame.seq;
         f.acked = frame.seq;
+        this.tellCommit(f); // what it may apply of what it holds and of the catch-up
         this.catchUp(f);
         return;
       }

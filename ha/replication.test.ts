@@ -140,6 +140,52 @@ describe('replicated journal', () => {
     expect(fs.readFileSync(c.journal.path).equals(fs.readFileSync(journal.path))).toBe(true);
   });
 
+  test('a hot spare applies only committed records; refused by a new primary that never got its last ones, it cuts them off and follows it, without a rebuild', async () => {
+    const dir = tmpDir();
+    const journal = openJournal(path.join(dir, 'primary.journal'));
+    // etcd names s, then no one else (the primary dies before it can name x).
+    let mayName = true;
+    const server = new ReplicationServer({ journal, epoch: 1, host: '127.0.0.1', port: 0, designate: async () => mayName });
+    const port = await server.start();
+    closers.push(() => server.close());
+    const s = standby(path.join(dir, 's.journal'), 0, 's');
+    s.standby.follow('127.0.0.1', port);
+    appendBatch(journal, 10);
+    await waitFor('s named, commit 10', () => journal.durableSeq === 10 && server.figures().syncStandby === 's');
+    mayName = false;
+    const x = standby(path.join(dir, 'x.journal'), 0, 'x');
+    x.standby.follow('127.0.0.1', port);
+    await waitFor('x level, 10 applied', () => x.journal.durableSeq === 10 && x.standby.appliedSeq === 10);
+    // The sync standby's link goes: the spare still receives 11-15, nothing commits, and its engine applies none of them.
+    s.standby.stop();
+    await waitFor('s gone', () => server.figures().syncStandby === '');
+    appendBatch(journal, 5);
+    await waitFor('x holds 15', () => x.journal.durableSeq === 15);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(journal.durableSeq).toBe(10);
+    expect(x.standby.figures()).toMatchObject({ appliedSeq: 10, commitSeq: 10, applyBacklog: 5 });
+    // The primary dies; s takes over (epoch 2) and writes its own 11-16 (14-16 differ from the old primary's 14-15).
+    await server.close();
+    const next = new ReplicationServer({ journal: s.journal, epoch: 2, host: '127.0.0.1', port: 0 });
+    const port2 = await next.start();
+    closers.push(() => next.close());
+    appendBatch(s.journal, 3);
+    appendBatch(s.journal, 3);
+    x.standby.follow('127.0.0.1', port2, 2);
+    // Refused as diverged at 15, it cuts 11-15 off, asks from 10 and catches up: the new primary's journal, byte for byte.
+    await waitFor('x follows the new primary', () => s.journal.durableSeq === 16 && x.standby.appliedSeq === 16, 10_000);
+    expect(x.standby.errors.of(HaError.Refused)).toBeGreaterThanOrEqual(1);
+    expect(x.standby.figures().cutBacks).toBe(1);
+    expect(fs.readFileSync(x.journal.path).equals(fs.readFileSync(s.journal.path))).toBe(true);
+    // Its engine heard 1-10 from the old primary and 11-16 from the new one, each once, in order.
+    let seq = 1;
+    for (let i = 0; i < x.batches.length; i += 2) {
+      expect(x.batches[i]).toBe(seq);
+      seq += x.batches[i + 1];
+    }
+    expect(seq - 1).toBe(16);
+  });
+
   test('a batch is committed (durableSeq) only once the standby has acknowledged it, and the standby holds the same bytes', async () => {
     const dir = tmpDir();
     const p = await primary(dir);
@@ -157,7 +203,8 @@ describe('replicated journal', () => {
     expect(p.server.figures().ackedSeq).toBe(p.journal.writtenThrough);
     expect(b.standby.figures().refused).toEqual({});
     expect(b.standby.inSync).toBe(true);
-    // The standby's engine hears every record once, in order.
+    // The standby's engine hears every record once, in order (each once the commit point covers it).
+    await waitFor('applied', () => b.standby.appliedSeq === p.journal.writtenThrough);
     let next = 1;
     for (let i = 0; i < b.batches.length; i += 2) {
       expect(b.batches[i]).toBe(next);
@@ -240,6 +287,7 @@ describe('replicated journal', () => {
     await waitFor('caught up', () => p.journal.durableSeq === 100_073, 20_000);
     expect(p.server.figures().catchUpRecords).toBeGreaterThanOrEqual(100_000);
     expect(fs.readFileSync(file).equals(fs.readFileSync(p.journal.path))).toBe(true);
+    await waitFor('applied', () => again.standby.appliedSeq === 100_073);
     expect(again.batches[0]).toBe(71);
   });
 
@@ -351,7 +399,8 @@ describe('replicated journal', () => {
     const damaged = Buffer.from(all);
     damaged[3 * 4 * RECORD_SIZE + 30] ^= 1; // in batch 4 (records 13-15)
     // First connection: batches 0-3 and a damaged 4, then 5, in one write. Second: 4 and 5 again, good.
-    const reads = [Buffer.concat([batch(0), batch(1), batch(2), batch(3), batch(4, damaged), batch(5)]), Buffer.concat([batch(4), batch(5)])];
+    // The second ends with the commit point: the standby's engine applies only what is committed.
+    const reads = [Buffer.concat([batch(0), batch(1), batch(2), batch(3), batch(4, damaged), batch(5)]), Buffer.concat([batch(4), batch(5), encodeFrame(FrameKind.Commit, 0, 1, 18)])];
     const fake = net.createServer((s) => {
       s.on('error', () => undefined);
       s.once('data', () => {
@@ -372,6 +421,7 @@ describe('replicated journal', () => {
     const f = b.standby.figures();
     expect(f.batches).toBe(6);
     expect(f.writes).toBeLessThan(f.batches); // a read's batches share a write
+    await waitFor('all applied', () => b.standby.appliedSeq === 18);
     let next = 1;
     for (let i = 0; i < b.batches.length; i += 2) {
       expect(b.batches[i]).toBe(next);

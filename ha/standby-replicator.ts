@@ -14,6 +14,14 @@
 // engine catches up at once, so a standby whose engine is slower than the primary slows the
 // acks rather than falling behind without end. `stop()` applies what is left before
 // returning (promotion continues from an engine that holds every record).
+//
+// Hot spares: the engine applies records only through the commit point the primary tells
+// ('C' frames: on the sync standby too, so on whichever node leads next). A spare that holds
+// records the next primary never got (it is refused: TW_ERR_HA_AHEAD, or _DIVERGED where the
+// new primary wrote its own) cuts them off its journal, down to the last commit point it
+// heard, and follows the new primary from there, without a rebuild: nothing it cut was
+// applied. Only what its engine applied without knowing it committed (the journal recovered
+// at start, or a backlog past its bound) cannot be cut; such a spare is refused as before.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { JournalWriter } from '../sim';
@@ -58,6 +66,10 @@ export interface StandbyFigures {
   /** The last sequence number handed to the engine (`onBatch`), and how many written records it has not had yet. */
   appliedSeq: number;
   applyBacklog: number;
+  /** The primary's commit point as last told: the engine applies through it. */
+  commitSeq: number;
+  /** Times uncommitted records were cut off this journal to follow a new primary. */
+  cutBacks: number;
   acksSent: number;
   connects: number;
   refused: Record<string, number>;
@@ -108,15 +120,23 @@ export class StandbyReplicator {
   private applyScheduled = false;
   /** The last sequence number handed to `onBatch`. */
   appliedSeq = 0;
+  /** The highest commit point a primary has told ('C'): records through it are on the sync standby too. */
+  commitSeq = 0;
+  /** Records through this one were applied without being known committed (recovered at start, or forced): never cut. */
+  private cutFloor: number;
+  /** Times this spare cut uncommitted records off its journal to follow a new primary. */
+  cutBacks = 0;
   private readonly applyStep = (): void => {
     this.applyScheduled = false;
     this.applyBacklog(APPLY_CHUNK_RECORDS);
-    if (this.applyEnd > this.applyStart) this.scheduleApply();
+    // More committed records to apply: next turn (the rest waits for a commit point).
+    if (this.applyEnd > this.applyStart && this.commitSeq >= this.applyFirstSeq) this.scheduleApply();
   };
 
   constructor(private readonly options: StandbyReplicatorOptions) {
     this.journal = options.journal;
     this.epoch = options.epoch ?? 0;
+    this.cutFloor = this.appliedSeq = options.journal.writtenThrough;
     this.journal.onDurable((seq) => this.ack(seq));
   }
 
@@ -136,7 +156,7 @@ export class StandbyReplicator {
 
   /** Disconnects and stops reconnecting (promotion, or shutdown); the engine has every written record on return. */
   stop(): void {
-    this.applyBacklog(Infinity);
+    this.applyBacklog(Infinity, true);
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
@@ -160,6 +180,8 @@ export class StandbyReplicator {
       writes: this.writes,
       appliedSeq: this.appliedSeq,
       applyBacklog: (this.applyEnd - this.applyStart) / RECORD_SIZE,
+      commitSeq: this.commitSeq,
+      cutBacks: this.cutBacks,
       acksSent: this.acksSent,
       connects: this.connects,
       refused: this.errors.toJSON(),
@@ -207,9 +229,17 @@ export class StandbyReplicator {
       case FrameKind.Level:
         if (frame.epoch >= this.epoch && this.journal.writtenThrough >= frame.seq) this.inSync = true;
         return;
+      case FrameKind.Commit:
+        if (frame.epoch < this.epoch) return this.refuse(socket, HaError.StaleEpoch, `a commit point from epoch ${frame.epoch}, the leader's is ${this.epoch}`);
+        if (frame.seq > this.commitSeq) {
+          this.commitSeq = frame.seq;
+          if (this.applyEnd > this.applyStart && this.commitSeq >= this.applyFirstSeq) this.scheduleApply();
+        }
+        return;
       case FrameKind.Refuse: {
         this.problem(HaError.Refused, `the primary refused us: ${Buffer.from(frame.payload).toString('utf8')}`);
         socket.destroy();
+        if (frame.count === HaError.Ahead || frame.count === HaError.Diverged) this.cutBack(frame.seq);
         return;
       }
       default:
@@ -293,12 +323,14 @@ export class StandbyReplicator {
   private queueApply(records: Uint8Array, count: number, first: number): void {
     const backlog = (this.applyEnd - this.applyStart) / RECORD_SIZE;
     if (backlog + count > APPLY_LAG_MAX_RECORDS) {
-      this.applyBacklog(Math.max(0, backlog + count - APPLY_LAG_MAX_RECORDS));
+      // Past the bound the engine catches up at once, committed or not (those can never be cut).
+      this.applyBacklog(Math.max(0, backlog + count - APPLY_LAG_MAX_RECORDS), true);
       if (count > APPLY_LAG_MAX_RECORDS) {
         // A catch-up frame larger than the bound: straight to the engine from the view.
-        this.applyBacklog(Infinity);
+        this.applyBacklog(Infinity, true);
         this.options.onBatch?.(records, count, first);
         this.appliedSeq = first + count - 1;
+        if (this.appliedSeq > this.commitSeq && this.appliedSeq > this.cutFloor) this.cutFloor = this.appliedSeq;
         return;
       }
     }
@@ -330,18 +362,48 @@ export class StandbyReplicator {
     setImmediate(this.applyStep);
   }
 
-  /** Hands up to `most` records of the backlog to the engine. */
-  private applyBacklog(most: number): void {
+  /**
+   * Hands up to `most` records of the backlog to the engine: only committed ones unless
+   * `pastCommit` (promotion, or a backlog past its bound: then they can never be cut).
+   */
+  private applyBacklog(most: number, pastCommit = false): void {
     const onBatch = this.options.onBatch;
     const backlog = (this.applyEnd - this.applyStart) / RECORD_SIZE;
     if (onBatch === undefined || backlog === 0) return;
-    const count = Math.min(most, backlog);
+    const committed = this.commitSeq - this.applyFirstSeq + 1;
+    const count = Math.min(most, backlog, pastCommit ? backlog : Math.max(0, committed));
+    if (count <= 0) return;
     const at = this.applyStart;
     const first = this.applyFirstSeq;
     this.applyStart += count * RECORD_SIZE;
     this.applyFirstSeq += count;
     this.appliedSeq = first + count - 1;
+    if (this.appliedSeq > this.commitSeq && this.appliedSeq > this.cutFloor) this.cutFloor = this.appliedSeq;
     onBatch(this.applyBuf.subarray(at, at + count * RECORD_SIZE), count, first);
+  }
+
+  /**
+   * Refused by a primary as ahead of it or diverged (a new primary that never got this
+   * spare's last records, `primarySeq` its last): cuts the journal back to the last commit
+   * point heard (never below what the engine applied uncommitted) and asks again from there.
+   */
+  private cutBack(primarySeq: number): void {
+    const written = this.journal.writtenThrough;
+    const to = Math.max(this.cutFloor, Math.min(this.commitSeq, written));
+    if (to >= written) return; // nothing it may cut: refused as before (rebuild from the primary's)
+    try {
+      this.journal.truncateTo(to);
+    } catch (err) {
+      this.problem(HaError.Io, (err as Error).message);
+      return;
+    }
+    // The backlog past the cut goes with it (never applied).
+    const keep = Math.max(0, to - this.applyFirstSeq + 1);
+    const backlog = (this.applyEnd - this.applyStart) / RECORD_SIZE;
+    if (keep < backlog) this.applyEnd = this.applyStart + keep * RECORD_SIZE;
+    this.cutBacks++;
+    this.inSync = false;
+    this.problem(HaError.Refused, `cut this journal back from sequence ${written} to ${to} (committed; the primary holds through ${primarySeq}) and follows from there`);
   }
 
   private ack(seq: number): void {

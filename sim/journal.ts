@@ -233,13 +233,47 @@ export class JournalWriter {
     this.localDurableSeq = Math.max(this.localDurableSeq, lastSeq);
   }
 
+  /**
+   * Cuts a standby's copy back to `seq` (a hot spare refused by a new primary: the records
+   * after it were never committed, and its engine has not applied them). Synchronous: the
+   * file is truncated and synced before it returns. Needs the records in the file to be
+   * `seq`'s predecessors and successors one by one (a replicated session's journal is).
+   */
+  truncateTo(seq: number): void {
+    this.write();
+    if (seq >= this.writtenSeq) return;
+    const bytes = this.fileBytes - (this.writtenSeq - seq) * JOURNAL_RECORD_SIZE;
+    if (bytes < JOURNAL_HEADER_SIZE) throw new JournalIoError(this.path, `cannot cut back to sequence ${seq}: the file does not hold it`);
+    try {
+      fs.ftruncateSync(this.fd, bytes);
+      fs.fdatasyncSync(this.fd);
+    } catch (err) {
+      throw new JournalIoError(this.path, `truncate to sequence ${seq} failed: ${(err as Error).message}`);
+    }
+    this.records -= this.writtenSeq - seq;
+    this.fileBytes = bytes;
+    this.writtenSeq = this.appendedSeq = seq;
+    if (this.localDurableSeq > seq) this.localDurableSeq = seq;
+    if (this.durableSeq > seq) this.durableSeq = seq;
+    // A group commit in flight covered records that are gone: its result is not taken.
+    this.truncations++;
+  }
+
+  /** Times `truncateTo` cut the file (a running fdatasync's result is ignored after one). */
+  truncations = 0;
+
   private startSync(): void {
     this.syncing = true;
     const upTo = this.writtenSeq;
+    const truncations = this.truncations;
     fs.fdatasync(this.fd, (err) => {
       this.syncing = false;
       if (this.closing) {
         fs.closeSync(this.fd);
+        return;
+      }
+      if (truncations !== this.truncations) {
+        if (this.writtenSeq > this.durableSeq) this.startSync();
         return;
       }
       if (err) {
