@@ -4,7 +4,8 @@
 // the new primary byte for byte; the time from the kill to its first packet is printed.
 // Line A is captured throughout: no sequence number may carry two contents across the old
 // and the new primary (conflictingSequences), and the two may never publish at the same
-// time (dualPublisherMs).
+// time (dualPublisherMs). With a third node as a hot spare, the new primary commits again
+// once that spare follows it, with no node restarted.
 import type { ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -171,6 +172,59 @@ maybe('failover with real processes', () => {
       expect(maxSeq).toBeGreaterThan(aLast.seq);
     } finally {
       sock.close();
+    }
+  }, 120_000);
+
+  test('a hot spare: with a third node following, the new primary commits again as soon as the spare follows it, with no restart', async () => {
+    const etcd = await EtcdCluster.start(1);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-ha-spare-'));
+    const feed = [
+      '--set', 'publisher.lineA.group=239.192.93.3', '--set', `publisher.lineA.port=${await freeUdpPort()}`,
+      '--set', 'publisher.lineB.group=239.192.93.4', '--set', `publisher.lineB.port=${await freeUdpPort()}`,
+    ];
+    type Figures = { role?: string; committedSeq?: number; writtenSeq?: number; replication?: { inSync?: boolean; syncStandby?: string | null; cutBacks?: number; commitSeq?: number } };
+    const fig = (n: HaNodeProcess): Figures => n.figures as Figures;
+    try {
+      const a = startNode('a', dir, etcd.endpoints, await freeTcpPort(), feed);
+      children.push(a.child);
+      await waitFor('a primary', () => a.figures.role === 'primary', 20_000, () => a.out);
+      const b = startNode('b', dir, etcd.endpoints, await freeTcpPort(), feed);
+      children.push(b.child);
+      await waitFor('b named the sync standby', () => fig(a).replication?.syncStandby === 'b', 20_000, () => a.out);
+      const c = startNode('c', dir, etcd.endpoints, await freeTcpPort(), feed);
+      children.push(c.child);
+      await waitFor('c level (a hot spare)', () => c.figures.replication?.inSync === true, 20_000, () => c.out);
+      await waitFor('commits under flow', () => (a.figures.committedSeq ?? 0) > 2000, 20_000, () => a.out);
+      // The spare's engine follows the commit point.
+      await waitFor('c applies committed records', () => (fig(c).replication?.commitSeq ?? 0) > 2000, 10_000, () => c.out);
+      const committed = a.figures.committedSeq ?? 0;
+      const killedAt = performance.now();
+      a.child.kill('SIGKILL');
+      await new Promise((r) => a.child.once('exit', r));
+      await waitFor('b primary', () => b.figures.role === 'primary', 10_000, () => b.out);
+      const takenOver = b.figures.writtenSeq ?? 0;
+      // b commits again once c, still running, follows it and is named: no node is restarted.
+      await waitFor('b commits past the takeover', () => (b.figures.committedSeq ?? 0) > takenOver, 20_000, () => `${b.out}\n---c---\n${c.out}`);
+      const commitResumedMs = Math.round(performance.now() - killedAt);
+      expect(c.child.exitCode).toBeNull();
+      expect(fig(b).replication?.syncStandby).toBe('c');
+      const cuts = fig(c).replication?.cutBacks ?? 0;
+      b.child.kill('SIGINT');
+      await new Promise((r) => b.child.once('exit', r));
+      c.child.kill('SIGINT');
+      await new Promise((r) => c.child.once('exit', r));
+      // c holds b's journal through everything b committed, and everything a committed before the kill.
+      const [bJournal] = fs.readdirSync(path.join(dir, 'b')).filter((f) => f.endsWith('.journal')).map((f) => path.join(dir, 'b', f));
+      const [cJournal] = fs.readdirSync(path.join(dir, 'c')).filter((f) => f.endsWith('.journal')).map((f) => path.join(dir, 'c', f));
+      const bRecs = records(bJournal);
+      const cRecs = records(cJournal);
+      const bCommitted = Math.min(bRecs.length, cRecs.length) / 56;
+      expect(bCommitted).toBeGreaterThan(takenOver);
+      expect(cRecs.subarray(0, bCommitted * 56).equals(bRecs.subarray(0, bCommitted * 56))).toBe(true);
+      expect(committed).toBeLessThanOrEqual(bCommitted);
+      console.log(JSON.stringify({ fault: 'sigkill-primary, hot spare', committedBeforeKill: committed, takenOver, commitResumedMs, spareCutBacks: cuts, spareRecords: cRecs.length / 56, newPrimaryRecords: bRecs.length / 56 }));
+    } finally {
+      await etcd.close();
     }
   }, 120_000);
 });
