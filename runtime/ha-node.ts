@@ -90,7 +90,8 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     pollMs: ha.etcd.pollMs,
     // A sync standby named on an earlier day does not bind today's session.
     session: path.basename(journal.path),
-    mayCampaign: () => role === 'standby' && (replicator.inSync || (ha.role === 'auto' && !sawLeader)),
+    // A session whose end (End of Messages) this node holds is over: nobody takes it over.
+    mayCampaign: () => role === 'standby' && !live.core.engine.sessionEnded && (replicator.inSync || (ha.role === 'auto' && !sawLeader)),
     onLeader: (leader) => {
       if (leader === null || leader.node === node || role !== 'standby') return;
       sawLeader = true;
@@ -103,6 +104,12 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
   });
   const promote = async (epoch: number): Promise<void> => {
     replicator.stop();
+    // Its end may have been among the records applied just now (held back until committed).
+    if (live.core.engine.sessionEnded) {
+      logger.info({ epoch }, `${node} does not take over: the session ${path.basename(journal.path)} has ended`);
+      await election.close();
+      return;
+    }
     // A session still to open opens from the one that closed last: a node whose journal of it
     // is missing or short would carry older balances. It hands the lease straight back.
     if (openingIncomplete(live.carryState)) {
