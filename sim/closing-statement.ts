@@ -11,11 +11,9 @@
 // balance writes one marker (account 0, amount 0, count 0). A journal whose tail holds no
 // complete block (a crash before the end of the day, a journal from before this record
 // existed) gives null: the caller replays it instead.
-import * as fs from 'node:fs';
 import type { BalanceView } from '../protocol';
-import { crc32 } from '../protocol';
-import { COMMAND_SIZE, CommandBuffer, CommandType, TransferCode } from './command';
-import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE } from './journal';
+import { COMMAND_SIZE, type CommandBuffer, CommandType, TransferCode } from './command';
+import { readRecords, withJournal } from './journal-tail';
 import type { Wallet } from './wallet';
 
 /** One line of a statement: cash (locate 0, Price(4) units) or shares held of one symbol. */
@@ -61,18 +59,8 @@ export function writeStatement(cmds: CommandBuffer, lines: readonly StatementLin
  * by locate, reservations 0, by account), or null when its tail holds none.
  */
 export function readClosingStatement(journalPath: string): BalanceView[] | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(journalPath, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size < JOURNAL_HEADER_SIZE || (size - JOURNAL_HEADER_SIZE) % JOURNAL_RECORD_SIZE !== 0) return null;
-    const header = Buffer.alloc(JOURNAL_HEADER_SIZE);
-    if (fs.readSync(fd, header, 0, JOURNAL_HEADER_SIZE, 0) !== JOURNAL_HEADER_SIZE || header.toString('latin1', 0, 8) !== 'TWJOURNL') return null;
-    const records = (size - JOURNAL_HEADER_SIZE) / JOURNAL_RECORD_SIZE;
+  return withJournal(journalPath, (fd, records, torn) => {
+    if (torn) return null; // a day that ended cleanly has no torn tail
     const tailCount = Math.min(records, TAIL_WINDOW);
     const tail = readRecords(fd, records - tailCount, tailCount);
     if (tail === null) return null;
@@ -97,44 +85,7 @@ export function readClosingStatement(journalPath: string): BalanceView[] | null 
     if (count > lastRecord + 1) return null;
     const block = readRecords(fd, lastRecord - count + 1, count);
     return block === null ? null : balancesOf(block, count);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** The inbound sequence number of the journal's last whole record (0: none, or unreadable). */
-export function journalLastSeq(journalPath: string): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(journalPath, 'r');
-  } catch {
-    return 0;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size < JOURNAL_HEADER_SIZE + JOURNAL_RECORD_SIZE) return 0;
-    const records = Math.floor((size - JOURNAL_HEADER_SIZE) / JOURNAL_RECORD_SIZE);
-    const last = readRecords(fd, records - 1, 1);
-    return last === null ? 0 : last.inboundSeq(0);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** `count` records from record `first`, CRCs checked (null if one is bad). */
-function readRecords(fd: number, first: number, count: number): CommandBuffer | null {
-  const bytes = Buffer.allocUnsafe(count * JOURNAL_RECORD_SIZE);
-  const got = fs.readSync(fd, bytes, 0, bytes.length, JOURNAL_HEADER_SIZE + first * JOURNAL_RECORD_SIZE);
-  if (got !== bytes.length) return null;
-  const cmds = new CommandBuffer(count);
-  for (let i = 0; i < count; i++) {
-    const at = i * JOURNAL_RECORD_SIZE;
-    if (bytes.readUInt32LE(at) !== COMMAND_SIZE) return null;
-    const payload = bytes.subarray(at + 8, at + 8 + COMMAND_SIZE);
-    if (crc32(payload) >>> 0 !== bytes.readUInt32LE(at + 4)) return null;
-    cmds.u8.set(payload, i * COMMAND_SIZE);
-  }
-  return cmds;
+  }, null);
 }
 
 /** A whole block: every record a statement line of the same count, accounts in order. */

@@ -10,7 +10,8 @@ export { TradingCore, type TradingCoreOptions, type CommandApplier } from './tra
 export { OrderManager, type ReportSink } from './order-manager';
 export { RiskChecks, riskLimitsOf, type RiskLimits } from './risk-checks';
 export { Wallet, HOUSE_SLOT } from './wallet';
-export { journalLastSeq, readClosingStatement, statementLines, writeStatement, type StatementLine } from './closing-statement';
+export { readClosingStatement, statementLines, writeStatement, type StatementLine } from './closing-statement';
+export { journalEndsSession, journalLastSeq, journalRecordCount } from './journal-tail';
 export { ClientFlow } from './client-flow';
 export { TradingHarness } from './trading-harness';
 export { JournalWriter, readJournal, JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE, type JournalRecovery, type FlushPolicy, type JournalReplicaLink, type JournalWriterOptions } from './journal';
