@@ -47,6 +47,16 @@ export class InFlightTable<T> {
 
   /** Removes `key`; false when it was not there. */
   delete(key: string): boolean {
+    return this.remove(key, null);
+  }
+
+  /** Removes `key` if it holds `value` (one probe, not a get and a delete); false otherwise. */
+  deleteValue(key: string, value: T): boolean {
+    return this.remove(key, value);
+  }
+
+  /** Removes `key` (only while it holds `value`, unless null). */
+  private remove(key: string, value: T | null): boolean {
     const keys = this.keys;
     const values = this.values;
     const hashes = this.hashes;
@@ -58,6 +68,7 @@ export class InFlightTable<T> {
       if (k === null) return false;
       if (hashes[hole] === h && k === key) break;
     }
+    if (value !== null && values[hole] !== value) return false;
     // Backward shift: a later entry of the run moves into the hole when its home cell is not
     // between the hole and it (cyclically), so every entry stays reachable from its home.
     for (let c = (hole + 1) & mask; ; c = (c + 1) & mask) {

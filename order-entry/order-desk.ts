@@ -360,7 +360,7 @@ export class OrderDesk implements DeskOrderSettler {
 
   private landed(account: number, clientOrderId: string, entry: InFlightOrder | DeskOrder): void {
     const m = this.inFlight.get(account);
-    if (m !== undefined && m.get(clientOrderId) === entry) m.delete(clientOrderId);
+    if (m !== undefined) m.deleteValue(clientOrderId, entry);
   }
 
   /** Answers the REST retries that waited for a DeskOrder. */
