@@ -144,8 +144,8 @@ export interface OuchServerFigures {
 const MAX_CLIENT_FRAME = 256;
 const SPACE = 0x20;
 const BUY = 0x42;
-/** Answered entries kept for reuse (more in flight at once than this are allocated anew). */
-const MAX_FREE_ENTRIES = 4096;
+/** Answered entries kept for reuse (~4 MB at most; a backlog with more in flight allocates the rest anew). */
+const MAX_FREE_ENTRIES = 16_384;
 
 const State = {
   New: 0,
