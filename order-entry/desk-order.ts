@@ -40,6 +40,19 @@ export abstract class DeskOrder extends PendingRequest {
   /** No order: refused before the core (the desk's checks), an account-level refusal, a timeout or shutdown. */
   abstract refused(error: OrderEntryError): void;
 
+  /**
+   * Ready for another order (a session reusing its answered objects): what the last answer
+   * left is cleared; the caller sets the order's fields. Only once the desk and the router
+   * have let go of it (after `accepted`/`refused`).
+   */
+  protected clearAnswer(): void {
+    this.last = null;
+    this.accountReject = '';
+    this.waiters = null;
+    this.settler = null;
+    this.batched = false;
+  }
+
   /** What a retry with the same client order id must match. */
   fingerprint(): string {
     return orderFingerprint(this);

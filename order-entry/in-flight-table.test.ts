@@ -11,8 +11,15 @@ describe('InFlightTable', () => {
     for (let step = 0; step < 30_000; step++) {
       // Few distinct keys, so runs wrap the table and cross each other.
       const key = `T${rnd(700).toString(36)}`;
-      if (rnd(3) === 0) expect(table.delete(key)).toBe(model.delete(key));
-      else {
+      const r = rnd(6);
+      if (r < 2) expect(table.delete(key)).toBe(model.delete(key));
+      else if (r === 2) {
+        // Only while it holds that value: half the time the one it holds, half another.
+        const value = rnd(2) === 0 ? (model.get(key) ?? -1) : -2;
+        const held = model.get(key) === value;
+        expect(table.deleteValue(key, value)).toBe(held);
+        if (held) model.delete(key);
+      } else {
         table.set(key, step);
         model.set(key, step);
       }

@@ -15,7 +15,6 @@ import { orderFingerprint, parseNewOrder, type OrderRules } from './order-reques
 import { MAX_PRICE4 } from './prices';
 import type { PrivateStream } from './private-stream';
 import type { ReportRouter } from './report-router';
-import { CLIENT_ORDER_ID } from './schemas';
 
 export interface OrderDeskDeps {
   router: ReportRouter;
@@ -336,7 +335,7 @@ export class OrderDesk implements DeskOrderSettler {
       if (o.price % rules.tickSize !== 0) return new OrderEntryError('TW_ERR_OE_OFF_TICK', `price ${o.price / 10_000} is not on the tick of ${rules.tickSize / 10_000} (engine.tickSize)`, { field: 'price' });
     }
     const id = o.clientOrderId;
-    if (id.length < 1 || id.length > CLIENT_ORDER_ID_MAX || !CLIENT_ORDER_ID.test(id)) {
+    if (!isPrintableId(id)) {
       return new OrderEntryError('TW_ERR_OE_BAD_CLIENT_ORDER_ID', `clientOrderId must be 1..${CLIENT_ORDER_ID_MAX} printable ASCII characters without spaces`, { field: 'clientOrderId' });
     }
     return null;
@@ -361,7 +360,7 @@ export class OrderDesk implements DeskOrderSettler {
 
   private landed(account: number, clientOrderId: string, entry: InFlightOrder | DeskOrder): void {
     const m = this.inFlight.get(account);
-    if (m !== undefined && m.get(clientOrderId) === entry) m.delete(clientOrderId);
+    if (m !== undefined) m.deleteValue(clientOrderId, entry);
   }
 
   /** Answers the REST retries that waited for a DeskOrder. */
@@ -409,6 +408,17 @@ export class OrderDesk implements DeskOrderSettler {
     const reject = reports.find((r) => r.kind === 'account')?.reject ?? '';
     throw new OrderEntryError('TW_ERR_OE_ACCOUNT_REJECTED', `the exchange refused the order${reject === '' ? '' : `: ${reject}`}`, { reason: reject || undefined });
   }
+}
+
+/** schemas.ts's CLIENT_ORDER_ID within 1..CLIENT_ORDER_ID_MAX, as a loop (once per typed order; no RegExp). */
+function isPrintableId(id: string): boolean {
+  const n = id.length;
+  if (n < 1 || n > CLIENT_ORDER_ID_MAX) return false;
+  for (let i = 0; i < n; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 /** The answer of an order in flight (a DeskOrder's on demand). */

@@ -9,9 +9,10 @@
 // executions (a ring per account: the oldest is forgotten as each new one comes).
 // The house account (the order-flow generator) is never mirrored.
 //
-// Storage (issue 19): orders live in one struct-of-arrays table of slots (typed arrays, a
-// free list, the client order id as bytes), found through two open-addressing indexes in
-// Int32Arrays (account and order id; account and client order id); each account's orders
+// Storage (issue 19): orders live in one table of slots (each slot's fields interleaved in
+// two typed arrays, a free list, the client order id as bytes), found through two
+// open-addressing indexes in Int32Arrays (account and order id; account and client order id,
+// each cell with its key's hash); each account's orders
 // are a linked list of slots in creation order, its closed ones a queue in closing order.
 // An OrderMirror holds no object per order: at 43,000 orders/s the mirror's second of
 // orders as objects made every scavenge copy and promote them (40-130 ms pauses, the OUCH
@@ -70,6 +71,33 @@ const B = 0x42;
 const L = 0x4c;
 const I = 0x49;
 const NONE = -1;
+/** A slot's numbers (Float64: ids past 2^32, prices, shares, notional, ns times), at slot * F. */
+const F_ORDER_ID = 0;
+const F_ACCOUNT = 1;
+const F_FIRST_PRICE = 2;
+const F_FIRST_SHARES = 3;
+const F_PRICE = 4;
+const F_SHARES = 5;
+const F_FILLED = 6;
+const F_REMAINING = 7;
+const F_NOTIONAL = 8;
+const F_CREATION = 9;
+const F_UPDATE = 10;
+const F = 11;
+/** A slot's small fields (Int32): locate, interned reject, list links, index hashes, side and order type character codes, status code, flags; at slot * N. */
+const N_LOCATE = 0;
+const N_REJECT = 1;
+const N_PREV = 2;
+const N_NEXT = 3;
+const N_CLOSED_NEXT = 4;
+const N_ORDER_HASH = 5;
+const N_ID_HASH = 6;
+const N_SIDE = 7;
+const N_TYPE = 8;
+const N_STATUS = 9;
+const N_QUEUED = 10;
+const N_INDEXED_ID = 11;
+const N = 12;
 
 class AccountRecord {
   /** Its orders in creation order (slots, linked through the table's prev/next). */
@@ -98,41 +126,17 @@ export class OrderMirror {
   private lastAccount = -1;
   private lastRecord: AccountRecord | null = null;
 
-  // ---- the slot table (struct of arrays) ------------------------------------------------------
+  // ---- the slot table ---------------------------------------------------------------------
+  // One record per slot, interleaved (not one array per field): a report writes or reads a
+  // whole slot, and the slot a new order reuses is the one forgotten just before, cold, so
+  // each separate array was a cache miss of its own (23 per new order).
   private capacity = 0;
   private freeHead = NONE;
-  private orderIdOf: Float64Array = new Float64Array(0);
-  private accountOf: Float64Array = new Float64Array(0);
-  private locateOf: Int32Array = new Int32Array(0);
-  /** Character codes of side and order type; status code; interned reject (0 none). */
-  private sideOf: Uint8Array = new Uint8Array(0);
-  private typeOf: Uint8Array = new Uint8Array(0);
-  private statusOf: Uint8Array = new Uint8Array(0);
-  private rejectOf: Int32Array = new Int32Array(0);
-  private firstPriceOf: Float64Array = new Float64Array(0);
-  private firstSharesOf: Float64Array = new Float64Array(0);
-  private priceOf: Float64Array = new Float64Array(0);
-  private sharesOf: Float64Array = new Float64Array(0);
-  private filledOf: Float64Array = new Float64Array(0);
-  private remainingOf: Float64Array = new Float64Array(0);
-  private notionalOf: Float64Array = new Float64Array(0);
-  private creationOf: Float64Array = new Float64Array(0);
-  private updateOf: Float64Array = new Float64Array(0);
-  /** Creation-order list of the slot's account (next doubles as the free list's link). */
-  private prevOf: Int32Array = new Int32Array(0);
-  private nextOf: Int32Array = new Int32Array(0);
-  private closedNextOf: Int32Array = new Int32Array(0);
-  /**
-   * Each slot's hash in the two indexes, kept so that a removal's backward shift and a growth
-   * read them instead of hashing every entry they move again (the client order id byte by byte).
-   */
-  private orderHashOf: Int32Array = new Int32Array(0);
-  private idHashOf: Int32Array = new Int32Array(0);
-  /** Whether the slot is in its account's queue of closed orders. */
-  private queuedOf: Uint8Array = new Uint8Array(0);
+  /** F_* fields of slot s at s * F. */
+  private f: Float64Array = new Float64Array(0);
+  /** N_* fields of slot s at s * N (the creation-order list's next doubles as the free list's link). */
+  private n: Int32Array = new Int32Array(0);
   private readonly ids: IdBytes;
-  /** Whether the slot is the one its client order id finds (the first order of that id). */
-  private indexedIdOf: Uint8Array = new Uint8Array(0);
   /** TW_REJECT_* codes, interned (index 0 is ''). */
   private readonly rejects: string[] = [''];
   private readonly rejectCode = new Map<string, number>([['', 0]]);
@@ -142,8 +146,8 @@ export class OrderMirror {
   constructor(bounds: MirrorBounds = DEFAULT_MIRROR_BOUNDS) {
     this.bounds = bounds;
     this.ids = new IdBytes(0);
-    this.byOrderId = new SlotIndex((s) => this.orderHashOf[s], 1024);
-    this.byClientId = new SlotIndex((s) => this.idHashOf[s], 1024);
+    this.byOrderId = new SlotIndex((s) => this.n[s * N + N_ORDER_HASH], 1024);
+    this.byClientId = new SlotIndex((s) => this.n[s * N + N_ID_HASH], 1024);
     this.grow(1024);
   }
 
@@ -163,41 +167,41 @@ export class OrderMirror {
     }
     // A refused cancel or replace leaves the order as it was (protocol: "the order keeps its status").
     if (r.reject !== '') return s;
-    this.priceOf[s] = r.price;
-    this.sharesOf[s] = r.shares;
-    this.filledOf[s] = r.filledShares;
-    this.remainingOf[s] = r.remainingShares;
-    this.notionalOf[s] = r.filledNotional;
+    this.f[s * F + F_PRICE] = r.price;
+    this.f[s * F + F_SHARES] = r.shares;
+    this.f[s * F + F_FILLED] = r.filledShares;
+    this.f[s * F + F_REMAINING] = r.remainingShares;
+    this.f[s * F + F_NOTIONAL] = r.filledNotional;
     const code = STATUS_CODE[r.status];
-    if (isOpenCode(this.statusOf[s]) && !isOpenCode(code)) this.closed(a, s);
-    this.statusOf[s] = code;
-    this.updateOf[s] = r.updateNs;
+    if (isOpenCode(this.n[s * N + N_STATUS]) && !isOpenCode(code)) this.closed(a, s);
+    this.n[s * N + N_STATUS] = code;
+    this.f[s * F + F_UPDATE] = r.updateNs;
     // A replace's own client order id is not indexed: this gateway sends no replaces (FIX and OUCH will).
     return s;
   }
 
   /** The order in `slot` (from applyOrder), as an object. */
   orderAt(slot: number): MirroredOrder {
-    const side = this.sideOf[slot];
-    const type = this.typeOf[slot];
+    const side = this.n[slot * N + N_SIDE];
+    const type = this.n[slot * N + N_TYPE];
     return {
-      orderId: this.orderIdOf[slot],
-      account: this.accountOf[slot],
+      orderId: this.f[slot * F + F_ORDER_ID],
+      account: this.f[slot * F + F_ACCOUNT],
       clientOrderId: this.ids.get(slot),
-      locate: this.locateOf[slot],
+      locate: this.n[slot * N + N_LOCATE],
       side: side === B ? 'B' : 'S',
       orderType: type === L ? 'L' : type === I ? 'I' : 'M',
-      firstPrice: this.firstPriceOf[slot],
-      firstShares: this.firstSharesOf[slot],
-      price: this.priceOf[slot],
-      shares: this.sharesOf[slot],
-      filledShares: this.filledOf[slot],
-      remainingShares: this.remainingOf[slot],
-      filledNotional: this.notionalOf[slot],
-      status: STATUS_OF[this.statusOf[slot]],
-      reject: this.rejects[this.rejectOf[slot]],
-      creationNs: this.creationOf[slot],
-      updateNs: this.updateOf[slot],
+      firstPrice: this.f[slot * F + F_FIRST_PRICE],
+      firstShares: this.f[slot * F + F_FIRST_SHARES],
+      price: this.f[slot * F + F_PRICE],
+      shares: this.f[slot * F + F_SHARES],
+      filledShares: this.f[slot * F + F_FILLED],
+      remainingShares: this.f[slot * F + F_REMAINING],
+      filledNotional: this.f[slot * F + F_NOTIONAL],
+      status: STATUS_OF[this.n[slot * N + N_STATUS]],
+      reject: this.rejects[this.n[slot * N + N_REJECT]],
+      creationNs: this.f[slot * F + F_CREATION],
+      updateNs: this.f[slot * F + F_UPDATE],
     };
   }
 
@@ -234,7 +238,7 @@ export class OrderMirror {
     const a = this.accounts.get(account);
     const out: MirroredOrder[] = [];
     if (a === undefined) return out;
-    for (let s = a.head; s !== NONE; s = this.nextOf[s]) if (which === 'all' || isOpenCode(this.statusOf[s])) out.push(this.orderAt(s));
+    for (let s = a.head; s !== NONE; s = this.n[s * N + N_NEXT]) if (which === 'all' || isOpenCode(this.n[s * N + N_STATUS])) out.push(this.orderAt(s));
     return out;
   }
 
@@ -253,9 +257,11 @@ export class OrderMirror {
 
   private find(account: number, orderId: number): number {
     const idx = this.byOrderId;
-    for (let c = idx.start(this.orderHash(account, orderId)); ; c = idx.next(c)) {
+    const h = this.orderHash(account, orderId) | 0;
+    for (let c = idx.start(h); ; c = idx.next(c)) {
       const s = idx.at(c);
-      if (s === NONE || (this.orderIdOf[s] === orderId && this.accountOf[s] === account)) return s;
+      // The hash in the cell first: a slot of another key is not read (a cache miss each).
+      if (s === NONE || (idx.hashAt(c) === h && this.f[s * F + F_ORDER_ID] === orderId && this.f[s * F + F_ACCOUNT] === account)) return s;
     }
   }
 
@@ -265,53 +271,54 @@ export class OrderMirror {
 
   private findClientIdHashed(account: number, clientOrderId: string, hash: number): number {
     const idx = this.byClientId;
-    for (let c = idx.start(hash); ; c = idx.next(c)) {
+    const h = hash | 0;
+    for (let c = idx.start(h); ; c = idx.next(c)) {
       const s = idx.at(c);
-      if (s === NONE || (this.accountOf[s] === account && this.ids.equals(s, clientOrderId))) return s;
+      if (s === NONE || (idx.hashAt(c) === h && this.f[s * F + F_ACCOUNT] === account && this.ids.equals(s, clientOrderId))) return s;
     }
   }
 
   private add(a: AccountRecord, r: OrderReport): number {
     if (this.freeHead === NONE) this.grow(this.capacity * 2);
     const s = this.freeHead;
-    this.freeHead = this.nextOf[s];
-    this.orderIdOf[s] = r.orderId;
-    this.accountOf[s] = r.account;
-    this.locateOf[s] = r.locate;
-    this.sideOf[s] = r.side.charCodeAt(0);
-    this.typeOf[s] = r.orderType.charCodeAt(0);
+    this.freeHead = this.n[s * N + N_NEXT];
+    this.f[s * F + F_ORDER_ID] = r.orderId;
+    this.f[s * F + F_ACCOUNT] = r.account;
+    this.n[s * N + N_LOCATE] = r.locate;
+    this.n[s * N + N_SIDE] = r.side.charCodeAt(0);
+    this.n[s * N + N_TYPE] = r.orderType.charCodeAt(0);
     const code = STATUS_CODE[r.status];
-    this.statusOf[s] = code;
-    this.rejectOf[s] = code === 5 ? this.intern(r.reject) : 0;
-    this.firstPriceOf[s] = r.price;
-    this.firstSharesOf[s] = r.shares;
-    this.priceOf[s] = r.price;
-    this.sharesOf[s] = r.shares;
-    this.filledOf[s] = r.filledShares;
-    this.remainingOf[s] = r.remainingShares;
-    this.notionalOf[s] = r.filledNotional;
-    this.creationOf[s] = r.creationNs;
-    this.updateOf[s] = r.updateNs;
+    this.n[s * N + N_STATUS] = code;
+    this.n[s * N + N_REJECT] = code === 5 ? this.intern(r.reject) : 0;
+    this.f[s * F + F_FIRST_PRICE] = r.price;
+    this.f[s * F + F_FIRST_SHARES] = r.shares;
+    this.f[s * F + F_PRICE] = r.price;
+    this.f[s * F + F_SHARES] = r.shares;
+    this.f[s * F + F_FILLED] = r.filledShares;
+    this.f[s * F + F_REMAINING] = r.remainingShares;
+    this.f[s * F + F_NOTIONAL] = r.filledNotional;
+    this.f[s * F + F_CREATION] = r.creationNs;
+    this.f[s * F + F_UPDATE] = r.updateNs;
     this.ids.set(s, r.clientOrderId);
     // Creation order: append to the account's list.
-    this.prevOf[s] = a.tail;
-    this.nextOf[s] = NONE;
+    this.n[s * N + N_PREV] = a.tail;
+    this.n[s * N + N_NEXT] = NONE;
     if (a.tail === NONE) a.head = s;
-    else this.nextOf[a.tail] = s;
+    else this.n[a.tail * N + N_NEXT] = s;
     a.tail = s;
     a.count++;
-    this.closedNextOf[s] = NONE;
-    this.queuedOf[s] = 0;
+    this.n[s * N + N_CLOSED_NEXT] = NONE;
+    this.n[s * N + N_QUEUED] = 0;
     const orderHash = this.orderHash(r.account, r.orderId) | 0;
-    this.orderHashOf[s] = orderHash;
+    this.n[s * N + N_ORDER_HASH] = orderHash;
     this.byOrderId.insert(orderHash, s);
-    this.indexedIdOf[s] = 0;
+    this.n[s * N + N_INDEXED_ID] = 0;
     if (r.clientOrderId !== '') {
       const idHash = clientIdHash(r.account, r.clientOrderId) | 0;
       if (this.findClientIdHashed(r.account, r.clientOrderId, idHash) === NONE) {
-        this.idHashOf[s] = idHash;
+        this.n[s * N + N_ID_HASH] = idHash;
         this.byClientId.insert(idHash, s);
-        this.indexedIdOf[s] = 1;
+        this.n[s * N + N_INDEXED_ID] = 1;
       }
     }
     this.figures.orders++;
@@ -323,11 +330,11 @@ export class OrderMirror {
   /** The order in slot `s` closed: it joins the account's queue of closed orders. */
   private closed(a: AccountRecord, s: number): void {
     // Once only: a second close (a reopened order, never reported) would loop the queue.
-    if (this.queuedOf[s] === 1) return;
-    this.queuedOf[s] = 1;
-    this.closedNextOf[s] = NONE;
+    if (this.n[s * N + N_QUEUED] === 1) return;
+    this.n[s * N + N_QUEUED] = 1;
+    this.n[s * N + N_CLOSED_NEXT] = NONE;
     if (a.closedTail === NONE) a.closedHead = s;
-    else this.closedNextOf[a.closedTail] = s;
+    else this.n[a.closedTail * N + N_CLOSED_NEXT] = s;
     a.closedTail = s;
   }
 
@@ -339,18 +346,18 @@ export class OrderMirror {
   private forgetOldestClosed(a: AccountRecord): void {
     const s = a.closedHead;
     if (s === NONE) return;
-    a.closedHead = this.closedNextOf[s];
+    a.closedHead = this.n[s * N + N_CLOSED_NEXT];
     if (a.closedHead === NONE) a.closedTail = NONE;
     this.byOrderId.remove(s);
-    if (this.indexedIdOf[s] === 1) this.byClientId.remove(s);
-    const prev = this.prevOf[s];
-    const next = this.nextOf[s];
+    if (this.n[s * N + N_INDEXED_ID] === 1) this.byClientId.remove(s);
+    const prev = this.n[s * N + N_PREV];
+    const next = this.n[s * N + N_NEXT];
     if (prev === NONE) a.head = next;
-    else this.nextOf[prev] = next;
+    else this.n[prev * N + N_NEXT] = next;
     if (next === NONE) a.tail = prev;
-    else this.prevOf[next] = prev;
+    else this.n[next * N + N_PREV] = prev;
     a.count--;
-    this.nextOf[s] = this.freeHead;
+    this.n[s * N + N_NEXT] = this.freeHead;
     this.freeHead = s;
     this.figures.orders--;
     this.figures.ordersForgotten++;
@@ -369,48 +376,16 @@ export class OrderMirror {
   /** Room for `capacity` slots; the new ones join the free list. */
   private grow(capacity: number): void {
     const old = this.capacity;
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.orderIdOf = f64(this.orderIdOf);
-    this.accountOf = f64(this.accountOf);
-    this.locateOf = i32(this.locateOf);
-    this.sideOf = u8(this.sideOf);
-    this.typeOf = u8(this.typeOf);
-    this.statusOf = u8(this.statusOf);
-    this.rejectOf = i32(this.rejectOf);
-    this.firstPriceOf = f64(this.firstPriceOf);
-    this.firstSharesOf = f64(this.firstSharesOf);
-    this.priceOf = f64(this.priceOf);
-    this.sharesOf = f64(this.sharesOf);
-    this.filledOf = f64(this.filledOf);
-    this.remainingOf = f64(this.remainingOf);
-    this.notionalOf = f64(this.notionalOf);
-    this.creationOf = f64(this.creationOf);
-    this.updateOf = f64(this.updateOf);
-    this.prevOf = i32(this.prevOf);
-    this.nextOf = i32(this.nextOf);
-    this.closedNextOf = i32(this.closedNextOf);
-    this.orderHashOf = i32(this.orderHashOf);
-    this.idHashOf = i32(this.idHashOf);
-    this.indexedIdOf = u8(this.indexedIdOf);
-    this.queuedOf = u8(this.queuedOf);
+    const f = new Float64Array(capacity * F);
+    f.set(this.f);
+    this.f = f;
+    const n = new Int32Array(capacity * N);
+    n.set(this.n);
+    this.n = n;
     this.ids.grow(capacity);
     // New slots, lowest first, onto the free list.
     for (let s = capacity - 1; s >= old; s--) {
-      this.nextOf[s] = this.freeHead;
+      this.n[s * N + N_NEXT] = this.freeHead;
       this.freeHead = s;
     }
     this.capacity = capacity;

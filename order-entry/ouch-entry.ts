@@ -1,8 +1,8 @@
 // One Enter Order on its way from an OUCH session to the exchange core: the order desk's
 // typed order (DeskOrder: the router's pending request too), what the stream echoes in
 // Accepted (OuchOrderExtras), and the Replace and Cancel Orders of its token that arrived
-// while it was in flight (they run once it is answered). One object per order, no promise
-// or closure.
+// while it was in flight (they run once it is answered). One object per order in flight, no
+// promise or closure; the OUCH server reuses an answered one for a later Enter Order (`reuse`).
 import type { OrderReport } from '../protocol';
 import { DeskOrder } from './desk-order';
 import type { OrderEntryError } from './errors';
@@ -32,9 +32,20 @@ export class OuchEntry extends DeskOrder implements OuchOrderExtras {
   constructor(
     readonly owner: OuchEntryOwner,
     /** The session's connection (the owner's own type). */
-    readonly connection: object,
+    public connection: object,
   ) {
     super();
+  }
+
+  /**
+   * A new Enter Order in this answered entry (finished: the desk and the router hold it no
+   * more, and its queued work has been taken), from `connection`; the caller sets its fields.
+   */
+  reuse(connection: object): void {
+    this.clearAnswer();
+    this.connection = connection;
+    this.queued = null;
+    this.done = false;
   }
 
   accepted(order: OrderReport): void {
@@ -60,14 +71,19 @@ export class OuchEntry extends DeskOrder implements OuchOrderExtras {
     return new Promise<void>((resolve) => this.after(resolve));
   }
 
-  /** The entry is answered: the queued work runs (in a microtask, as the promise it replaces did). */
-  finish(): void {
+  /**
+   * The entry is answered: the queued work runs (in a microtask, as the promise it replaces
+   * did). False when it was answered already.
+   */
+  finish(): boolean {
+    if (this.done) return false;
     this.done = true;
     const q = this.queued;
-    if (q === null) return;
+    if (q === null) return true;
     this.queued = null;
     queueMicrotask(() => {
       for (const w of q) w();
     });
+    return true;
   }
 }

@@ -217,6 +217,21 @@ describe('OUCH 4.2 over SoupBinTCP, over the real exchange core', () => {
     await b.close();
   });
 
+  test('Enter Orders one after another each echo their own fields (the object of an answered one serves the next)', async () => {
+    const t = await x.trader('ouch-reuse', '100000');
+    const c = await x.client(t);
+    c.enterOrder({ token: 'R1', side: 'B', shares: 10, stock: 'AAPL', price: 1_890_000, timeInForce: DAY, firm: 'ONE', capacity: 'A', display: 'Y' });
+    expect((await c.waitFor(ofType('A', 'R1'))).message).toMatchObject({ token: 'R1', side: 'B', shares: 10, price: 1_890_000, timeInForce: DAY, firm: 'ONE', capacity: 'A', display: 'Y', orderState: 'L' });
+    c.enterOrder({ token: 'R2', side: 'B', shares: 7, stock: 'AAPL', price: 1_880_000, timeInForce: 0, firm: 'TWO', capacity: 'R', display: 'A' });
+    expect((await c.waitFor(ofType('A', 'R2'))).message).toMatchObject({ token: 'R2', side: 'B', shares: 7, price: 1_880_000, timeInForce: 0, firm: 'TWO', capacity: 'R', display: 'A', orderState: 'D' });
+    // A refusal on the way answers the reused object too, and the next order is itself again.
+    c.enterOrder({ token: 'R3', side: 'B', shares: 10, stock: 'AAPL', price: 1_890_001, timeInForce: DAY });
+    expect((await c.waitFor(ofType('J', 'R3'))).message).toMatchObject({ reason: 'X' });
+    c.enterOrder({ token: 'R4', side: 'B', shares: 3, stock: 'AAPL', price: 1_870_000, timeInForce: DAY, firm: 'FOUR', capacity: 'O' });
+    expect((await c.waitFor(ofType('A', 'R4'))).message).toMatchObject({ token: 'R4', shares: 3, price: 1_870_000, firm: 'FOUR', capacity: 'O', display: 'Y', orderState: 'L' });
+    await c.close();
+  });
+
   test('orders of a corked client, held and written at once (a heartbeat between them), are each accepted, in order', async () => {
     const t = await x.trader('ouch-cork', '100000');
     const c = await x.client(t);

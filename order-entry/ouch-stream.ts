@@ -53,11 +53,15 @@ export interface OuchOrderExtras {
 const SPACE = 0x20;
 const LIVE = 0x4c; // 'L'
 const DEAD = 0x44; // 'D'
-const TOKEN = /^[\x21-\x7e]{1,14}$/;
-
-/** True for a client order id that can be an OUCH order token. */
+/** True for a client order id that can be an OUCH order token (1..14 of 0x21..0x7e; a loop, not a RegExp: twice per order). */
 export function isOuchToken(s: string): boolean {
-  return TOKEN.test(s);
+  const n = s.length;
+  if (n < 1 || n > 14) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 interface OrderState {

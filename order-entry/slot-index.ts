@@ -1,24 +1,29 @@
 // An open-addressing hash index from a key to a slot of a struct-of-arrays table, in one
 // Int32Array: no object per entry, so a day of orders costs the garbage collector nothing
 // (a Map of a second of orders made scavenges copy every entry; STYLE.md: an Int32Array
-// table also beats Map about 2x). The index holds slots only; the table that owns the slots
-// says what a slot's key is (`hashOfSlot`, and the caller's own comparison on lookup), so
-// one index serves any key. Linear probing, deletion by backward shift (no tombstones).
+// table also beats Map about 2x). The index holds slots and their keys' hashes; the table that
+// owns the slots says what a slot's key is (`hashOfSlot`, and the caller's own comparison on
+// lookup, made only where the hash matches), so one index serves any key. Linear probing, deletion by backward shift (no tombstones).
 
 export class SlotIndex {
-  /** slot + 1 per cell; 0 is empty. */
+  /**
+   * Two Int32s per cell: slot + 1 (0 is empty) and the key's hash. With the hash in the cell a
+   * probe passes other keys without reading their slots, and a removal's backward shift and a
+   * growth move entries without asking the table (each such read was a cache miss in a table
+   * of a day's orders).
+   */
   private cells: Int32Array;
   private mask: number;
   size = 0;
 
   constructor(
-    /** The hash of the key the table keeps at `slot` (called on delete and growth). */
+    /** The hash of the key the table keeps at `slot` (called once per removal, to find it). */
     private readonly hashOfSlot: (slot: number) => number,
     initialCells = 1024,
   ) {
     let n = 16;
     while (n < initialCells) n *= 2;
-    this.cells = new Int32Array(n);
+    this.cells = new Int32Array(n * 2);
     this.mask = n - 1;
   }
 
@@ -34,15 +39,22 @@ export class SlotIndex {
 
   /** The slot in `cell`, or -1 (empty: the probe ends here). */
   at(cell: number): number {
-    return this.cells[cell] - 1;
+    return this.cells[cell << 1] - 1;
+  }
+
+  /** The hash (as a signed 32-bit integer: `hash | 0`) of the key in `cell`. */
+  hashAt(cell: number): number {
+    return this.cells[(cell << 1) + 1];
   }
 
   /** Adds `slot` under `hash` (the caller has checked it is not there). */
   insert(hash: number, slot: number): void {
-    if ((this.size + 1) * 2 > this.cells.length) this.grow();
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const cells = this.cells;
     let c = hash & this.mask;
-    while (this.cells[c] !== 0) c = (c + 1) & this.mask;
-    this.cells[c] = slot + 1;
+    while (cells[c << 1] !== 0) c = (c + 1) & this.mask;
+    cells[c << 1] = slot + 1;
+    cells[(c << 1) + 1] = hash | 0;
     this.size++;
   }
 
@@ -52,7 +64,7 @@ export class SlotIndex {
     const mask = this.mask;
     let c = this.hashOfSlot(slot) & mask;
     for (;;) {
-      const v = cells[c];
+      const v = cells[c << 1];
       if (v === 0) return false;
       if (v === slot + 1) break;
       c = (c + 1) & mask;
@@ -62,30 +74,35 @@ export class SlotIndex {
     let j = c;
     for (;;) {
       j = (j + 1) & mask;
-      const v = cells[j];
+      const v = cells[j << 1];
       if (v === 0) break;
-      const home = this.hashOfSlot(v - 1) & mask;
+      const home = cells[(j << 1) + 1] & mask;
       // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
-      cells[hole] = v;
+      cells[hole << 1] = v;
+      cells[(hole << 1) + 1] = cells[(j << 1) + 1];
       hole = j;
     }
-    cells[hole] = 0;
+    cells[hole << 1] = 0;
+    cells[(hole << 1) + 1] = 0;
     this.size--;
     return true;
   }
 
   private grow(): void {
     const old = this.cells;
-    const cells = new Int32Array(old.length * 2);
-    const mask = cells.length - 1;
-    for (let i = 0; i < old.length; i++) {
+    const n = (this.mask + 1) * 2;
+    const cells = new Int32Array(n * 2);
+    const mask = n - 1;
+    for (let i = 0; i < old.length; i += 2) {
       const v = old[i];
       if (v === 0) continue;
-      let c = this.hashOfSlot(v - 1) & mask;
-      while (cells[c] !== 0) c = (c + 1) & mask;
-      cells[c] = v;
+      const h = old[i + 1];
+      let c = h & mask;
+      while (cells[c << 1] !== 0) c = (c + 1) & mask;
+      cells[c << 1] = v;
+      cells[(c << 1) + 1] = h;
     }
     this.cells = cells;
     this.mask = mask;
