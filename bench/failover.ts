@@ -11,7 +11,8 @@
 // TW_BENCH_FO_TRANSPORT=unicast sends the lines to 10.232.0.1:31101 (publisher
 // unicastDestinations) instead of multicast.
 // Faults (TW_BENCH_FO_FAULTS, default 1,2,3,4), each a fresh run (fresh etcd, fresh journals):
-//  1. sigkill-primary: SIGKILL the primary a; b takes over; c joins b from an empty journal.
+//  1. sigkill-primary: SIGKILL the primary a; b takes over; c joins b from an empty journal
+//     (TW_BENCH_FO_SPARE=1: c has followed a from the start, a hot spare, and follows b).
 //  2. link-cut-primary: `ip link set ctl0 down` in a's namespace; a must fence itself (and
 //     exit 3) before b is elected; c joins b.
 //  3. kill-restart-standby: SIGKILL the standby b, trading goes on for TW_BENCH_FO_DOWN_MS,
@@ -69,6 +70,8 @@ const DOWN_MS = Number(process.env.TW_BENCH_FO_DOWN_MS ?? 2000);
 const TRANSPORT = process.env.TW_BENCH_FO_TRANSPORT ?? 'multicast';
 const ETCD_VICTIM = process.env.TW_BENCH_FO_ETCD_VICTIM ?? 'follower';
 const KEEP = process.env.TW_BENCH_FO_KEEP === '1';
+/** 1: c follows a from the start as a hot spare (ha/README: Limits), instead of joining b after a takeover. */
+const SPARE = process.env.TW_BENCH_FO_SPARE === '1';
 const HANDLERS = Number(process.env.TW_BENCH_FO_HANDLERS ?? 2);
 // Order-entry clients: REST orders a second through one `tickwire order-gateway` (0: none),
 // spread over this many broker accounts (half buy, half sell).
@@ -534,6 +537,11 @@ async function primaryAndStandby(run: Run): Promise<{ a: TwNode; b: TwNode }> {
   run.nodes.a = a;
   await waitFor('a primary', () => a.figures.role === 'primary', 30_000, tail(a));
   await waitFor('b in sync', () => b.figures.replication?.inSync === true, 30_000, tail(b));
+  if (SPARE) {
+    const c = startNode('c', run.dir, endpoints, run.seed);
+    run.nodes.c = c;
+    await waitFor('c level (a hot spare)', () => c.figures.replication?.inSync === true, 30_000, tail(c));
+  }
   await waitFor('commits under flow', () => (a.figures.committedSeq ?? 0) > 1000, 30_000, tail(a));
   await startClients(run, a);
   await sleep(WARM_S * 1000);
@@ -592,12 +600,13 @@ async function checkClients(run: Run, primary: TwNode): Promise<Line> {
   };
 }
 
-/** After a takeover by b: c joins b from an empty journal so b commits (and publishes data); trading goes on AFTER_S. */
+/** After a takeover by b: c joins b (from an empty journal, or as the spare it was: TW_BENCH_FO_SPARE) so b commits (and publishes data); trading goes on AFTER_S. */
 async function takeover(run: Run, faultAt: number, b: TwNode): Promise<Line> {
   await waitFor('b primary', () => b.figures.role === 'primary', 15_000, tail(b));
   await waitFor('a packet from b', () => run.capture.from('b').length > 0, 15_000, tail(b));
   const firstFromB = run.capture.from('b')[0];
-  const c = startNode('c', run.dir, run.etcd.map((m) => m.client), run.seed);
+  // A hot spare follows b by itself (cutting back what b never got); otherwise c starts now.
+  const c = run.nodes.c ?? startNode('c', run.dir, run.etcd.map((m) => m.client), run.seed);
   run.nodes.c = c;
   await waitFor('c in sync', () => c.figures.replication?.inSync === true, 30_000, tail(c));
   const isData = (p: Packet): boolean => p.count > 0 && p.count < 0xffff;
@@ -859,6 +868,7 @@ async function main(): Promise<void> {
       ordersPerSec: RATE,
       seed: SEED,
       transport: TRANSPORT,
+      spare: SPARE,
       cpu: os.cpus()[0]?.model ?? 'unknown',
       cpus: os.cpus().length,
       node: process.version,
