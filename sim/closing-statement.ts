@@ -83,29 +83,46 @@ export function readClosingStatement(journalPath: string): BalanceView[] | null 
     }
     const lastRecord = records - tailCount + last;
     if (count > lastRecord + 1) return null;
-    const block = readRecords(fd, lastRecord - count + 1, count);
-    return block === null ? null : balancesOf(block, count);
+    // Read in chunks: a statement of millions of lines is never one buffer.
+    const lines = new StatementReader(count);
+    for (let from = 0; from < count; from += READ_CHUNK_RECORDS) {
+      const n = Math.min(READ_CHUNK_RECORDS, count - from);
+      const chunk = readRecords(fd, lastRecord - count + 1 + from, n);
+      if (chunk === null || !lines.add(chunk, n)) return null;
+    }
+    return lines.balances;
   }, null);
 }
 
-/** A whole block: every record a statement line of the same count, accounts in order. */
-function balancesOf(block: CommandBuffer, count: number): BalanceView[] | null {
-  const out: BalanceView[] = [];
-  let current: { account: number; cash: number; cashReserved: number; positions: Array<{ locate: number; shares: number; sharesReserved: number }> } | null = null;
-  for (let i = 0; i < count; i++) {
-    const base = i * COMMAND_SIZE;
-    if (block.type(base) !== CommandType.Transfer || block.code(base) !== TransferCode.Statement || block.shares(base) !== count) return null;
-    const account = block.account(base);
-    const locate = block.locate(base);
-    const amount = block.amount(base);
-    if (account === 0 || !Number.isSafeInteger(amount)) return null;
-    if (current === null || account !== current.account) {
-      if (current !== null && account < current.account) return null;
-      current = { account, cash: 0, cashReserved: 0, positions: [] };
-      out.push(current);
+/** Statement records read at a time. */
+const READ_CHUNK_RECORDS = 65_536;
+
+/** A statement block read in order: every record a statement line of the same count, accounts ascending. */
+class StatementReader {
+  readonly balances: BalanceView[] = [];
+  private current: { account: number; cash: number; cashReserved: number; positions: Array<{ locate: number; shares: number; sharesReserved: number }> } | null = null;
+
+  constructor(private readonly count: number) {}
+
+  /** The next `n` lines; false if one is not a line of this block. */
+  add(chunk: CommandBuffer, n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const base = i * COMMAND_SIZE;
+      if (chunk.type(base) !== CommandType.Transfer || chunk.code(base) !== TransferCode.Statement || chunk.shares(base) !== this.count) return false;
+      const account = chunk.account(base);
+      const locate = chunk.locate(base);
+      const amount = chunk.amount(base);
+      if (account === 0 || !Number.isSafeInteger(amount)) return false;
+      let current = this.current;
+      if (current === null || account !== current.account) {
+        if (current !== null && account < current.account) return false;
+        current = { account, cash: 0, cashReserved: 0, positions: [] };
+        this.current = current;
+        this.balances.push(current);
+      }
+      if (locate === 0) current.cash = amount;
+      else current.positions.push({ locate, shares: amount, sharesReserved: 0 });
     }
-    if (locate === 0) current.cash = amount;
-    else current.positions.push({ locate, shares: amount, sharesReserved: 0 });
+    return true;
   }
-  return out;
 }
