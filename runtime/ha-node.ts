@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TickwireConfig } from '../config';
 import { HaError, HaProblem, LeaderElection, ReplicationServer, StandbyReplicator, haErrorName } from '../ha';
+import { resendFromStore, type ResendResult } from '../publisher';
 import type { InlineSim } from '../sim';
 import { startLiveFeed, type LiveFeed } from './live-feed';
 import { OrderLinkServer } from './order-link-server';
@@ -17,6 +18,13 @@ import { RuntimeErrorCode } from './errors';
 import { SILENT_LOGGER, type Logger } from './logger';
 
 export type HaRole = 'standby' | 'primary' | 'fenced';
+
+/**
+ * Messages before the old primary's last commit point that a takeover re-sends: its last
+ * committed events may not have left it (about 90 ms of feed at 43,000 orders/s). Repeats
+ * cost receivers nothing (MoldUDP64 sequence numbers); a gap costs a rewind.
+ */
+const TAKEOVER_RESEND_MESSAGES = 4096;
 
 export interface HaNode {
   feed: LiveFeed;
@@ -56,6 +64,8 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
   let promotedAt = 0;
   /** Why this node refused to open the session (TW_ERR_HA_STALE_JOURNAL), '' if it did not. */
   let staleJournal = '';
+  /** What the takeover re-sent from the message store. */
+  let takeoverResend: ResendResult | null = null;
   let sawLeader = false;
   let server: ReplicationServer | null = null;
   const fencedListeners: Array<(reason: string) => void> = [];
@@ -103,6 +113,9 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     onProblem: log,
   });
   const promote = async (epoch: number): Promise<void> => {
+    // The feed as far as the old primary committed it (this standby applies only committed
+    // records): it sent about this far, so the takeover re-sends from a little before.
+    const committedFeedSeq = feed.service.publisher.nextSequence;
     replicator.stop();
     // Its end may have been among the records applied just now (held back until committed).
     if (live.core.engine.sessionEnded) {
@@ -158,6 +171,10 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
     if (carry.mismatch) logger.error({ code: RuntimeErrorCode.CarryMismatch }, `${node}: ${describeCarry(carry)}`);
     else if (carry.submitted > 0 && carry.total > 0) logger.info({ epoch }, `${node}: ${describeCarry(carry)}`);
     feed.service.muted(() => undefined); // the last replayed packet goes out muted; then the lines are live
+    // What the old primary may not have sent (its last committed events, and the records it
+    // never committed, which this node now holds as its own) goes out again from the store,
+    // so receivers see repeats rather than a gap to fill from the rewinder.
+    takeoverResend = resendFromStore(feed.service.publisher, feed.service.lines, Math.max(1, committedFeedSeq - TAKEOVER_RESEND_MESSAGES));
     // Receivers hear the new primary (and the next sequence) at once: its events go out only
     // once a standby commits them (the feed gate, sim/live-sim.ts).
     feed.service.heartbeatNow();
@@ -196,6 +213,7 @@ export async function startHaNode(config: TickwireConfig, options: { logger?: Lo
         gateOverruns: live.feedGateOverruns,
       },
       staleJournal,
+      takeoverResend,
       election: { state: election.state, renewals: election.renewals, notSyncStandby: election.notSyncStandby, refused: election.errors.toJSON() },
     }),
     onFenced: (l) => void fencedListeners.push(l),
