@@ -30,6 +30,7 @@ import {
   TransferCode,
   writeStatement,
 } from '../sim';
+import { median } from './stats';
 
 const SEED = Number(process.env.TW_SEED ?? 20261208);
 const ORDERS = Number(process.env.TW_BENCH_CARRY_ORDERS ?? 5_000_000);
@@ -92,11 +93,6 @@ function journalDay(file: string): { records: number; statementRecords: number }
   return { records: seq - 1, statementRecords: Math.max(1, lines.length) };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tw-bench-carry-'));

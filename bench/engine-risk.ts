@@ -23,6 +23,7 @@ import {
   TradingCore,
   TransferCode,
 } from '../sim';
+import { median } from './stats';
 
 const CMD_SIZE = COMMAND_SIZE;
 const SEED = Number(process.env.BENCH_SEED ?? 20261207);
@@ -144,11 +145,6 @@ function run(cmds: CommandBuffer, first: number, count: number): { seconds: numb
   return { seconds: (performance.now() - started) / 1000, trading };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function main(): void {
   const { house, clients, first, count } = workloads();

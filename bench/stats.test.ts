@@ -1,4 +1,4 @@
-import { chiSquareSurvival, chiSquareUniform, gammaP, lnGamma, percentile } from './stats';
+import { chiSquareSurvival, chiSquareUniform, gammaP, lnGamma, median, percentile } from './stats';
 
 describe('bench/stats', () => {
   test('lnGamma matches factorials and Γ(1/2) = √π', () => {
@@ -36,6 +36,13 @@ describe('bench/stats', () => {
     expect(mild.p).toBeGreaterThan(0.001);
     expect(mild.p).toBeLessThan(0.002);
     expect(chiSquareUniform([]).p).toBe(1);
+  });
+
+  test('median: the middle value, or the mean of the middle two; the input is left as it was', () => {
+    const xs = [5, 1, 4, 2];
+    expect(median(xs)).toBe(3);
+    expect(xs).toEqual([5, 1, 4, 2]);
+    expect(median([9, 1, 5])).toBe(5);
   });
 
   test('percentile is nearest rank', () => {

@@ -77,6 +77,13 @@ export function chiSquareUniform(counts: ArrayLike<number>): { statistic: number
   return { statistic, df: k - 1, p: chiSquareSurvival(statistic, k - 1) };
 }
 
+/** The median of `xs` (not changed): the mean of the middle two when the count is even. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** The value at percentile `p` (0-100) of `values` (sorted in place), nearest rank. */
 export function percentile(values: number[] | Float64Array, p: number): number {
   const n = values.length;

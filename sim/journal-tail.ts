@@ -5,13 +5,11 @@
 // closing statement (closing-statement.ts). Replaying a design-basis day to learn them took
 // minutes (about 0.5 s per million records).
 import * as fs from 'node:fs';
-import { crc32 } from '../protocol';
+import { crc32, SystemEventCode } from '../protocol';
 import { COMMAND_SIZE, CommandBuffer, CommandType } from './command';
 import { JOURNAL_HEADER_SIZE, JOURNAL_RECORD_SIZE } from './journal';
 
-/** End of Messages ('S' command, code 'C'): nothing is journaled after a session's end but its closing events. */
-const END_OF_MESSAGES = 0x43;
-/** How far back from the end End of Messages is looked for. */
+/** How far back from the end End of Messages is looked for (nothing follows a session's end but its closing events). */
 const END_WINDOW = 16;
 
 /**
@@ -84,7 +82,7 @@ export function journalEndsSession(journalPath: string): boolean {
       if (tail === null) return false;
       for (let i = n - 1; i >= 0; i--) {
         const base = i * COMMAND_SIZE;
-        if (tail.type(base) === CommandType.SystemEvent && tail.code(base) === END_OF_MESSAGES) return true;
+        if (tail.type(base) === CommandType.SystemEvent && tail.code(base) === SystemEventCode.EndOfMessages) return true;
       }
       return false;
     },
